@@ -1,0 +1,68 @@
+"""The one boto3 DynamoDB client of this process, created lazily.
+
+Never at import and never before gunicorn forks: the client is built on first
+use and rebuilt if the process id changed (a forked worker must not share the
+parent's connection pool).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import boto3
+from botocore.config import Config
+from django.conf import settings
+
+from portal.dynamo.gateway import DynamoGateway
+
+_lock = threading.Lock()
+_gateway: DynamoGateway | None = None
+_gateway_pid: int | None = None
+
+
+def _client_config() -> Config:
+    return Config(
+        retries={"mode": "standard", "total_max_attempts": settings.DYNAMODB_MAX_ATTEMPTS},
+        connect_timeout=settings.DYNAMODB_CONNECT_TIMEOUT,
+        read_timeout=settings.DYNAMODB_READ_TIMEOUT,
+        max_pool_connections=50,
+        tcp_keepalive=True,
+    )
+
+
+def _build_gateway() -> DynamoGateway:
+    kwargs: dict[str, object] = {
+        "region_name": settings.AWS_REGION,
+        "config": _client_config(),
+    }
+    endpoint = settings.DYNAMODB_ENDPOINT_URL
+    if endpoint:
+        kwargs["endpoint_url"] = endpoint
+        # A local engine ignores credentials but botocore insists on some.
+        if not os.environ.get("AWS_ACCESS_KEY_ID") and not os.environ.get("AWS_PROFILE"):
+            kwargs["aws_access_key_id"] = "local"
+            kwargs["aws_secret_access_key"] = "local"
+    client = boto3.session.Session().client("dynamodb", **kwargs)  # type: ignore[call-overload]
+    return DynamoGateway(client, settings.DYNAMODB_TABLE_PREFIX)
+
+
+def get_gateway() -> DynamoGateway:
+    global _gateway, _gateway_pid
+    pid = os.getpid()
+    gateway = _gateway
+    if gateway is not None and _gateway_pid == pid:
+        return gateway
+    with _lock:
+        if _gateway is None or _gateway_pid != pid:
+            _gateway = _build_gateway()
+            _gateway_pid = pid
+        return _gateway
+
+
+def reset_gateway() -> None:
+    """Forget the client (tests switch engines and table prefixes)."""
+    global _gateway, _gateway_pid
+    with _lock:
+        _gateway = None
+        _gateway_pid = None

@@ -1,0 +1,400 @@
+"""A thin, typed layer over the low-level boto3 DynamoDB client.
+
+Repositories speak to DynamoDB only through this class. It uses the low-level
+client rather than boto3's resource API because a client is thread-safe and a
+resource is not; condition and key expressions still come from boto3's
+``Key``/``Attr`` builders. It turns transport failures into
+``DatabaseUnavailable`` and failed conditions into ``Conflict``.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from boto3.dynamodb.conditions import ConditionBase, ConditionExpressionBuilder
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectionError as BotoConnectionError,
+    NoCredentialsError,
+)
+
+from portal.domain import Conflict, DatabaseUnavailable
+from portal.dynamo.schema import Table, physical_name
+
+logger = logging.getLogger(__name__)
+
+Item = dict[str, Any]
+Key = dict[str, Any]
+R = TypeVar("R")
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+# Codes that mean "the database is not answering properly", not "your request is wrong".
+_UNAVAILABLE_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "ResourceNotFoundException",
+        "UnrecognizedClientException",
+        "InvalidSignatureException",
+        "ExpiredTokenException",
+        "AccessDeniedException",
+    }
+)
+
+_BATCH_GET_LIMIT = 100
+_BATCH_RETRIES = 8
+
+
+class TransactionCancelled(Exception):
+    """A transaction was cancelled; ``reasons`` has one code per operation."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        super().__init__(", ".join(reasons))
+        self.reasons = reasons
+
+
+def serialize_item(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _serializer.serialize(v) for k, v in item.items() if v is not None}
+
+
+def deserialize_item(raw: Mapping[str, Any]) -> Item:
+    return {k: _deserializer.deserialize(v) for k, v in raw.items()}
+
+
+@dataclass
+class _Expression:
+    """Collects placeholders for one request's expressions."""
+
+    builder: ConditionExpressionBuilder = field(default_factory=ConditionExpressionBuilder)
+    names: dict[str, str] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def condition(self, condition: ConditionBase, *, is_key_condition: bool = False) -> str:
+        built = self.builder.build_expression(condition, is_key_condition=is_key_condition)
+        self.names.update(built.attribute_name_placeholders)
+        self.values.update(
+            {k: _serializer.serialize(v) for k, v in built.attribute_value_placeholders.items()}
+        )
+        return built.condition_expression
+
+    def name(self, attribute: str) -> str:
+        placeholder = f"#u{len(self.names)}"
+        self.names[placeholder] = attribute
+        return placeholder
+
+    def value(self, value: Any) -> str:
+        placeholder = f":u{len(self.values)}"
+        self.values[placeholder] = _serializer.serialize(value)
+        return placeholder
+
+    def apply(self, request: dict[str, Any]) -> dict[str, Any]:
+        if self.names:
+            request["ExpressionAttributeNames"] = self.names
+        if self.values:
+            request["ExpressionAttributeValues"] = self.values
+        return request
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    items: list[Item]
+    last_key: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class TransactPut:
+    table: Table
+    item: Mapping[str, Any]
+    condition: ConditionBase | None = None
+
+
+@dataclass(frozen=True)
+class TransactUpdate:
+    table: Table
+    key: Key
+    set_values: Mapping[str, Any] = field(default_factory=dict)
+    condition: ConditionBase | None = None
+
+
+@dataclass(frozen=True)
+class TransactDelete:
+    table: Table
+    key: Key
+    condition: ConditionBase | None = None
+
+
+TransactOp = TransactPut | TransactUpdate | TransactDelete
+
+
+def _update_expression(
+    expr: _Expression,
+    set_values: Mapping[str, Any],
+    remove: Sequence[str] = (),
+    add: Mapping[str, int | Decimal] | None = None,
+) -> str:
+    parts: list[str] = []
+    sets = [f"{expr.name(k)} = {expr.value(v)}" for k, v in set_values.items() if v is not None]
+    # Setting an attribute to None means "remove it": sparse indexes depend on absence.
+    removes = [expr.name(k) for k in remove] + [
+        expr.name(k) for k, v in set_values.items() if v is None
+    ]
+    adds = [f"{expr.name(k)} {expr.value(v)}" for k, v in (add or {}).items()]
+    if sets:
+        parts.append("SET " + ", ".join(sets))
+    if removes:
+        parts.append("REMOVE " + ", ".join(removes))
+    if adds:
+        parts.append("ADD " + ", ".join(adds))
+    return " ".join(parts)
+
+
+class DynamoGateway:
+    def __init__(self, client: Any, prefix: str = "") -> None:
+        self.client = client
+        self.prefix = prefix
+
+    def table_name(self, table: Table) -> str:
+        return physical_name(table, self.prefix)
+
+    # --- error translation ---------------------------------------------------
+
+    @contextmanager
+    def _translate_errors(self, operation: str, table: str) -> Iterator[None]:
+        try:
+            yield
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code == "ConditionalCheckFailedException":
+                raise Conflict(f"{operation} on {table}: condition failed") from exc
+            if code == "TransactionCanceledException":
+                reasons = [
+                    r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])
+                ]
+                raise TransactionCancelled(reasons) from exc
+            if code in _UNAVAILABLE_CODES:
+                logger.error("dynamodb %s on %s failed: %s", operation, table, code)
+                raise DatabaseUnavailable(code) from exc
+            raise
+        except (BotoConnectionError, NoCredentialsError) as exc:
+            logger.error("dynamodb %s on %s unreachable: %s", operation, table, type(exc).__name__)
+            raise DatabaseUnavailable(type(exc).__name__) from exc
+        except BotoCoreError as exc:
+            logger.error("dynamodb %s on %s failed: %s", operation, table, type(exc).__name__)
+            raise DatabaseUnavailable(type(exc).__name__) from exc
+
+    def _call(self, operation: str, table: str, method: Callable[..., R], **request: Any) -> R:
+        with self._translate_errors(operation, table):
+            return method(**request)
+
+    # --- single items -------------------------------------------------------
+
+    def get(self, table: Table, key: Key, *, consistent: bool = False) -> Item | None:
+        name = self.table_name(table)
+        response = self._call(
+            "GetItem",
+            name,
+            self.client.get_item,
+            TableName=name,
+            Key=serialize_item(key),
+            ConsistentRead=consistent,
+        )
+        raw = response.get("Item")
+        return deserialize_item(raw) if raw else None
+
+    def put(
+        self, table: Table, item: Mapping[str, Any], *, condition: ConditionBase | None = None
+    ) -> None:
+        name = self.table_name(table)
+        request: dict[str, Any] = {"TableName": name, "Item": serialize_item(item)}
+        if condition is not None:
+            expr = _Expression()
+            request["ConditionExpression"] = expr.condition(condition)
+            expr.apply(request)
+        self._call("PutItem", name, self.client.put_item, **request)
+
+    def update(
+        self,
+        table: Table,
+        key: Key,
+        *,
+        set_values: Mapping[str, Any] | None = None,
+        remove: Sequence[str] = (),
+        add: Mapping[str, int | Decimal] | None = None,
+        condition: ConditionBase | None = None,
+    ) -> Item:
+        """UpdateItem; returns the whole item as it is after the update."""
+        name = self.table_name(table)
+        expr = _Expression()
+        request: dict[str, Any] = {
+            "TableName": name,
+            "Key": serialize_item(key),
+            "ReturnValues": "ALL_NEW",
+        }
+        if condition is not None:
+            request["ConditionExpression"] = expr.condition(condition)
+        request["UpdateExpression"] = _update_expression(expr, set_values or {}, remove, add)
+        expr.apply(request)
+        response = self._call("UpdateItem", name, self.client.update_item, **request)
+        return deserialize_item(response.get("Attributes", {}))
+
+    def delete(
+        self, table: Table, key: Key, *, condition: ConditionBase | None = None
+    ) -> Item | None:
+        """DeleteItem; returns the deleted item, or None if there was none."""
+        name = self.table_name(table)
+        request: dict[str, Any] = {
+            "TableName": name,
+            "Key": serialize_item(key),
+            "ReturnValues": "ALL_OLD",
+        }
+        if condition is not None:
+            expr = _Expression()
+            request["ConditionExpression"] = expr.condition(condition)
+            expr.apply(request)
+        response = self._call("DeleteItem", name, self.client.delete_item, **request)
+        raw = response.get("Attributes")
+        return deserialize_item(raw) if raw else None
+
+    # --- collections ----------------------------------------------------------
+
+    def query(
+        self,
+        table: Table,
+        key_condition: ConditionBase,
+        *,
+        limit: int,
+        index: str | None = None,
+        forward: bool = True,
+        start_key: dict[str, Any] | None = None,
+        filter_condition: ConditionBase | None = None,
+        consistent: bool = False,
+    ) -> QueryResult:
+        """One Query call: at most ``limit`` items and the key to continue from."""
+        name = self.table_name(table)
+        expr = _Expression()
+        request: dict[str, Any] = {
+            "TableName": name,
+            "KeyConditionExpression": expr.condition(key_condition, is_key_condition=True),
+            "Limit": limit,
+            "ScanIndexForward": forward,
+        }
+        if filter_condition is not None:
+            request["FilterExpression"] = expr.condition(filter_condition)
+        if index:
+            request["IndexName"] = index
+        if start_key:
+            request["ExclusiveStartKey"] = start_key
+        if consistent:
+            request["ConsistentRead"] = True
+        expr.apply(request)
+        response = self._call("Query", name, self.client.query, **request)
+        return QueryResult(
+            items=[deserialize_item(i) for i in response.get("Items", [])],
+            last_key=response.get("LastEvaluatedKey"),
+        )
+
+    def scan(
+        self,
+        table: Table,
+        *,
+        limit: int,
+        start_key: dict[str, Any] | None = None,
+        filter_condition: ConditionBase | None = None,
+    ) -> QueryResult:
+        """One Scan call. For staff listings and maintenance only, never a client page."""
+        name = self.table_name(table)
+        request: dict[str, Any] = {"TableName": name, "Limit": limit}
+        if filter_condition is not None:
+            expr = _Expression()
+            request["FilterExpression"] = expr.condition(filter_condition)
+            expr.apply(request)
+        if start_key:
+            request["ExclusiveStartKey"] = start_key
+        response = self._call("Scan", name, self.client.scan, **request)
+        return QueryResult(
+            items=[deserialize_item(i) for i in response.get("Items", [])],
+            last_key=response.get("LastEvaluatedKey"),
+        )
+
+    def batch_get(self, table: Table, keys: Sequence[Key]) -> list[Item]:
+        """BatchGetItem in chunks of 100, retrying UnprocessedKeys with backoff."""
+        name = self.table_name(table)
+        unique: dict[tuple[tuple[str, Any], ...], Key] = {}
+        for key in keys:
+            unique.setdefault(tuple(sorted(key.items())), key)
+        pending = [serialize_item(k) for k in unique.values()]
+        found: list[Item] = []
+        for start in range(0, len(pending), _BATCH_GET_LIMIT):
+            request_keys = pending[start : start + _BATCH_GET_LIMIT]
+            attempt = 0
+            while request_keys:
+                response = self._call(
+                    "BatchGetItem",
+                    name,
+                    self.client.batch_get_item,
+                    RequestItems={name: {"Keys": request_keys}},
+                )
+                found.extend(deserialize_item(i) for i in response["Responses"].get(name, []))
+                request_keys = response.get("UnprocessedKeys", {}).get(name, {}).get("Keys", [])
+                if request_keys:
+                    attempt += 1
+                    if attempt > _BATCH_RETRIES:
+                        logger.error("dynamodb BatchGetItem on %s: keys left unprocessed", name)
+                        raise DatabaseUnavailable("BatchGetItem left keys unprocessed")
+                    time.sleep(min(1.0, 0.02 * 2**attempt) * random.uniform(0.5, 1.0))
+        return found
+
+    def transact_write(self, operations: Sequence[TransactOp]) -> None:
+        """TransactWriteItems: all operations happen, or none."""
+        items: list[dict[str, Any]] = []
+        for op in operations:
+            name = self.table_name(op.table)
+            expr = _Expression()
+            if isinstance(op, TransactPut):
+                entry: dict[str, Any] = {"TableName": name, "Item": serialize_item(op.item)}
+                if op.condition is not None:
+                    entry["ConditionExpression"] = expr.condition(op.condition)
+                items.append({"Put": expr.apply(entry)})
+            elif isinstance(op, TransactUpdate):
+                entry = {"TableName": name, "Key": serialize_item(op.key)}
+                if op.condition is not None:
+                    entry["ConditionExpression"] = expr.condition(op.condition)
+                entry["UpdateExpression"] = _update_expression(expr, op.set_values)
+                items.append({"Update": expr.apply(entry)})
+            else:
+                entry = {"TableName": name, "Key": serialize_item(op.key)}
+                if op.condition is not None:
+                    entry["ConditionExpression"] = expr.condition(op.condition)
+                items.append({"Delete": expr.apply(entry)})
+        self._call("TransactWriteItems", "(transaction)", self.client.transact_write_items, TransactItems=items)
+
+    # --- tables -----------------------------------------------------------------
+
+    def describe(self, table: Table) -> dict[str, Any] | None:
+        """DescribeTable, or None when the table does not exist."""
+        name = self.table_name(table)
+        try:
+            return self.client.describe_table(TableName=name)["Table"]
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+                return None
+            with self._translate_errors("DescribeTable", name):
+                raise
+
+    def ping(self) -> None:
+        """One cheap call proving the database answers (for /healthz)."""
+        self._call("ListTables", "-", self.client.list_tables, Limit=1)

@@ -1,0 +1,175 @@
+"""The Journal table and its three local indexes (time, feeling, shared)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.conditions import Attr, Key
+
+from portal.domain import JournalEntry, NotFound, Conflict, Page
+from portal.dynamo.base import Repository, clamp_limit, to_page
+from portal.dynamo.gateway import Item
+from portal.dynamo.pagination import decode_cursor
+from portal.dynamo.schema import JOURNAL
+from portal.timeutil import maybe_from_iso, from_iso, to_iso, utcnow
+
+BY_TIME = "LSI_Journal_Time"
+BY_FEELING = "LSI_Journal_ByFeeling"
+SHARED = "LSI_Journal_SharedAt"
+
+
+def _to_item(entry: JournalEntry) -> dict[str, Any]:
+    return {
+        "clientId": entry.client_id,
+        "journalEntryId": entry.entry_id,
+        "timeOfEmotion": to_iso(entry.time_of_emotion),
+        "feeling": entry.feeling,
+        "intensity": entry.intensity,
+        "note": entry.note or None,
+        "sharedAt": to_iso(entry.shared_at) if entry.shared_at else None,
+        "createdAt": to_iso(entry.created_at or utcnow()),
+        "updatedAt": to_iso(entry.updated_at) if entry.updated_at else None,
+    }
+
+
+def _from_item(item: Item) -> JournalEntry:
+    intensity = item["intensity"]
+    return JournalEntry(
+        client_id=item["clientId"],
+        entry_id=item["journalEntryId"],
+        time_of_emotion=from_iso(item["timeOfEmotion"]),
+        feeling=item["feeling"],
+        intensity=int(intensity) if isinstance(intensity, Decimal | int) else int(str(intensity)),
+        note=item.get("note", ""),
+        shared_at=maybe_from_iso(item.get("sharedAt")),
+        created_at=maybe_from_iso(item.get("createdAt")),
+        updated_at=maybe_from_iso(item.get("updatedAt")),
+    )
+
+
+def _key(client_id: str, entry_id: str) -> dict[str, str]:
+    return {"clientId": client_id, "journalEntryId": entry_id}
+
+
+class JournalRepository(Repository):
+    def add(self, entry: JournalEntry) -> JournalEntry:
+        """Add Journal Entry: PutItem (never over an existing id)."""
+        self.db.put(JOURNAL, _to_item(entry), condition=Attr("journalEntryId").not_exists())
+        return entry
+
+    def get(self, client_id: str, entry_id: str) -> JournalEntry | None:
+        item = self.db.get(JOURNAL, _key(client_id, entry_id), consistent=True)
+        return _from_item(item) if item else None
+
+    def list_recent(
+        self, client_id: str, *, limit: int = 20, cursor: str | None = None
+    ) -> Page[JournalEntry]:
+        """List Journal Entries: Query Journal by clientId, newest written first."""
+        scope = f"journal.recent:{client_id}"
+        result = self.db.query(
+            JOURNAL,
+            Key("clientId").eq(client_id),
+            limit=clamp_limit(limit),
+            forward=False,
+            start_key=decode_cursor(cursor, scope),
+        )
+        return to_page(result, _from_item, scope)
+
+    def list_by_time(
+        self,
+        client_id: str,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        newest_first: bool = True,
+        limit: int = 20,
+        cursor: str | None = None,
+    ) -> Page[JournalEntry]:
+        """Entries by time of emotion (LSI_Journal_Time), optionally within [start, end]."""
+        condition = Key("clientId").eq(client_id)
+        if start and end:
+            condition = condition & Key("timeOfEmotion").between(to_iso(start), to_iso(end))
+        elif start:
+            condition = condition & Key("timeOfEmotion").gte(to_iso(start))
+        elif end:
+            condition = condition & Key("timeOfEmotion").lte(to_iso(end))
+        scope = (
+            f"journal.time:{client_id}:{start and to_iso(start)}:{end and to_iso(end)}:{newest_first}"
+        )
+        result = self.db.query(
+            JOURNAL,
+            condition,
+            index=BY_TIME,
+            limit=clamp_limit(limit),
+            forward=not newest_first,
+            start_key=decode_cursor(cursor, scope),
+        )
+        return to_page(result, _from_item, scope)
+
+    def list_by_feeling(
+        self, client_id: str, feeling: str, *, limit: int = 20, cursor: str | None = None
+    ) -> Page[JournalEntry]:
+        """Entries with one feeling (LSI_Journal_ByFeeling)."""
+        scope = f"journal.feeling:{client_id}:{feeling}"
+        result = self.db.query(
+            JOURNAL,
+            Key("clientId").eq(client_id) & Key("feeling").eq(feeling),
+            index=BY_FEELING,
+            limit=clamp_limit(limit),
+            forward=False,
+            start_key=decode_cursor(cursor, scope),
+        )
+        return to_page(result, _from_item, scope)
+
+    def list_shared(
+        self, client_id: str, *, limit: int = 20, cursor: str | None = None
+    ) -> Page[JournalEntry]:
+        """Shared entries only, most recently shared first: one Query of the sparse index."""
+        scope = f"journal.shared:{client_id}"
+        result = self.db.query(
+            JOURNAL,
+            Key("clientId").eq(client_id),
+            index=SHARED,
+            limit=clamp_limit(limit),
+            forward=False,
+            start_key=decode_cursor(cursor, scope),
+        )
+        return to_page(result, _from_item, scope)
+
+    def update(self, entry: JournalEntry) -> JournalEntry:
+        """Replace the editable fields of an existing entry (never creates one)."""
+        updated_at = utcnow()
+        try:
+            item = self.db.update(
+                JOURNAL,
+                _key(entry.client_id, entry.entry_id),
+                set_values={
+                    "timeOfEmotion": to_iso(entry.time_of_emotion),
+                    "feeling": entry.feeling,
+                    "intensity": entry.intensity,
+                    "note": entry.note or None,
+                    "updatedAt": to_iso(updated_at),
+                },
+                condition=Attr("journalEntryId").exists(),
+            )
+        except Conflict:
+            raise NotFound("No such journal entry.") from None
+        return _from_item(item)
+
+    def set_shared(self, client_id: str, entry_id: str, shared_at: datetime | None) -> JournalEntry:
+        """Share (set sharedAt) or unshare (remove it, leaving the sparse index)."""
+        try:
+            item = self.db.update(
+                JOURNAL,
+                _key(client_id, entry_id),
+                set_values={"sharedAt": to_iso(shared_at) if shared_at else None},
+                condition=Attr("journalEntryId").exists(),
+            )
+        except Conflict:
+            raise NotFound("No such journal entry.") from None
+        return _from_item(item)
+
+    def delete(self, client_id: str, entry_id: str) -> bool:
+        return self.db.delete(JOURNAL, _key(client_id, entry_id)) is not None

@@ -1,0 +1,127 @@
+"""The Session table (therapy sessions, not web sessions).
+
+Updates are optimistic: each carries the version it was read at, and the write
+is conditional on that version still being current, so a stale edit becomes a
+Conflict instead of silently overwriting someone else's change.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.conditions import Attr, Key
+
+from portal.domain import Conflict, NotFound, Page, SessionStatus, TherapySession
+from portal.dynamo.base import Repository, clamp_limit, to_page
+from portal.dynamo.gateway import Item
+from portal.dynamo.pagination import decode_cursor
+from portal.dynamo.schema import SESSIONS
+from portal.timeutil import from_iso, maybe_from_iso, to_iso, utcnow
+
+_BY_THERAPIST = "GSI_Session_ByTherapist"
+_BY_CLIENT = "GSI_Session_ByClient"
+
+
+def _to_item(session: TherapySession) -> dict[str, Any]:
+    return {
+        "sessionId": session.session_id,
+        "therapistId": session.therapist_id,
+        "clientId": session.client_id,
+        "title": session.title,
+        "scheduledFor": to_iso(session.scheduled_for),
+        "status": str(session.status),
+        "privateNotes": session.private_notes or None,
+        "sharedNotes": session.shared_notes or None,
+        "version": session.version,
+        "createdAt": to_iso(session.created_at or utcnow()),
+        "updatedAt": to_iso(session.updated_at) if session.updated_at else None,
+    }
+
+
+def _from_item(item: Item) -> TherapySession:
+    return TherapySession(
+        session_id=item["sessionId"],
+        therapist_id=item["therapistId"],
+        client_id=item["clientId"],
+        title=item.get("title", ""),
+        scheduled_for=from_iso(item["scheduledFor"]),
+        status=SessionStatus(item["status"]),
+        private_notes=item.get("privateNotes", ""),
+        shared_notes=item.get("sharedNotes", ""),
+        version=int(Decimal(item.get("version", 1))),
+        created_at=maybe_from_iso(item.get("createdAt")),
+        updated_at=maybe_from_iso(item.get("updatedAt")),
+    )
+
+
+class SessionRepository(Repository):
+    def create(self, session: TherapySession) -> TherapySession:
+        """Create Session: PutItem (never over an existing id)."""
+        self.db.put(SESSIONS, _to_item(session), condition=Attr("sessionId").not_exists())
+        return session
+
+    def get(self, session_id: str) -> TherapySession | None:
+        item = self.db.get(SESSIONS, {"sessionId": session_id}, consistent=True)
+        return _from_item(item) if item else None
+
+    def update(self, session: TherapySession, *, expected_version: int) -> TherapySession:
+        """Update Session: UpdateItem conditional on ``expected_version``.
+
+        Raises Conflict when someone else updated it since, NotFound when it is gone.
+        """
+        try:
+            item = self.db.update(
+                SESSIONS,
+                {"sessionId": session.session_id},
+                set_values={
+                    "title": session.title,
+                    "scheduledFor": to_iso(session.scheduled_for),
+                    "status": str(session.status),
+                    "privateNotes": session.private_notes or None,
+                    "sharedNotes": session.shared_notes or None,
+                    "version": expected_version + 1,
+                    "updatedAt": to_iso(utcnow()),
+                },
+                condition=Attr("sessionId").exists() & Attr("version").eq(expected_version),
+            )
+        except Conflict:
+            if self.get(session.session_id) is None:
+                raise NotFound("No such session.") from None
+            raise Conflict(
+                "This session was changed by someone else since you opened it."
+            ) from None
+        return _from_item(item)
+
+    def list_by_therapist(
+        self, therapist_id: str, *, limit: int = 25, cursor: str | None = None
+    ) -> Page[TherapySession]:
+        """List Sessions by Therapist (GSI_Session_ByTherapist), in scheduled order."""
+        scope = f"sessions.therapist:{therapist_id}"
+        result = self.db.query(
+            SESSIONS,
+            Key("therapistId").eq(therapist_id),
+            index=_BY_THERAPIST,
+            limit=clamp_limit(limit),
+            start_key=decode_cursor(cursor, scope),
+        )
+        return to_page(result, _from_item, scope)
+
+    def list_by_client(
+        self, client_id: str, *, limit: int = 25, cursor: str | None = None
+    ) -> Page[TherapySession]:
+        scope = f"sessions.client:{client_id}"
+        result = self.db.query(
+            SESSIONS,
+            Key("clientId").eq(client_id),
+            index=_BY_CLIENT,
+            limit=clamp_limit(limit),
+            start_key=decode_cursor(cursor, scope),
+        )
+        return to_page(result, _from_item, scope)
+
+    def list_all(self, *, limit: int = 25, cursor: str | None = None) -> Page[TherapySession]:
+        """List All Sessions: a paged Scan, for staff."""
+        scope = "sessions.all"
+        result = self.db.scan(SESSIONS, limit=clamp_limit(limit), start_key=decode_cursor(cursor, scope))
+        return to_page(result, _from_item, scope)

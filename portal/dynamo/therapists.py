@@ -1,0 +1,104 @@
+"""The Therapists table (seed: Sign Up, Login by email GSI, Get, Search by specialization)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from boto3.dynamodb.conditions import Attr, Key
+
+from portal.domain import AccountKind, Page, Therapist, normalize_email
+from portal.dynamo.accounts import put_account_with_email_claim
+from portal.dynamo.base import Repository, clamp_limit, to_page
+from portal.dynamo.gateway import Item
+from portal.dynamo.pagination import decode_cursor
+from portal.dynamo.schema import THERAPISTS
+from portal.timeutil import maybe_from_iso, to_iso, utcnow
+
+_BY_EMAIL = "GSI_Therapists_ByEmail"
+_BY_SPECIALIZATION = "GSI_Therapists_BySpecialization"
+
+
+def _to_item(therapist: Therapist) -> dict[str, Any]:
+    return {
+        "therapistId": therapist.therapist_id,
+        "email": normalize_email(therapist.email),
+        "name": therapist.name,
+        "specialization": therapist.specialization,
+        "passwordHash": therapist.password_hash,
+        "timeZone": therapist.time_zone,
+        "emailVerified": therapist.email_verified,
+        "createdAt": to_iso(therapist.created_at or utcnow()),
+        "mfaSecret": therapist.mfa_secret,
+    }
+
+
+def _from_item(item: Item) -> Therapist:
+    return Therapist(
+        therapist_id=item["therapistId"],
+        email=item["email"],
+        name=item["name"],
+        specialization=item["specialization"],
+        password_hash=item["passwordHash"],
+        time_zone=item.get("timeZone", "UTC"),
+        email_verified=bool(item.get("emailVerified", False)),
+        created_at=maybe_from_iso(item.get("createdAt")),
+        mfa_secret=item.get("mfaSecret"),
+    )
+
+
+class TherapistRepository(Repository):
+    def sign_up(self, therapist: Therapist) -> Therapist:
+        put_account_with_email_claim(
+            self.db,
+            table=THERAPISTS,
+            item=_to_item(therapist),
+            kind=AccountKind.THERAPIST,
+            account_id=therapist.therapist_id,
+            email=therapist.email,
+        )
+        return therapist
+
+    def get(self, therapist_id: str) -> Therapist | None:
+        item = self.db.get(THERAPISTS, {"therapistId": therapist_id})
+        return _from_item(item) if item else None
+
+    def get_many(self, therapist_ids: Iterable[str]) -> dict[str, Therapist]:
+        items = self.db.batch_get(THERAPISTS, [{"therapistId": tid} for tid in therapist_ids])
+        return {t.therapist_id: t for t in map(_from_item, items)}
+
+    def find_by_email(self, email: str) -> Therapist | None:
+        result = self.db.query(
+            THERAPISTS, Key("email").eq(normalize_email(email)), index=_BY_EMAIL, limit=1
+        )
+        return _from_item(result.items[0]) if result.items else None
+
+    def search_by_specialization(
+        self, specialization: str, *, limit: int = 25, cursor: str | None = None
+    ) -> Page[Therapist]:
+        scope = f"therapists.specialization:{specialization}"
+        result = self.db.query(
+            THERAPISTS,
+            Key("specialization").eq(specialization),
+            index=_BY_SPECIALIZATION,
+            limit=clamp_limit(limit),
+            start_key=decode_cursor(cursor, scope),
+        )
+        return to_page(result, _from_item, scope)
+
+    def update_fields(self, therapist_id: str, **fields: Any) -> Therapist:
+        item = self.db.update(
+            THERAPISTS,
+            {"therapistId": therapist_id},
+            set_values=fields,
+            condition=Attr("therapistId").exists(),
+        )
+        return _from_item(item)
+
+    def list_page(self, *, limit: int = 25, cursor: str | None = None) -> Page[Therapist]:
+        """A page of every therapist (a Scan: for staff only)."""
+        scope = "therapists.all"
+        result = self.db.scan(
+            THERAPISTS, limit=clamp_limit(limit), start_key=decode_cursor(cursor, scope)
+        )
+        return to_page(result, _from_item, scope)

@@ -1,0 +1,21 @@
+"""The product's settings under a test environment.
+
+Only the environment is set here; every setting still comes from
+therapy_site/settings.py. Tests never touch a real AWS account or a
+developer's local engine.
+"""
+
+import os
+
+os.environ["DYNAMODB_ENDPOINT_URL"] = ""
+os.environ["DYNAMODB_TABLE_PREFIX"] = ""
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
+os.environ["DJANGO_DEBUG"] = "false"
+os.environ["DJANGO_SECURE_SSL_REDIRECT"] = "false"
+os.environ["AWS_ACCESS_KEY_ID"] = "testing"
+os.environ["AWS_SECRET_ACCESS_KEY"] = "testing"
+os.environ["AWS_SESSION_TOKEN"] = "testing"
+os.environ["AWS_REGION"] = "us-east-1"
+os.environ["AWS_DEFAULT_REGION"] = "us-east-1"
+
+from therapy_site.settings import *  # noqa: E402,F403
