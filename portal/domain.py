@@ -44,6 +44,41 @@ class DatabaseUnavailable(Exception):
     """DynamoDB did not answer (or refused) in time. Not the user's fault."""
 
 
+# --- vocabularies the product keeps ---------------------------------------------
+
+# Feelings a client can record; short, plain words that read well on a phone.
+FEELINGS: tuple[str, ...] = (
+    "calm",
+    "happy",
+    "grateful",
+    "hopeful",
+    "tired",
+    "sad",
+    "lonely",
+    "anxious",
+    "stressed",
+    "angry",
+    "ashamed",
+    "numb",
+)
+
+SPECIALIZATIONS: tuple[str, ...] = (
+    "anxiety",
+    "depression",
+    "trauma",
+    "relationships",
+    "grief",
+    "addiction",
+    "eating-disorders",
+    "family",
+    "general",
+)
+
+MIN_INTENSITY = 1
+MAX_INTENSITY = 10
+MAX_NOTE_LENGTH = 2000
+
+
 # --- values -----------------------------------------------------------------
 
 

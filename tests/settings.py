@@ -19,3 +19,8 @@ os.environ["AWS_REGION"] = "us-east-1"
 os.environ["AWS_DEFAULT_REGION"] = "us-east-1"
 
 from therapy_site.settings import *  # noqa: E402,F403
+
+# Tests serve static files from the source folders: no collectstatic step.
+STORAGES = {"staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

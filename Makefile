@@ -1,0 +1,46 @@
+# Quick start: `make run` serves the app on the local engine; `make test` runs the whole suite.
+SHELL := /bin/sh
+VENV := .venv
+PY := $(VENV)/bin/python
+DYNAMODB_PORT ?= 8765
+CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || command -v google-chrome || echo /usr/bin/chromium)
+
+.PHONY: run test deps browser bench check clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@python=$$(scripts/find-python) && echo "Using $$python" && \
+	  { [ -x $(PY) ] || $$python -m venv $(VENV); }
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+deps: $(VENV)/.installed node_modules/.installed
+
+# Browser tests drive Debian's Chromium; install it if it is missing and we may.
+browser:
+	@if [ -x "$(CHROMIUM)" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installing Chromium from apt for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "Chromium is needed for the browser tests: install it (apt-get install chromium) or set CHROMIUM=/path"; exit 1; fi
+
+run: deps
+	$(PY) -m devtools.run_local --port 8000 --dynamodb-port $(DYNAMODB_PORT)
+
+test: deps browser
+	CHROMIUM=$(CHROMIUM) $(PY) -m pytest
+
+bench: deps
+	$(PY) -m bench.journal_page
+
+check: deps
+	$(PY) manage.py check
+	DJANGO_SECRET_KEY=check-only-$$(date +%s)-a-long-enough-random-looking-secret-value DJANGO_ALLOWED_HOSTS=portal.example \
+	  $(PY) manage.py check --deploy --fail-level WARNING
+
+clean:
+	rm -rf $(VENV) node_modules var/staticfiles

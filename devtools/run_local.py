@@ -1,0 +1,67 @@
+"""`make run`: the local engine with its data under var/, the tables, demo data, the app.
+
+Ctrl-C stops the app and the engine; the next run finds the data again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from devtools import dynoxide
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA_FILE = ROOT / "var" / "dynamodb.sqlite"
+
+
+def _manage(*args: str, env: dict[str, str]) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--dynamodb-port", type=int, default=8765)
+    options = parser.parse_args()
+
+    engine = dynoxide.start(port=options.dynamodb_port, db_path=DATA_FILE)
+    print(f"Local DynamoDB (dynoxide) at {engine.url}, data in {DATA_FILE.relative_to(ROOT)}")
+    env = {
+        **os.environ,
+        "DYNAMODB_ENDPOINT_URL": engine.url,
+        "DJANGO_DEBUG": os.environ.get("DJANGO_DEBUG", "true"),
+        "PYTHONUNBUFFERED": "1",
+    }
+    server: subprocess.Popen[bytes] | None = None
+    try:
+        _manage("create_tables", env=env)
+        _manage("seed_demo", env=env)
+        print(f"Serving the portal at http://127.0.0.1:{options.port}/ (Ctrl-C stops it and the engine)")
+        server = subprocess.Popen(
+            [sys.executable, "manage.py", "runserver", f"127.0.0.1:{options.port}"],
+            cwd=ROOT,
+            env=env,
+        )
+        return server.wait()
+    except KeyboardInterrupt:
+        return 0
+    except subprocess.CalledProcessError as exc:
+        print(f"Setting up the local data failed: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        if server is not None and server.poll() is None:
+            server.send_signal(signal.SIGINT)
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        engine.stop()
+        print("Stopped the portal and the local engine.")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,66 @@
+"""python manage.py seed_demo: demo accounts and a few journal entries, the first time only."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from portal.domain import MappingStatus
+from portal.dynamo.accounts import get_email_claim
+from portal.dynamo.connection import get_gateway
+from portal.dynamo.mappings import MappingRepository
+from portal.services.accounts import client_sign_up, staff_create, therapist_sign_up
+from portal.services.journal import journal_entry_create
+from portal.timeutil import utcnow
+
+DEMO_PASSWORD = "calm-harbour-2026"
+CLIENT_EMAIL = "client@example.com"
+THERAPIST_EMAIL = "therapist@example.com"
+STAFF_EMAIL = "staff@example.com"
+
+_ENTRIES = (
+    (2, "anxious", 7, "Big presentation tomorrow."),
+    (26, "tired", 5, ""),
+    (50, "hopeful", 6, "Walked by the river after work."),
+    (74, "calm", 3, "Slept well."),
+)
+
+
+class Command(BaseCommand):
+    help = "Load demo data (a client, their therapist, a staff member, journal entries) once."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if get_email_claim(get_gateway(), CLIENT_EMAIL) is not None:
+            self.stdout.write("Demo data already loaded.")
+        else:
+            client = client_sign_up(
+                email=CLIENT_EMAIL, name="Sam Rivera", password=DEMO_PASSWORD, time_zone="Europe/London"
+            )
+            therapist = therapist_sign_up(
+                email=THERAPIST_EMAIL,
+                name="Dr. Alex Chen",
+                password=DEMO_PASSWORD,
+                specialization="anxiety",
+                time_zone="Europe/London",
+            )
+            staff_create(email=STAFF_EMAIL, name="Jordan Staff", password=DEMO_PASSWORD)
+            MappingRepository().put(client.client_id, therapist.therapist_id, MappingStatus.ACTIVE)
+            now = utcnow()
+            for hours_ago, feeling, intensity, note in _ENTRIES:
+                journal_entry_create(
+                    client_id=client.client_id,
+                    time_of_emotion=now - timedelta(hours=hours_ago),
+                    feeling=feeling,
+                    intensity=intensity,
+                    note=note,
+                )
+            self.stdout.write(self.style.SUCCESS("Loaded demo data."))
+        self.stdout.write(
+            "Log in at http://127.0.0.1:8000/accounts/login/ with the password "
+            f"{DEMO_PASSWORD!r} as:\n"
+            f"  client     {CLIENT_EMAIL}\n"
+            f"  therapist  {THERAPIST_EMAIL}\n"
+            f"  staff      {STAFF_EMAIL}"
+        )

@@ -1,0 +1,1 @@
+"""Business rules. Functions named <thing>_<action>(*, ...) that raise domain errors."""
