@@ -132,6 +132,9 @@ class StaffMember:
     password_hash: str
     created_at: datetime | None = None
     mfa_secret: str | None = None
+    # Staff accounts are made by an administrator at the command line.
+    time_zone: str = "UTC"
+    email_verified: bool = True
 
 
 @dataclass(frozen=True)

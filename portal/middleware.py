@@ -1,4 +1,4 @@
-"""Turn an unreachable database into a calm 503 page instead of a traceback."""
+"""Turn failures the user did not cause into calm pages instead of tracebacks."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from portal.domain import DatabaseUnavailable
+from portal.domain import DatabaseUnavailable, InvalidCursor
 
 logger = logging.getLogger(__name__)
 
@@ -21,9 +21,11 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if not isinstance(exception, DatabaseUnavailable):
-            return None
-        logger.error("database unavailable during %s %s", request.method, request.path)
-        response = render(request, "503.html", status=503)
-        response["Retry-After"] = "30"
-        return response
+        if isinstance(exception, DatabaseUnavailable):
+            logger.error("database unavailable during %s %s", request.method, request.path)
+            response = render(request, "503.html", status=503)
+            response["Retry-After"] = "30"
+            return response
+        if isinstance(exception, InvalidCursor):
+            return render(request, "400.html", {"reason": str(exception)}, status=400)
+        return None

@@ -17,6 +17,9 @@ os.environ["AWS_SECRET_ACCESS_KEY"] = "testing"
 os.environ["AWS_SESSION_TOKEN"] = "testing"
 os.environ["AWS_REGION"] = "us-east-1"
 os.environ["AWS_DEFAULT_REGION"] = "us-east-1"
+# Playwright's sync API runs an event loop in the test thread; Django would
+# otherwise refuse ORM-free but "async-unsafe" calls made from it.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 from therapy_site.settings import *  # noqa: E402,F403
 

@@ -34,6 +34,11 @@ DYNAMODB_READ_TIMEOUT = float(env_int("DYNAMODB_READ_TIMEOUT_MS", 2000)) / 1000
 DYNAMODB_MAX_ATTEMPTS = env_int("DYNAMODB_MAX_ATTEMPTS", 3)
 
 INSTALLED_APPS = [
+    # auth and contenttypes for their primitives only (hashers, login(), tokens);
+    # their models are never queried: identity lives in DynamoDB.
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
     "portal",
@@ -43,12 +48,37 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.accounts.middleware.IdleTimeoutMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "portal.middleware.DatabaseUnavailableMiddleware",
 ]
+
+AUTH_USER_MODEL = "portal.User"
+AUTHENTICATION_BACKENDS = [
+    "portal.accounts.backends.ClientBackend",
+    "portal.accounts.backends.TherapistBackend",
+    "portal.accounts.backends.StaffBackend",
+]
+LOGIN_URL = "login"
+
+# Server-side sessions in DynamoDB. Health-data rules ask for automatic logoff:
+# a session idle for 30 minutes ends.
+SESSION_ENGINE = "portal.accounts.session_store"
+SESSION_COOKIE_AGE = 30 * 60
+# Pushing the expiry forward is done by IdleTimeoutMiddleware, which lets background
+# polling through without counting it as activity.
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_IDLE_WARNING_SECONDS = 5 * 60
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+PASSWORD_RESET_TIMEOUT = 60 * 60
+EMAIL_VERIFICATION_MAX_AGE = 3 * 24 * 60 * 60
 
 ROOT_URLCONF = "therapy_site.urls"
 WSGI_APPLICATION = "therapy_site.wsgi.application"
@@ -62,6 +92,10 @@ TEMPLATES = [
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.csp",
+                "django.template.context_processors.csrf",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "portal.context_processors.session_timing",
             ],
         },
     },
@@ -116,7 +150,10 @@ SESSION_COOKIE_SAMESITE = "Lax"
 if env_bool("DJANGO_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-_EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+_EMAIL_BACKEND = env_str(
+    "DJANGO_EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+)
 _smtp_options = {
     "host": env_str("DJANGO_EMAIL_HOST", "localhost"),
     "port": env_int("DJANGO_EMAIL_PORT", 25),

@@ -330,7 +330,9 @@ class DynamoGateway:
             last_key=response.get("LastEvaluatedKey"),
         )
 
-    def batch_get(self, table: Table, keys: Sequence[Key]) -> list[Item]:
+    def batch_get(
+        self, table: Table, keys: Sequence[Key], *, consistent: bool = False
+    ) -> list[Item]:
         """BatchGetItem in chunks of 100, retrying UnprocessedKeys with backoff."""
         name = self.table_name(table)
         unique: dict[tuple[tuple[str, Any], ...], Key] = {}
@@ -346,7 +348,7 @@ class DynamoGateway:
                     "BatchGetItem",
                     name,
                     self.client.batch_get_item,
-                    RequestItems={name: {"Keys": request_keys}},
+                    RequestItems={name: {"Keys": request_keys, "ConsistentRead": consistent}},
                 )
                 found.extend(deserialize_item(i) for i in response["Responses"].get(name, []))
                 request_keys = response.get("UnprocessedKeys", {}).get(name, {}).get("Keys", [])

@@ -1,0 +1,1 @@
+"""Identity on DynamoDB: the user shim, backends, sessions, throttling, role checks."""

@@ -1,0 +1,94 @@
+"""One authentication backend per account table, logging in by email.
+
+The login view first reads the email claim (one consistent GetItem) to learn
+which kind of account owns the email and passes that kind along, so exactly
+one backend looks the account up (Query on its email GSI, as the seed says)
+and exactly one password hash is computed whether or not the account exists:
+the response time tells nothing about which emails have accounts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.backends import BaseBackend
+from django.contrib.auth.hashers import check_password, make_password
+from django.http import HttpRequest
+
+from portal.accounts.user import Account, User, parse_user_key
+from portal.domain import AccountKind
+from portal.dynamo.clients import ClientRepository
+from portal.dynamo.staff import StaffRepository
+from portal.dynamo.therapists import TherapistRepository
+
+
+class _AccountBackend(BaseBackend):
+    kind: AccountKind
+
+    def _find_by_email(self, email: str) -> Account | None:
+        raise NotImplementedError
+
+    def _get(self, account_id: str) -> Account | None:
+        raise NotImplementedError
+
+    def authenticate(  # type: ignore[override]
+        self,
+        request: HttpRequest | None,
+        email: str | None = None,
+        password: str | None = None,
+        kind: AccountKind | None = None,
+        **kwargs: Any,
+    ) -> User | None:
+        if kind is not self.kind or not email or not password:
+            return None
+        account = self._find_by_email(email)
+        if account is None:
+            make_password(password)  # same cost as a real check
+            return None
+        if not check_password(password, account.password_hash):
+            return None
+        return User.from_account(self.kind, account)
+
+    def get_user(self, user_id: Any) -> User | None:  # type: ignore[override]
+        parsed = parse_user_key(str(user_id))
+        if parsed is None or parsed[0] is not self.kind:
+            return None
+        account = self._get(parsed[1])
+        return User.from_account(self.kind, account) if account else None
+
+
+class ClientBackend(_AccountBackend):
+    kind = AccountKind.CLIENT
+
+    def _find_by_email(self, email: str) -> Account | None:
+        return ClientRepository().find_by_email(email)
+
+    def _get(self, account_id: str) -> Account | None:
+        return ClientRepository().get(account_id)
+
+
+class TherapistBackend(_AccountBackend):
+    kind = AccountKind.THERAPIST
+
+    def _find_by_email(self, email: str) -> Account | None:
+        return TherapistRepository().find_by_email(email)
+
+    def _get(self, account_id: str) -> Account | None:
+        return TherapistRepository().get(account_id)
+
+
+class StaffBackend(_AccountBackend):
+    kind = AccountKind.STAFF
+
+    def _find_by_email(self, email: str) -> Account | None:
+        return StaffRepository().find_by_email(email)
+
+    def _get(self, account_id: str) -> Account | None:
+        return StaffRepository().get(account_id)
+
+
+BACKEND_FOR_KIND: dict[AccountKind, str] = {
+    AccountKind.CLIENT: "portal.accounts.backends.ClientBackend",
+    AccountKind.THERAPIST: "portal.accounts.backends.TherapistBackend",
+    AccountKind.STAFF: "portal.accounts.backends.StaffBackend",
+}

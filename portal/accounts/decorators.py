@@ -1,0 +1,55 @@
+"""Role checks for views: a client page refuses therapists and staff, and so on.
+
+Therapists and staff must have two-factor authentication before they reach
+any of their pages: until then every one of their pages sends them to set it up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from portal.domain import AccountKind
+
+View = Callable[..., HttpResponse]
+
+
+def _role_required(kind: AccountKind) -> Callable[[View], View]:
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            user = request.user
+            if not user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if user.kind is not kind:  # type: ignore[union-attr]
+                raise PermissionDenied("This page belongs to another kind of account.")
+            if user.mfa_required and not user.mfa_enabled:  # type: ignore[union-attr]
+                return redirect("mfa_setup")
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+client_required = _role_required(AccountKind.CLIENT)
+therapist_required = _role_required(AccountKind.THERAPIST)
+staff_required = _role_required(AccountKind.STAFF)
+
+
+def login_required(view: View) -> View:
+    """Any kind of account (for pages every account has, like changing a password)."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return wrapped

@@ -1,0 +1,108 @@
+"""Changes every kind of account shares: password, verification, two-factor.
+
+Clients, therapists and staff live in three tables with the same shape of
+credentials, so these updates are written once, keyed by the account kind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from boto3.dynamodb.conditions import Attr
+
+from portal.domain import AccountKind, Conflict, NotFound
+from portal.dynamo.base import Repository
+from portal.dynamo.schema import CLIENTS, STAFF, THERAPISTS, Table
+
+_TABLES: dict[AccountKind, Table] = {
+    AccountKind.CLIENT: CLIENTS,
+    AccountKind.THERAPIST: THERAPISTS,
+    AccountKind.STAFF: STAFF,
+}
+
+
+@dataclass(frozen=True)
+class MfaState:
+    secret: str | None
+    recovery_hashes: frozenset[str]
+    last_step: int
+
+
+class AccountStore(Repository):
+    def _update(self, kind: AccountKind, account_id: str, **kwargs: object) -> dict[str, object]:
+        table = _TABLES[kind]
+        condition = Attr(table.hash_key).exists()
+        extra = kwargs.pop("condition", None)
+        if extra is not None:
+            condition = condition & extra  # type: ignore[operator]
+        return self.db.update(table, {table.hash_key: account_id}, condition=condition, **kwargs)  # type: ignore[arg-type]
+
+    def set_password_hash(self, kind: AccountKind, account_id: str, password_hash: str) -> None:
+        try:
+            self._update(kind, account_id, set_values={"passwordHash": password_hash})
+        except Conflict:
+            raise NotFound("No such account.") from None
+
+    def mark_email_verified(self, kind: AccountKind, account_id: str) -> None:
+        try:
+            self._update(kind, account_id, set_values={"emailVerified": True})
+        except Conflict:
+            raise NotFound("No such account.") from None
+
+    def mfa_state(self, kind: AccountKind, account_id: str) -> MfaState:
+        table = _TABLES[kind]
+        item = self.db.get(table, {table.hash_key: account_id}, consistent=True)
+        if item is None:
+            raise NotFound("No such account.")
+        return MfaState(
+            secret=item.get("mfaSecret"),
+            recovery_hashes=frozenset(item.get("mfaRecoveryHashes", [])),
+            last_step=int(item.get("mfaLastStep", 0)),
+        )
+
+    def enable_mfa(
+        self, kind: AccountKind, account_id: str, *, secret: str, recovery_hashes: list[str]
+    ) -> None:
+        self._update(
+            kind,
+            account_id,
+            set_values={
+                "mfaSecret": secret,
+                "mfaRecoveryHashes": recovery_hashes,
+                "mfaLastStep": 0,
+            },
+        )
+
+    def disable_mfa(self, kind: AccountKind, account_id: str) -> None:
+        self._update(kind, account_id, remove=("mfaSecret", "mfaRecoveryHashes", "mfaLastStep"))
+
+    def claim_totp_step(self, kind: AccountKind, account_id: str, step: int) -> bool:
+        """Record that a TOTP code of ``step`` was used; False if it (or a later one) was already used.
+
+        A code can then be replayed by nobody, not even within its 30 seconds.
+        """
+        try:
+            self._update(
+                kind,
+                account_id,
+                set_values={"mfaLastStep": step},
+                condition=Attr("mfaLastStep").not_exists() | Attr("mfaLastStep").lt(step),
+            )
+        except Conflict:
+            return False
+        return True
+
+    def consume_recovery_hash(
+        self, kind: AccountKind, account_id: str, recovery_hash: str, remaining: list[str]
+    ) -> bool:
+        """Remove one recovery code; False if it was not there (already used, or wrong)."""
+        try:
+            self._update(
+                kind,
+                account_id,
+                set_values={"mfaRecoveryHashes": remaining},
+                condition=Attr("mfaRecoveryHashes").contains(recovery_hash),
+            )
+        except Conflict:
+            return False
+        return True

@@ -1,0 +1,158 @@
+"""Server-side web sessions (a supporting table with TTL: WebSessions).
+
+One item per session key: ``sessionKey``, ``sessionData`` (Django's signed,
+encoded string, opaque here), ``expiresAt`` (epoch seconds, the TTL
+attribute) and, only while someone is logged in, ``accountKey``
+("<kind>:<accountId>"). Anonymous sessions carry no ``accountKey`` so
+``GSI_WebSessions_ByAccount`` holds logged-in sessions only.
+
+Session data and session keys are bearer secrets: nothing here logs them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from boto3.dynamodb.conditions import Attr, Key
+
+from portal.domain import Conflict, NotFound
+from portal.dynamo.base import Repository
+from portal.dynamo.gateway import DynamoGateway, Item
+from portal.dynamo.schema import WEB_SESSIONS
+from portal.timeutil import epoch_seconds, utcnow
+
+logger = logging.getLogger(__name__)
+
+_BY_ACCOUNT = "GSI_WebSessions_ByAccount"
+# One Query page when ending an account's sessions.
+_PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class WebSessionRecord:
+    # Both are bearer secrets: kept out of repr so tracebacks and logs never show them.
+    session_key: str = field(repr=False)
+    # Django's encoded session (signed, compressed).
+    session_data: str = field(repr=False)
+    # Whole seconds: DynamoDB TTL works in epoch seconds, so finer is not kept.
+    expires_at: datetime
+    # "<kind>:<accountId>" while logged in, None for an anonymous session.
+    account_key: str | None = None
+
+    def is_expired(self, now: datetime) -> bool:
+        # The moment expiresAt names is already past the session's life,
+        # as Django's own database backend treats expire_date (it keeps > now).
+        return epoch_seconds(self.expires_at) <= now.timestamp()
+
+
+def _to_item(record: WebSessionRecord) -> dict[str, Any]:
+    return {
+        "sessionKey": record.session_key,
+        "sessionData": record.session_data,
+        "expiresAt": epoch_seconds(record.expires_at),
+        # None is dropped by the gateway's serializer, keeping the GSI sparse.
+        "accountKey": record.account_key or None,
+    }
+
+
+def _from_item(item: Item) -> WebSessionRecord:
+    return WebSessionRecord(
+        session_key=item["sessionKey"],
+        session_data=item["sessionData"],
+        # Numbers come back as Decimal.
+        expires_at=datetime.fromtimestamp(int(item["expiresAt"]), tz=UTC),
+        account_key=item.get("accountKey"),
+    )
+
+
+class WebSessionRepository(Repository):
+    def __init__(
+        self,
+        gateway: DynamoGateway | None = None,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        super().__init__(gateway)
+        # Injectable so tests can move time past expiresAt without sleeping.
+        self._clock = clock
+
+    def get(self, session_key: str) -> WebSessionRecord | None:
+        """The live session under ``session_key``, or None (absent or expired)."""
+        # Strongly consistent: a session written by the previous request (a login,
+        # a logout on another worker) must be seen by this one.
+        item = self.db.get(WEB_SESSIONS, {"sessionKey": session_key}, consistent=True)
+        if item is None:
+            return None
+        record = _from_item(item)
+        # TTL deletion lags by up to days, so an expired item may still be there.
+        if record.is_expired(self._clock()):
+            return None
+        return record
+
+    def create(self, record: WebSessionRecord) -> None:
+        """Store a new session; raises Conflict if the key is already taken."""
+        # Even an expired-but-not-yet-deleted item blocks the key: a key is never
+        # handed out twice, and the caller simply draws another one.
+        self.db.put(
+            WEB_SESSIONS, _to_item(record), condition=Attr("sessionKey").not_exists()
+        )
+
+    def save(self, record: WebSessionRecord) -> None:
+        """Overwrite an existing session; raises NotFound if it was deleted meanwhile.
+
+        Never creates: a request still holding a session that was logged out
+        elsewhere (or ended after a password change) must not bring it back.
+        """
+        try:
+            # A whole-item put, so an attribute dropped at logout (accountKey) goes too.
+            self.db.put(
+                WEB_SESSIONS, _to_item(record), condition=Attr("sessionKey").exists()
+            )
+        except Conflict as exc:
+            raise NotFound("web session no longer exists") from exc
+
+    def delete(self, session_key: str) -> bool:
+        """Delete one session; False if there was none (not an error)."""
+        return self.db.delete(WEB_SESSIONS, {"sessionKey": session_key}) is not None
+
+    def delete_for_account(
+        self, account_key: str, *, except_session_key: str | None = None
+    ) -> int:
+        """Delete every session of ``account_key`` but ``except_session_key``; return how many.
+
+        The index is eventually consistent, so a session created a moment ago
+        may be missed; the sessions that matter (older ones, e.g. on a stolen
+        device) are there.
+        """
+        deleted = 0
+        start_key: dict[str, Any] | None = None
+        while True:
+            # Page by page and deleting as we go, so memory stays flat however
+            # many sessions an account has piled up. Continuing from the last key
+            # of a page is safe after deleting it: the key is a position, not an item.
+            result = self.db.query(
+                WEB_SESSIONS,
+                Key("accountKey").eq(account_key),
+                index=_BY_ACCOUNT,
+                limit=_PAGE_SIZE,
+                start_key=start_key,
+            )
+            for item in result.items:
+                session_key = item["sessionKey"]
+                if session_key == except_session_key:
+                    continue
+                # The index lags the table: it may still list a session deleted a
+                # moment ago (e.g. the old key cycle_key just dropped); count only
+                # what this call really ended.
+                if self.delete(session_key):
+                    deleted += 1
+            if not result.last_key:
+                break
+            start_key = result.last_key
+        # An account key and a count: no session keys (bearer secrets) in logs.
+        logger.debug("deleted %d web sessions of %s", deleted, account_key)
+        return deleted

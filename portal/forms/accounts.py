@@ -1,0 +1,142 @@
+"""Forms for sign-up, login, passwords and two-factor codes."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+from zoneinfo import available_timezones
+
+from django import forms
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+
+from portal.accounts.user import User
+from portal.domain import SPECIALIZATIONS, normalize_email
+
+
+@lru_cache(maxsize=1)
+def time_zone_choices() -> list[tuple[str, str]]:
+    zones = sorted(z for z in available_timezones() if "/" in z and not z.startswith("Etc/"))
+    return [("UTC", "UTC")] + [(z, z.replace("_", " ")) for z in zones]
+
+
+def specialization_choices() -> list[tuple[str, str]]:
+    return [(s, s.replace("-", " ").capitalize()) for s in SPECIALIZATIONS]
+
+
+class _PasswordPairMixin(forms.Form):
+    """Two password fields that must match and pass Django's validators."""
+
+    password_fields = ("password", "password_again")
+
+    def _candidate_user(self) -> User | None:
+        return None
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        first, second = (cleaned.get(name) for name in self.password_fields)
+        if first and second and first != second:
+            self.add_error(self.password_fields[1], "The two passwords differ.")
+        elif first:
+            try:
+                validate_password(first, user=self._candidate_user())
+            except ValidationError as error:
+                self.add_error(self.password_fields[0], error)
+        return cleaned
+
+
+class ClientSignUpForm(_PasswordPairMixin):
+    name = forms.CharField(max_length=100, strip=True, label="Your name")
+    email = forms.EmailField(max_length=254, label="Email")
+    password = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), strip=False
+    )
+    password_again = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        strip=False,
+        label="Password again",
+    )
+    time_zone = forms.ChoiceField(choices=time_zone_choices, initial="UTC", label="Time zone")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["name"].widget.attrs["autocomplete"] = "name"
+        self.fields["email"].widget.attrs["autocomplete"] = "email"
+        self.fields["time_zone"].widget.attrs["data-detect-time-zone"] = "true"
+
+    def clean_email(self) -> str:
+        return normalize_email(self.cleaned_data["email"])
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"]
+        if not name:
+            raise ValidationError("Please tell us your name.")
+        return name
+
+    def _candidate_user(self) -> User | None:
+        data = self.cleaned_data
+        return User(email=data.get("email", ""), name=data.get("name", ""))
+
+
+class TherapistSignUpForm(ClientSignUpForm):
+    specialization = forms.ChoiceField(choices=specialization_choices, label="Specialization")
+
+    field_order = ["name", "email", "specialization", "password", "password_again", "time_zone"]
+
+
+class LoginForm(forms.Form):
+    email = forms.EmailField(max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    password = forms.CharField(
+        strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+
+    def clean_email(self) -> str:
+        return normalize_email(self.cleaned_data["email"])
+
+
+class PasswordResetRequestForm(forms.Form):
+    email = forms.EmailField(max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+
+    def clean_email(self) -> str:
+        return normalize_email(self.cleaned_data["email"])
+
+
+class SetPasswordForm(_PasswordPairMixin):
+    password = forms.CharField(
+        label="New password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password_again = forms.CharField(
+        label="New password again",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args: Any, user: User | None = None, **kwargs: Any) -> None:
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def _candidate_user(self) -> User | None:
+        return self.user
+
+
+class PasswordChangeForm(SetPasswordForm):
+    current_password = forms.CharField(
+        strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+    field_order = ["current_password", "password", "password_again"]
+
+
+class OneTimeCodeForm(forms.Form):
+    code = forms.CharField(
+        max_length=20,
+        strip=True,
+        label="Code from your authenticator app (or a recovery code)",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "text", "autocapitalize": "off"}
+        ),
+    )
+
+    def clean_code(self) -> str:
+        return self.cleaned_data["code"].replace(" ", "").replace("-", "")

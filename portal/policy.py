@@ -1,0 +1,53 @@
+"""Who may see what: the one place access rules live.
+
+Every rule starts from the logged-in user. A client sees only their own data;
+a therapist sees a client's shared entries, sessions and messages only while
+their mapping is active; private notes are seen by their therapist alone;
+staff see accounts and metadata, never journal text, notes or message bodies.
+A rule that fails for someone else's id raises Http404, so an id in a URL
+tells nobody whether it exists.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404
+
+from portal.accounts.user import User
+from portal.domain import AccountKind, DomainError, Mapping, MappingStatus
+from portal.dynamo.mappings import MappingRepository
+
+
+class NotAllowed(DomainError):
+    """The user may not do this (yet), for a reason they can act on."""
+
+
+def own_client_id(user: User) -> str:
+    if not user.is_authenticated or user.kind is not AccountKind.CLIENT:
+        raise Http404
+    return user.account_id
+
+
+def own_therapist_id(user: User) -> str:
+    if not user.is_authenticated or user.kind is not AccountKind.THERAPIST:
+        raise Http404
+    return user.account_id
+
+
+def active_mapping_for_therapist(user: User, client_id: str) -> Mapping:
+    """The active mapping between this therapist and ``client_id``, or 404."""
+    therapist_id = own_therapist_id(user)
+    mapping = MappingRepository().get(client_id, therapist_id)
+    if mapping is None or mapping.status is not MappingStatus.ACTIVE:
+        raise Http404
+    return mapping
+
+
+def require_verified_email(user: User, action: str) -> None:
+    """Sending messages and sharing entries wait until the email is confirmed."""
+    if not user.email_verified:
+        raise NotAllowed(f"Please confirm your email address before you {action}.")
+
+
+def may_read_clinical_content(user: User) -> bool:
+    """Staff administer accounts; journal text, notes and messages are not theirs to read."""
+    return user.is_authenticated and user.kind is not AccountKind.STAFF

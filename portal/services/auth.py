@@ -1,0 +1,161 @@
+"""Logging in, verifying email, resetting and changing passwords."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.core import signing
+from django.core.mail import send_mail
+
+from portal.accounts.backends import BACKEND_FOR_KIND
+from portal.accounts.user import User, parse_user_key
+from portal.domain import AccountKind, DomainError, NotFound, normalize_email
+from portal.dynamo.account_store import AccountStore
+from portal.dynamo.accounts import get_email_claim
+from portal.dynamo.clients import ClientRepository
+from portal.dynamo.connection import get_gateway
+from portal.dynamo.staff import StaffRepository
+from portal.dynamo.therapists import TherapistRepository
+
+logger = logging.getLogger(__name__)
+
+_VERIFY_SALT = "portal.accounts.verify-email"
+
+HOME_FOR_KIND: dict[AccountKind, str] = {
+    AccountKind.CLIENT: "/client/",
+    AccountKind.THERAPIST: "/therapist/",
+    AccountKind.STAFF: "/staff/",
+}
+
+
+class InvalidToken(DomainError):
+    pass
+
+
+class WrongPassword(DomainError):
+    pass
+
+
+class _ResetTokens(PasswordResetTokenGenerator):
+    """Django's reset tokens; a token dies once the password it was made for changes."""
+
+    def _make_hash_value(self, user: Any, timestamp: int) -> str:
+        return f"{user.pk}{user.password}{timestamp}{user.email}"
+
+
+reset_tokens = _ResetTokens()
+
+
+def account_kind_for_email(email: str) -> AccountKind | None:
+    claim = get_email_claim(get_gateway(), email)
+    return claim.account_kind if claim else None
+
+
+def load_user(user_key: str) -> User | None:
+    parsed = parse_user_key(user_key)
+    if parsed is None:
+        return None
+    kind, account_id = parsed
+    account: Any
+    if kind is AccountKind.CLIENT:
+        account = ClientRepository().get(account_id)
+    elif kind is AccountKind.THERAPIST:
+        account = TherapistRepository().get(account_id)
+    else:
+        account = StaffRepository().get(account_id)
+    return User.from_account(kind, account) if account else None
+
+
+def backend_path(user: User) -> str:
+    return BACKEND_FOR_KIND[user.kind]
+
+
+# --- email verification -------------------------------------------------------
+
+
+def email_verification_token(user: User) -> str:
+    return signing.dumps({"u": user.pk, "e": normalize_email(user.email)}, salt=_VERIFY_SALT)
+
+
+def email_verification_send(*, user: User, link: str) -> None:
+    send_mail(
+        subject="Confirm your email for the therapy portal",
+        message=(
+            f"Hello {user.name},\n\nPlease confirm your email address by opening this link:\n\n{link}\n\n"
+            "If you did not create an account, you can ignore this message."
+        ),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[user.email],
+    )
+    logger.info("verification email sent to account %s", user.pk)
+
+
+def email_verify(*, token: str) -> User:
+    try:
+        payload = signing.loads(
+            token, salt=_VERIFY_SALT, max_age=settings.EMAIL_VERIFICATION_MAX_AGE
+        )
+    except signing.BadSignature:
+        raise InvalidToken("This confirmation link is invalid or has expired.") from None
+    user = load_user(str(payload.get("u", "")))
+    if user is None or normalize_email(user.email) != payload.get("e"):
+        raise InvalidToken("This confirmation link is invalid or has expired.")
+    AccountStore().mark_email_verified(user.kind, user.account_id)
+    user.email_verified = True
+    logger.info("email verified for account %s", user.pk)
+    return user
+
+
+# --- passwords ------------------------------------------------------------------
+
+
+def password_reset_send(*, email: str, link_for: Any) -> None:
+    """Email a reset link if the address has an account; silently nothing otherwise."""
+    claim = get_email_claim(get_gateway(), email)
+    if claim is None:
+        return
+    user = load_user(f"{claim.account_kind}:{claim.account_id}")
+    if user is None:
+        return
+    token = reset_tokens.make_token(user)
+    link = link_for(user.pk, token)
+    send_mail(
+        subject="Reset your therapy portal password",
+        message=(
+            f"Hello {user.name},\n\nSomeone asked to reset the password of your account. If it was you, "
+            f"open this link within an hour:\n\n{link}\n\nIf it was not you, ignore this message: "
+            "your password stays as it is."
+        ),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[user.email],
+    )
+    logger.info("password reset email sent to account %s", user.pk)
+
+
+def password_reset_user(*, user_key: str, token: str) -> User:
+    user = load_user(user_key)
+    if user is None or not reset_tokens.check_token(user, token):
+        raise InvalidToken("This reset link is invalid, expired, or already used.")
+    return user
+
+
+def password_set(*, user: User, new_password: str) -> User:
+    """Store a new password hash; the caller ends the account's other sessions."""
+    new_hash = make_password(new_password)
+    AccountStore().set_password_hash(user.kind, user.account_id, new_hash)
+    user.password = new_hash
+    logger.info("password changed for account %s", user.pk)
+    return user
+
+
+def password_change(*, user: User, old_password: str, new_password: str) -> User:
+    current = load_user(user.pk)
+    if current is None:
+        raise NotFound("No such account.")
+    if not check_password(old_password, current.password):
+        raise WrongPassword("Your current password was not right.")
+    return password_set(user=current, new_password=new_password)

@@ -1,0 +1,310 @@
+"""Sign-up, login, logout, email verification, password reset and change."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode, urlsafe_base64_encode
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from portal.accounts.decorators import login_required
+from portal.accounts.session_store import end_other_sessions
+from portal.accounts.user import User
+from portal.domain import AccountKind, EmailTaken
+from portal.forms.accounts import (
+    ClientSignUpForm,
+    LoginForm,
+    PasswordChangeForm,
+    PasswordResetRequestForm,
+    SetPasswordForm,
+    TherapistSignUpForm,
+)
+from portal.services import auth
+from portal.services.accounts import client_sign_up, therapist_sign_up
+from portal.services.throttle import Throttled, throttle_check, throttle_record
+
+logger = logging.getLogger(__name__)
+
+MFA_PENDING_KEY = "mfa_pending"
+MFA_PENDING_MAX_AGE = 5 * 60
+
+
+def client_address(request: HttpRequest) -> str:
+    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
+        # Behind the load balancer the last hop it appended is the client it saw.
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[-1].strip()
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+def _safe_next(request: HttpRequest) -> str | None:
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return None
+
+
+def _landing(user: User, request: HttpRequest) -> str:
+    if user.mfa_required and not user.mfa_enabled:
+        return reverse("mfa_setup")
+    return _safe_next(request) or auth.HOME_FOR_KIND[user.kind]
+
+
+def _send_verification(request: HttpRequest, user: User) -> None:
+    token = auth.email_verification_token(user)
+    link = request.build_absolute_uri(reverse("verify_email", args=[token]))
+    auth.email_verification_send(user=user, link=link)
+
+
+def _finish_login(request: HttpRequest, user: User) -> HttpResponse:
+    login(request, user, backend=auth.backend_path(user))
+    logger.info("login of account %s", user.pk)
+    return redirect(_landing(user, request))
+
+
+# --- sign-up -------------------------------------------------------------------
+
+
+def _signup(request: HttpRequest, kind: AccountKind) -> HttpResponse:
+    form_class = ClientSignUpForm if kind is AccountKind.CLIENT else TherapistSignUpForm
+    form = form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if kind is AccountKind.CLIENT:
+                account: Any = client_sign_up(
+                    email=data["email"], name=data["name"], password=data["password"], time_zone=data["time_zone"]
+                )
+            else:
+                account = therapist_sign_up(
+                    email=data["email"],
+                    name=data["name"],
+                    password=data["password"],
+                    specialization=data["specialization"],
+                    time_zone=data["time_zone"],
+                )
+        except EmailTaken:
+            form.add_error("email", "An account with this email already exists. Try logging in instead.")
+        else:
+            user = User.from_account(kind, account)
+            _send_verification(request, user)
+            messages.success(request, "Welcome! We sent you an email to confirm your address.")
+            return _finish_login(request, user)
+    return render(
+        request,
+        "portal/accounts/signup.html",
+        {"form": form, "kind": kind},
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+@sensitive_post_parameters("password", "password_again")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def signup_client(request: HttpRequest) -> HttpResponse:
+    return _signup(request, AccountKind.CLIENT)
+
+
+@sensitive_post_parameters("password", "password_again")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def signup_therapist(request: HttpRequest) -> HttpResponse:
+    return _signup(request, AccountKind.THERAPIST)
+
+
+# --- login / logout ---------------------------------------------------------------
+
+
+@sensitive_post_parameters("password")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    form = LoginForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"]
+        identifiers = [f"email:{email}", f"ip:{client_address(request)}"]
+        try:
+            throttle_check(scope="login", identifiers=identifiers)
+        except Throttled as exc:
+            minutes = max(1, round(exc.retry_after / 60))
+            form.add_error(
+                None,
+                f"Too many attempts to log in. For your safety, please wait about {minutes} "
+                f"minute{'s' if minutes != 1 else ''} and try again, or reset your password.",
+            )
+            status = 429
+        else:
+            kind = auth.account_kind_for_email(email)
+            user = authenticate(request, email=email, password=form.cleaned_data["password"], kind=kind)
+            if user is None:
+                throttle_record(scope="login", identifiers=identifiers)
+                logger.info("failed login")
+                form.add_error(None, "That email and password do not match an account.")
+                status = 400
+            elif user.mfa_enabled:
+                request.session.cycle_key()
+                request.session[MFA_PENDING_KEY] = {
+                    "user": user.pk,
+                    "at": int(time.time()),
+                    "next": _safe_next(request) or "",
+                }
+                return redirect("mfa_verify")
+            else:
+                return _finish_login(request, user)
+    elif form.is_bound:
+        status = 400
+    return render(
+        request, "portal/accounts/login.html", {"form": form, "next": _safe_next(request) or ""}, status=status
+    )
+
+
+def pending_mfa_user(request: HttpRequest) -> tuple[User, str] | None:
+    """The account that gave its password and still owes a second factor."""
+    pending = request.session.get(MFA_PENDING_KEY)
+    if not isinstance(pending, dict) or time.time() - int(pending.get("at", 0)) > MFA_PENDING_MAX_AGE:
+        return None
+    user = auth.load_user(str(pending.get("user", "")))
+    return (user, str(pending.get("next", ""))) if user else None
+
+
+def complete_mfa_login(request: HttpRequest, user: User, next_url: str) -> HttpResponse:
+    request.session.pop(MFA_PENDING_KEY, None)
+    login(request, user, backend=auth.backend_path(user))
+    logger.info("login of account %s with second factor", user.pk)
+    if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        return redirect(next_url)
+    return redirect(auth.HOME_FOR_KIND[user.kind])
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        logger.info("logout of account %s", request.user.pk)
+    logout(request)  # flushes the session: it is deleted from the store
+    messages.info(request, "You are logged out.")
+    return redirect("login")
+
+
+@require_POST
+@login_required
+def keep_alive(request: HttpRequest) -> HttpResponse:
+    """The idle-warning's "stay logged in" button: any request counts as activity."""
+    if request.htmx:  # type: ignore[attr-defined]
+        return HttpResponse(status=204)
+    return redirect(auth.HOME_FOR_KIND[request.user.kind])  # type: ignore[union-attr]
+
+
+# --- email verification --------------------------------------------------------------
+
+
+@require_GET
+def verify_email(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        auth.email_verify(token=token)
+    except auth.InvalidToken as exc:
+        return render(request, "portal/accounts/verify_failed.html", {"reason": str(exc)}, status=400)
+    messages.success(request, "Thank you: your email address is confirmed.")
+    if request.user.is_authenticated:
+        return redirect(auth.HOME_FOR_KIND[request.user.kind])  # type: ignore[union-attr]
+    return redirect("login")
+
+
+@require_POST
+@login_required
+def resend_verification(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    if not user.email_verified:
+        _send_verification(request, user)
+        messages.info(request, "We sent a new confirmation email.")
+    return redirect(auth.HOME_FOR_KIND[user.kind])
+
+
+# --- passwords -----------------------------------------------------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def password_reset(request: HttpRequest) -> HttpResponse:
+    form = PasswordResetRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"]
+        identifiers = [f"email:{email}", f"ip:{client_address(request)}"]
+        try:
+            throttle_check(scope="password-reset", identifiers=identifiers)
+        except Throttled as exc:
+            minutes = max(1, round(exc.retry_after / 60))
+            form.add_error(None, f"Too many reset requests. Please wait about {minutes} minutes and try again.")
+            return render(request, "portal/accounts/password_reset.html", {"form": form}, status=429)
+        throttle_record(scope="password-reset", identifiers=identifiers)
+
+        def link_for(user_key: str, token: str) -> str:
+            uid = urlsafe_base64_encode(user_key.encode())
+            return request.build_absolute_uri(reverse("password_reset_confirm", args=[uid, token]))
+
+        auth.password_reset_send(email=email, link_for=link_for)
+        # The same answer whether or not the email has an account.
+        return render(request, "portal/accounts/password_reset_sent.html", {"email": email})
+    return render(
+        request, "portal/accounts/password_reset.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+@sensitive_post_parameters("password", "password_again")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def password_reset_confirm(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    try:
+        user_key = urlsafe_base64_decode(uidb64).decode()
+        user = auth.password_reset_user(user_key=user_key, token=token)
+    except (ValueError, UnicodeDecodeError, auth.InvalidToken):
+        return render(request, "portal/accounts/password_reset_invalid.html", status=400)
+    form = SetPasswordForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        auth.password_set(user=user, new_password=form.cleaned_data["password"])
+        end_other_sessions(user.pk, None)
+        messages.success(request, "Your password is changed. Please log in with it.")
+        return redirect("login")
+    return render(
+        request, "portal/accounts/password_reset_confirm.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+@sensitive_post_parameters("current_password", "password", "password_again")
+@never_cache
+@require_http_methods(["GET", "POST"])
+@login_required
+def password_change(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    form = PasswordChangeForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            updated = auth.password_change(
+                user=user,
+                old_password=form.cleaned_data["current_password"],
+                new_password=form.cleaned_data["password"],
+            )
+        except auth.WrongPassword as exc:
+            form.add_error("current_password", str(exc))
+        else:
+            update_session_auth_hash(request, updated)
+            ended = end_other_sessions(updated.pk, request.session.session_key)
+            logger.info("password change ended %d other session(s) of %s", ended, updated.pk)
+            messages.success(request, "Your password is changed. Other devices have been logged out.")
+            return HttpResponseRedirect(auth.HOME_FOR_KIND[updated.kind])
+    return render(
+        request, "portal/accounts/password_change.html", {"form": form}, status=400 if form.errors else 200
+    )
