@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portal.views import accounts, health, home, mfa, public, staff
+from portal.views import accounts, health, home, journal, mfa, public, staff, therapist
 
 urlpatterns = [
     path("", public.home, name="home"),
@@ -24,6 +24,14 @@ urlpatterns = [
     path("accounts/two-factor/setup/", mfa.mfa_setup, name="mfa_setup"),
     # homes
     path("client/", home.client_home, name="client_home"),
+    path("client/journal/", journal.journal, name="journal"),
+    path("client/journal/export.csv", journal.journal_export, name="journal_export"),
+    path("client/journal/chart/", journal.journal_chart, name="journal_chart"),
+    path("client/journal/<str:entry_id>/", journal.entry_detail, name="journal_entry"),
+    path("client/journal/<str:entry_id>/edit/", journal.entry_edit, name="journal_entry_edit"),
+    path("client/journal/<str:entry_id>/delete/", journal.entry_delete, name="journal_entry_delete"),
+    path("client/journal/<str:entry_id>/share/", journal.entry_share, name="journal_entry_share"),
     path("therapist/", home.therapist_home, name="therapist_home"),
+    path("therapist/clients/<str:client_id>/journal/", therapist.client_journal, name="therapist_client_journal"),
     path("staff/", staff.staff_home, name="staff_home"),
 ]

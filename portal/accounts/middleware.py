@@ -11,7 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
 
 def passive(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -38,3 +41,26 @@ class IdleTimeoutMiddleware:
             return
         if not request.session.is_empty():
             request.session.modified = True
+
+
+class UserTimeZoneMiddleware:
+    """Show and read times in the logged-in person's own time zone.
+
+    Times are stored in UTC; a client writing at 23:30 in Tokyo must see
+    23:30, and a time typed into a form means their local time.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        zone_name = getattr(user, "time_zone", None) if user is not None and user.is_authenticated else None
+        try:
+            zone = ZoneInfo(zone_name) if zone_name else None
+        except (ZoneInfoNotFoundError, ValueError):
+            zone = None
+        if zone is None:
+            return self.get_response(request)
+        with timezone.override(zone):
+            return self.get_response(request)

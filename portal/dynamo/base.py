@@ -15,8 +15,8 @@ T = TypeVar("T")
 MAX_PAGE_SIZE = 100
 
 
-def clamp_limit(limit: int) -> int:
-    return max(1, min(limit, MAX_PAGE_SIZE))
+def clamp_limit(limit: int, maximum: int = MAX_PAGE_SIZE) -> int:
+    return max(1, min(limit, maximum))
 
 
 class Repository:

@@ -18,6 +18,8 @@ from portal.timeutil import maybe_from_iso, from_iso, to_iso, utcnow
 BY_TIME = "LSI_Journal_Time"
 BY_FEELING = "LSI_Journal_ByFeeling"
 SHARED = "LSI_Journal_SharedAt"
+# A chart of more points than this says so; the page reads one Query whatever the range.
+CHART_MAX_POINTS = 400
 
 
 def _to_item(entry: JournalEntry) -> dict[str, Any]:
@@ -109,19 +111,62 @@ class JournalRepository(Repository):
         return to_page(result, _from_item, scope)
 
     def list_by_feeling(
-        self, client_id: str, feeling: str, *, limit: int = 20, cursor: str | None = None
+        self,
+        client_id: str,
+        feeling: str,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        limit: int = 20,
+        cursor: str | None = None,
     ) -> Page[JournalEntry]:
-        """Entries with one feeling (LSI_Journal_ByFeeling)."""
-        scope = f"journal.feeling:{client_id}:{feeling}"
+        """Entries with one feeling (LSI_Journal_ByFeeling), optionally within [start, end].
+
+        The range is a filter on the feeling index, so a page may hold fewer
+        than ``limit`` entries; it is still one Query and the cursor moves on.
+        """
+        time_filter = None
+        if start and end:
+            time_filter = Attr("timeOfEmotion").between(to_iso(start), to_iso(end))
+        elif start:
+            time_filter = Attr("timeOfEmotion").gte(to_iso(start))
+        elif end:
+            time_filter = Attr("timeOfEmotion").lte(to_iso(end))
+        scope = f"journal.feeling:{client_id}:{feeling}:{start and to_iso(start)}:{end and to_iso(end)}"
         result = self.db.query(
             JOURNAL,
             Key("clientId").eq(client_id) & Key("feeling").eq(feeling),
             index=BY_FEELING,
             limit=clamp_limit(limit),
             forward=False,
+            filter_condition=time_filter,
             start_key=decode_cursor(cursor, scope),
         )
         return to_page(result, _from_item, scope)
+
+    def list_for_chart(
+        self,
+        client_id: str,
+        *,
+        start: datetime,
+        end: datetime,
+        feeling: str | None = None,
+        limit: int = CHART_MAX_POINTS,
+    ) -> tuple[list[JournalEntry], bool]:
+        """Up to ``limit`` entries in [start, end], most recent ones, in one Query.
+
+        Returns the entries and whether more existed in the range than were read.
+        """
+        result = self.db.query(
+            JOURNAL,
+            Key("clientId").eq(client_id)
+            & Key("timeOfEmotion").between(to_iso(start), to_iso(end)),
+            index=BY_TIME,
+            limit=clamp_limit(limit, CHART_MAX_POINTS),
+            forward=False,
+            filter_condition=Attr("feeling").eq(feeling) if feeling else None,
+        )
+        return [_from_item(i) for i in result.items], result.last_key is not None
 
     def list_shared(
         self, client_id: str, *, limit: int = 20, cursor: str | None = None

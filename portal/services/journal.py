@@ -1,33 +1,58 @@
-"""Journal rules: what a valid entry is, and who may change it."""
+"""Journal rules: what a valid entry is, who may read and change it, sharing.
+
+Entries are private until their client shares them. A therapist reads shared
+entries only while their mapping with the client is active, and each time they
+open them the audit log records it, so the client can see who read what when.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
+from portal.accounts.user import User
 from portal.domain import (
     FEELINGS,
     MAX_INTENSITY,
     MAX_NOTE_LENGTH,
     MIN_INTENSITY,
+    AccountKind,
+    AuditEvent,
     DomainError,
     JournalEntry,
+    NotFound,
+    Page,
 )
+from portal.dynamo.audit import AuditRepository
 from portal.dynamo.journal import JournalRepository
+from portal.dynamo.therapists import TherapistRepository
 from portal.ids import new_id
+from portal.policy import active_mapping_for_therapist, own_client_id, require_verified_email
 from portal.timeutil import utcnow
+
+logger = logging.getLogger(__name__)
+
+PAGE_SIZE = 20
+SHARED_READ = "journal.shared.read"
+# A little slack for a phone whose clock runs ahead; a feeling is not in the future.
+FUTURE_SLACK = timedelta(minutes=10)
 
 
 class InvalidEntry(DomainError):
     pass
 
 
-def _validate(feeling: str, intensity: int, note: str) -> None:
+def _validate(feeling: str, intensity: int, note: str, time_of_emotion: datetime) -> None:
     if feeling not in FEELINGS:
         raise InvalidEntry(f"Choose a feeling from the list ({feeling!r} is not one).")
     if not MIN_INTENSITY <= intensity <= MAX_INTENSITY:
         raise InvalidEntry(f"Intensity goes from {MIN_INTENSITY} to {MAX_INTENSITY}.")
     if len(note) > MAX_NOTE_LENGTH:
         raise InvalidEntry(f"A note holds at most {MAX_NOTE_LENGTH} characters.")
+    if time_of_emotion > utcnow() + FUTURE_SLACK:
+        raise InvalidEntry("The time of the feeling can't be in the future.")
 
 
 def journal_entry_create(
@@ -39,7 +64,7 @@ def journal_entry_create(
     note: str = "",
     journal: JournalRepository | None = None,
 ) -> JournalEntry:
-    _validate(feeling, intensity, note)
+    _validate(feeling, intensity, note, time_of_emotion)
     entry = JournalEntry(
         client_id=client_id,
         entry_id=new_id(),
@@ -49,4 +74,129 @@ def journal_entry_create(
         note=note,
         created_at=utcnow(),
     )
-    return (journal or JournalRepository()).add(entry)
+    stored = (journal or JournalRepository()).add(entry)
+    logger.info("journal entry %s created by client %s", entry.entry_id, client_id)
+    return stored
+
+
+def journal_entry_get(*, user: User, entry_id: str) -> JournalEntry:
+    """One of the client's own entries; another client's id is simply not found."""
+    entry = JournalRepository().get(own_client_id(user), entry_id)
+    if entry is None:
+        raise NotFound("No such journal entry.")
+    return entry
+
+
+def journal_entry_update(
+    *,
+    user: User,
+    entry_id: str,
+    time_of_emotion: datetime,
+    feeling: str,
+    intensity: int,
+    note: str,
+) -> JournalEntry:
+    _validate(feeling, intensity, note, time_of_emotion)
+    current = journal_entry_get(user=user, entry_id=entry_id)
+    updated = JournalRepository().update(
+        replace(current, time_of_emotion=time_of_emotion, feeling=feeling, intensity=intensity, note=note)
+    )
+    logger.info("journal entry %s updated by client %s", entry_id, user.account_id)
+    return updated
+
+
+def journal_entry_delete(*, user: User, entry_id: str) -> None:
+    if not JournalRepository().delete(own_client_id(user), entry_id):
+        raise NotFound("No such journal entry.")
+    logger.info("journal entry %s deleted by client %s", entry_id, user.account_id)
+
+
+def journal_entry_set_shared(*, user: User, entry_id: str, shared: bool) -> JournalEntry:
+    """Share an entry with the client's therapists, or take it back at once."""
+    client_id = own_client_id(user)
+    if shared:
+        require_verified_email(user, "share journal entries")
+    entry = JournalRepository().set_shared(client_id, entry_id, utcnow() if shared else None)
+    logger.info("journal entry %s %s by client %s", entry_id, "shared" if shared else "unshared", client_id)
+    return entry
+
+
+@dataclass(frozen=True)
+class JournalFilter:
+    feeling: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        return bool(self.feeling or self.start or self.end)
+
+
+def journal_page(
+    *, user: User, filters: JournalFilter, cursor: str | None = None, limit: int = PAGE_SIZE
+) -> Page[JournalEntry]:
+    """A page of the client's entries, newest feeling first: one Query whatever the journal's size."""
+    client_id = own_client_id(user)
+    journal = JournalRepository()
+    if filters.feeling:
+        return journal.list_by_feeling(
+            client_id, filters.feeling, start=filters.start, end=filters.end, limit=limit, cursor=cursor
+        )
+    return journal.list_by_time(client_id, start=filters.start, end=filters.end, limit=limit, cursor=cursor)
+
+
+def journal_chart_entries(
+    *, user: User, feeling: str | None, start: datetime, end: datetime
+) -> tuple[list[JournalEntry], bool]:
+    return JournalRepository().list_for_chart(own_client_id(user), start=start, end=end, feeling=feeling)
+
+
+def journal_export(*, user: User) -> Iterator[JournalEntry]:
+    """Every entry, oldest first, read a page at a time as the download streams."""
+    client_id = own_client_id(user)
+    journal = JournalRepository()
+    cursor: str | None = None
+    while True:
+        page = journal.list_by_time(client_id, newest_first=False, limit=100, cursor=cursor)
+        yield from page.items
+        if not page.next_cursor:
+            return
+        cursor = page.next_cursor
+
+
+def shared_entries_for_therapist(
+    *, user: User, client_id: str, cursor: str | None = None
+) -> Page[JournalEntry]:
+    """The client's shared entries as their therapist sees them: one Query of the sparse index.
+
+    404 unless the mapping is active. Every opening is written to the audit log.
+    """
+    active_mapping_for_therapist(user, client_id)
+    page = JournalRepository().list_shared(client_id, limit=PAGE_SIZE, cursor=cursor)
+    AuditRepository().record(
+        subject_id=client_id,
+        action=SHARED_READ,
+        actor_kind=AccountKind.THERAPIST,
+        actor_id=user.account_id,
+        detail={"entries": str(len(page.items)), "page": "next" if cursor else "first"},
+    )
+    return page
+
+
+@dataclass(frozen=True)
+class AccessRecord:
+    event: AuditEvent
+    reader_name: str
+
+
+def journal_access_history(*, user: User, limit: int = 10) -> list[AccessRecord]:
+    """Who read my shared entries, and when: one Query, one BatchGetItem for names."""
+    client_id = own_client_id(user)
+    events = AuditRepository().list_for_subject(client_id, action=SHARED_READ, limit=limit).items
+    if not events:
+        return []
+    therapists = TherapistRepository().get_many({e.actor_id for e in events})
+    return [
+        AccessRecord(e, therapists[e.actor_id].name if e.actor_id in therapists else "A former therapist")
+        for e in events
+    ]
