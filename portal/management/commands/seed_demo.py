@@ -7,9 +7,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from portal.domain import MappingStatus
+from portal.domain import AccountKind, MappingStatus
+from portal.dynamo.account_store import AccountStore
 from portal.dynamo.accounts import get_email_claim
 from portal.dynamo.connection import get_gateway
+from portal.dynamo.journal import JournalRepository
 from portal.dynamo.mappings import MappingRepository
 from portal.services.accounts import client_sign_up, staff_create, therapist_sign_up
 from portal.services.journal import journal_entry_create
@@ -20,11 +22,12 @@ CLIENT_EMAIL = "client@example.com"
 THERAPIST_EMAIL = "therapist@example.com"
 STAFF_EMAIL = "staff@example.com"
 
+# (hours ago, feeling, intensity, note, shared with the therapist)
 _ENTRIES = (
-    (2, "anxious", 7, "Big presentation tomorrow."),
-    (26, "tired", 5, ""),
-    (50, "hopeful", 6, "Walked by the river after work."),
-    (74, "calm", 3, "Slept well."),
+    (2, "anxious", 7, "Big presentation tomorrow.", False),
+    (26, "tired", 5, "", False),
+    (50, "hopeful", 6, "Walked by the river after work.", True),
+    (74, "calm", 3, "Slept well.", False),
 )
 
 
@@ -46,21 +49,28 @@ class Command(BaseCommand):
                 time_zone="Europe/London",
             )
             staff_create(email=STAFF_EMAIL, name="Jordan Staff", password=DEMO_PASSWORD)
+            accounts = AccountStore()
+            accounts.mark_email_verified(AccountKind.CLIENT, client.client_id)
+            accounts.mark_email_verified(AccountKind.THERAPIST, therapist.therapist_id)
             MappingRepository().put(client.client_id, therapist.therapist_id, MappingStatus.ACTIVE)
             now = utcnow()
-            for hours_ago, feeling, intensity, note in _ENTRIES:
-                journal_entry_create(
+            for hours_ago, feeling, intensity, note, shared in _ENTRIES:
+                entry = journal_entry_create(
                     client_id=client.client_id,
                     time_of_emotion=now - timedelta(hours=hours_ago),
                     feeling=feeling,
                     intensity=intensity,
                     note=note,
                 )
+                if shared:
+                    JournalRepository().set_shared(client.client_id, entry.entry_id, now)
             self.stdout.write(self.style.SUCCESS("Loaded demo data."))
         self.stdout.write(
             "Log in at http://127.0.0.1:8000/accounts/login/ with the password "
             f"{DEMO_PASSWORD!r} as:\n"
             f"  client     {CLIENT_EMAIL}\n"
             f"  therapist  {THERAPIST_EMAIL}\n"
-            f"  staff      {STAFF_EMAIL}"
+            f"  staff      {STAFF_EMAIL}\n"
+            "The therapist and staff accounts set up two-factor authentication (an authenticator app) "
+            "at their first login."
         )

@@ -1,0 +1,37 @@
+"""create_tables and seed_demo, as make run uses them."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+from django.core.management import call_command
+
+from portal.domain import MappingStatus
+from portal.dynamo.clients import ClientRepository
+from portal.dynamo.journal import JournalRepository
+from portal.dynamo.mappings import MappingRepository
+from portal.dynamo.staff import StaffRepository
+from portal.dynamo.therapists import TherapistRepository
+
+
+def test_it_says_there_is_nothing_to_do_when_every_table_exists(dynamo):
+    out = StringIO()
+    call_command("create_tables", stdout=out)
+    assert "nothing to do" in out.getvalue()
+    assert "created:" not in out.getvalue()
+
+
+def test_it_loads_the_demo_data_once(dynamo):
+    first, second = StringIO(), StringIO()
+    call_command("seed_demo", stdout=first)
+    call_command("seed_demo", stdout=second)
+    assert "Loaded demo data" in first.getvalue()
+    assert "already loaded" in second.getvalue()
+    assert "client@example.com" in second.getvalue()  # it always says how to log in
+    client = ClientRepository().find_by_email("client@example.com")
+    therapist = TherapistRepository().find_by_email("therapist@example.com")
+    assert client and therapist and StaffRepository().find_by_email("staff@example.com")
+    assert MappingRepository().get(client.client_id, therapist.therapist_id).status is MappingStatus.ACTIVE
+    entries = JournalRepository().list_by_time(client.client_id).items
+    assert len(entries) == 4 and sum(e.is_shared for e in entries) == 1
+    assert len(ClientRepository().list_page().items) == 1
