@@ -19,6 +19,10 @@ from portal.dynamo.gateway import DynamoGateway
 _lock = threading.Lock()
 _gateway: DynamoGateway | None = None
 _gateway_pid: int | None = None
+# Building a boto3 Session reads botocore's service descriptions from disk
+# (~0.2 s); one per process is enough even when the client is rebuilt.
+_session: boto3.session.Session | None = None
+_session_pid: int | None = None
 
 
 def _client_config() -> Config:
@@ -43,7 +47,11 @@ def _build_gateway() -> DynamoGateway:
         if not os.environ.get("AWS_ACCESS_KEY_ID") and not os.environ.get("AWS_PROFILE"):
             kwargs["aws_access_key_id"] = "local"
             kwargs["aws_secret_access_key"] = "local"
-    client = boto3.session.Session().client("dynamodb", **kwargs)  # type: ignore[call-overload]
+    global _session, _session_pid
+    if _session is None or _session_pid != os.getpid():
+        _session = boto3.session.Session()
+        _session_pid = os.getpid()
+    client = _session.client("dynamodb", **kwargs)  # type: ignore[call-overload]
     return DynamoGateway(client, settings.DYNAMODB_TABLE_PREFIX)
 
 

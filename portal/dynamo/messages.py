@@ -10,6 +10,8 @@ message and returns it.
 
 from __future__ import annotations
 
+import random
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -23,6 +25,7 @@ from portal.dynamo.schema import IDEMPOTENCY_KEYS, MESSAGES
 from portal.ids import new_ulid
 from portal.timeutil import epoch_seconds, from_iso, to_iso, utcnow
 
+_CONFLICT_ATTEMPTS = 5
 # Long enough to cover any retry or a browser's resubmission.
 IDEMPOTENCY_WINDOW = timedelta(days=1)
 
@@ -87,20 +90,25 @@ class MessageRepository(Repository):
             "createdAt": sort_key,
             "expiresAt": epoch_seconds(utcnow() + IDEMPOTENCY_WINDOW),
         }
-        try:
-            self.db.transact_write(
-                [
-                    TransactPut(IDEMPOTENCY_KEYS, claim, Attr("idempotencyKey").not_exists()),
-                    TransactPut(MESSAGES, _to_item(message), Attr("createdAt").not_exists()),
-                ]
-            )
-        except TransactionCancelled as exc:
-            if exc.reasons and exc.reasons[0] == "ConditionalCheckFailed":
-                existing = self._claimed_message(claim["idempotencyKey"])
-                if existing is not None:
-                    return existing
-            raise
-        return message
+        operations = [
+            TransactPut(IDEMPOTENCY_KEYS, claim, Attr("idempotencyKey").not_exists()),
+            TransactPut(MESSAGES, _to_item(message), Attr("createdAt").not_exists()),
+        ]
+        for attempt in range(_CONFLICT_ATTEMPTS):
+            try:
+                self.db.transact_write(operations)
+                return message
+            except TransactionCancelled as exc:
+                if exc.reasons and exc.reasons[0] == "ConditionalCheckFailed":
+                    existing = self._claimed_message(claim["idempotencyKey"])
+                    if existing is not None:
+                        return existing
+                # A double submit racing its twin can be cancelled with
+                # TransactionConflict; trying again lets the claim decide.
+                if "TransactionConflict" not in exc.reasons or attempt == _CONFLICT_ATTEMPTS - 1:
+                    raise
+                time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     def _claimed_message(self, key: str) -> Message | None:
         claim = self.db.get(IDEMPOTENCY_KEYS, {"idempotencyKey": key}, consistent=True)

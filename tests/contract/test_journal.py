@@ -1,0 +1,176 @@
+"""JournalRepository: add, list (newest first), by time (LSI_Journal_Time), by feeling
+(LSI_Journal_ByFeeling), shared entries (sparse LSI_Journal_SharedAt), update, delete."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from portal.domain import Conflict, JournalEntry, NotFound
+from portal.dynamo import schema
+from portal.dynamo.call_counter import count_dynamodb_calls
+from portal.dynamo.gateway import DynamoGateway
+from portal.dynamo.journal import JournalRepository
+from portal.ids import new_id
+from tests.factories import make_entry
+
+DAY_ONE = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
+
+
+def _ids(entries: list[JournalEntry]) -> list[str]:
+    return [e.entry_id for e in entries]
+
+
+def _raw_item(dynamo: DynamoGateway, entry: JournalEntry) -> dict[str, object]:
+    response = dynamo.client.get_item(
+        TableName=dynamo.table_name(schema.JOURNAL),
+        Key={"clientId": {"S": entry.client_id}, "journalEntryId": {"S": entry.entry_id}},
+    )
+    return response.get("Item", {})
+
+
+def test_it_adds_and_gets_an_entry_and_never_overwrites_one(dynamo: DynamoGateway) -> None:
+    repo = JournalRepository()
+    entry = make_entry(
+        feeling="anxious", intensity=7, note="Before the exam.", time_of_emotion=DAY_ONE
+    )
+
+    repo.add(entry)
+
+    assert repo.get(entry.client_id, entry.entry_id) == entry
+    raw = _raw_item(dynamo, entry)
+    assert raw["intensity"] == {"N": "7"}  # the seed's Number, not a string
+    # Fixed-width UTC text, so that the time index's text order is time order.
+    assert raw["timeOfEmotion"] == {"S": "2025-03-01T09:30:00.000000Z"}
+    with pytest.raises(Conflict):
+        repo.add(replace(entry, note="An overwrite attempt."))
+    assert repo.get(entry.client_id, entry.entry_id) == entry
+    assert repo.get(new_id(), entry.entry_id) is None  # another client's key finds nothing
+
+
+def test_it_lists_a_clients_entries_newest_first_and_no_one_elses(dynamo: DynamoGateway) -> None:
+    repo = JournalRepository()
+    client_id = new_id()
+    written = [repo.add(make_entry(client_id=client_id)) for _ in range(4)]
+    repo.add(make_entry())  # someone else's
+
+    page = repo.list_recent(client_id)
+
+    assert _ids(page.items) == _ids(written)[::-1]
+    assert page.next_cursor is None
+
+
+def test_it_lists_entries_in_a_time_range_through_the_time_index(dynamo: DynamoGateway) -> None:
+    repo = JournalRepository()
+    client_id = new_id()
+    # Written in an order unlike their times, so the result's order comes from the index.
+    by_day = {
+        day: repo.add(
+            make_entry(client_id=client_id, time_of_emotion=DAY_ONE + timedelta(days=day))
+        )
+        for day in (3, 0, 4, 1, 2)
+    }
+
+    def days(entries: list[JournalEntry]) -> list[int]:
+        return [next(d for d, e in by_day.items() if e.entry_id == x.entry_id) for x in entries]
+
+    with count_dynamodb_calls() as calls:
+        between = repo.list_by_time(
+            client_id, start=DAY_ONE + timedelta(days=1), end=DAY_ONE + timedelta(days=3)
+        )
+    assert calls.by_operation() == {"Query": 1}
+    assert days(between.items) == [3, 2, 1]
+    oldest_first = repo.list_by_time(client_id, newest_first=False)
+    assert days(oldest_first.items) == [0, 1, 2, 3, 4]
+    assert days(repo.list_by_time(client_id, start=DAY_ONE + timedelta(days=3)).items) == [4, 3]
+    assert days(repo.list_by_time(client_id, end=DAY_ONE + timedelta(hours=1)).items) == [0]
+    assert repo.list_by_time(client_id, start=DAY_ONE + timedelta(days=9)).items == []
+
+
+def test_it_lists_one_feeling_through_the_feeling_index(dynamo: DynamoGateway) -> None:
+    repo = JournalRepository()
+    client_id = new_id()
+    happy = [repo.add(make_entry(client_id=client_id, feeling="happy")) for _ in range(3)]
+    repo.add(make_entry(client_id=client_id, feeling="sad"))
+    repo.add(make_entry(client_id=client_id, feeling="happyish"))  # a prefix is not a match
+    repo.add(make_entry(feeling="happy"))  # another client's
+
+    with count_dynamodb_calls() as calls:
+        page = repo.list_by_feeling(client_id, "happy")
+    assert calls.by_operation() == {"Query": 1}
+
+    assert sorted(_ids(page.items)) == sorted(_ids(happy))
+    assert {e.feeling for e in page.items} == {"happy"}
+    assert repo.list_by_feeling(client_id, "angry").items == []
+
+
+def test_it_lists_only_shared_entries_and_unsharing_removes_one_at_once(
+    dynamo: DynamoGateway,
+) -> None:
+    repo = JournalRepository()
+    client_id = new_id()
+    first, second = (repo.add(make_entry(client_id=client_id)) for _ in range(2))
+    repo.set_shared(client_id, first.entry_id, DAY_ONE)
+    shared = repo.set_shared(client_id, second.entry_id, DAY_ONE + timedelta(hours=1))
+    assert shared.shared_at == DAY_ONE + timedelta(hours=1) and shared.is_shared
+    # Newer private entries outnumber the page: a filter over the main table would
+    # return an empty first page here; the sparse index never sees them.
+    private = [repo.add(make_entry(client_id=client_id)) for _ in range(8)]
+
+    with count_dynamodb_calls() as calls:
+        page = repo.list_shared(client_id, limit=5)
+    assert calls.by_operation() == {"Query": 1}
+    assert _ids(page.items) == [second.entry_id, first.entry_id]  # most recently shared first
+    assert page.next_cursor is None
+    assert "sharedAt" not in _raw_item(dynamo, private[0])
+
+    unshared = repo.set_shared(client_id, second.entry_id, None)
+
+    assert unshared.shared_at is None
+    assert "sharedAt" not in _raw_item(dynamo, second)
+    assert _ids(repo.list_shared(client_id).items) == [first.entry_id]
+    assert repo.list_shared(new_id()).items == []
+    with pytest.raises(NotFound):
+        repo.set_shared(client_id, new_id(), DAY_ONE)
+
+
+def test_it_updates_an_existing_entry_keeping_its_sharing(dynamo: DynamoGateway) -> None:
+    repo = JournalRepository()
+    entry = repo.add(make_entry(feeling="sad", intensity=8, note="Rough day."))
+    repo.set_shared(entry.client_id, entry.entry_id, DAY_ONE)
+
+    updated = repo.update(
+        replace(entry, feeling="relieved", intensity=2, note="", time_of_emotion=DAY_ONE)
+    )
+
+    assert (updated.feeling, updated.intensity, updated.note) == ("relieved", 2, "")
+    assert updated.time_of_emotion == DAY_ONE
+    assert updated.updated_at is not None
+    assert updated.shared_at == DAY_ONE  # editing is not unsharing
+    assert repo.get(entry.client_id, entry.entry_id) == updated
+    assert "note" not in _raw_item(dynamo, entry)  # emptied, not stored as ""
+    # The LSIs follow the new sort key values.
+    assert _ids(repo.list_by_feeling(entry.client_id, "relieved").items) == [entry.entry_id]
+    assert repo.list_by_feeling(entry.client_id, "sad").items == []
+    # Update never creates: an entry that is not there stays not there.
+    ghost = make_entry()
+    with pytest.raises(NotFound):
+        repo.update(ghost)
+    assert repo.get(ghost.client_id, ghost.entry_id) is None
+
+
+def test_it_deletes_an_entry_from_the_table_and_every_index(dynamo: DynamoGateway) -> None:
+    repo = JournalRepository()
+    entry = repo.add(make_entry(feeling="angry"))
+    kept = repo.add(make_entry(client_id=entry.client_id, feeling="angry"))
+    repo.set_shared(entry.client_id, entry.entry_id, DAY_ONE)
+
+    assert repo.delete(entry.client_id, entry.entry_id) is True
+
+    assert repo.get(entry.client_id, entry.entry_id) is None
+    assert _ids(repo.list_recent(entry.client_id).items) == [kept.entry_id]
+    assert _ids(repo.list_by_feeling(entry.client_id, "angry").items) == [kept.entry_id]
+    assert repo.list_shared(entry.client_id).items == []
+    assert repo.delete(entry.client_id, entry.entry_id) is False

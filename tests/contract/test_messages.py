@@ -1,0 +1,134 @@
+"""MessageRepository: idempotent send, a conversation newest page first, polling with list_newer."""
+
+from __future__ import annotations
+
+import pytest
+
+from portal.domain import InvalidCursor, Message, Sender
+from portal.dynamo import schema
+from portal.dynamo.call_counter import count_dynamodb_calls
+from portal.dynamo.gateway import DynamoGateway
+from portal.dynamo.messages import MessageRepository, conversation_id
+from portal.ids import new_id
+from portal.timeutil import to_iso
+
+
+def _send(
+    repo: MessageRepository,
+    client_id: str,
+    therapist_id: str,
+    content: str,
+    sender: Sender = Sender.CLIENT,
+) -> Message:
+    return repo.send(
+        client_id=client_id,
+        therapist_id=therapist_id,
+        sender=sender,
+        content=content,
+        idempotency_key=new_id(),
+    )
+
+
+def _stored(dynamo: DynamoGateway) -> list[dict[str, dict[str, str]]]:
+    return dynamo.client.scan(TableName=dynamo.table_name(schema.MESSAGES))["Items"]
+
+
+def test_it_sends_a_message_into_the_conversations_partition(dynamo: DynamoGateway) -> None:
+    repo = MessageRepository()
+    client_id, therapist_id = new_id(), new_id()
+
+    sent = _send(repo, client_id, therapist_id, "See you Tuesday?", Sender.THERAPIST)
+
+    [item] = _stored(dynamo)
+    assert item["conversationId"] == {"S": f"CLIENT#{client_id}#THERAPIST#{therapist_id}"}
+    assert item["conversationId"]["S"] == conversation_id(client_id, therapist_id)
+    # The sort key starts with the ISO time (time order) and ends with the id (no collisions).
+    assert item["createdAt"]["S"] == f"{to_iso(sent.created_at)}#{sent.message_id}"
+    assert (item["sender"], item["receiver"]) == ({"S": "therapist"}, {"S": "client"})
+    assert item["messageId"] == {"S": sent.message_id}
+    assert repo.list_conversation(client_id, therapist_id).items == [sent]
+    assert repo.list_conversation(client_id, new_id()).items == []
+
+
+def test_it_lists_a_conversation_newest_page_first(dynamo: DynamoGateway) -> None:
+    repo = MessageRepository()
+    client_id, therapist_id = new_id(), new_id()
+    sent = [_send(repo, client_id, therapist_id, f"message {i}") for i in range(7)]
+    _send(repo, client_id, new_id(), "another conversation")
+
+    with count_dynamodb_calls() as calls:
+        newest = repo.list_conversation(client_id, therapist_id, limit=3)
+    assert calls.by_operation() == {"Query": 1}
+    older = repo.list_conversation(client_id, therapist_id, limit=3, cursor=newest.next_cursor)
+    oldest = repo.list_conversation(client_id, therapist_id, limit=3, cursor=older.next_cursor)
+
+    assert [m.content for m in newest.items] == ["message 6", "message 5", "message 4"]
+    assert [m.content for m in older.items] == ["message 3", "message 2", "message 1"]
+    assert [m.content for m in oldest.items] == ["message 0"]
+    assert oldest.next_cursor is None
+    assert oldest.items[0] == sent[0]
+
+
+def test_it_polls_for_newer_messages_with_a_since_token(dynamo: DynamoGateway) -> None:
+    repo = MessageRepository()
+    client_id, therapist_id = new_id(), new_id()
+    first = [_send(repo, client_id, therapist_id, f"early {i}") for i in range(3)]
+
+    start = repo.list_newer(client_id, therapist_id, since=None)
+    assert start.items == first  # oldest first, for appending to the page
+    assert start.next_cursor is not None
+
+    quiet = repo.list_newer(client_id, therapist_id, since=start.next_cursor)
+    assert quiet.items == []
+    assert quiet.next_cursor == start.next_cursor  # nothing new: the token stays put
+
+    later = [_send(repo, client_id, therapist_id, f"late {i}", Sender.THERAPIST) for i in range(2)]
+    with count_dynamodb_calls() as calls:
+        poll = repo.list_newer(client_id, therapist_id, since=quiet.next_cursor)
+    assert calls.by_operation() == {"Query": 1}
+    assert poll.items == later
+    assert repo.list_newer(client_id, therapist_id, since=poll.next_cursor).items == []
+    assert repo.list_newer(client_id, therapist_id, since=repo.since_token(first[1])).items == [
+        first[2],
+        *later,
+    ]
+
+    # A token is good for its own conversation only, and only as we signed it.
+    with pytest.raises(InvalidCursor):
+        repo.list_newer(new_id(), therapist_id, since=poll.next_cursor)
+    token = repo.since_token(first[0])
+    tampered = token[:-1] + ("A" if token[-1] != "A" else "B")
+    with pytest.raises(InvalidCursor):
+        repo.list_newer(client_id, therapist_id, since=tampered)
+
+
+def test_it_stores_one_message_for_a_repeated_idempotency_key(dynamo: DynamoGateway) -> None:
+    repo = MessageRepository()
+    client_id, therapist_id = new_id(), new_id()
+    key = new_id()
+
+    def send() -> Message:
+        return repo.send(
+            client_id=client_id,
+            therapist_id=therapist_id,
+            sender=Sender.CLIENT,
+            content="Can we move our session?",
+            idempotency_key=key,
+        )
+
+    first = send()
+    again = send()
+
+    assert again == first
+    assert again.sort_key == first.sort_key
+    assert len(_stored(dynamo)) == 1
+    # The key is the sender's in this conversation: the same key elsewhere is another message.
+    other = repo.send(
+        client_id=client_id,
+        therapist_id=therapist_id,
+        sender=Sender.THERAPIST,
+        content="Sure.",
+        idempotency_key=key,
+    )
+    assert other.message_id != first.message_id
+    assert len(_stored(dynamo)) == 2

@@ -1,0 +1,173 @@
+"""Cursor pagination: no gaps or duplicates, signed cursors, and one Query per page at any size."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.core import signing
+
+from portal.domain import InvalidCursor, JournalEntry, Page
+from portal.dynamo import schema
+from portal.dynamo.call_counter import count_dynamodb_calls
+from portal.dynamo.gateway import DynamoGateway, serialize_item
+from portal.dynamo.journal import JournalRepository
+from portal.ids import new_id
+from portal.timeutil import to_iso
+
+EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
+
+Lister = Callable[[str | None], Page[JournalEntry]]
+
+
+def _seed_journal(
+    dynamo: DynamoGateway, client_id: str, count: int, *, shared_every: int = 0
+) -> list[str]:
+    """Write ``count`` entries straight to the table, 25 per BatchWriteItem; returns their ids.
+
+    Going around the repository keeps 1,000 rows to 40 requests.
+    """
+    name = dynamo.table_name(schema.JOURNAL)
+    ids = [new_id() for _ in range(count)]
+    rows = [
+        {
+            "clientId": client_id,
+            "journalEntryId": entry_id,
+            "timeOfEmotion": to_iso(EPOCH + timedelta(minutes=n)),
+            "feeling": ("calm", "sad", "happy")[n % 3],
+            "intensity": n % 10,
+            "createdAt": to_iso(EPOCH),
+            "sharedAt": to_iso(EPOCH + timedelta(minutes=n))
+            if shared_every and n % shared_every == 0
+            else None,
+        }
+        for n, entry_id in enumerate(ids)
+    ]
+    for start in range(0, len(rows), 25):
+        requests = [{"PutRequest": {"Item": serialize_item(r)}} for r in rows[start : start + 25]]
+        dynamo.client.batch_write_item(RequestItems={name: requests})
+    return ids
+
+
+def _all_pages(list_page: Lister) -> list[list[str]]:
+    """Follow cursors until there is none; returns each page's ids."""
+    pages: list[list[str]] = []
+    cursor: str | None = None
+    while True:
+        page = list_page(cursor)
+        pages.append([e.entry_id for e in page.items])
+        cursor = page.next_cursor
+        if cursor is None:
+            return pages
+        assert len(pages) < 50, "the cursors never end"
+
+
+def _tampered(cursor: str) -> str:
+    # Change one character of the payload, keeping the signature: like editing the URL.
+    position = len(cursor) // 3
+    replacement = "A" if cursor[position] != "A" else "B"
+    return cursor[:position] + replacement + cursor[position + 1 :]
+
+
+def _count_calls(listing: Lister) -> dict[str, int]:
+    with count_dynamodb_calls() as calls:
+        page = listing(None)
+    assert page.items  # a page that found nothing would prove nothing
+    return calls.by_operation()
+
+
+def test_it_pages_through_25_entries_as_10_10_5_without_gap_or_duplicate(
+    dynamo: DynamoGateway,
+) -> None:
+    repo = JournalRepository()
+    client_id = new_id()
+    ids = _seed_journal(dynamo, client_id, 25)
+
+    pages = _all_pages(lambda cursor: repo.list_recent(client_id, limit=10, cursor=cursor))
+
+    assert [len(p) for p in pages] == [10, 10, 5]
+    assert [i for p in pages for i in p] == ids[::-1]  # newest first, each once
+
+    # An index's cursor carries the index key as well: paging it works the same.
+    by_time = _all_pages(
+        lambda cursor: repo.list_by_time(client_id, newest_first=False, limit=10, cursor=cursor)
+    )
+    assert [len(p) for p in by_time] == [10, 10, 5]
+    assert [i for p in by_time for i in p] == ids  # seeded in time order
+
+
+def test_it_ends_cleanly_when_the_last_page_is_exactly_full(dynamo: DynamoGateway) -> None:
+    repo = JournalRepository()
+    client_id = new_id()
+    ids = _seed_journal(dynamo, client_id, 20)
+
+    pages = _all_pages(lambda cursor: repo.list_recent(client_id, limit=10, cursor=cursor))
+
+    # DynamoDB may hand back a cursor after a full last page, leading to one empty page.
+    assert [len(p) for p in pages[:2]] == [10, 10]
+    assert all(p == [] for p in pages[2:]) and len(pages) <= 3
+    assert [i for p in pages for i in p] == ids[::-1]
+
+
+def test_it_refuses_a_tampered_cursor(dynamo: DynamoGateway) -> None:
+    repo = JournalRepository()
+    client_id = new_id()
+    _seed_journal(dynamo, client_id, 3)
+    cursor = repo.list_recent(client_id, limit=1).next_cursor
+    assert cursor is not None
+    assert repo.list_recent(client_id, limit=1, cursor=cursor).items  # the genuine one works
+
+    # Someone who knows the format but not our secret key, pointing at another client's partition.
+    forged = signing.dumps(
+        {"clientId": {"S": new_id()}, "journalEntryId": {"S": "Z"}},
+        key="an-attackers-guess",
+        salt=f"portal.dynamo.cursor:journal.recent:{client_id}",
+        compress=True,
+    )
+    for bad in (_tampered(cursor), cursor[:-3], "not-a-cursor", forged):
+        with pytest.raises(InvalidCursor):
+            repo.list_recent(client_id, limit=1, cursor=bad)
+
+
+def test_it_refuses_a_cursor_from_another_clients_or_another_listing(dynamo: DynamoGateway) -> None:
+    repo = JournalRepository()
+    mine, theirs = new_id(), new_id()
+    _seed_journal(dynamo, mine, 3, shared_every=1)
+    _seed_journal(dynamo, theirs, 3, shared_every=1)
+    their_cursor = repo.list_recent(theirs, limit=1).next_cursor
+    my_cursor = repo.list_recent(mine, limit=1).next_cursor
+    assert their_cursor is not None and my_cursor is not None
+
+    with pytest.raises(InvalidCursor):
+        repo.list_recent(mine, limit=1, cursor=their_cursor)
+    # The same client's cursor is still refused on a listing with another shape.
+    with pytest.raises(InvalidCursor):
+        repo.list_shared(mine, limit=1, cursor=my_cursor)
+    with pytest.raises(InvalidCursor):
+        repo.list_by_feeling(mine, "calm", limit=1, cursor=my_cursor)
+
+
+def test_it_lists_a_page_with_one_query_at_10_and_at_1000_entries(dynamo: DynamoGateway) -> None:
+    repo = JournalRepository()
+    client_id = new_id()
+    listings: dict[str, Lister] = {
+        "recent": lambda cursor: repo.list_recent(client_id, limit=10, cursor=cursor),
+        "by time": lambda cursor: repo.list_by_time(client_id, limit=10, cursor=cursor),
+        "by feeling": lambda cursor: repo.list_by_feeling(client_id, "sad", limit=10, cursor=cursor),
+        "shared": lambda cursor: repo.list_shared(client_id, limit=10, cursor=cursor),
+    }
+    _seed_journal(dynamo, client_id, 10, shared_every=1)
+    small = {name: _count_calls(listing) for name, listing in listings.items()}
+
+    # 990 more, of which one in 100 is shared: the shared page must not read the private ones.
+    _seed_journal(dynamo, client_id, 990, shared_every=100)
+    large = {name: _count_calls(listing) for name, listing in listings.items()}
+
+    assert small == large == {name: {"Query": 1} for name in listings}
+    first = repo.list_recent(client_id, limit=10)
+    with count_dynamodb_calls() as calls:
+        second = repo.list_recent(client_id, limit=10, cursor=first.next_cursor)
+    assert calls.by_operation() == {"Query": 1}  # a later page costs the same as the first
+    assert len(second.items) == 10
+    assert len(repo.list_shared(client_id, limit=100).items) == 20

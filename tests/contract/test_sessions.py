@@ -1,0 +1,146 @@
+"""SessionRepository: create, get, update with optimistic locking, list by therapist
+(GSI_Session_ByTherapist, in scheduledFor order), by client, and all (a paged Scan)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from portal.domain import Conflict, NotFound, SessionStatus, TherapySession
+from portal.dynamo import schema
+from portal.dynamo.call_counter import count_dynamodb_calls
+from portal.dynamo.gateway import DynamoGateway
+from portal.dynamo.sessions import SessionRepository
+from portal.ids import new_id
+from tests.factories import make_session
+
+MONDAY = datetime(2025, 6, 2, 14, 0, tzinfo=UTC)
+
+
+def _raw_item(dynamo: DynamoGateway, session_id: str) -> dict[str, object]:
+    response = dynamo.client.get_item(
+        TableName=dynamo.table_name(schema.SESSIONS),
+        Key={"sessionId": {"S": session_id}},
+        ConsistentRead=True,
+    )
+    return response["Item"]
+
+
+def test_it_creates_and_gets_a_session_and_never_overwrites_one(dynamo: DynamoGateway) -> None:
+    repo = SessionRepository()
+    session = make_session(private_notes="Seems tired.", shared_notes="Try the breathing exercise.")
+
+    repo.create(session)
+
+    assert repo.get(session.session_id) == session
+    raw = _raw_item(dynamo, session.session_id)
+    assert raw["clientId"] == {"S": session.client_id}
+    assert raw["version"] == {"N": "1"}
+    with pytest.raises(Conflict):
+        repo.create(replace(session, title="Hijacked"))
+    assert repo.get(session.session_id) == session
+    assert repo.get(new_id()) is None
+
+
+def test_it_updates_a_session_and_bumps_its_version(dynamo: DynamoGateway) -> None:
+    repo = SessionRepository()
+    session = repo.create(make_session(private_notes="Draft."))
+
+    approved = repo.update(
+        replace(session, status=SessionStatus.APPROVED, title="Intake", private_notes=""),
+        expected_version=1,
+    )
+
+    assert approved.version == 2
+    assert (approved.status, approved.title, approved.private_notes) == (
+        SessionStatus.APPROVED,
+        "Intake",
+        "",
+    )
+    assert approved.updated_at is not None
+    assert repo.get(session.session_id) == approved
+    assert "privateNotes" not in _raw_item(dynamo, session.session_id)
+    opened = repo.update(replace(approved, status=SessionStatus.OPEN), expected_version=2)
+    assert opened.version == 3
+
+
+def test_it_refuses_a_stale_or_missing_update_and_leaves_the_session_unchanged(
+    dynamo: DynamoGateway,
+) -> None:
+    repo = SessionRepository()
+    session = repo.create(make_session())
+    # Two people open version 1; the therapist saves first.
+    theirs = repo.update(
+        replace(session, shared_notes="Homework: journal daily."), expected_version=1
+    )
+    before = _raw_item(dynamo, session.session_id)
+
+    with pytest.raises(Conflict):
+        repo.update(replace(session, title="My stale edit"), expected_version=1)
+
+    assert _raw_item(dynamo, session.session_id) == before
+    assert repo.get(session.session_id) == theirs
+    # A version from the future is as stale as one from the past.
+    with pytest.raises(Conflict):
+        repo.update(replace(session, title="Too new"), expected_version=5)
+    assert _raw_item(dynamo, session.session_id) == before
+    # A session that is gone is NotFound, not a Conflict, and is not recreated.
+    ghost = make_session()
+    with pytest.raises(NotFound):
+        repo.update(ghost, expected_version=1)
+    assert repo.get(ghost.session_id) is None
+
+
+def test_it_lists_a_therapists_and_a_clients_sessions_in_scheduled_order(
+    dynamo: DynamoGateway,
+) -> None:
+    repo = SessionRepository()
+    therapist_id, client_id = new_id(), new_id()
+    # Created out of order: the agenda order must come from scheduledFor, not from ids.
+    offsets = [3, 0, 5, 1, 4, 2]
+    sessions = {
+        o: repo.create(
+            make_session(
+                therapist_id=therapist_id,
+                client_id=client_id if o % 2 == 0 else new_id(),
+                scheduled_for=MONDAY + timedelta(days=o),
+            )
+        )
+        for o in offsets
+    }
+    repo.create(make_session(scheduled_for=MONDAY))  # another therapist's, another client's
+
+    with count_dynamodb_calls() as calls:
+        agenda = repo.list_by_therapist(therapist_id)
+        of_client = repo.list_by_client(client_id)
+    assert calls.by_operation() == {"Query": 2}
+
+    assert [s.session_id for s in agenda.items] == [sessions[o].session_id for o in range(6)]
+    assert [s.session_id for s in of_client.items] == [sessions[o].session_id for o in (0, 2, 4)]
+    first_two = repo.list_by_therapist(therapist_id, limit=2)
+    rest = repo.list_by_therapist(therapist_id, limit=10, cursor=first_two.next_cursor)
+    assert [s.scheduled_for for s in first_two.items + rest.items] == [
+        MONDAY + timedelta(days=o) for o in range(6)
+    ]
+
+
+def test_it_lists_all_sessions_through_a_paged_scan(dynamo: DynamoGateway) -> None:
+    repo = SessionRepository()
+    created = {repo.create(make_session()).session_id for _ in range(7)}
+
+    seen: list[TherapySession] = []
+    pages = 0
+    cursor: str | None = None
+    with count_dynamodb_calls() as calls:
+        while True:
+            page = repo.list_all(limit=3, cursor=cursor)
+            pages += 1
+            assert len(page.items) <= 3
+            seen += page.items
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+    assert calls.by_operation() == {"Scan": pages}
+    assert sorted(s.session_id for s in seen) == sorted(created)  # each once, none missing

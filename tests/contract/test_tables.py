@@ -1,0 +1,150 @@
+"""create_missing_tables: the seed's tables, keys and indexes exactly; idempotent; TTL; table prefix."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from portal.dynamo import schema
+from portal.dynamo.gateway import DynamoGateway
+from portal.dynamo.tables import create_missing_tables
+
+KeySchema = list[tuple[str, str]]
+
+# Transcribed from the seed (shared/seed/000_ef93f22cbc2e3c01.txt), deliberately not
+# derived from portal.dynamo.schema: a drift in schema.py must fail here.
+SEED_TABLES: dict[str, dict[str, Any]] = {
+    "Clients": {
+        "keys": [("clientId", "HASH")],
+        "indexes": {"GSI_Clients_ByEmail": [("email", "HASH")]},
+    },
+    "Therapists": {
+        "keys": [("therapistId", "HASH")],
+        "indexes": {
+            "GSI_Therapists_ByEmail": [("email", "HASH")],
+            "GSI_Therapists_BySpecialization": [("specialization", "HASH")],
+        },
+    },
+    "ClientTherapistMapping": {
+        "keys": [("clientId", "HASH"), ("therapistId", "RANGE")],
+        "indexes": {"GSI_Mapping_TherapistId": [("therapistId", "HASH"), ("clientId", "RANGE")]},
+    },
+    "Journal": {
+        "keys": [("clientId", "HASH"), ("journalEntryId", "RANGE")],
+        "indexes": {
+            "LSI_Journal_Time": [("clientId", "HASH"), ("timeOfEmotion", "RANGE")],
+            "LSI_Journal_ByFeeling": [("clientId", "HASH"), ("feeling", "RANGE")],
+        },
+    },
+    "Session": {
+        "keys": [("sessionId", "HASH")],
+        # The seed allows "sessionId (or another attribute)" as sort key; DESIGN.md picks
+        # scheduledFor so that a therapist's agenda is chronological.
+        "indexes": {
+            "GSI_Session_ByTherapist": [("therapistId", "HASH"), ("scheduledFor", "RANGE")]
+        },
+    },
+    "Messages": {
+        # The seed names the partition key by its value, CLIENT#<clientId>#THERAPIST#<therapistId>.
+        "keys": [("conversationId", "HASH"), ("createdAt", "RANGE")],
+        "indexes": {},
+    },
+}
+
+# What DESIGN.md adds to the seed (and nothing else may appear).
+ADDED_INDEXES: dict[str, dict[str, KeySchema]] = {
+    "Journal": {"LSI_Journal_SharedAt": [("clientId", "HASH"), ("sharedAt", "RANGE")]},
+    "Session": {"GSI_Session_ByClient": [("clientId", "HASH"), ("scheduledFor", "RANGE")]},
+}
+LOCAL_INDEXES = {"LSI_Journal_Time", "LSI_Journal_ByFeeling", "LSI_Journal_SharedAt"}
+TTL_TABLES = {
+    "WebSessions": "expiresAt",
+    "LoginThrottle": "expiresAt",
+    "IdempotencyKeys": "expiresAt",
+}
+ALL_NAMES = {t.name for t in schema.ALL_TABLES}
+
+
+def _key_schema(raw: list[dict[str, str]]) -> KeySchema:
+    return [(k["AttributeName"], k["KeyType"]) for k in raw]
+
+
+def _indexes(description: dict[str, Any]) -> dict[str, tuple[KeySchema, str, bool]]:
+    found: dict[str, tuple[KeySchema, str, bool]] = {}
+    for kind, local in (("GlobalSecondaryIndexes", False), ("LocalSecondaryIndexes", True)):
+        for index in description.get(kind, []):
+            found[index["IndexName"]] = (
+                _key_schema(index["KeySchema"]),
+                index["Projection"]["ProjectionType"],
+                local,
+            )
+    return found
+
+
+def _ttl(gateway: DynamoGateway, name: str) -> tuple[str, str | None]:
+    described = gateway.client.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
+    return described["TimeToLiveStatus"], described.get("AttributeName")
+
+
+@pytest.fixture
+def other_prefix(dynamo: DynamoGateway) -> Iterator[DynamoGateway]:
+    """A gateway on the same engine under a prefix no table has yet (dropped afterwards)."""
+    gateway = DynamoGateway(dynamo.client, f"contract_{dynamo.prefix}")
+    yield gateway
+    for table in schema.ALL_TABLES:
+        if gateway.describe(table) is not None:
+            gateway.client.delete_table(TableName=gateway.table_name(table))
+
+
+def test_it_creates_the_seed_tables_keys_and_indexes_exactly(dynamo: DynamoGateway) -> None:
+    for name, seed in SEED_TABLES.items():
+        described = dynamo.client.describe_table(TableName=f"{dynamo.prefix}{name}")["Table"]
+
+        assert described["TableName"] == f"{dynamo.prefix}{name}"
+        assert described["TableStatus"] == "ACTIVE"
+        assert _key_schema(described["KeySchema"]) == seed["keys"], name
+        expected = {**seed["indexes"], **ADDED_INDEXES.get(name, {})}
+        indexes = _indexes(described)
+        assert set(indexes) == set(expected), name
+        for index_name, keys in expected.items():
+            # Repositories read whole items from indexes, so every projection is ALL.
+            assert indexes[index_name] == (keys, "ALL", index_name in LOCAL_INDEXES), index_name
+        # Every key attribute is a String, as the seed says.
+        assert {d["AttributeType"] for d in described["AttributeDefinitions"]} == {"S"}, name
+
+
+def test_it_is_safe_to_run_again_and_honours_the_prefix(
+    dynamo: DynamoGateway, other_prefix: DynamoGateway
+) -> None:
+    prefix = other_prefix.prefix
+    report: list[str] = []
+
+    some = create_missing_tables(other_prefix, tables=(schema.CLIENTS, schema.JOURNAL))
+    rest = create_missing_tables(other_prefix)
+    again = create_missing_tables(other_prefix, report=report.append)
+
+    assert some == [f"{prefix}Clients", f"{prefix}Journal"]
+    # Only what was missing is created; a run with nothing missing creates nothing.
+    assert sorted(rest) == sorted(f"{prefix}{name}" for name in ALL_NAMES - {"Clients", "Journal"})
+    assert again == []
+    # One "exists" line per table and nothing else: TTL already on is left alone too.
+    assert sorted(line.split() for line in report) == sorted(
+        ["exists:", f"{prefix}{name}"] for name in ALL_NAMES
+    )
+    listed = set(dynamo.client.list_tables(Limit=100)["TableNames"])
+    assert {f"{prefix}{name}" for name in ALL_NAMES} <= listed
+    # The fixture's own tables are untouched by another prefix's run.
+    assert {f"{dynamo.prefix}{name}" for name in ALL_NAMES} <= listed
+
+
+def test_it_enables_ttl_on_the_expiring_tables_only(dynamo: DynamoGateway) -> None:
+    for name, attribute in TTL_TABLES.items():
+        assert _ttl(dynamo, f"{dynamo.prefix}{name}") in {
+            ("ENABLED", attribute),
+            ("ENABLING", attribute),
+        }, name
+    # Expiry on a seed table would silently delete health data.
+    for name in SEED_TABLES:
+        assert _ttl(dynamo, f"{dynamo.prefix}{name}")[0] == "DISABLED", name
