@@ -8,12 +8,12 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
 
-from portal.domain import JournalEntry, NotFound, Conflict, Page
+from portal.domain import Conflict, JournalEntry, NotFound, Page
 from portal.dynamo.base import Repository, clamp_limit, to_page
 from portal.dynamo.gateway import Item
 from portal.dynamo.pagination import decode_cursor
 from portal.dynamo.schema import JOURNAL
-from portal.timeutil import maybe_from_iso, from_iso, to_iso, utcnow
+from portal.timeutil import from_iso, maybe_from_iso, to_iso, utcnow
 
 BY_TIME = "LSI_Journal_Time"
 BY_FEELING = "LSI_Journal_ByFeeling"

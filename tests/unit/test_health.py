@@ -59,3 +59,45 @@ def test_it_shows_a_clear_503_page_not_a_traceback(unreachable_dynamo, client: H
 def test_it_turns_an_unreachable_engine_into_database_unavailable(unreachable_dynamo):
     with pytest.raises(DatabaseUnavailable):
         ClientRepository().get("someone")
+
+
+@pytest.fixture
+def hung_dynamo(settings):
+    """An endpoint that accepts connections and never answers."""
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    settings.DYNAMODB_ENDPOINT_URL = f"http://127.0.0.1:{server.getsockname()[1]}"
+    reset_gateway()
+    yield
+    stop.set()
+    thread.join()
+    for connection in held:
+        connection.close()
+    server.close()
+    reset_gateway()
+
+
+@pytest.mark.urls("tests.unit.test_health")
+def test_it_answers_a_hung_database_with_503_within_10_seconds(hung_dynamo, client: HttpClient):
+    started = time.monotonic()
+    response = client.get("/reads/")
+    elapsed = time.monotonic() - started
+    assert response.status_code == 503
+    assert elapsed < 10, f"took {elapsed:.1f} s"

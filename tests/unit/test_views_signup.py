@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from django.core import mail
 from django.test import Client as HttpClient
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from portal.domain import AccountKind
 from portal.dynamo.clients import ClientRepository
@@ -91,13 +92,6 @@ def test_it_enforces_csrf(dynamo):
     response = strict.post("/accounts/signup/client/", GOOD)
     assert response.status_code == 403
     assert ClientRepository().find_by_email("robin.ash@example.com") is None
-
-
-@pytest.fixture(scope="module")
-def hostile_text() -> st.SearchStrategy[str]:
-    return st.text(min_size=0, max_size=60) | st.sampled_from(
-        ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "'; DROP TABLE x; --", "\x00", "a" * 300]
-    )
 
 
 @hypothesis_settings(
