@@ -95,7 +95,7 @@ def journal(request: HttpRequest) -> HttpResponse:
                     return redirect(reverse("journal") + (f"?{query}" if query else ""))
                 context = _context(request, JournalEntryForm(), filter_form)
                 context["saved"] = True
-                return render(request, f"{TEMPLATE}#journal-body", context)
+                return render(request, f"{TEMPLATE}#saved", context)
         status = 400
         if htmx:
             return render(request, f"{TEMPLATE}#entry-form", {"form": form}, status=status)
