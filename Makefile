@@ -38,7 +38,9 @@ bench: deps
 	$(PY) -m bench.journal_page
 
 check: deps
-	$(PY) manage.py check
+	$(PY) -m ruff check portal therapy_site devtools bench tests
+	$(PY) -m mypy portal therapy_site devtools bench
+	DJANGO_DEBUG=true $(PY) manage.py check
 	DJANGO_SECRET_KEY=check-only-$$(date +%s)-a-long-enough-random-looking-secret-value DJANGO_ALLOWED_HOSTS=portal.example \
 	  $(PY) manage.py check --deploy --fail-level WARNING
 

@@ -8,28 +8,30 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 
+from portal.accounts.user import User
 from portal.domain import AccountKind
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def _role_required(kind: AccountKind) -> Callable[[View], View]:
     def decorator(view: View) -> View:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            user = request.user
-            if not user.is_authenticated:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            if user.kind is not kind:  # type: ignore[union-attr]
+            user = cast(User, request.user)
+            if user.kind is not kind:
                 raise PermissionDenied("This page belongs to another kind of account.")
-            if user.mfa_required and not user.mfa_enabled:  # type: ignore[union-attr]
+            if user.mfa_required and not user.mfa_enabled:
                 return redirect("mfa_setup")
             return view(request, *args, **kwargs)
 
@@ -47,7 +49,7 @@ def login_required(view: View) -> View:
     """Any kind of account (for pages every account has, like changing a password)."""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         return view(request, *args, **kwargs)

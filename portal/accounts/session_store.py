@@ -100,7 +100,7 @@ class SessionStore(SessionBase):
 
     def create(self) -> None:
         for _ in range(_CREATE_ATTEMPTS):
-            self._session_key = self._get_new_session_key()
+            self._session_key = self._get_new_session_key()  # type: ignore[attr-defined]
             try:
                 # Stored at once (with empty data) so the key is ours before anyone
                 # else can draw it.
@@ -114,11 +114,11 @@ class SessionStore(SessionBase):
     def save(self, must_create: bool = False) -> None:
         if self.session_key is None:
             return self.create()
-        data = self._get_session(no_load=must_create)
+        data = self._get_session(no_load=must_create)  # type: ignore[attr-defined]
         record = WebSessionRecord(
             # As Django's database backend: if loading just found the session gone,
             # a fresh key is drawn and the update below fails with UpdateError.
-            session_key=self._get_or_create_session_key(),
+            session_key=self._get_or_create_session_key(),  # type: ignore[attr-defined]
             session_data=self.encode(data),
             expires_at=self._expiry_date(data),
             account_key=_account_key(data),

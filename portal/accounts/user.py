@@ -17,12 +17,20 @@ from portal.domain import AccountKind
 
 
 class Account(Protocol):
-    email: str
-    name: str
-    password_hash: str
-    time_zone: str
-    email_verified: bool
-    mfa_secret: str | None
+    """What every kind of account has (read-only: accounts are frozen dataclasses)."""
+
+    @property
+    def email(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def password_hash(self) -> str: ...
+    @property
+    def time_zone(self) -> str: ...
+    @property
+    def email_verified(self) -> bool: ...
+    @property
+    def mfa_secret(self) -> str | None: ...
 
 
 def account_id_of(account: Any) -> str:
@@ -46,9 +54,9 @@ def parse_user_key(key: str) -> tuple[AccountKind, str] | None:
 
 
 class User(AbstractBaseUser):
-    id = models.CharField(primary_key=True, max_length=64)
-    email = models.EmailField(unique=True)
-    name = models.CharField(max_length=200)
+    id: models.CharField[str, str] = models.CharField(primary_key=True, max_length=64)
+    email: models.EmailField[str, str] = models.EmailField(unique=True)
+    name: models.CharField[str, str] = models.CharField(max_length=200)
     # No last_login field: Django would try to save it through the ORM at login.
     last_login = None  # type: ignore[assignment]
 

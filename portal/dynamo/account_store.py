@@ -7,8 +7,9 @@ credentials, so these updates are written once, keyed by the account kind.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from boto3.dynamodb.conditions import Attr
+from boto3.dynamodb.conditions import Attr, ConditionBase
 
 from portal.domain import AccountKind, Conflict, NotFound
 from portal.dynamo.base import Repository
@@ -29,13 +30,25 @@ class MfaState:
 
 
 class AccountStore(Repository):
-    def _update(self, kind: AccountKind, account_id: str, **kwargs: object) -> dict[str, object]:
+    def _update(
+        self,
+        kind: AccountKind,
+        account_id: str,
+        *,
+        set_values: dict[str, Any] | None = None,
+        remove: tuple[str, ...] = (),
+        condition: ConditionBase | None = None,
+    ) -> dict[str, Any]:
+        """UpdateItem on an existing account only (never creates one)."""
         table = _TABLES[kind]
-        condition = Attr(table.hash_key).exists()
-        extra = kwargs.pop("condition", None)
-        if extra is not None:
-            condition = condition & extra  # type: ignore[operator]
-        return self.db.update(table, {table.hash_key: account_id}, condition=condition, **kwargs)  # type: ignore[arg-type]
+        exists: ConditionBase = Attr(table.hash_key).exists()
+        return self.db.update(
+            table,
+            {table.hash_key: account_id},
+            set_values=set_values,
+            remove=remove,
+            condition=exists & condition if condition is not None else exists,
+        )
 
     def set_password_hash(self, kind: AccountKind, account_id: str, password_hash: str) -> None:
         try:

@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from boto3.dynamodb.conditions import Attr, Key
+from boto3.dynamodb.conditions import Attr, ConditionBase, Key
 
 from portal.domain import Conflict, JournalEntry, NotFound, Page
 from portal.dynamo.base import Repository, clamp_limit, to_page
@@ -90,7 +90,7 @@ class JournalRepository(Repository):
         cursor: str | None = None,
     ) -> Page[JournalEntry]:
         """Entries by time of emotion (LSI_Journal_Time), optionally within [start, end]."""
-        condition = Key("clientId").eq(client_id)
+        condition: ConditionBase = Key("clientId").eq(client_id)
         if start and end:
             condition = condition & Key("timeOfEmotion").between(to_iso(start), to_iso(end))
         elif start:
@@ -125,7 +125,7 @@ class JournalRepository(Repository):
         The range is a filter on the feeling index, so a page may hold fewer
         than ``limit`` entries; it is still one Query and the cursor moves on.
         """
-        time_filter = None
+        time_filter: ConditionBase | None = None
         if start and end:
             time_filter = Attr("timeOfEmotion").between(to_iso(start), to_iso(end))
         elif start:

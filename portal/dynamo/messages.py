@@ -15,7 +15,7 @@ import time
 from datetime import timedelta
 from typing import Any
 
-from boto3.dynamodb.conditions import Attr, Key
+from boto3.dynamodb.conditions import Attr, ConditionBase, Key
 
 from portal.domain import Message, Page, Sender
 from portal.dynamo.base import Repository, clamp_limit, to_page
@@ -84,8 +84,9 @@ class MessageRepository(Repository):
             sort_key=sort_key,
         )
         conversation = conversation_id(client_id, therapist_id)
-        claim = {
-            "idempotencyKey": f"message:{conversation}:{sender}:{idempotency_key}",
+        claim_key = f"message:{conversation}:{sender}:{idempotency_key}"
+        claim: dict[str, Any] = {
+            "idempotencyKey": claim_key,
             "conversationId": conversation,
             "createdAt": sort_key,
             "expiresAt": epoch_seconds(utcnow() + IDEMPOTENCY_WINDOW),
@@ -100,7 +101,7 @@ class MessageRepository(Repository):
                 return message
             except TransactionCancelled as exc:
                 if exc.reasons and exc.reasons[0] == "ConditionalCheckFailed":
-                    existing = self._claimed_message(claim["idempotencyKey"])
+                    existing = self._claimed_message(claim_key)
                     if existing is not None:
                         return existing
                 # A double submit racing its twin can be cancelled with
@@ -147,7 +148,7 @@ class MessageRepository(Repository):
         conversation = conversation_id(client_id, therapist_id)
         scope = f"messages.since:{conversation}"
         after = decode_cursor(since, scope) or {}
-        condition = Key("conversationId").eq(conversation)
+        condition: ConditionBase = Key("conversationId").eq(conversation)
         if after.get("createdAt"):
             condition = condition & Key("createdAt").gt(str(after["createdAt"]))
         result = self.db.query(MESSAGES, condition, limit=clamp_limit(limit), forward=True)

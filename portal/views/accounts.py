@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -149,7 +149,10 @@ def login_view(request: HttpRequest) -> HttpResponse:
             status = 429
         else:
             kind = auth.account_kind_for_email(email)
-            user = authenticate(request, email=email, password=form.cleaned_data["password"], kind=kind)
+            user = cast(
+                User | None,
+                authenticate(request, email=email, password=form.cleaned_data["password"], kind=kind),
+            )
             if user is None:
                 throttle_record(scope="login", identifiers=identifiers)
                 logger.info("failed login")
@@ -219,7 +222,7 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "portal/accounts/verify_failed.html", {"reason": str(exc)}, status=400)
     messages.success(request, "Thank you: your email address is confirmed.")
     if request.user.is_authenticated:
-        return redirect(auth.HOME_FOR_KIND[request.user.kind])  # type: ignore[union-attr]
+        return redirect(auth.HOME_FOR_KIND[cast(User, request.user).kind])
     return redirect("login")
 
 
