@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, ConditionBase, Key
 
 from portal.domain import Message, Page, Sender
-from portal.dynamo.base import Repository, clamp_limit, to_page
+from portal.dynamo.base import MAX_PAGE_SIZE, Repository, clamp_limit, to_page
 from portal.dynamo.gateway import Item, TransactionCancelled, TransactPut
 from portal.dynamo.pagination import decode_cursor, encode_cursor
 from portal.dynamo.schema import IDEMPOTENCY_KEYS, MESSAGES
@@ -26,6 +27,11 @@ from portal.ids import new_ulid
 from portal.timeutil import epoch_seconds, from_iso, to_iso, utcnow
 
 _CONFLICT_ATTEMPTS = 5
+# Longer than a send can take between choosing its key and its write landing
+# (client timeouts and retries are well under this).
+POLL_LAG = timedelta(seconds=15)
+# How many delivered keys a polling token carries at most.
+_MAX_SEEN = 100
 # Long enough to cover any retry or a browser's resubmission.
 IDEMPOTENCY_WINDOW = timedelta(days=1)
 
@@ -140,28 +146,55 @@ class MessageRepository(Repository):
     def list_newer(
         self, client_id: str, therapist_id: str, *, since: str | None, limit: int = 50
     ) -> Page[Message]:
-        """Messages after the ``since`` token, oldest first (for polling).
+        """Messages not yet delivered to this poller, oldest first (for polling).
 
-        ``next_cursor`` is the token to poll with next time: it stays put when
-        nothing new arrived.
+        A message's sort key is fixed a moment before it is written, so a send
+        that started earlier can land after a later one was already polled.
+        The token therefore keeps a window of POLL_LAG behind the newest key it
+        delivered: the next poll reads from the start of that window and skips
+        the keys it lists as delivered. ``next_cursor`` is the token for the
+        next poll; it stays put when nothing new arrived.
         """
         conversation = conversation_id(client_id, therapist_id)
         scope = f"messages.since:{conversation}"
-        after = decode_cursor(since, scope) or {}
+        state = decode_cursor(since, scope) or {}
+        floor = str(state.get("floor", ""))
+        delivered = {str(key) for key in state.get("seen", [])}
         condition: ConditionBase = Key("conversationId").eq(conversation)
-        if after.get("createdAt"):
-            condition = condition & Key("createdAt").gt(str(after["createdAt"]))
-        result = self.db.query(MESSAGES, condition, limit=clamp_limit(limit), forward=True)
-        items = [_from_item(i) for i in result.items]
-        if items:
-            token = encode_cursor({"createdAt": items[-1].sort_key}, scope)
-        else:
-            token = since or encode_cursor({"createdAt": ""}, scope)
-        return Page(items=items, next_cursor=token)
+        if floor:
+            condition = condition & Key("createdAt").gt(floor)
+        result = self.db.query(
+            MESSAGES,
+            condition,
+            limit=clamp_limit(limit + len(delivered), _MAX_SEEN + MAX_PAGE_SIZE),
+            forward=True,
+        )
+        fresh = [m for m in map(_from_item, result.items) if m.sort_key not in delivered][:limit]
+        if not fresh:
+            return Page(items=[], next_cursor=since or self._poll_token(scope, floor, []))
+        return Page(items=fresh, next_cursor=self._poll_token(scope, floor, [*delivered, *(m.sort_key for m in fresh)]))
 
-    def since_token(self, message: Message) -> str:
-        """A polling token that means "everything after this message"."""
-        scope = f"messages.since:{conversation_id(message.client_id, message.therapist_id)}"
-        token = encode_cursor({"createdAt": message.sort_key}, scope)
+    def since_token(self, shown: Sequence[Message]) -> str:
+        """A polling token for a page that shows ``shown`` (for example the newest page)."""
+        if not shown:
+            raise ValueError("a polling token needs at least one message shown")
+        first = shown[0]
+        scope = f"messages.since:{conversation_id(first.client_id, first.therapist_id)}"
+        return self._poll_token(scope, "", [m.sort_key for m in shown])
+
+    @staticmethod
+    def _poll_token(scope: str, floor: str, delivered: list[str]) -> str:
+        keys = sorted(set(delivered))
+        if keys:
+            newest_time = from_iso(keys[-1].split("#", 1)[0])
+            # Keys older than the window are final: nothing can still land there.
+            floor = max(floor, to_iso(newest_time - POLL_LAG))
+        window = [key for key in keys if key > floor]
+        if len(window) > _MAX_SEEN:
+            # A burst larger than the token can carry: keep the newest and
+            # treat the rest as final.
+            floor = window[-_MAX_SEEN - 1]
+            window = window[-_MAX_SEEN:]
+        token = encode_cursor({"floor": floor, "seen": window}, scope)
         assert token is not None
         return token

@@ -88,7 +88,8 @@ def test_it_polls_for_newer_messages_with_a_since_token(dynamo: DynamoGateway) -
     assert calls.by_operation() == {"Query": 1}
     assert poll.items == later
     assert repo.list_newer(client_id, therapist_id, since=poll.next_cursor).items == []
-    assert repo.list_newer(client_id, therapist_id, since=repo.since_token(first[1])).items == [
+    # A page that showed the first two messages polls for the rest.
+    assert repo.list_newer(client_id, therapist_id, since=repo.since_token(first[:2])).items == [
         first[2],
         *later,
     ]
@@ -96,7 +97,7 @@ def test_it_polls_for_newer_messages_with_a_since_token(dynamo: DynamoGateway) -
     # A token is good for its own conversation only, and only as we signed it.
     with pytest.raises(InvalidCursor):
         repo.list_newer(new_id(), therapist_id, since=poll.next_cursor)
-    token = repo.since_token(first[0])
+    token = repo.since_token(first[:1])
     tampered = token[:-1] + ("A" if token[-1] != "A" else "B")
     with pytest.raises(InvalidCursor):
         repo.list_newer(client_id, therapist_id, since=tampered)
@@ -132,3 +133,33 @@ def test_it_stores_one_message_for_a_repeated_idempotency_key(dynamo: DynamoGate
     )
     assert other.message_id != first.message_id
     assert len(_stored(dynamo)) == 2
+
+
+def test_it_delivers_a_message_that_lands_after_a_later_one_was_polled(
+    dynamo: DynamoGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import timedelta
+
+    from ulid import ULID
+
+    import portal.dynamo.messages as messages_module
+    from portal.timeutil import utcnow
+
+    repo = MessageRepository()
+    client_id, therapist_id = new_id(), new_id()
+    on_time = _send(repo, client_id, therapist_id, "on time")
+    poll = repo.list_newer(client_id, therapist_id, since=None)
+    assert poll.items == [on_time]
+
+    # A send whose key was chosen two seconds ago (say, a slow request) lands only now.
+    monkeypatch.setattr(
+        messages_module, "new_ulid", lambda: ULID.from_datetime(utcnow() - timedelta(seconds=2))
+    )
+    late = _send(repo, client_id, therapist_id, "late")
+    assert late.sort_key < on_time.sort_key
+
+    again = repo.list_newer(client_id, therapist_id, since=poll.next_cursor)
+    assert again.items == [late]
+    # Delivered once: the following polls are quiet and say so with the same token.
+    quiet = repo.list_newer(client_id, therapist_id, since=again.next_cursor)
+    assert quiet.items == [] and quiet.next_cursor == again.next_cursor
