@@ -13,5 +13,6 @@ def session_timing(request: HttpRequest) -> dict[str, int]:
         return {}
     return {
         "session_idle_seconds": settings.SESSION_COOKIE_AGE,
+        "session_idle_minutes": settings.SESSION_COOKIE_AGE // 60,
         "session_warning_seconds": settings.SESSION_IDLE_WARNING_SECONDS,
     }

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from portal.domain import DatabaseUnavailable, InvalidCursor
-
-logger = logging.getLogger(__name__)
+from portal.views.errors import database_unavailable
 
 
 class DatabaseUnavailableMiddleware:
+    """For exceptions raised in views; therapy_site.urls.handler500 covers the rest."""
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
@@ -22,10 +22,13 @@ class DatabaseUnavailableMiddleware:
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, DatabaseUnavailable):
-            logger.error("database unavailable during %s %s", request.method, request.path)
-            response = render(request, "503.html", status=503)
-            response["Retry-After"] = "30"
-            return response
+            return database_unavailable(request)
         if isinstance(exception, InvalidCursor):
+            if getattr(request, "htmx", False):
+                # Swapped into the list where "load more" was.
+                return HttpResponse(
+                    '<p class="nonfield" role="alert">This list has changed. Please reload the page.</p>',
+                    status=400,
+                )
             return render(request, "400.html", {"reason": str(exception)}, status=400)
         return None

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
-
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -14,11 +12,15 @@ def utcnow() -> datetime:
 def to_iso(moment: datetime) -> str:
     if moment.tzinfo is None:
         raise ValueError("naive datetimes are refused: times must carry a zone")
-    return moment.astimezone(UTC).strftime(_FORMAT)
+    # isoformat always writes four-digit years and six-digit fractions, so every
+    # value has the same width (strftime's %Y would write "999" for year 999).
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def from_iso(text: str) -> datetime:
-    return datetime.strptime(text, _FORMAT).replace(tzinfo=UTC)
+    if not text.endswith("Z"):
+        raise ValueError(f"not a UTC time: {text!r}")
+    return datetime.fromisoformat(text[:-1]).replace(tzinfo=UTC)
 
 
 def maybe_from_iso(text: str | None) -> datetime | None:

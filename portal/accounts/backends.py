@@ -2,9 +2,10 @@
 
 The login view first reads the email claim (one consistent GetItem) to learn
 which kind of account owns the email and passes that kind along, so exactly
-one backend looks the account up (Query on its email GSI, as the seed says)
-and exactly one password hash is computed whether or not the account exists:
-the response time tells nothing about which emails have accounts.
+one backend looks the account up (Query on its email GSI, as the seed says).
+When no account owns the email the view computes a hash itself, so exactly
+one password hash is computed whether or not the account exists: the response
+time tells nothing about which emails have accounts.
 """
 
 from __future__ import annotations

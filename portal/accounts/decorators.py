@@ -12,7 +12,7 @@ from typing import Any, cast
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 
@@ -22,12 +22,21 @@ from portal.domain import AccountKind
 View = Callable[..., HttpResponseBase]
 
 
+def _to_login(request: HttpRequest) -> HttpResponseBase:
+    if getattr(request, "htmx", False):
+        # Redirecting an htmx request would swap the login page into the form the
+        # person is writing in. 401 leaves the page, and what they typed, alone;
+        # the page script tells them their session ended.
+        return HttpResponse(status=401)
+    return redirect_to_login(request.get_full_path())
+
+
 def _role_required(kind: AccountKind) -> Callable[[View], View]:
     def decorator(view: View) -> View:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
+                return _to_login(request)
             user = cast(User, request.user)
             if user.kind is not kind:
                 raise PermissionDenied("This page belongs to another kind of account.")
@@ -51,7 +60,7 @@ def login_required(view: View) -> View:
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
+            return _to_login(request)
         return view(request, *args, **kwargs)
 
     return wrapped

@@ -85,11 +85,18 @@ class JournalRepository(Repository):
         *,
         start: datetime | None = None,
         end: datetime | None = None,
+        feeling: str | None = None,
         newest_first: bool = True,
         limit: int = 20,
         cursor: str | None = None,
     ) -> Page[JournalEntry]:
-        """Entries by time of emotion (LSI_Journal_Time), optionally within [start, end]."""
+        """Entries by time of emotion (LSI_Journal_Time), optionally within [start, end].
+
+        With ``feeling`` the feeling is a filter on the time index: pages stay in
+        time order but may hold fewer than ``limit`` entries (one Query each).
+        Reads are strongly consistent (local indexes allow it), so an entry the
+        client just saved or changed is on the page that follows.
+        """
         condition: ConditionBase = Key("clientId").eq(client_id)
         if start and end:
             condition = condition & Key("timeOfEmotion").between(to_iso(start), to_iso(end))
@@ -98,7 +105,7 @@ class JournalRepository(Repository):
         elif end:
             condition = condition & Key("timeOfEmotion").lte(to_iso(end))
         scope = (
-            f"journal.time:{client_id}:{start and to_iso(start)}:{end and to_iso(end)}:{newest_first}"
+            f"journal.time:{client_id}:{start and to_iso(start)}:{end and to_iso(end)}:{feeling}:{newest_first}"
         )
         result = self.db.query(
             JOURNAL,
@@ -106,7 +113,9 @@ class JournalRepository(Repository):
             index=BY_TIME,
             limit=clamp_limit(limit),
             forward=not newest_first,
+            filter_condition=Attr("feeling").eq(feeling) if feeling else None,
             start_key=decode_cursor(cursor, scope),
+            consistent=True,
         )
         return to_page(result, _from_item, scope)
 
@@ -141,6 +150,7 @@ class JournalRepository(Repository):
             forward=False,
             filter_condition=time_filter,
             start_key=decode_cursor(cursor, scope),
+            consistent=True,
         )
         return to_page(result, _from_item, scope)
 
@@ -180,6 +190,8 @@ class JournalRepository(Repository):
             limit=clamp_limit(limit),
             forward=False,
             start_key=decode_cursor(cursor, scope),
+            # Unsharing must take effect at once: a consistent read of the local index.
+            consistent=True,
         )
         return to_page(result, _from_item, scope)
 

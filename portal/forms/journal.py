@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django import forms
 from django.utils import timezone
 
 from portal.domain import FEELINGS, MAX_INTENSITY, MAX_NOTE_LENGTH, MIN_INTENSITY
+
+EARLIEST_YEAR = 1900
+LATEST_YEAR = 2200
+
+
+def _check_year(value: date | datetime | None) -> None:
+    if value is not None and not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise forms.ValidationError("That date looks mistyped: please check the year.")
 
 
 def feeling_choices(blank: str | None = None) -> list[tuple[str, str]]:
@@ -44,6 +52,11 @@ class JournalEntryForm(forms.Form):
             self.initial["time_of_emotion"] = timezone.localtime().replace(second=0, microsecond=0)
         self.fields["intensity"].widget.attrs.update(min=MIN_INTENSITY, max=MAX_INTENSITY)
 
+    def clean_time_of_emotion(self) -> datetime:
+        value: datetime = self.cleaned_data["time_of_emotion"]
+        _check_year(value)
+        return value
+
 
 class JournalFilterForm(forms.Form):
     feeling = forms.ChoiceField(label="Feeling", choices=lambda: feeling_choices("All feelings"), required=False)
@@ -54,6 +67,16 @@ class JournalFilterForm(forms.Form):
         # The entry form on the same page has a "feeling" field too: ids must differ.
         kwargs.setdefault("auto_id", "filter_%s")
         super().__init__(*args, **kwargs)
+
+    def clean_start(self) -> date | None:
+        value: date | None = self.cleaned_data.get("start")
+        _check_year(value)
+        return value
+
+    def clean_end(self) -> date | None:
+        value: date | None = self.cleaned_data.get("end")
+        _check_year(value)
+        return value
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import smtplib
 from typing import Any
 
 from django.conf import settings
@@ -50,6 +51,27 @@ class _ResetTokens(PasswordResetTokenGenerator):
 reset_tokens = _ResetTokens()
 
 
+def password_check_without_account(password: str) -> None:
+    """Spend what a real password check costs, so an unknown email answers as slowly as a known one."""
+    make_password(password)
+
+
+def _send(*, user: User, subject: str, message: str, purpose: str) -> bool:
+    """Send one email; a mail server that fails is logged (account id only), never a 500."""
+    try:
+        send_mail(
+            subject=subject,
+            message=message,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[user.email],
+        )
+    except (OSError, smtplib.SMTPException) as exc:
+        logger.error("%s email to account %s failed: %s", purpose, user.pk, type(exc).__name__)
+        return False
+    logger.info("%s email sent to account %s", purpose, user.pk)
+    return True
+
+
 def account_kind_for_email(email: str) -> AccountKind | None:
     claim = get_email_claim(get_gateway(), email)
     return claim.account_kind if claim else None
@@ -81,17 +103,17 @@ def email_verification_token(user: User) -> str:
     return signing.dumps({"u": user.pk, "e": normalize_email(user.email)}, salt=_VERIFY_SALT)
 
 
-def email_verification_send(*, user: User, link: str) -> None:
-    send_mail(
+def email_verification_send(*, user: User, link: str) -> bool:
+    """Send the confirmation link; False if the mail server failed."""
+    return _send(
+        user=user,
         subject="Confirm your email for the therapy portal",
         message=(
             f"Hello {user.name},\n\nPlease confirm your email address by opening this link:\n\n{link}\n\n"
             "If you did not create an account, you can ignore this message."
         ),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[user.email],
+        purpose="verification",
     )
-    logger.info("verification email sent to account %s", user.pk)
 
 
 def email_verify(*, token: str) -> User:
@@ -123,17 +145,17 @@ def password_reset_send(*, email: str, link_for: Any) -> None:
         return
     token = reset_tokens.make_token(user)
     link = link_for(user.pk, token)
-    send_mail(
+    # A failure is only logged: the page answers the same whether or not an email went out.
+    _send(
+        user=user,
         subject="Reset your therapy portal password",
         message=(
             f"Hello {user.name},\n\nSomeone asked to reset the password of your account. If it was you, "
             f"open this link within an hour:\n\n{link}\n\nIf it was not you, ignore this message: "
             "your password stays as it is."
         ),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[user.email],
+        purpose="password reset",
     )
-    logger.info("password reset email sent to account %s", user.pk)
 
 
 def password_reset_user(*, user_key: str, token: str) -> User:

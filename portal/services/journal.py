@@ -38,6 +38,8 @@ PAGE_SIZE = 20
 SHARED_READ = "journal.shared.read"
 # A little slack for a phone whose clock runs ahead; a feeling is not in the future.
 FUTURE_SLACK = timedelta(minutes=10)
+# Anything earlier is a typing slip in the year, not a memory.
+EARLIEST_YEAR = 1900
 
 
 class InvalidEntry(DomainError):
@@ -53,6 +55,8 @@ def _validate(feeling: str, intensity: int, note: str, time_of_emotion: datetime
         raise InvalidEntry(f"A note holds at most {MAX_NOTE_LENGTH} characters.")
     if time_of_emotion > utcnow() + FUTURE_SLACK:
         raise InvalidEntry("The time of the feeling can't be in the future.")
+    if time_of_emotion.year < EARLIEST_YEAR:
+        raise InvalidEntry("That date looks mistyped: please check the year.")
 
 
 def journal_entry_create(
@@ -135,14 +139,20 @@ class JournalFilter:
 def journal_page(
     *, user: User, filters: JournalFilter, cursor: str | None = None, limit: int = PAGE_SIZE
 ) -> Page[JournalEntry]:
-    """A page of the client's entries, newest feeling first: one Query whatever the journal's size."""
+    """A page of the client's entries: one Query whatever the journal's size.
+
+    A feeling alone reads LSI_Journal_ByFeeling, whose order within one feeling
+    is the order the entries were written. A feeling with dates reads the time
+    index with the dates as its key condition and the feeling as a filter, so
+    the page is in time order and never reads outside the chosen days.
+    """
     client_id = own_client_id(user)
     journal = JournalRepository()
-    if filters.feeling:
-        return journal.list_by_feeling(
-            client_id, filters.feeling, start=filters.start, end=filters.end, limit=limit, cursor=cursor
-        )
-    return journal.list_by_time(client_id, start=filters.start, end=filters.end, limit=limit, cursor=cursor)
+    if filters.feeling and not (filters.start or filters.end):
+        return journal.list_by_feeling(client_id, filters.feeling, limit=limit, cursor=cursor)
+    return journal.list_by_time(
+        client_id, start=filters.start, end=filters.end, feeling=filters.feeling, limit=limit, cursor=cursor
+    )
 
 
 def journal_chart_entries(

@@ -63,10 +63,10 @@ def _landing(user: User, request: HttpRequest) -> str:
     return _safe_next(request) or auth.HOME_FOR_KIND[user.kind]
 
 
-def _send_verification(request: HttpRequest, user: User) -> None:
+def _send_verification(request: HttpRequest, user: User) -> bool:
     token = auth.email_verification_token(user)
     link = request.build_absolute_uri(reverse("verify_email", args=[token]))
-    auth.email_verification_send(user=user, link=link)
+    return auth.email_verification_send(user=user, link=link)
 
 
 def _finish_login(request: HttpRequest, user: User) -> HttpResponse:
@@ -100,8 +100,14 @@ def _signup(request: HttpRequest, kind: AccountKind) -> HttpResponse:
             form.add_error("email", "An account with this email already exists. Try logging in instead.")
         else:
             user = User.from_account(kind, account)
-            _send_verification(request, user)
-            messages.success(request, "Welcome! We sent you an email to confirm your address.")
+            if _send_verification(request, user):
+                messages.success(request, "Welcome! We sent you an email to confirm your address.")
+            else:
+                messages.warning(
+                    request,
+                    "Welcome! We couldn't send the confirmation email just now. "
+                    "Use “Send the email again” in a little while.",
+                )
             return _finish_login(request, user)
     return render(
         request,
@@ -149,10 +155,12 @@ def login_view(request: HttpRequest) -> HttpResponse:
             status = 429
         else:
             kind = auth.account_kind_for_email(email)
-            user = cast(
-                User | None,
-                authenticate(request, email=email, password=form.cleaned_data["password"], kind=kind),
-            )
+            password = form.cleaned_data["password"]
+            if kind is None:
+                auth.password_check_without_account(password)
+                user = None
+            else:
+                user = cast(User | None, authenticate(request, email=email, password=password, kind=kind))
             if user is None:
                 throttle_record(scope="login", identifiers=identifiers)
                 logger.info("failed login")
@@ -231,8 +239,10 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
 def resend_verification(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     if not user.email_verified:
-        _send_verification(request, user)
-        messages.info(request, "We sent a new confirmation email.")
+        if _send_verification(request, user):
+            messages.info(request, "We sent a new confirmation email.")
+        else:
+            messages.error(request, "We couldn't send the email just now. Please try again in a little while.")
     return redirect(auth.HOME_FOR_KIND[user.kind])
 
 

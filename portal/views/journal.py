@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from portal.accounts.decorators import client_required
 from portal.accounts.user import User
@@ -24,6 +25,7 @@ from portal.policy import NotAllowed
 from portal.services import journal as journal_service
 from portal.services.journal import InvalidEntry, JournalFilter
 from portal.services.mood_chart import mood_chart
+from portal.views.htmx import wants_fragment
 
 TEMPLATE = "portal/client/journal.html"
 
@@ -63,6 +65,7 @@ def _context(request: HttpRequest, form: JournalEntryForm, filter_form: JournalF
         "form": form,
         "filter_form": filter_form,
         "filtering": filters.active,
+        "feeling_only": bool(filters.feeling and not (filters.start or filters.end)),
         "filter_query": _filter_query(filter_form),
         "page": page,
     }
@@ -70,6 +73,7 @@ def _context(request: HttpRequest, form: JournalEntryForm, filter_form: JournalF
 
 @client_required
 @require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
 def journal(request: HttpRequest) -> HttpResponse:
     filter_form = JournalFilterForm(request.GET or None)
     htmx = request.htmx  # type: ignore[attr-defined]
@@ -102,7 +106,7 @@ def journal(request: HttpRequest) -> HttpResponse:
     else:
         form = JournalEntryForm()
     context = _context(request, form, filter_form)
-    if htmx and request.method == "GET":
+    if request.method == "GET" and wants_fragment(request):
         target = request.htmx.target  # type: ignore[attr-defined]
         partial = "entry-page" if target == "load-more" else "entry-list"
         return render(request, f"{TEMPLATE}#{partial}", context)
@@ -248,6 +252,11 @@ def journal_chart(request: HttpRequest) -> HttpResponse:
     filters = _filters(filter_form)
     end = filters.end or timezone.now()
     start = filters.start or (end - timedelta(days=30))
+    if start > end:
+        # Only a start was given, and it lies ahead: show the month before it is reached.
+        filter_form.add_error("start", "The start date is in the future.")
+        end = timezone.now()
+        start = end - timedelta(days=30)
     entries, truncated = journal_service.journal_chart_entries(
         user=_user(request), feeling=filters.feeling, start=start, end=end
     )

@@ -5,10 +5,12 @@ from __future__ import annotations
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.vary import vary_on_headers
 
 from portal.accounts.decorators import staff_required
 from portal.domain import AccountKind, normalize_email
 from portal.services.directory import directory_page, directory_search
+from portal.views.htmx import wants_fragment
 
 
 class _SearchForm(forms.Form):
@@ -16,6 +18,7 @@ class _SearchForm(forms.Form):
 
 
 @staff_required
+@vary_on_headers("HX-Request")
 def staff_home(request: HttpRequest) -> HttpResponse:
     kind = AccountKind.THERAPIST if request.GET.get("kind") == "therapist" else AccountKind.CLIENT
     form = _SearchForm(request.GET or None)
@@ -32,6 +35,6 @@ def staff_home(request: HttpRequest) -> HttpResponse:
         "page": page,
     }
     template = "portal/staff/home.html"
-    if request.htmx and request.GET.get("cursor"):  # type: ignore[attr-defined]
+    if wants_fragment(request) and request.GET.get("cursor"):
         template += "#rows"
     return render(request, template, context, status=400 if form.errors else 200)

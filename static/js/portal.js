@@ -7,38 +7,67 @@
     var zone;
     try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) { return; }
     document.querySelectorAll("select[data-detect-time-zone]").forEach(function (select) {
-      if (select.dataset.touched || !zone) return;
+      if (!zone) return;
       var option = select.querySelector('option[value="' + zone.replace(/"/g, "") + '"]');
       if (option && select.value === "UTC") select.value = zone;
     });
   }
 
-  // Warn a few minutes before automatic logoff; any request restarts the clock.
-  function idleWarning() {
+  function csrfToken() {
+    try { return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || ""; }
+    catch (e) { return ""; }
+  }
+
+  // Warn a few minutes before automatic logoff. Requests and typing count as
+  // activity; when the session has ended, say so without reloading, so nothing
+  // typed on the page is lost.
+  function idleWatch() {
     var body = document.body;
     var idle = parseInt(body.dataset.idleSeconds || "0", 10);
     var warnBefore = parseInt(body.dataset.idleWarningSeconds || "0", 10);
-    var box = document.getElementById("idle-warning");
-    if (!idle || !box) return;
-    var warnTimer, outTimer;
+    var warning = document.getElementById("idle-warning");
+    var ended = document.getElementById("session-ended");
+    if (!idle || !warning || !ended) return;
+    var warnTimer, endTimer, lastPing = Date.now();
+
+    function showEnded() {
+      warning.hidden = true;
+      ended.hidden = false;
+    }
     function restart() {
-      clearTimeout(warnTimer); clearTimeout(outTimer);
-      box.hidden = true;
+      clearTimeout(warnTimer); clearTimeout(endTimer);
+      warning.hidden = true;
       warnTimer = setTimeout(function () {
-        box.hidden = false;
+        warning.hidden = false;
         var button = document.getElementById("idle-keep-alive");
         if (button) button.focus();
       }, Math.max(0, idle - warnBefore) * 1000);
-      outTimer = setTimeout(function () { window.location.reload(); }, (idle + 5) * 1000);
+      endTimer = setTimeout(showEnded, (idle + 5) * 1000);
     }
-    document.body.addEventListener("htmx:afterRequest", function (event) {
-      if (!event.detail.elt || !event.detail.elt.hasAttribute("data-passive")) restart();
+    function keepAlive() {
+      lastPing = Date.now();
+      fetch(warning.querySelector("form").action, {
+        method: "POST",
+        headers: { "X-CSRFToken": csrfToken(), "HX-Request": "true" },
+        credentials: "same-origin"
+      }).then(function (response) {
+        if (response.status === 401) showEnded(); else restart();
+      }).catch(function () { /* offline: the next request will tell */ });
+    }
+    // Someone writing a long entry is active even before they press Save.
+    document.addEventListener("input", function () {
+      if (ended.hidden && Date.now() - lastPing > 60 * 1000) keepAlive();
+    });
+    body.addEventListener("htmx:afterRequest", function (event) {
+      var xhr = event.detail && event.detail.xhr;
+      if (xhr && xhr.status === 401) { showEnded(); return; }
+      if (!event.detail.elt || !event.detail.elt.hasAttribute("data-passive")) { lastPing = Date.now(); restart(); }
     });
     restart();
   }
 
   document.addEventListener("DOMContentLoaded", function () {
     detectTimeZone();
-    idleWarning();
+    idleWatch();
   });
 })();

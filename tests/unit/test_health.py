@@ -101,3 +101,19 @@ def test_it_answers_a_hung_database_with_503_within_10_seconds(hung_dynamo, clie
     elapsed = time.monotonic() - started
     assert response.status_code == 503
     assert elapsed < 10, f"took {elapsed:.1f} s"
+
+
+def test_it_shows_the_503_page_to_a_logged_in_visitor_whose_session_cannot_be_read(dynamo, settings):
+    from portal.domain import AccountKind
+    from tests.accounts import log_in, make_account
+
+    http = HttpClient(raise_request_exception=False)
+    log_in(http, make_account(AccountKind.CLIENT))
+    settings.DYNAMODB_ENDPOINT_URL = f"http://127.0.0.1:{free_port()}"
+    settings.DYNAMODB_MAX_ATTEMPTS = 1
+    reset_gateway()
+    for url in ("/client/journal/", "/", "/accounts/login/"):
+        response = http.get(url)
+        assert response.status_code == 503, url
+        assert "can&#x27;t reach our records" in response.content.decode() or "can't reach our records" in response.content.decode()
+    reset_gateway()

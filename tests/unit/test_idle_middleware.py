@@ -56,3 +56,14 @@ def test_it_keeps_the_session_alive_from_the_warning_button(dynamo):
 def test_it_refuses_keep_alive_to_anonymous_visitors(dynamo, client):
     response = client.post("/accounts/session/keep-alive/")
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+def test_it_answers_an_htmx_request_after_logoff_with_401_not_the_login_page(dynamo):
+    http = HttpClient()
+    response = http.post(
+        "/client/journal/",
+        {"time_of_emotion": "2026-01-01T10:00", "feeling": "calm", "intensity": "3", "note": "long night"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 401
+    assert b"Log in" not in response.content

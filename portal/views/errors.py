@@ -1,0 +1,31 @@
+"""Error pages that must work when nothing else does."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError
+from django.template.loader import render_to_string
+
+from portal.domain import DatabaseUnavailable
+
+logger = logging.getLogger(__name__)
+
+
+def database_unavailable(request: HttpRequest) -> HttpResponse:
+    """The 503 page, rendered without the request: the session and account may be unreadable."""
+    logger.error("database unavailable during %s %s", request.method, request.path)
+    response = HttpResponse(render_to_string("503.html"), status=503)
+    response["Retry-After"] = "30"
+    return response
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500. A database outage can surface outside any view (loading the
+    session in a middleware, saving it afterwards); Django then lands here with
+    the exception still being handled, and it still deserves the calm 503."""
+    exception = sys.exc_info()[1]
+    if isinstance(exception, DatabaseUnavailable):
+        return database_unavailable(request)
+    return HttpResponseServerError(render_to_string("500.html"))
