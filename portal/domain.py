@@ -193,6 +193,11 @@ SESSION_TRANSITIONS: dict[SessionStatus, frozenset[SessionStatus]] = {
 }
 
 
+def statuses_allowed_before(target: SessionStatus) -> frozenset[SessionStatus]:
+    """The statuses a session may have when it is saved with ``target`` (staying put included)."""
+    return frozenset({target} | {s for s, nexts in SESSION_TRANSITIONS.items() if target in nexts})
+
+
 def check_session_transition(current: SessionStatus, target: SessionStatus) -> None:
     if target not in SESSION_TRANSITIONS[current]:
         raise IllegalTransition(f"A {current} session cannot become {target}.")

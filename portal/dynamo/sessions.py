@@ -12,7 +12,15 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
 
-from portal.domain import Conflict, NotFound, Page, SessionStatus, TherapySession
+from portal.domain import (
+    Conflict,
+    NotFound,
+    Page,
+    SessionStatus,
+    TherapySession,
+    check_session_transition,
+    statuses_allowed_before,
+)
 from portal.dynamo.base import Repository, clamp_limit, to_page
 from portal.dynamo.gateway import Item
 from portal.dynamo.pagination import decode_cursor
@@ -68,8 +76,12 @@ class SessionRepository(Repository):
     def update(self, session: TherapySession, *, expected_version: int) -> TherapySession:
         """Update Session: UpdateItem conditional on ``expected_version``.
 
-        Raises Conflict when someone else updated it since, NotFound when it is gone.
+        The status may only move along the allowed transitions (checked in the
+        same condition, so no race can slip an illegal move through). Raises
+        Conflict when someone else updated it since, IllegalTransition for a
+        move the status rules forbid, NotFound when it is gone.
         """
+        allowed_before = sorted(str(s) for s in statuses_allowed_before(session.status))
         try:
             item = self.db.update(
                 SESSIONS,
@@ -83,11 +95,16 @@ class SessionRepository(Repository):
                     "version": expected_version + 1,
                     "updatedAt": to_iso(utcnow()),
                 },
-                condition=Attr("sessionId").exists() & Attr("version").eq(expected_version),
+                condition=Attr("sessionId").exists()
+                & Attr("version").eq(expected_version)
+                & Attr("status").is_in(allowed_before),
             )
         except Conflict:
-            if self.get(session.session_id) is None:
+            current = self.get(session.session_id)
+            if current is None:
                 raise NotFound("No such session.") from None
+            if current.version == expected_version:
+                check_session_transition(current.status, session.status)
             raise Conflict(
                 "This session was changed by someone else since you opened it."
             ) from None

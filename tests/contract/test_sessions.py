@@ -144,3 +144,37 @@ def test_it_lists_all_sessions_through_a_paged_scan(dynamo: DynamoGateway) -> No
                 break
     assert calls.by_operation() == {"Scan": pages}
     assert sorted(s.session_id for s in seen) == sorted(created)  # each once, none missing
+
+
+@pytest.mark.parametrize(
+    "path,illegal",
+    [
+        ([], SessionStatus.OPEN),  # pending cannot open before it is approved
+        ([], SessionStatus.CLOSED),
+        ([SessionStatus.REJECTED], SessionStatus.APPROVED),  # rejected is final
+        ([SessionStatus.APPROVED, SessionStatus.OPEN, SessionStatus.CLOSED], SessionStatus.OPEN),
+    ],
+)
+def test_it_refuses_an_illegal_status_move_and_keeps_the_session(
+    dynamo: DynamoGateway, path: list[SessionStatus], illegal: SessionStatus
+) -> None:
+    from portal.domain import IllegalTransition
+
+    repo = SessionRepository()
+    session = repo.create(make_session())
+    for status in path:
+        session = repo.update(replace(session, status=status), expected_version=session.version)
+    with pytest.raises(IllegalTransition):
+        repo.update(replace(session, status=illegal), expected_version=session.version)
+    assert repo.get(session.session_id) == session
+
+
+def test_it_follows_the_whole_legal_path_and_allows_edits_without_a_move(dynamo: DynamoGateway) -> None:
+    repo = SessionRepository()
+    session = repo.create(make_session())
+    for status in (SessionStatus.APPROVED, SessionStatus.OPEN, SessionStatus.OPEN, SessionStatus.CLOSED):
+        session = repo.update(
+            replace(session, status=status, shared_notes=f"notes while {status}"), expected_version=session.version
+        )
+    stored = repo.get(session.session_id)
+    assert stored is not None and stored.status is SessionStatus.CLOSED and stored.version == 5
