@@ -171,3 +171,26 @@ def test_it_lists_a_page_with_one_query_at_10_and_at_1000_entries(dynamo: Dynamo
     assert calls.by_operation() == {"Query": 1}  # a later page costs the same as the first
     assert len(second.items) == 10
     assert len(repo.list_shared(client_id, limit=100).items) == 20
+
+
+def test_it_hides_the_key_inside_a_cursor(dynamo: DynamoGateway) -> None:
+    """Cursors travel in URLs, which access logs keep: the entry time and feeling must not be readable."""
+    import base64
+    import zlib
+
+    from portal.dynamo.pagination import decode_cursor, encode_cursor
+
+    key = {"clientId": {"S": "c1"}, "journalEntryId": {"S": "e1"}, "feeling": {"S": "ashamed"}}
+    cursor = encode_cursor(key, "scope")
+    assert cursor is not None
+    raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+    for candidate in (raw, _try_inflate(raw, zlib)):
+        assert b"ashamed" not in candidate
+    assert decode_cursor(cursor, "scope") == key
+
+
+def _try_inflate(raw: bytes, zlib: object) -> bytes:
+    try:
+        return zlib.decompress(raw)  # type: ignore[attr-defined]
+    except Exception:
+        return b""
