@@ -43,7 +43,7 @@ def make_account(
     if mfa_secret is None and kind is not AccountKind.CLIENT:
         mfa_secret = pyotp.random_base32()
     if mfa_secret:
-        store.enable_mfa(kind, account_id, secret=mfa_secret, recovery_hashes=[])
+        store.enable_mfa(kind, account_id, secret=mfa_secret, recovery_hashes=set(), last_step=0)
     user = load_user(f"{kind}:{account_id}")
     assert user is not None
     user.test_mfa_secret = mfa_secret  # type: ignore[attr-defined]

@@ -6,6 +6,7 @@ credentials, so these updates are written once, keyed by the account kind.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,9 @@ class MfaState:
     secret: str | None
     recovery_hashes: frozenset[str]
     last_step: int
+    # Accounts that turned two-factor on before the hashes became a String Set
+    # still hold them as a list; this is that list exactly as stored, else None.
+    legacy_recovery_list: tuple[str, ...] | None = None
 
 
 class AccountStore(Repository):
@@ -37,6 +41,7 @@ class AccountStore(Repository):
         *,
         set_values: dict[str, Any] | None = None,
         remove: tuple[str, ...] = (),
+        delete_from_sets: dict[str, set[str]] | None = None,
         condition: ConditionBase | None = None,
     ) -> dict[str, Any]:
         """UpdateItem on an existing account only (never creates one)."""
@@ -47,6 +52,7 @@ class AccountStore(Repository):
             {table.hash_key: account_id},
             set_values=set_values,
             remove=remove,
+            delete_from_sets=delete_from_sets,
             condition=exists & condition if condition is not None else exists,
         )
 
@@ -67,24 +73,48 @@ class AccountStore(Repository):
         item = self.db.get(table, {table.hash_key: account_id}, consistent=True)
         if item is None:
             raise NotFound("No such account.")
+        # A String Set (read as a Python set) now; a list on accounts set up before.
+        stored = item.get("mfaRecoveryHashes")
+        legacy = tuple(stored) if isinstance(stored, list) else None
         return MfaState(
             secret=item.get("mfaSecret"),
-            recovery_hashes=frozenset(item.get("mfaRecoveryHashes", [])),
+            recovery_hashes=frozenset(stored or ()),
             last_step=int(item.get("mfaLastStep", 0)),
+            legacy_recovery_list=legacy,
         )
 
     def enable_mfa(
-        self, kind: AccountKind, account_id: str, *, secret: str, recovery_hashes: list[str]
+        self,
+        kind: AccountKind,
+        account_id: str,
+        *,
+        secret: str,
+        recovery_hashes: Collection[str],
+        last_step: int,
     ) -> None:
-        self._update(
-            kind,
-            account_id,
-            set_values={
-                "mfaSecret": secret,
-                "mfaRecoveryHashes": recovery_hashes,
-                "mfaLastStep": 0,
-            },
-        )
+        """Turn two-factor on in one write: secret, recovery codes and the step already used.
+
+        Refused with ``Conflict`` when the account already has a secret, so a
+        second, concurrent setup cannot silently replace the first one.
+        """
+        table = _TABLES[kind]
+        try:
+            self._update(
+                kind,
+                account_id,
+                set_values={
+                    "mfaSecret": secret,
+                    # DynamoDB has no empty sets: with no codes the attribute is absent (None removes it).
+                    "mfaRecoveryHashes": set(recovery_hashes) or None,
+                    "mfaLastStep": last_step,
+                },
+                condition=Attr("mfaSecret").not_exists(),
+            )
+        except Conflict:
+            # Only the failure path pays for a read, to say which condition failed.
+            if self.db.get(table, {table.hash_key: account_id}, consistent=True) is None:
+                raise NotFound("No such account.") from None
+            raise Conflict("Two-factor authentication is already on for this account.") from None
 
     def disable_mfa(self, kind: AccountKind, account_id: str) -> None:
         self._update(kind, account_id, remove=("mfaSecret", "mfaRecoveryHashes", "mfaLastStep"))
@@ -106,15 +136,48 @@ class AccountStore(Repository):
         return True
 
     def consume_recovery_hash(
-        self, kind: AccountKind, account_id: str, recovery_hash: str, remaining: list[str]
+        self,
+        kind: AccountKind,
+        account_id: str,
+        recovery_hash: str,
+        *,
+        legacy_list: Sequence[str] | None = None,
     ) -> bool:
-        """Remove one recovery code; False if it was not there (already used, or wrong)."""
+        """Remove one recovery code; False if it was not there (already used, or wrong).
+
+        The hashes are a String Set and one code is taken out with ``DELETE``
+        under the condition that it is still in the set, so the write never
+        depends on what an earlier read saw: two logins with the same code
+        cannot both succeed, and two with different codes both do. When the
+        set empties DynamoDB removes the attribute.
+
+        ``legacy_list`` is the list an older account holds (``MfaState.legacy_recovery_list``):
+        it is replaced by a String Set without this code, only if the stored list
+        is still exactly that one. False then may also mean "changed meanwhile":
+        read again and retry.
+        """
+        if legacy_list is not None:
+            remaining = {h for h in legacy_list if h != recovery_hash}
+            if len(remaining) == len(legacy_list):
+                return False
+            try:
+                self._update(
+                    kind,
+                    account_id,
+                    set_values={"mfaRecoveryHashes": remaining or None},
+                    condition=Attr("mfaRecoveryHashes").eq(list(legacy_list)),
+                )
+            except Conflict:
+                return False
+            return True
         try:
             self._update(
                 kind,
                 account_id,
-                set_values={"mfaRecoveryHashes": remaining},
-                condition=Attr("mfaRecoveryHashes").contains(recovery_hash),
+                delete_from_sets={"mfaRecoveryHashes": {recovery_hash}},
+                # The type check turns a still-list attribute into a refusal, not a ValidationException.
+                condition=Attr("mfaRecoveryHashes").attribute_type("SS")
+                & Attr("mfaRecoveryHashes").contains(recovery_hash),
             )
         except Conflict:
             return False

@@ -141,6 +141,7 @@ def _update_expression(
     set_values: Mapping[str, Any],
     remove: Sequence[str] = (),
     add: Mapping[str, int | Decimal] | None = None,
+    delete_from_sets: Mapping[str, set[str]] | None = None,
 ) -> str:
     parts: list[str] = []
     sets = [f"{expr.name(k)} = {expr.value(v)}" for k, v in set_values.items() if v is not None]
@@ -149,12 +150,20 @@ def _update_expression(
         expr.name(k) for k, v in set_values.items() if v is None
     ]
     adds = [f"{expr.name(k)} {expr.value(v)}" for k, v in (add or {}).items()]
+    # DELETE takes elements out of a set (a Python set of str is serialised as SS);
+    # DynamoDB has no empty sets, so taking out the last element removes the attribute.
+    # An empty set of elements would be refused by DynamoDB, so it is left out.
+    deletes = [
+        f"{expr.name(k)} {expr.value(set(v))}" for k, v in (delete_from_sets or {}).items() if v
+    ]
     if sets:
         parts.append("SET " + ", ".join(sets))
     if removes:
         parts.append("REMOVE " + ", ".join(removes))
     if adds:
         parts.append("ADD " + ", ".join(adds))
+    if deletes:
+        parts.append("DELETE " + ", ".join(deletes))
     return " ".join(parts)
 
 
@@ -230,6 +239,7 @@ class DynamoGateway:
         set_values: Mapping[str, Any] | None = None,
         remove: Sequence[str] = (),
         add: Mapping[str, int | Decimal] | None = None,
+        delete_from_sets: Mapping[str, set[str]] | None = None,
         condition: ConditionBase | None = None,
     ) -> Item:
         """UpdateItem; returns the whole item as it is after the update."""
@@ -242,7 +252,9 @@ class DynamoGateway:
         }
         if condition is not None:
             request["ConditionExpression"] = expr.condition(condition)
-        request["UpdateExpression"] = _update_expression(expr, set_values or {}, remove, add)
+        request["UpdateExpression"] = _update_expression(
+            expr, set_values or {}, remove, add, delete_from_sets
+        )
         expr.apply(request)
         response = self._call("UpdateItem", name, self.client.update_item, **request)
         return deserialize_item(response.get("Attributes", {}))

@@ -17,7 +17,7 @@ import pyotp
 import segno
 
 from portal.accounts.user import User
-from portal.domain import DomainError
+from portal.domain import Conflict, DomainError
 from portal.dynamo.account_store import AccountStore
 
 logger = logging.getLogger(__name__)
@@ -29,6 +29,15 @@ _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
 class InvalidCode(DomainError):
     pass
+
+
+class MfaAlreadyEnabled(InvalidCode, Conflict):
+    """Two-factor is already on (another setup finished first); the first secret stays."""
+
+
+# Old list-form codes are swapped for a set under an "unchanged since read" condition;
+# losing that race means reading again, a bounded number of times.
+_RECOVERY_ATTEMPTS = 3
 
 
 def mfa_new_secret() -> str:
@@ -75,14 +84,21 @@ def mfa_enable(*, user: User, secret: str, code: str, now: float | None = None) 
     if step is None:
         raise InvalidCode("That code did not match. Check the time on your phone and try again.")
     codes = [_new_recovery_code() for _ in range(RECOVERY_CODE_COUNT)]
-    store = AccountStore()
-    store.enable_mfa(
-        user.kind,
-        user.account_id,
-        secret=secret,
-        recovery_hashes=[_hash_code(c.replace("-", "")) for c in codes],
-    )
-    store.claim_totp_step(user.kind, user.account_id, step)
+    try:
+        # One write: secret, codes and the step just used, so two-factor is never on
+        # without the codes having been shown, and the proving code cannot be replayed.
+        AccountStore().enable_mfa(
+            user.kind,
+            user.account_id,
+            secret=secret,
+            recovery_hashes={_hash_code(c.replace("-", "")) for c in codes},
+            last_step=step,
+        )
+    except Conflict:
+        raise MfaAlreadyEnabled(
+            "Two-factor authentication is already on for this account. "
+            "Use the app and recovery codes from when it was first set up."
+        ) from None
     user.mfa_enabled = True
     logger.info("two-factor enabled for account %s", user.pk)
     return codes
@@ -101,9 +117,17 @@ def mfa_verify(*, user: User, code: str, now: float | None = None) -> None:
             return
         raise InvalidCode("That code was already used. Wait for the next one.")
     hashed = _hash_code(cleaned)
-    if hashed in state.recovery_hashes:
-        remaining = sorted(state.recovery_hashes - {hashed})
-        if store.consume_recovery_hash(user.kind, user.account_id, hashed, remaining):
+    for _ in range(_RECOVERY_ATTEMPTS):
+        if hashed not in state.recovery_hashes:
+            break
+        # The set form is consumed atomically whatever the read saw; only the old
+        # list form can lose a race to another write and need a fresh read.
+        if store.consume_recovery_hash(
+            user.kind, user.account_id, hashed, legacy_list=state.legacy_recovery_list
+        ):
             logger.info("recovery code used for account %s", user.pk)
             return
+        if state.legacy_recovery_list is None:
+            break
+        state = store.mfa_state(user.kind, user.account_id)
     raise InvalidCode("That code did not match.")

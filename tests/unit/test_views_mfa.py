@@ -9,6 +9,7 @@ from django.test import Client as HttpClient
 
 from portal.domain import AccountKind
 from portal.dynamo.account_store import AccountStore
+from portal.views import mfa as mfa_views
 from tests.accounts import PASSWORD, log_in, make_account
 
 
@@ -85,3 +86,24 @@ def test_it_throttles_wrong_codes(dynamo):
         browser.post("/accounts/login/code/", {"code": "123456"})
     response = browser.post("/accounts/login/code/", {"code": pyotp.TOTP(user.test_mfa_secret).now()})
     assert response.status_code == 429
+
+
+def test_it_shows_a_clear_error_when_another_setup_finished_first(dynamo, client, monkeypatch):
+    user = make_account(AccountKind.CLIENT, mfa_secret="")
+    log_in(client, user)
+    secret = _secret_from(client.get("/accounts/two-factor/setup/").content.decode())
+    first = pyotp.random_base32()
+    real_enable = mfa_views.mfa_enable
+
+    def another_setup_wins_the_race(**kwargs):
+        # Between this request loading the user and enabling, another tab finishes setup.
+        AccountStore().enable_mfa(
+            user.kind, user.account_id, secret=first, recovery_hashes={"h"}, last_step=0
+        )
+        return real_enable(**kwargs)
+
+    monkeypatch.setattr(mfa_views, "mfa_enable", another_setup_wins_the_race)
+    response = client.post("/accounts/two-factor/setup/", {"code": pyotp.TOTP(secret).now()})
+    assert response.status_code == 400
+    assert "already on for this account" in response.content.decode()
+    assert AccountStore().mfa_state(user.kind, user.account_id).secret == first
