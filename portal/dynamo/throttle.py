@@ -72,6 +72,24 @@ class ThrottleRepository(Repository):
         )
         return int(item[_COUNT])
 
+    def decrement(self, key: str) -> int | None:
+        """Take one back from ``key`` atomically and return the new count.
+
+        One UpdateItem. It never creates a counter and never takes a count below
+        zero (both would hand out attempts nobody made): then it does nothing and
+        returns None. The TTL is left as it is.
+        """
+        try:
+            item = self.db.update(
+                LOGIN_THROTTLE,
+                {_KEY: key},
+                add={_COUNT: -1},
+                condition=Attr(_KEY).exists() & Attr(_COUNT).gt(0),
+            )
+        except Conflict:
+            return None
+        return int(item[_COUNT])
+
     def counts(self, keys: Sequence[str], *, now: datetime | None = None) -> dict[str, int]:
         """The live count of every key in one BatchGetItem (per 100 keys).
 

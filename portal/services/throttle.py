@@ -9,11 +9,18 @@ Counters live in DynamoDB (atomic ADD, TTL), so every server process sees the
 same numbers. Identifiers (an email, a client IP address) are hashed before they
 become keys: the table never holds them in clear.
 
-Callers check before the attempt and record after a failure::
+Callers count the attempt first and give it back if it succeeded::
 
-    throttle_check(scope="login", identifiers=[email, ip])   # may raise Throttled
-    ... if the password is wrong:
-    throttle_record(scope="login", identifiers=[email, ip])
+    ticket = throttle_attempt(scope="login", identifiers=[email, ip])  # may raise Throttled
+    ... if the password is right:
+    throttle_release(ticket)
+
+Counting first is what makes the limit hold under concurrency: each attempt's
+atomic ADD returns a distinct count, so of N simultaneous attempts against a
+fresh identifier exactly ``limit`` see a count within the limit. The older pair
+``throttle_check`` (before) and ``throttle_record`` (after a failure) reads
+before anyone writes, so parallel requests can all pass the check; it is kept
+for callers not yet moved over. Both pairs share the same counters.
 """
 
 from __future__ import annotations
@@ -86,15 +93,30 @@ def _normalize(identifiers: Sequence[str]) -> list[str]:
     return list(seen)
 
 
-def _counter_key(scope: str, identifier: str, window_index: int) -> str:
-    digest = hashlib.sha256(identifier.encode("utf-8")).hexdigest()[:32]
+def _digest(identifier: str) -> str:
+    return hashlib.sha256(identifier.encode("utf-8")).hexdigest()[:32]
+
+
+def _key(scope: str, digest: str, window_index: int) -> str:
     return f"{scope}:{digest}:{window_index}"
+
+
+def _counter_key(scope: str, identifier: str, window_index: int) -> str:
+    return _key(scope, _digest(identifier), window_index)
+
+
+def _expiry(window: _Window) -> datetime:
+    """A counter is needed while its window is current or previous: until the end of the next."""
+    return datetime.fromtimestamp(window.end + window.length, tz=UTC)
 
 
 def _seconds_until_allowed(
     *, current: int, previous: int, limit: int, window: _Window, now: float
 ) -> float:
-    """Seconds from ``now`` until the estimate falls to ``limit`` if nothing else fails."""
+    """Seconds from ``now`` until the estimate falls to ``limit`` if nothing else fails.
+
+    The moment it reaches ``limit`` exactly; callers round up strictly past it.
+    """
     if current >= limit:
         # The current count cannot decay within its own window; in the next one it
         # becomes ``previous`` and decays: current * (1 - f) < limit when f > 1 - limit / current.
@@ -170,9 +192,108 @@ def throttle_record(
         return
     moment = now or utcnow()
     current_window = _window_at(moment, window)
-    expires_at = datetime.fromtimestamp(current_window.end + current_window.length, tz=UTC)
+    expires_at = _expiry(current_window)
     repository = throttles or ThrottleRepository()
     for identifier in keys:
         repository.increment(
             _counter_key(scope, identifier, current_window.index), expires_at=expires_at, now=moment
         )
+
+
+@dataclass(frozen=True)
+class ThrottleTicket:
+    """One allowed attempt, already counted; pass it to ``throttle_release`` on success.
+
+    It names the counters the attempt was added to (scope, window index and the
+    hashed identifiers), so the release takes it back from exactly those, even
+    if the window has rolled over meanwhile. Release a ticket at most once.
+    """
+
+    scope: str
+    window_index: int
+    digests: tuple[str, ...]
+
+    @property
+    def counter_keys(self) -> tuple[str, ...]:
+        return tuple(_key(self.scope, digest, self.window_index) for digest in self.digests)
+
+
+def throttle_attempt(
+    *,
+    scope: str,
+    identifiers: Sequence[str],
+    limit: int = DEFAULT_LIMIT,
+    window: timedelta = DEFAULT_WINDOW,
+    now: datetime | None = None,
+    throttles: ThrottleRepository | None = None,
+) -> ThrottleTicket:
+    """Count one attempt for every identifier, then refuse it if that goes over ``limit``.
+
+    The attempt is added first (one atomic UpdateItem ADD per identifier, which
+    returns the new count), then the previous windows of all identifiers are
+    read in one consistent BatchGetItem. If any identifier's estimate, this
+    attempt included, exceeds ``limit``, ``Throttled`` is raised and the attempt
+    stays counted: it was an attempt. So with ``limit`` 10 and 9 earlier
+    failures the attempt is allowed, with 10 it is refused; and of N concurrent
+    attempts on a fresh identifier exactly 10 are allowed, since each ADD returns
+    a different count.
+
+    ``retry_after`` is when a next attempt would be allowed if nothing else is
+    tried meanwhile (refused attempts count, so trying during a refusal moves it
+    further away). Returns the ticket to release if the attempt succeeds.
+    """
+    if limit < 1:
+        raise ValueError("the throttle limit must be at least 1")
+    moment = now or utcnow()
+    current_window = _window_at(moment, window)
+    ticket = ThrottleTicket(
+        scope=scope,
+        window_index=current_window.index,
+        digests=tuple(_digest(identifier) for identifier in _normalize(identifiers)),
+    )
+    if not ticket.digests:
+        return ticket
+    repository = throttles or ThrottleRepository()
+    expires_at = _expiry(current_window)
+    currents = [
+        repository.increment(key, expires_at=expires_at, now=moment) for key in ticket.counter_keys
+    ]
+    previous_keys = [
+        _key(scope, digest, current_window.index - 1) for digest in ticket.digests
+    ]
+    previous_counts = repository.counts(previous_keys, now=moment)
+    elapsed = (moment.timestamp() - current_window.start) / current_window.length
+    waits: list[float] = []
+    for current, previous_key in zip(currents, previous_keys, strict=True):
+        previous = previous_counts[previous_key]
+        if current + previous * (1 - elapsed) > limit:
+            # The next attempt adds one more, so it is allowed once these counts
+            # weigh ``limit - 1`` or less.
+            waits.append(
+                _seconds_until_allowed(
+                    current=current,
+                    previous=previous,
+                    limit=limit - 1,
+                    window=current_window,
+                    now=moment.timestamp(),
+                )
+            )
+    if waits:
+        # At or after the moment the next attempt fits, in whole seconds.
+        raise Throttled(scope=scope, retry_after=math.floor(max(waits)) + 1)
+    return ticket
+
+
+def throttle_release(
+    ticket: ThrottleTicket, *, throttles: ThrottleRepository | None = None
+) -> None:
+    """Give back a successful attempt: one UpdateItem ADD -1 per counter the ticket names.
+
+    A success is not a failure, so successful sign-ins never lock anyone out.
+    A counter that is gone (expired and deleted) or already at zero is left alone.
+    """
+    if not ticket.digests:
+        return
+    repository = throttles or ThrottleRepository()
+    for key in ticket.counter_keys:
+        repository.decrement(key)

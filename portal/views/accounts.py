@@ -31,7 +31,7 @@ from portal.forms.accounts import (
 )
 from portal.services import auth
 from portal.services.accounts import client_sign_up, therapist_sign_up
-from portal.services.throttle import Throttled, throttle_check, throttle_record
+from portal.services.throttle import Throttled, throttle_attempt, throttle_release
 
 logger = logging.getLogger(__name__)
 
@@ -144,7 +144,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
         email = form.cleaned_data["email"]
         identifiers = [f"email:{email}", f"ip:{client_address(request)}"]
         try:
-            throttle_check(scope="login", identifiers=identifiers)
+            # Counted before the password is checked, so parallel guesses cannot
+            # all slip under the limit; a successful login gives its attempt back.
+            ticket = throttle_attempt(scope="login", identifiers=identifiers)
         except Throttled as exc:
             minutes = max(1, round(exc.retry_after / 60))
             form.add_error(
@@ -162,11 +164,11 @@ def login_view(request: HttpRequest) -> HttpResponse:
             else:
                 user = cast(User | None, authenticate(request, email=email, password=password, kind=kind))
             if user is None:
-                throttle_record(scope="login", identifiers=identifiers)
                 logger.info("failed login")
                 form.add_error(None, "That email and password do not match an account.")
                 status = 400
             elif user.mfa_enabled:
+                throttle_release(ticket)
                 request.session.cycle_key()
                 request.session[MFA_PENDING_KEY] = {
                     "user": user.pk,
@@ -175,6 +177,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 }
                 return redirect("mfa_verify")
             else:
+                throttle_release(ticket)
                 return _finish_login(request, user)
     elif form.is_bound:
         status = 400
@@ -257,12 +260,12 @@ def password_reset(request: HttpRequest) -> HttpResponse:
         email = form.cleaned_data["email"]
         identifiers = [f"email:{email}", f"ip:{client_address(request)}"]
         try:
-            throttle_check(scope="password-reset", identifiers=identifiers)
+            # Every request counts, whether or not the email has an account.
+            throttle_attempt(scope="password-reset", identifiers=identifiers)
         except Throttled as exc:
             minutes = max(1, round(exc.retry_after / 60))
             form.add_error(None, f"Too many reset requests. Please wait about {minutes} minutes and try again.")
             return render(request, "portal/accounts/password_reset.html", {"form": form}, status=429)
-        throttle_record(scope="password-reset", identifiers=identifiers)
 
         def link_for(user_key: str, token: str) -> str:
             uid = urlsafe_base64_encode(user_key.encode())
@@ -303,21 +306,28 @@ def password_reset_confirm(request: HttpRequest, uidb64: str, token: str) -> Htt
 def password_change(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     form = PasswordChangeForm(request.POST or None, user=user)
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
+            # Someone at an unlocked screen must not be able to guess the password here either.
+            ticket = throttle_attempt(scope="password-change", identifiers=[f"account:{user.pk}"])
             updated = auth.password_change(
                 user=user,
                 old_password=form.cleaned_data["current_password"],
                 new_password=form.cleaned_data["password"],
             )
+        except Throttled:
+            form.add_error(None, "Too many wrong passwords. Please wait a few minutes and try again.")
+            status = 429
         except auth.WrongPassword as exc:
             form.add_error("current_password", str(exc))
         else:
+            throttle_release(ticket)
             update_session_auth_hash(request, updated)
             ended = end_other_sessions(updated.pk, request.session.session_key)
             logger.info("password change ended %d other session(s) of %s", ended, updated.pk)
             messages.success(request, "Your password is changed. Other devices have been logged out.")
             return HttpResponseRedirect(auth.HOME_FOR_KIND[updated.kind])
-    return render(
-        request, "portal/accounts/password_change.html", {"form": form}, status=400 if form.errors else 200
-    )
+    if form.errors and status == 200:
+        status = 400
+    return render(request, "portal/accounts/password_change.html", {"form": form}, status=status)

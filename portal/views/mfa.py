@@ -13,7 +13,7 @@ from portal.accounts.user import User
 from portal.forms.accounts import OneTimeCodeForm
 from portal.services import auth
 from portal.services.mfa import InvalidCode, mfa_enable, mfa_new_secret, mfa_qr_data_uri, mfa_verify
-from portal.services.throttle import Throttled, throttle_check, throttle_record
+from portal.services.throttle import Throttled, throttle_attempt, throttle_release
 from portal.views.accounts import client_address, complete_mfa_login, pending_mfa_user
 
 _SETUP_SECRET_KEY = "mfa_setup_secret"
@@ -71,15 +71,15 @@ def mfa_login(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         identifiers = [f"account:{user.pk}", f"ip:{client_address(request)}"]
         try:
-            throttle_check(scope="mfa", identifiers=identifiers)
+            ticket = throttle_attempt(scope="mfa", identifiers=identifiers)
             mfa_verify(user=user, code=form.cleaned_data["code"])
         except Throttled:
             form.add_error(None, "Too many wrong codes. Please wait a few minutes and try again.")
             status = 429
         except InvalidCode as exc:
-            throttle_record(scope="mfa", identifiers=identifiers)
             form.add_error("code", str(exc))
             status = 400
         else:
+            throttle_release(ticket)
             return complete_mfa_login(request, user, next_url)
     return render(request, "portal/accounts/mfa_login.html", {"form": form}, status=status)

@@ -18,6 +18,12 @@ from portal.dynamo.call_counter import count_dynamodb_calls
 from portal.dynamo.gateway import DynamoGateway
 from portal.dynamo.schema import LOGIN_THROTTLE
 from portal.dynamo.throttle import ThrottleRepository
+from portal.services.throttle import (
+    Throttled,
+    ThrottleTicket,
+    throttle_attempt,
+    throttle_release,
+)
 from portal.timeutil import epoch_seconds
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,6 +68,53 @@ def test_it_increments_atomically_under_concurrency(dynamo: DynamoGateway) -> No
 
     assert sorted(returned) == list(range(1, 21))
     assert repo.counts(["login:race:1"], now=NOW) == {"login:race:1": 20}
+
+
+def _race(attempts: int, identifiers: list[str]) -> list[ThrottleTicket | None]:
+    """``attempts`` threads each try once at the same moment; None for a refusal."""
+    start = threading.Barrier(attempts)
+
+    def one(_: int) -> ThrottleTicket | None:
+        start.wait(timeout=10)
+        try:
+            return throttle_attempt(scope="login", identifiers=identifiers, limit=10, now=NOW)
+        except Throttled:
+            return None
+
+    with ThreadPoolExecutor(attempts) as pool:
+        return list(pool.map(one, range(attempts)))
+
+
+def _stored_counts(dynamo: DynamoGateway) -> list[int]:
+    return sorted(int(item["count"]) for item in dynamo.scan(LOGIN_THROTTLE, limit=100).items)
+
+
+@pytest.mark.usefixtures("atomic_moto_requests")
+def test_parallel_attempts_let_exactly_the_limit_through(dynamo: DynamoGateway) -> None:
+    # Checking, then recording after a failure let 25 of 40 parallel attempts through.
+    tickets = _race(40, ["email:ann@example.com"])
+
+    allowed = [ticket for ticket in tickets if ticket is not None]
+    assert len(allowed) == 10
+    assert tickets.count(None) == 30
+    assert _stored_counts(dynamo) == [40]  # every attempt counted, refused ones too
+
+    # Giving back the allowed ones (concurrently too) leaves exactly the refused ones.
+    with ThreadPoolExecutor(10) as pool:
+        list(pool.map(throttle_release, allowed))
+    assert _stored_counts(dynamo) == [30]
+
+
+@pytest.mark.usefixtures("atomic_moto_requests")
+def test_parallel_attempts_on_several_identifiers_never_exceed_the_limit(
+    dynamo: DynamoGateway,
+) -> None:
+    # Threads may reach the two counters in different orders, so one attempt can be 10th
+    # on the email and 11th on the address: fewer than 10 may pass, never more.
+    tickets = _race(40, ["email:ann@example.com", "ip:203.0.113.7"])
+
+    assert len([ticket for ticket in tickets if ticket is not None]) <= 10
+    assert _stored_counts(dynamo) == [40, 40]
 
 
 def test_it_returns_the_new_count_in_one_call(dynamo: DynamoGateway) -> None:
@@ -129,6 +182,27 @@ def test_it_reads_several_counters_in_one_batch_get(dynamo: DynamoGateway) -> No
 
     assert counts == {"login:k:0": 1, "login:k:1": 1, "login:k:2": 0, "login:k:3": 0}
     assert calls.by_operation() == {"BatchGetItem": 1}
+
+
+def test_it_decrements_without_creating_or_going_below_zero(dynamo: DynamoGateway) -> None:
+    repo = ThrottleRepository()
+    repo.increment("login:k:1", expires_at=LATER, now=NOW)
+    repo.increment("login:k:1", expires_at=LATER, now=NOW)
+
+    with count_dynamodb_calls() as calls:
+        assert repo.decrement("login:k:1") == 1
+    assert calls.by_operation() == {"UpdateItem": 1}
+    assert repo.decrement("login:k:1") == 0
+    assert repo.decrement("login:k:1") is None
+    assert repo.decrement("login:absent:1") is None
+
+    assert repo.counts(["login:k:1", "login:absent:1"], now=NOW) == {
+        "login:k:1": 0,
+        "login:absent:1": 0,
+    }
+    assert dynamo.get(LOGIN_THROTTLE, {"throttleKey": "login:absent:1"}) is None
+    item = dynamo.get(LOGIN_THROTTLE, {"throttleKey": "login:k:1"})
+    assert item is not None and item["expiresAt"] == epoch_seconds(LATER)
 
 
 def test_it_makes_no_call_for_no_keys(dynamo: DynamoGateway) -> None:

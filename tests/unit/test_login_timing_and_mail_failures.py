@@ -58,3 +58,16 @@ def test_it_answers_a_reset_the_same_when_the_mail_server_fails(dynamo):
     unknown = HttpClient().post("/accounts/password/reset/", {"email": "nobody@example.com"})
     assert known.status_code == unknown.status_code == 200
     assert "Check your email" in known.content.decode()
+
+
+def test_it_throttles_guessing_the_current_password(dynamo, client):
+    from tests.accounts import log_in
+
+    user = make_account(AccountKind.CLIENT)
+    log_in(client, user)
+    new = {"password": "a brand new calm sentence", "password_again": "a brand new calm sentence"}
+    for _ in range(10):
+        assert client.post("/accounts/password/change/", {"current_password": "guess", **new}).status_code == 400
+    response = client.post("/accounts/password/change/", {"current_password": PASSWORD, **new})
+    assert response.status_code == 429
+    assert "Too many wrong passwords" in response.content.decode()
