@@ -2,15 +2,53 @@
 
 from __future__ import annotations
 
-import importlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 from portal.dynamo import connection
 
+ROOT = Path(__file__).resolve().parents[2]
+
+# Run in a fresh interpreter: every botocore client creation (boto3.client,
+# Session.client and resources all end in create_client) is recorded before
+# anything of the project is imported, then the WSGI application is loaded
+# exactly as gunicorn's master does before it forks.
+_IMPORT_WSGI = """
+import json
+import botocore.session
+
+created = []
+original = botocore.session.Session.create_client
+
+def recording(self, service_name, *args, **kwargs):
+    created.append(service_name)
+    return original(self, service_name, *args, **kwargs)
+
+botocore.session.Session.create_client = recording
+
+import therapy_site.wsgi  # noqa: F401
+from portal.dynamo import connection
+
+print(json.dumps({"created": created, "gateway": connection._gateway is not None}))
+"""
+
 
 def test_it_creates_no_client_at_import():
-    connection.reset_gateway()
-    importlib.reload(connection)
-    assert connection._gateway is None
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
+    result = subprocess.run(
+        [sys.executable, "-c", _IMPORT_WSGI],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report == {"created": [], "gateway": False}
 
 
 def test_it_reuses_one_client_within_a_process(dynamo):

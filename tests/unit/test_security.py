@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -33,7 +34,8 @@ def test_it_configures_htmx_to_need_no_unsafe_sources(dynamo, client):
     assert "<script>" not in body and "style=" not in body
 
 
-def test_it_passes_the_deployment_checks_with_production_settings():
+def _production_env() -> dict[str, str]:
+    """This process's environment minus every DJANGO_/DYNAMODB_ variable, plus production ones."""
     env = {
         key: value
         for key, value in os.environ.items()
@@ -41,13 +43,18 @@ def test_it_passes_the_deployment_checks_with_production_settings():
     }
     env.update(
         DJANGO_SETTINGS_MODULE="therapy_site.settings",
+        DJANGO_DEBUG="false",
         DJANGO_SECRET_KEY="deploy-check-" + "k7Qx9vR2mL4pZ8wT1nB6yH3cF5jD0sGa" * 2,
         DJANGO_ALLOWED_HOSTS="portal.example",
     )
+    return env
+
+
+def test_it_passes_the_deployment_checks_with_production_settings():
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
-        env=env,
+        env=_production_env(),
         capture_output=True,
         text=True,
         timeout=120,
@@ -55,12 +62,63 @@ def test_it_passes_the_deployment_checks_with_production_settings():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_it_marks_cookies_secure_and_sends_hsts_in_production(settings):
-    from importlib import reload
+# Run in a fresh interpreter so the production settings never replace this
+# process's test settings. The HSTS header comes from Django's own middleware
+# under those settings; nothing here opens a connection.
+_PRINT_PRODUCTION_SECURITY = """
+import json
 
-    import therapy_site.settings as production
+import django
+from django.conf import settings
 
-    os.environ["DJANGO_DEBUG"] = "false"
-    reloaded = reload(production)
-    assert reloaded.SESSION_COOKIE_SECURE and reloaded.CSRF_COOKIE_SECURE
-    assert reloaded.SECURE_HSTS_SECONDS >= 31_536_000
+django.setup()
+
+from django.http import HttpResponse
+from django.middleware.security import SecurityMiddleware
+from django.test import RequestFactory
+
+request = RequestFactory().get("/", secure=True, HTTP_HOST="portal.example")
+response = SecurityMiddleware(lambda request: HttpResponse())(request)
+names = [
+    "DEBUG",
+    "ALLOWED_HOSTS",
+    "SESSION_COOKIE_SECURE",
+    "SESSION_COOKIE_HTTPONLY",
+    "CSRF_COOKIE_SECURE",
+    "CSRF_COOKIE_HTTPONLY",
+    "SECURE_SSL_REDIRECT",
+    "SECURE_HSTS_SECONDS",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "SECURE_HSTS_PRELOAD",
+    "MIDDLEWARE",
+]
+report = {name: getattr(settings, name) for name in names}
+report["hsts_header"] = response.headers.get("Strict-Transport-Security")
+print(json.dumps(report))
+"""
+
+
+def test_it_marks_cookies_secure_and_sends_hsts_in_production():
+    result = subprocess.run(
+        [sys.executable, "-c", _PRINT_PRODUCTION_SECURITY],
+        cwd=ROOT,
+        env=_production_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    production = json.loads(result.stdout.strip().splitlines()[-1])
+    assert production["DEBUG"] is False
+    assert production["ALLOWED_HOSTS"] == ["portal.example"]
+    assert production["SESSION_COOKIE_SECURE"] is True and production["CSRF_COOKIE_SECURE"] is True
+    assert production["SESSION_COOKIE_HTTPONLY"] is True
+    assert production["SECURE_SSL_REDIRECT"] is True
+    assert production["SECURE_HSTS_SECONDS"] >= 31_536_000
+    assert production["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is True
+    assert production["SECURE_HSTS_PRELOAD"] is True
+    assert "django.middleware.security.SecurityMiddleware" in production["MIDDLEWARE"]
+    header = production["hsts_header"]
+    assert header is not None
+    assert f"max-age={production['SECURE_HSTS_SECONDS']}" in header
+    assert "includeSubDomains" in header and "preload" in header

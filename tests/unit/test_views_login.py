@@ -7,6 +7,7 @@ from django.conf import settings
 from django.test import Client as HttpClient
 
 from portal.domain import AccountKind
+from portal.dynamo.web_sessions import WebSessionRepository
 from tests.accounts import PASSWORD, make_account
 
 
@@ -125,6 +126,9 @@ def test_it_ends_other_sessions_when_the_password_changes(dynamo):
     phone, laptop = HttpClient(), HttpClient()
     _login(phone, user.email)
     _login(laptop, user.email)
+    phone_key = phone.cookies[settings.SESSION_COOKIE_NAME].value
+    sessions = WebSessionRepository()
+    assert sessions.get(phone_key) is not None
     response = laptop.post(
         "/accounts/password/change/",
         {
@@ -134,6 +138,13 @@ def test_it_ends_other_sessions_when_the_password_changes(dynamo):
         },
     )
     assert response.status_code == 302
+    # Checked in the table before the phone makes another request: Django's
+    # session-hash check would log it out anyway, but only end_other_sessions
+    # removes the stored session (a stolen cookie is dead, not just stale).
+    assert sessions.get(phone_key) is None
+    laptop_key = laptop.cookies[settings.SESSION_COOKIE_NAME].value
+    kept = sessions.get(laptop_key)
+    assert kept is not None and kept.account_key == user.pk
     assert laptop.get("/client/").status_code == 200
     assert phone.get("/client/").status_code == 302
     assert _login(HttpClient(), user.email, "a brand new calm sentence").status_code == 302

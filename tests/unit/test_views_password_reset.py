@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 
+from django.conf import settings
 from django.core import mail
 from django.test import Client as HttpClient
 
 from portal.domain import AccountKind
+from portal.dynamo.web_sessions import WebSessionRepository
 from tests.accounts import make_account
 
 NEW = "a fresh morning by the sea"
@@ -62,9 +64,16 @@ def test_it_logs_out_every_session_after_a_reset(dynamo):
     browser = HttpClient()
     browser.post("/accounts/login/", {"email": user.email, "password": user.test_password})
     assert browser.get("/client/").status_code == 200
+    browser_key = browser.cookies[settings.SESSION_COOKIE_NAME].value
+    sessions = WebSessionRepository()
+    assert sessions.get(browser_key) is not None
     other = HttpClient()
     other.post("/accounts/password/reset/", {"email": user.email})
-    other.post(_reset_link(), {"password": NEW, "password_again": NEW})
+    response = other.post(_reset_link(), {"password": NEW, "password_again": NEW})
+    assert response.status_code == 302
+    # The stored session is gone before the browser comes back: not merely
+    # refused later by Django's session-hash check.
+    assert sessions.get(browser_key) is None
     assert browser.get("/client/").status_code == 302
 
 

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import re
+import string
+from itertools import count
 
 from django.core import mail
 from django.test import Client as HttpClient
-from hypothesis import HealthCheck, given
+from django.utils.html import escape
+from hypothesis import HealthCheck, event, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from portal.domain import AccountKind
+from portal.domain import AccountKind, normalize_email
 from portal.dynamo.clients import ClientRepository
 from portal.dynamo.therapists import TherapistRepository
+from portal.services.accounts import client_sign_up
 from tests.accounts import make_account
 
 GOOD = {
@@ -94,21 +98,136 @@ def test_it_enforces_csrf(dynamo):
     assert ClientRepository().find_by_email("robin.ash@example.com") is None
 
 
-@hypothesis_settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+# Markup that must never come back unescaped, wherever it was typed.
+PAYLOADS = (
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "</textarea><b>bold</b>",
+    "'onmouseover='alert(1)",
+    "&lt;i&gt;",
 )
-@given(
-    name=st.text(max_size=60) | st.just("<script>alert(1)</script>"),
-    email=st.text(max_size=60) | st.just('"><img src=x onerror=alert(1)>@x.com'),
-    zone=st.text(max_size=20) | st.just("Europe/Paris"),
+# Local parts that EmailField accepts yet are hostile in HTML ("{0}" makes each
+# one unique per example; literal braces are doubled for str.format).
+HOSTILE_LOCAL_PARTS = (
+    '"{0}<script>alert(1)</script>"',
+    '"{0}\\"><img/src=x/onerror=alert(1)>"',
+    '"{0}</textarea><svg/onload=alert(1)>"',
+    "{0}.o'brien+x",
+    "{0}+{{alert}}",
 )
-def test_it_never_errors_and_escapes_whatever_is_typed(dynamo, name: str, email: str, zone: str):
-    http = HttpClient()
-    response = http.post(
-        "/accounts/signup/client/",
-        {"name": name, "email": email, "password": "x", "password_again": "y", "time_zone": zone},
-    )
-    assert response.status_code == 400
-    body = response.content.decode()
+SAFE_LOCAL_CHARS = string.ascii_letters + string.digits + "!#$%&'*+/=?^_`{|}~-"
+DOMAINS = ("example.com", "Example.ORG", "mail.example.co.uk", "exämple.com", "[192.0.2.1]")
+STRONG_PASSWORDS = ("a quiet harbour at dawn", "Lanterns over 7 frozen lakes", "mossy stones, slow rivers")
+ZONES = ("UTC", "Europe/Paris", "America/Argentina/Buenos_Aires", "Asia/Kathmandu")
+
+_tags = count(1)
+
+
+def _braces_doubled(text: str) -> str:
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+_valid_names = st.text(min_size=1, max_size=60).filter(
+    lambda name: name.strip() != "" and "\x00" not in name
+) | st.builds(
+    lambda before, payload, after: before + payload + after,
+    st.text(alphabet=string.ascii_letters + " ", max_size=15),
+    st.sampled_from(PAYLOADS),
+    st.text(alphabet=string.ascii_letters + " ", max_size=15),
+)
+_any_names = st.text(max_size=60) | st.sampled_from(PAYLOADS) | st.just("   ")
+# Templates with a "{0}" slot (unchanged by .upper()): format(tag) gives each example its own mailbox.
+_valid_email_templates = st.builds(
+    lambda left, local, domain, right, upper: (
+        left + (local.upper() if upper else local) + "@" + domain + right
+    ),
+    st.sampled_from(["", " ", "  "]),
+    st.builds(lambda chars: "{0}" + _braces_doubled(chars), st.text(SAFE_LOCAL_CHARS, max_size=20))
+    | st.sampled_from(HOSTILE_LOCAL_PARTS),
+    st.sampled_from(DOMAINS),
+    st.sampled_from(["", " "]),
+    st.booleans(),
+)
+_any_email_templates = st.builds(
+    _braces_doubled,
+    st.text(max_size=60) | st.just('"><img src=x onerror=alert(1)>@x.com') | st.sampled_from(PAYLOADS),
+)
+
+
+@st.composite
+def submissions(draw: st.DrawFn) -> tuple[bool, dict[str, str], bool]:
+    """(must succeed, form data with an email template, email already taken)."""
+    if draw(st.booleans()):
+        password = draw(st.sampled_from(STRONG_PASSWORDS))
+        data = {
+            "name": draw(_valid_names),
+            "email": draw(_valid_email_templates),
+            "password": password,
+            "password_again": password,
+            "time_zone": draw(st.sampled_from(ZONES)),
+        }
+        taken = draw(st.sampled_from([False, False, True]))
+        return not taken, data, taken
+    password = draw(st.sampled_from(STRONG_PASSWORDS) | st.text(max_size=30))
+    again = draw(st.just(password) | st.text(max_size=30))
+    data = {
+        "name": draw(_valid_names | _any_names),
+        "email": draw(_valid_email_templates | _any_email_templates),
+        "password": password,
+        "password_again": again,
+        "time_zone": draw(st.sampled_from(ZONES) | st.text(max_size=20) | st.sampled_from(PAYLOADS)),
+    }
+    return False, data, False
+
+
+def _assert_nothing_raw(body: str, typed: dict[str, str]) -> None:
+    for payload in PAYLOADS:
+        if any(payload in value for value in typed.values()):
+            assert payload not in body
     assert "<script>alert(1)</script>" not in body
-    assert "<img src=x" not in body
+    assert "<img src=x" not in body and "<img/src=x" not in body
+    assert "<svg/onload" not in body and "</textarea><b>" not in body
+
+
+@hypothesis_settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(submission=submissions())
+def test_it_never_errors_and_escapes_whatever_is_typed(
+    dynamo, submission: tuple[bool, dict[str, str], bool]
+):
+    must_succeed, template, taken = submission
+    tag = f"s{next(_tags)}x"
+    typed = {**template, "email": template["email"].format(tag)}
+    if taken:
+        client_sign_up(
+            email=typed["email"], name="Someone Else", password=STRONG_PASSWORDS[0], time_zone="UTC"
+        )
+    http = HttpClient()
+    response = http.post("/accounts/signup/client/", typed)
+    assert response.status_code in (302, 400)
+    # Shown by --hypothesis-show-statistics: how many examples reached the service.
+    event(f"status {response.status_code}{' (email taken)' if taken else ''}")
+    body = response.content.decode()
+    _assert_nothing_raw(body, typed)
+    if must_succeed:
+        assert response.status_code == 302, body
+    if response.status_code == 400:
+        assert 'class="errorlist"' in body or 'class="nonfield"' in body
+        if taken:
+            assert "already exists" in body
+        for payload in PAYLOADS:
+            if payload in typed["name"] or payload in typed["email"]:
+                # Kept in the form, escaped.
+                assert escape(payload) in body
+        return
+    assert response["Location"] == "/client/"
+    stored = ClientRepository().find_by_email(normalize_email(typed["email"]))
+    assert stored is not None
+    assert stored.name == typed["name"].strip()
+    assert mail.outbox[-1].to == [stored.email]
+    home = http.get("/client/")
+    assert home.status_code == 200
+    home_body = home.content.decode()
+    assert f"Hello, {escape(stored.name)}" in home_body
+    _assert_nothing_raw(home_body, typed)
