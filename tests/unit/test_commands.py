@@ -35,3 +35,15 @@ def test_it_loads_the_demo_data_once(dynamo):
     entries = JournalRepository().list_by_time(client.client_id).items
     assert len(entries) == 4 and sum(e.is_shared for e in entries) == 1
     assert len(ClientRepository().list_page().items) == 1
+
+
+def test_it_completes_a_demo_load_that_stopped_half_way(dynamo):
+    from portal.services.accounts import client_sign_up
+
+    client_sign_up(email="client@example.com", name="Sam Rivera", password="calm-harbour-2026")
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    assert "Loaded demo data" in out.getvalue()
+    client = ClientRepository().find_by_email("client@example.com")
+    assert len(JournalRepository().list_by_time(client.client_id).items) == 4
+    assert StaffRepository().find_by_email("staff@example.com") is not None

@@ -35,35 +35,51 @@ class Command(BaseCommand):
     help = "Load demo data (a client, their therapist, a staff member, journal entries) once."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if get_email_claim(get_gateway(), CLIENT_EMAIL) is not None:
+        gateway = get_gateway()
+        claims = {email: get_email_claim(gateway, email) for email in (CLIENT_EMAIL, THERAPIST_EMAIL, STAFF_EMAIL)}
+        if all(claims.values()):
             self.stdout.write("Demo data already loaded.")
         else:
-            client = client_sign_up(
-                email=CLIENT_EMAIL, name="Sam Rivera", password=DEMO_PASSWORD, time_zone="Europe/London"
+            # Each piece is made only if missing, so a run that stopped half-way completes.
+            client_claim = claims[CLIENT_EMAIL]
+            client_id = (
+                client_claim.account_id
+                if client_claim
+                else client_sign_up(
+                    email=CLIENT_EMAIL, name="Sam Rivera", password=DEMO_PASSWORD, time_zone="Europe/London"
+                ).client_id
             )
-            therapist = therapist_sign_up(
-                email=THERAPIST_EMAIL,
-                name="Dr. Alex Chen",
-                password=DEMO_PASSWORD,
-                specialization="anxiety",
-                time_zone="Europe/London",
+            therapist_claim = claims[THERAPIST_EMAIL]
+            therapist_id = (
+                therapist_claim.account_id
+                if therapist_claim
+                else therapist_sign_up(
+                    email=THERAPIST_EMAIL,
+                    name="Dr. Alex Chen",
+                    password=DEMO_PASSWORD,
+                    specialization="anxiety",
+                    time_zone="Europe/London",
+                ).therapist_id
             )
-            staff_create(email=STAFF_EMAIL, name="Jordan Staff", password=DEMO_PASSWORD)
             accounts = AccountStore()
-            accounts.mark_email_verified(AccountKind.CLIENT, client.client_id)
-            accounts.mark_email_verified(AccountKind.THERAPIST, therapist.therapist_id)
-            MappingRepository().put(client.client_id, therapist.therapist_id, MappingStatus.ACTIVE)
-            now = utcnow()
-            for hours_ago, feeling, intensity, note, shared in _ENTRIES:
-                entry = journal_entry_create(
-                    client_id=client.client_id,
-                    time_of_emotion=now - timedelta(hours=hours_ago),
-                    feeling=feeling,
-                    intensity=intensity,
-                    note=note,
-                )
-                if shared:
-                    JournalRepository().set_shared(client.client_id, entry.entry_id, now)
+            accounts.mark_email_verified(AccountKind.CLIENT, client_id)
+            accounts.mark_email_verified(AccountKind.THERAPIST, therapist_id)
+            MappingRepository().put(client_id, therapist_id, MappingStatus.ACTIVE)
+            journal = JournalRepository()
+            if not journal.list_by_time(client_id, limit=1).items:
+                now = utcnow()
+                for hours_ago, feeling, intensity, note, shared in _ENTRIES:
+                    entry = journal_entry_create(
+                        client_id=client_id,
+                        time_of_emotion=now - timedelta(hours=hours_ago),
+                        feeling=feeling,
+                        intensity=intensity,
+                        note=note,
+                    )
+                    if shared:
+                        journal.set_shared(client_id, entry.entry_id, now)
+            if claims[STAFF_EMAIL] is None:
+                staff_create(email=STAFF_EMAIL, name="Jordan Staff", password=DEMO_PASSWORD)
             self.stdout.write(self.style.SUCCESS("Loaded demo data."))
         self.stdout.write(
             "Log in at http://127.0.0.1:8000/accounts/login/ with the password "
