@@ -10,7 +10,7 @@ Pure: no DynamoDB, no clock, no request. The caller fetches the entries.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -92,23 +92,27 @@ class XTick:
 class MoodChart:
     title: str
     description: str  # one sentence for screen readers: count, min/max/average, trend
-    width: int
-    height: int
-    plot_left: int
-    plot_right: int
-    plot_top: int
-    plot_bottom: int
-    points: list[ChartPoint]
-    polyline: str  # "x1,y1 x2,y2 ...", time order
     y_ticks: list[YTick]
-    x_ticks: list[XTick]
-    empty: bool
+    points: list[ChartPoint] = field(default_factory=list)
+    polyline: str = ""  # "x1,y1 x2,y2 ...", time order
+    x_ticks: list[XTick] = field(default_factory=list)
     # The numbers behind the description, for callers that want them bare.
-    count: int
-    lowest: int | None
-    highest: int | None
-    average: float | None
-    trend: str | None  # "rising" | "falling" | "steady"; None below two entries
+    count: int = 0
+    lowest: int | None = None
+    highest: int | None = None
+    average: float | None = None
+    trend: str | None = None  # "rising" | "falling" | "steady"; None below two entries
+    # The drawing's fixed geometry, for the template.
+    width: int = WIDTH
+    height: int = HEIGHT
+    plot_left: int = PLOT_LEFT
+    plot_right: int = PLOT_RIGHT
+    plot_top: int = PLOT_TOP
+    plot_bottom: int = PLOT_BOTTOM
+
+    @property
+    def empty(self) -> bool:
+        return not self.points
 
     @property
     def view_box(self) -> str:
@@ -155,26 +159,7 @@ def mood_chart(
     title = _title(feeling, first, last, zone)
     y_ticks = [YTick(value=value, y=_y(value)) for value in Y_TICK_VALUES]
     if not kept:
-        return MoodChart(
-            title=title,
-            description=EMPTY_SENTENCE,
-            width=WIDTH,
-            height=HEIGHT,
-            plot_left=PLOT_LEFT,
-            plot_right=PLOT_RIGHT,
-            plot_top=PLOT_TOP,
-            plot_bottom=PLOT_BOTTOM,
-            points=[],
-            polyline="",
-            y_ticks=y_ticks,
-            x_ticks=[],
-            empty=True,
-            count=0,
-            lowest=None,
-            highest=None,
-            average=None,
-            trend=None,
-        )
+        return MoodChart(title=title, description=EMPTY_SENTENCE, y_ticks=y_ticks)
     assert first is not None and last is not None  # kept is not empty
 
     points = [
@@ -195,17 +180,10 @@ def mood_chart(
     return MoodChart(
         title=title,
         description=_description(len(kept), lowest, highest, average, trend),
-        width=WIDTH,
-        height=HEIGHT,
-        plot_left=PLOT_LEFT,
-        plot_right=PLOT_RIGHT,
-        plot_top=PLOT_TOP,
-        plot_bottom=PLOT_BOTTOM,
         points=points,
         polyline=" ".join(f"{_num(point.x)},{_num(point.y)}" for point in points),
         y_ticks=y_ticks,
         x_ticks=_x_ticks(first, last, zone),
-        empty=False,
         count=len(kept),
         lowest=lowest,
         highest=highest,
