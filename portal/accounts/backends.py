@@ -16,7 +16,7 @@ from django.contrib.auth.backends import BaseBackend
 from django.contrib.auth.hashers import check_password, make_password
 from django.http import HttpRequest
 
-from portal.accounts.user import Account, User, parse_user_key
+from portal.accounts.user import Account, User, account_id_of, parse_user_key
 from portal.domain import AccountKind
 from portal.dynamo.clients import ClientRepository
 from portal.dynamo.staff import StaffRepository
@@ -29,7 +29,7 @@ class _AccountBackend(BaseBackend):
     def _find_by_email(self, email: str) -> Account | None:
         raise NotImplementedError
 
-    def _get(self, account_id: str) -> Account | None:
+    def _get(self, account_id: str, *, consistent: bool = False) -> Account | None:
         raise NotImplementedError
 
     def authenticate(  # type: ignore[override]
@@ -42,7 +42,10 @@ class _AccountBackend(BaseBackend):
     ) -> User | None:
         if kind is not self.kind or not email or not password:
             return None
-        account = self._find_by_email(email)
+        found = self._find_by_email(email)
+        # The email index lags the table: read the account itself, consistently,
+        # so a password changed a moment ago is the one checked.
+        account = self._get(account_id_of(found), consistent=True) if found else None
         if account is None:
             make_password(password)  # same cost as a real check
             return None
@@ -64,8 +67,8 @@ class ClientBackend(_AccountBackend):
     def _find_by_email(self, email: str) -> Account | None:
         return ClientRepository().find_by_email(email)
 
-    def _get(self, account_id: str) -> Account | None:
-        return ClientRepository().get(account_id)
+    def _get(self, account_id: str, *, consistent: bool = False) -> Account | None:
+        return ClientRepository().get(account_id, consistent=consistent)
 
 
 class TherapistBackend(_AccountBackend):
@@ -74,8 +77,8 @@ class TherapistBackend(_AccountBackend):
     def _find_by_email(self, email: str) -> Account | None:
         return TherapistRepository().find_by_email(email)
 
-    def _get(self, account_id: str) -> Account | None:
-        return TherapistRepository().get(account_id)
+    def _get(self, account_id: str, *, consistent: bool = False) -> Account | None:
+        return TherapistRepository().get(account_id, consistent=consistent)
 
 
 class StaffBackend(_AccountBackend):
@@ -84,8 +87,8 @@ class StaffBackend(_AccountBackend):
     def _find_by_email(self, email: str) -> Account | None:
         return StaffRepository().find_by_email(email)
 
-    def _get(self, account_id: str) -> Account | None:
-        return StaffRepository().get(account_id)
+    def _get(self, account_id: str, *, consistent: bool = False) -> Account | None:
+        return StaffRepository().get(account_id, consistent=consistent)
 
 
 BACKEND_FOR_KIND: dict[AccountKind, str] = {

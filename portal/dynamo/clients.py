@@ -57,8 +57,8 @@ class ClientRepository(Repository):
         )
         return client
 
-    def get(self, client_id: str) -> Client | None:
-        item = self.db.get(CLIENTS, {"clientId": client_id})
+    def get(self, client_id: str, *, consistent: bool = False) -> Client | None:
+        item = self.db.get(CLIENTS, {"clientId": client_id}, consistent=consistent)
         return _from_item(item) if item else None
 
     def get_many(self, client_ids: Iterable[str]) -> dict[str, Client]:

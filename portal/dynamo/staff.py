@@ -50,8 +50,8 @@ class StaffRepository(Repository):
         )
         return member
 
-    def get(self, staff_id: str) -> StaffMember | None:
-        item = self.db.get(STAFF, {"staffId": staff_id})
+    def get(self, staff_id: str, *, consistent: bool = False) -> StaffMember | None:
+        item = self.db.get(STAFF, {"staffId": staff_id}, consistent=consistent)
         return _from_item(item) if item else None
 
     def find_by_email(self, email: str) -> StaffMember | None:

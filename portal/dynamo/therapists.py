@@ -59,8 +59,8 @@ class TherapistRepository(Repository):
         )
         return therapist
 
-    def get(self, therapist_id: str) -> Therapist | None:
-        item = self.db.get(THERAPISTS, {"therapistId": therapist_id})
+    def get(self, therapist_id: str, *, consistent: bool = False) -> Therapist | None:
+        item = self.db.get(THERAPISTS, {"therapistId": therapist_id}, consistent=consistent)
         return _from_item(item) if item else None
 
     def get_many(self, therapist_ids: Iterable[str]) -> dict[str, Therapist]:
