@@ -1,4 +1,4 @@
-"""Throttling of failed logins and password-reset requests.
+"""Throttling of failed attempts: sign-ins, password resets and changes, MFA codes.
 
 A sliding-window approximation over fixed windows: each identifier has one
 counter per window, and the estimate of failures in the last ``window`` is
@@ -7,7 +7,8 @@ counter per window, and the estimate of failures in the last ``window`` is
 
 Counters live in DynamoDB (atomic ADD, TTL), so every server process sees the
 same numbers. Identifiers (an email, a client IP address) are hashed before they
-become keys: the table never holds them in clear.
+become keys: the table never holds them in clear. Each scope ("login",
+"password-reset", ...) has its own counters.
 
 Callers count the attempt first and give it back if it succeeded::
 
@@ -17,10 +18,9 @@ Callers count the attempt first and give it back if it succeeded::
 
 Counting first is what makes the limit hold under concurrency: each attempt's
 atomic ADD returns a distinct count, so of N simultaneous attempts against a
-fresh identifier exactly ``limit`` see a count within the limit. The older pair
-``throttle_check`` (before) and ``throttle_record`` (after a failure) reads
-before anyone writes, so parallel requests can all pass the check; it is kept
-for callers not yet moved over. Both pairs share the same counters.
+fresh identifier exactly ``limit`` see a count within the limit. (Checking the
+counts first and recording a failure afterwards would let parallel requests all
+pass the check.)
 """
 
 from __future__ import annotations
@@ -101,10 +101,6 @@ def _key(scope: str, digest: str, window_index: int) -> str:
     return f"{scope}:{digest}:{window_index}"
 
 
-def _counter_key(scope: str, identifier: str, window_index: int) -> str:
-    return _key(scope, _digest(identifier), window_index)
-
-
 def _expiry(window: _Window) -> datetime:
     """A counter is needed while its window is current or previous: until the end of the next."""
     return datetime.fromtimestamp(window.end + window.length, tz=UTC)
@@ -123,81 +119,6 @@ def _seconds_until_allowed(
         return (window.end - now) + window.length * (1 - limit / current)
     # previous * (1 - f) < limit - current when f > 1 - (limit - current) / previous.
     return window.start + window.length * (1 - (limit - current) / previous) - now
-
-
-def throttle_check(
-    *,
-    scope: str,
-    identifiers: Sequence[str],
-    limit: int = DEFAULT_LIMIT,
-    window: timedelta = DEFAULT_WINDOW,
-    now: datetime | None = None,
-    throttles: ThrottleRepository | None = None,
-) -> None:
-    """Raise ``Throttled`` if any identifier has ``limit`` or more recent failures.
-
-    One BatchGetItem for the current and previous windows of every identifier.
-    """
-    if limit < 1:
-        raise ValueError("the throttle limit must be at least 1")
-    keys = _normalize(identifiers)
-    if not keys:
-        return
-    moment = now or utcnow()
-    current_window = _window_at(moment, window)
-    pairs = {
-        identifier: (
-            _counter_key(scope, identifier, current_window.index),
-            _counter_key(scope, identifier, current_window.index - 1),
-        )
-        for identifier in keys
-    }
-    counts = (throttles or ThrottleRepository()).counts(
-        [key for pair in pairs.values() for key in pair], now=moment
-    )
-    elapsed = (moment.timestamp() - current_window.start) / current_window.length
-    waits: list[float] = []
-    for current_key, previous_key in pairs.values():
-        current, previous = counts[current_key], counts[previous_key]
-        if current + previous * (1 - elapsed) >= limit:
-            waits.append(
-                _seconds_until_allowed(
-                    current=current,
-                    previous=previous,
-                    limit=limit,
-                    window=current_window,
-                    now=moment.timestamp(),
-                )
-            )
-    if waits:
-        # Strictly after the moment the estimate reaches the limit, in whole seconds.
-        raise Throttled(scope=scope, retry_after=math.floor(max(waits)) + 1)
-
-
-def throttle_record(
-    *,
-    scope: str,
-    identifiers: Sequence[str],
-    window: timedelta = DEFAULT_WINDOW,
-    now: datetime | None = None,
-    throttles: ThrottleRepository | None = None,
-) -> None:
-    """Count one failure for each identifier (one UpdateItem each).
-
-    A counter is needed while its window is current or previous, so it expires
-    at the end of the next window.
-    """
-    keys = _normalize(identifiers)
-    if not keys:
-        return
-    moment = now or utcnow()
-    current_window = _window_at(moment, window)
-    expires_at = _expiry(current_window)
-    repository = throttles or ThrottleRepository()
-    for identifier in keys:
-        repository.increment(
-            _counter_key(scope, identifier, current_window.index), expires_at=expires_at, now=moment
-        )
 
 
 @dataclass(frozen=True)

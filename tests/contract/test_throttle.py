@@ -91,7 +91,8 @@ def _stored_counts(dynamo: DynamoGateway) -> list[int]:
 
 @pytest.mark.usefixtures("atomic_moto_requests")
 def test_parallel_attempts_let_exactly_the_limit_through(dynamo: DynamoGateway) -> None:
-    # Checking, then recording after a failure let 25 of 40 parallel attempts through.
+    # Checking the counts first and recording a failure afterwards (the API this replaced)
+    # let 25 of 40 parallel attempts through.
     tickets = _race(40, ["email:ann@example.com"])
 
     allowed = [ticket for ticket in tickets if ticket is not None]
