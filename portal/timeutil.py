@@ -20,7 +20,9 @@ def to_iso(moment: datetime) -> str:
 def from_iso(text: str) -> datetime:
     if not text.endswith("Z"):
         raise ValueError(f"not a UTC time: {text!r}")
-    return datetime.fromisoformat(text[:-1]).replace(tzinfo=UTC)
+    year, sep, rest = text[:-1].partition("-")
+    # Values written before years were padded (strftime wrote "999-…") still read.
+    return datetime.fromisoformat(year.zfill(4) + sep + rest).replace(tzinfo=UTC)
 
 
 def maybe_from_iso(text: str | None) -> datetime | None:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/login/code/", mfa.mfa_login, name="mfa_verify"),
     path("accounts/logout/", accounts.logout_view, name="logout"),
     path("accounts/session/keep-alive/", accounts.keep_alive, name="keep_alive"),
+    path("accounts/session/status/", accounts.session_status, name="session_status"),
     path("accounts/verify/resend/", accounts.resend_verification, name="resend_verification"),
     path("accounts/verify/<str:token>/", accounts.verify_email, name="verify_email"),
     path("accounts/password/reset/", accounts.password_reset, name="password_reset"),

@@ -18,12 +18,13 @@ from django.shortcuts import redirect
 
 from portal.accounts.user import User
 from portal.domain import AccountKind
+from portal.views.htmx import wants_fragment
 
 View = Callable[..., HttpResponseBase]
 
 
 def _to_login(request: HttpRequest) -> HttpResponseBase:
-    if getattr(request, "htmx", False):
+    if wants_fragment(request):
         # Redirecting an htmx request would swap the login page into the form the
         # person is writing in. 401 leaves the page, and what they typed, alone;
         # the page script tells them their session ended.

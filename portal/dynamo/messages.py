@@ -30,8 +30,9 @@ _CONFLICT_ATTEMPTS = 5
 # Longer than a send can take between choosing its key and its write landing
 # (client timeouts and retries are well under this).
 POLL_LAG = timedelta(seconds=15)
-# How many delivered keys a polling token carries at most.
-_MAX_SEEN = 100
+# How many delivered keys a polling token carries at most: enough for any real
+# conversation's 15 seconds, small enough (~2.5 KB) to travel in a query string.
+_MAX_SEEN = 30
 # Long enough to cover any retry or a browser's resubmission.
 IDEMPOTENCY_WINDOW = timedelta(days=1)
 
@@ -157,7 +158,8 @@ class MessageRepository(Repository):
         """
         conversation = conversation_id(client_id, therapist_id)
         scope = f"messages.since:{conversation}"
-        state = decode_cursor(since, scope) or {}
+        # A conversation can stay quiet for days while its page polls: no age limit.
+        state = decode_cursor(since, scope, max_age=None) or {}
         floor = str(state.get("floor", ""))
         delivered = {str(key) for key in state.get("seen", [])}
         condition: ConditionBase = Key("conversationId").eq(conversation)

@@ -40,11 +40,15 @@ def encode_cursor(last_key: dict[str, Any] | None, scope: str) -> str | None:
     return _fernet(settings.SECRET_KEY).encrypt(payload).decode()
 
 
-def decode_cursor(cursor: str | None, scope: str) -> dict[str, Any] | None:
+def decode_cursor(
+    cursor: str | None, scope: str, *, max_age: int | None = CURSOR_MAX_AGE_SECONDS
+) -> dict[str, Any] | None:
+    """The key inside ``cursor``; ``max_age=None`` for tokens that live as long as a page stays open."""
     if not cursor:
         return None
     try:
-        payload = _fernet(settings.SECRET_KEY).decrypt(cursor.encode(), ttl=CURSOR_MAX_AGE_SECONDS)
+        fernet = _fernet(settings.SECRET_KEY)
+        payload = fernet.decrypt(cursor.encode(), ttl=max_age) if max_age else fernet.decrypt(cursor.encode())
         data = json.loads(payload)
     except (InvalidToken, ValueError, UnicodeError):
         raise InvalidCursor(_REFUSED) from None

@@ -18,6 +18,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.accounts.decorators import login_required
+from portal.accounts.middleware import passive
 from portal.accounts.session_store import end_other_sessions
 from portal.accounts.user import User
 from portal.domain import AccountKind, EmailTaken
@@ -211,6 +212,17 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     logout(request)  # flushes the session: it is deleted from the store
     messages.info(request, "You are logged out.")
     return redirect("login")
+
+
+@passive
+@require_GET
+def session_status(request: HttpRequest) -> HttpResponse:
+    """Whether the session is still alive, without counting as activity.
+
+    A page open in a background tab asks before it tells the person they were
+    logged out: another tab may have kept the session going.
+    """
+    return HttpResponse(status=204 if request.user.is_authenticated else 401)
 
 
 @require_POST

@@ -34,15 +34,23 @@
       warning.hidden = true;
       ended.hidden = false;
     }
+    // Another tab may have kept the session alive: ask (without counting as
+    // activity) before saying it has ended.
+    function checkEnded() {
+      fetch(body.dataset.sessionStatusUrl, { credentials: "same-origin" })
+        .then(function (response) { if (response.status === 401) showEnded(); else restart(); })
+        .catch(function () { restart(); });
+    }
     function restart() {
       clearTimeout(warnTimer); clearTimeout(endTimer);
       warning.hidden = true;
+      ended.hidden = true;
       warnTimer = setTimeout(function () {
         warning.hidden = false;
         var button = document.getElementById("idle-keep-alive");
         if (button) button.focus();
       }, Math.max(0, idle - warnBefore) * 1000);
-      endTimer = setTimeout(showEnded, (idle + 5) * 1000);
+      endTimer = setTimeout(checkEnded, (idle + 5) * 1000);
     }
     function keepAlive() {
       lastPing = Date.now();

@@ -163,3 +163,30 @@ def test_it_delivers_a_message_that_lands_after_a_later_one_was_polled(
     # Delivered once: the following polls are quiet and say so with the same token.
     quiet = repo.list_newer(client_id, therapist_id, since=again.next_cursor)
     assert quiet.items == [] and quiet.next_cursor == again.next_cursor
+
+
+def test_it_keeps_a_polling_token_valid_through_a_quiet_week(dynamo: DynamoGateway) -> None:
+    """Page cursors expire after a day; a conversation's polling token must not."""
+    from datetime import timedelta
+
+    import time_machine
+
+    from portal.timeutil import utcnow
+
+    repo = MessageRepository()
+    client_id, therapist_id = new_id(), new_id()
+    first = _send(repo, client_id, therapist_id, "before the quiet week")
+    token = repo.list_newer(client_id, therapist_id, since=None).next_cursor
+    with time_machine.travel(utcnow() + timedelta(days=7)):
+        later = _send(repo, client_id, therapist_id, "a week later")
+        poll = repo.list_newer(client_id, therapist_id, since=token)
+    assert poll.items == [later] and first not in poll.items
+
+
+def test_it_keeps_the_polling_token_small_in_a_burst(dynamo: DynamoGateway) -> None:
+    repo = MessageRepository()
+    client_id, therapist_id = new_id(), new_id()
+    sent = [_send(repo, client_id, therapist_id, f"burst {i}") for i in range(60)]
+    poll = repo.list_newer(client_id, therapist_id, since=None, limit=100)
+    assert poll.items == sent
+    assert poll.next_cursor is not None and len(poll.next_cursor) < 3000  # fits a URL

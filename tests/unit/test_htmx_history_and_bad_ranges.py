@@ -67,3 +67,24 @@ def test_it_answers_a_stale_load_more_with_a_small_fragment(logged_in_client):
     assert response.status_code == 400
     assert "<html" not in response.content.decode()
     assert "reload the page" in response.content.decode()
+
+
+def test_it_still_reads_an_entry_stored_with_an_unpadded_year(logged_in_client, dynamo):
+    """Before years were padded, year 999 was written "999-…"; such a row must not break the page."""
+    from portal.dynamo.schema import JOURNAL
+    from portal.ids import new_id
+
+    user = logged_in_client.get("/client/").context["user"]
+    dynamo.client.put_item(
+        TableName=dynamo.table_name(JOURNAL),
+        Item={
+            "clientId": {"S": user.account_id},
+            "journalEntryId": {"S": new_id()},
+            "timeOfEmotion": {"S": "999-06-01T12:00:00.000000Z"},
+            "feeling": {"S": "calm"},
+            "intensity": {"N": "3"},
+        },
+    )
+    response = logged_in_client.get("/client/journal/")
+    assert response.status_code == 200
+    assert response.context["page"].items[0].time_of_emotion.year == 999

@@ -67,3 +67,20 @@ def test_it_answers_an_htmx_request_after_logoff_with_401_not_the_login_page(dyn
     )
     assert response.status_code == 401
     assert b"Log in" not in response.content
+
+
+def test_it_tells_a_page_whether_its_session_lives_without_extending_it(dynamo):
+    start = utcnow()
+    with time_machine.travel(start, tick=False) as clock:
+        http = _logged_in()
+        clock.move_to(start + timedelta(minutes=25))
+        assert http.get("/accounts/session/status/").status_code == 204
+        clock.move_to(start + timedelta(minutes=31))
+        assert http.get("/accounts/session/status/").status_code == 401
+
+
+def test_it_gives_the_whole_login_page_when_htmx_restores_history_after_logoff(dynamo):
+    response = HttpClient().get(
+        "/client/journal/", {"feeling": "sad"}, HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true"
+    )
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
