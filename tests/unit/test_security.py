@@ -50,16 +50,17 @@ def _production_env() -> dict[str, str]:
     return env
 
 
-def test_it_passes_the_deployment_checks_with_production_settings():
+def _run_in_production(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run Python in a fresh interpreter under production settings and check it succeeded."""
     result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT,
-        env=_production_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
+        [sys.executable, *args], cwd=ROOT, env=_production_env(), capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+def test_it_passes_the_deployment_checks_with_production_settings():
+    _run_in_production("manage.py", "check", "--deploy", "--fail-level", "WARNING")
 
 
 # Run in a fresh interpreter so the production settings never replace this
@@ -99,15 +100,7 @@ print(json.dumps(report))
 
 
 def test_it_marks_cookies_secure_and_sends_hsts_in_production():
-    result = subprocess.run(
-        [sys.executable, "-c", _PRINT_PRODUCTION_SECURITY],
-        cwd=ROOT,
-        env=_production_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    result = _run_in_production("-c", _PRINT_PRODUCTION_SECURITY)
     production = json.loads(result.stdout.strip().splitlines()[-1])
     assert production["DEBUG"] is False
     assert production["ALLOWED_HOSTS"] == ["portal.example"]
