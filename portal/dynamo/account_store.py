@@ -6,7 +6,7 @@ credentials, so these updates are written once, keyed by the account kind.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,9 +28,6 @@ class MfaState:
     secret: str | None
     recovery_hashes: frozenset[str]
     last_step: int
-    # Accounts that turned two-factor on before the hashes became a String Set
-    # still hold them as a list; this is that list exactly as stored, else None.
-    legacy_recovery_list: tuple[str, ...] | None = None
 
 
 class AccountStore(Repository):
@@ -73,14 +70,10 @@ class AccountStore(Repository):
         item = self.db.get(table, {table.hash_key: account_id}, consistent=True)
         if item is None:
             raise NotFound("No such account.")
-        # A String Set (read as a Python set) now; a list on accounts set up before.
-        stored = item.get("mfaRecoveryHashes")
-        legacy = tuple(stored) if isinstance(stored, list) else None
         return MfaState(
             secret=item.get("mfaSecret"),
-            recovery_hashes=frozenset(stored or ()),
+            recovery_hashes=frozenset(item.get("mfaRecoveryHashes", ())),  # a String Set
             last_step=int(item.get("mfaLastStep", 0)),
-            legacy_recovery_list=legacy,
         )
 
     def enable_mfa(
@@ -140,8 +133,6 @@ class AccountStore(Repository):
         kind: AccountKind,
         account_id: str,
         recovery_hash: str,
-        *,
-        legacy_list: Sequence[str] | None = None,
     ) -> bool:
         """Remove one recovery code; False if it was not there (already used, or wrong).
 
@@ -150,34 +141,13 @@ class AccountStore(Repository):
         depends on what an earlier read saw: two logins with the same code
         cannot both succeed, and two with different codes both do. When the
         set empties DynamoDB removes the attribute.
-
-        ``legacy_list`` is the list an older account holds (``MfaState.legacy_recovery_list``):
-        it is replaced by a String Set without this code, only if the stored list
-        is still exactly that one. False then may also mean "changed meanwhile":
-        read again and retry.
         """
-        if legacy_list is not None:
-            remaining = {h for h in legacy_list if h != recovery_hash}
-            if len(remaining) == len(legacy_list):
-                return False
-            try:
-                self._update(
-                    kind,
-                    account_id,
-                    set_values={"mfaRecoveryHashes": remaining or None},
-                    condition=Attr("mfaRecoveryHashes").eq(list(legacy_list)),
-                )
-            except Conflict:
-                return False
-            return True
         try:
             self._update(
                 kind,
                 account_id,
                 delete_from_sets={"mfaRecoveryHashes": {recovery_hash}},
-                # The type check turns a still-list attribute into a refusal, not a ValidationException.
-                condition=Attr("mfaRecoveryHashes").attribute_type("SS")
-                & Attr("mfaRecoveryHashes").contains(recovery_hash),
+                condition=Attr("mfaRecoveryHashes").contains(recovery_hash),
             )
         except Conflict:
             return False

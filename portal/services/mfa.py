@@ -35,10 +35,6 @@ class MfaAlreadyEnabled(InvalidCode, Conflict):
     """Two-factor is already on (another setup finished first); the first secret stays."""
 
 
-# Old list-form codes are swapped for a set under an "unchanged since read" condition;
-# losing that race means reading again, a bounded number of times.
-_RECOVERY_ATTEMPTS = 3
-
 
 def mfa_new_secret() -> str:
     return pyotp.random_base32()
@@ -117,17 +113,8 @@ def mfa_verify(*, user: User, code: str, now: float | None = None) -> None:
             return
         raise InvalidCode("That code was already used. Wait for the next one.")
     hashed = _hash_code(cleaned)
-    for _ in range(_RECOVERY_ATTEMPTS):
-        if hashed not in state.recovery_hashes:
-            break
-        # The set form is consumed atomically whatever the read saw; only the old
-        # list form can lose a race to another write and need a fresh read.
-        if store.consume_recovery_hash(
-            user.kind, user.account_id, hashed, legacy_list=state.legacy_recovery_list
-        ):
-            logger.info("recovery code used for account %s", user.pk)
-            return
-        if state.legacy_recovery_list is None:
-            break
-        state = store.mfa_state(user.kind, user.account_id)
+    # The DELETE is conditional on the code still being there, whatever this read saw.
+    if hashed in state.recovery_hashes and store.consume_recovery_hash(user.kind, user.account_id, hashed):
+        logger.info("recovery code used for account %s", user.pk)
+        return
     raise InvalidCode("That code did not match.")

@@ -51,7 +51,6 @@ def test_it_stores_recovery_hashes_as_a_string_set_and_deletes_them_one_by_one(
     assert sorted(raw["mfaRecoveryHashes"]["SS"]) == ["h1", "h2"]  # type: ignore[index]
     state = store.mfa_state(AccountKind.STAFF, staff_id)
     assert (state.secret, state.recovery_hashes, state.last_step) == (SECRET, {"h1", "h2"}, 7)
-    assert state.legacy_recovery_list is None
 
     assert store.consume_recovery_hash(AccountKind.STAFF, staff_id, "h1")
     assert not store.consume_recovery_hash(AccountKind.STAFF, staff_id, "h1")
@@ -89,32 +88,3 @@ def test_it_refuses_a_second_enable_and_keeps_the_first_secret(dynamo: DynamoGat
     store.disable_mfa(AccountKind.STAFF, staff_id)
     store.enable_mfa(AccountKind.STAFF, staff_id, secret="OTHERSECRET234567", recovery_hashes={"b"}, last_step=2)
     assert store.mfa_state(AccountKind.STAFF, staff_id).secret == "OTHERSECRET234567"
-
-
-def test_it_converts_an_old_list_of_hashes_only_if_unchanged_since_read(
-    dynamo: DynamoGateway,
-) -> None:
-    store = AccountStore()
-    staff_id = _staff_id()
-    dynamo.update(
-        schema.STAFF,
-        {schema.STAFF.hash_key: staff_id},
-        set_values={"mfaSecret": SECRET, "mfaRecoveryHashes": ["h1", "h2", "h3"], "mfaLastStep": 0},
-    )
-    stale = store.mfa_state(AccountKind.STAFF, staff_id)
-    assert stale.recovery_hashes == {"h1", "h2", "h3"}
-    assert stale.legacy_recovery_list == ("h1", "h2", "h3")
-    # The set form's DELETE is refused (not a ValidationException) while the attribute is a list.
-    assert not store.consume_recovery_hash(AccountKind.STAFF, staff_id, "h1")
-
-    assert store.consume_recovery_hash(
-        AccountKind.STAFF, staff_id, "h1", legacy_list=stale.legacy_recovery_list
-    )
-    assert sorted(_raw(dynamo, staff_id)["mfaRecoveryHashes"]["SS"]) == ["h2", "h3"]  # type: ignore[index]
-    # A second login working from the same stale list loses, even with another code...
-    assert not store.consume_recovery_hash(
-        AccountKind.STAFF, staff_id, "h2", legacy_list=stale.legacy_recovery_list
-    )
-    # ...and the set form then takes it out.
-    assert store.consume_recovery_hash(AccountKind.STAFF, staff_id, "h2")
-    assert _raw(dynamo, staff_id)["mfaRecoveryHashes"] == {"SS": ["h3"]}

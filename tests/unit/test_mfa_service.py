@@ -56,7 +56,6 @@ def test_enabling_is_one_update_item_that_also_uses_up_the_proving_code(dynamo) 
     state = _state(user)
     assert state.secret == secret
     assert state.recovery_hashes == {_hash(c) for c in codes}
-    assert state.legacy_recovery_list is None
     # The code that proved the app is recorded as used: it cannot log anyone in.
     assert state.last_step > 0
     with pytest.raises(InvalidCode, match="already used"):
@@ -120,65 +119,3 @@ def test_the_last_code_leaves_no_empty_set_behind(dynamo) -> None:
     assert item is not None and "mfaRecoveryHashes" not in item
     with pytest.raises(InvalidCode):
         mfa_verify(user=user, code=codes[-1])
-
-
-def _legacy_user(codes: list[str]) -> User:
-    """An account that turned two-factor on before the hashes were a String Set."""
-    user = make_account(AccountKind.CLIENT, mfa_secret="")
-    get_gateway().update(
-        schema.CLIENTS,
-        {schema.CLIENTS.hash_key: user.account_id},
-        set_values={
-            "mfaSecret": pyotp.random_base32(),
-            "mfaRecoveryHashes": sorted(_hash(c) for c in codes),
-            "mfaLastStep": 0,
-        },
-    )
-    return user
-
-
-def test_old_list_form_codes_still_verify_once(dynamo) -> None:
-    codes = ["abcde-fghjk", "mnpqr-stuvw", "xyz23-45678"]
-    user = _legacy_user(codes)
-    assert _state(user).legacy_recovery_list is not None
-    mfa_verify(user=user, code=codes[1])
-    state = _state(user)
-    # Now a String Set without the used code.
-    assert state.legacy_recovery_list is None
-    assert state.recovery_hashes == {_hash(codes[0]), _hash(codes[2])}
-    with pytest.raises(InvalidCode):
-        mfa_verify(user=user, code=codes[1])
-    mfa_verify(user=user, code=codes[0])
-    mfa_verify(user=user, code=codes[2])
-    assert _state(user).recovery_hashes == frozenset()
-
-
-def test_old_list_form_with_a_stale_read_neither_replays_nor_loses_a_code(
-    dynamo, monkeypatch
-) -> None:
-    codes = ["abcde-fghjk", "mnpqr-stuvw", "xyz23-45678"]
-    user = _legacy_user(codes)
-    store = AccountStore()
-    stale = _state(user)
-    # Another login consumes codes[0] after this one's read.
-    assert store.consume_recovery_hash(
-        user.kind, user.account_id, _hash(codes[0]), legacy_list=stale.legacy_recovery_list
-    )
-    read_fresh = AccountStore.mfa_state
-    reads: list[MfaState] = []
-
-    def first_stale_then_fresh(self: AccountStore, kind: AccountKind, account_id: str) -> MfaState:
-        state = stale if not reads else read_fresh(self, kind, account_id)
-        reads.append(state)
-        return state
-
-    monkeypatch.setattr(AccountStore, "mfa_state", first_stale_then_fresh)
-    # The same code from the stale list: refused after a fresh read.
-    with pytest.raises(InvalidCode, match="did not match"):
-        mfa_verify(user=user, code=codes[0])
-    # A different code from the stale list: its write loses the race, then succeeds on a fresh read.
-    reads.clear()
-    mfa_verify(user=user, code=codes[1])
-    assert len(reads) == 2
-    monkeypatch.undo()
-    assert _state(user).recovery_hashes == {_hash(codes[2])}
