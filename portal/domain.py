@@ -122,6 +122,13 @@ class Therapist:
     email_verified: bool = False
     created_at: datetime | None = None
     mfa_secret: str | None = None
+    bio: str = ""
+    accepting_clients: bool = True
+    # Staff may unlist a therapist; a missing attribute means listed.
+    listed: bool = True
+
+
+MAX_BIO_LENGTH = 1000
 
 
 @dataclass(frozen=True)
@@ -150,12 +157,63 @@ class MappingStatus(enum.StrEnum):
     BLOCKED = "blocked"
 
 
+class Side(enum.StrEnum):
+    """The two sides of a care relationship."""
+
+    CLIENT = "client"
+    THERAPIST = "therapist"
+
+    @property
+    def other(self) -> Side:
+        return Side.THERAPIST if self is Side.CLIENT else Side.CLIENT
+
+
 @dataclass(frozen=True)
 class Mapping:
+    """The care relationship as it stands now: one item per pair, deleted when it ends."""
+
     client_id: str
     therapist_id: str
     status: MappingStatus
     updated_at: datetime | None = None
+    requested_by: Side = Side.CLIENT
+    requested_at: datetime | None = None
+    # Copied on so lists and the journal page need no extra reads.
+    client_name: str = ""
+    therapist_name: str = ""
+
+    def awaits_answer_from(self, side: Side) -> bool:
+        return self.status is MappingStatus.PENDING and self.requested_by is not side
+
+
+@dataclass(frozen=True)
+class Relationship:
+    """What outlives the mapping: conversation and session bookkeeping for one pair.
+
+    Created when a pair first has something to remember (a notice, an activation);
+    ending the relationship sets ``ended_at`` and never deletes this record.
+    """
+
+    client_id: str
+    therapist_id: str
+    client_name: str = ""
+    therapist_name: str = ""
+    # Start of the latest active period; None for a pair that was never active.
+    active_since: datetime | None = None
+    ended_at: datetime | None = None
+    ended_by: Side | None = None
+    # Sort key of the therapist's index; present only once the pair was active.
+    last_activity_at: datetime | None = None
+    last_message_at: datetime | None = None
+    client_read_at: datetime | None = None
+    therapist_read_at: datetime | None = None
+    last_notice_at: datetime | None = None
+    last_session_at: datetime | None = None
+    therapist_last_visit_at: datetime | None = None
+
+    @property
+    def was_active(self) -> bool:
+        return self.active_since is not None
 
 
 @dataclass(frozen=True)

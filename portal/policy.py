@@ -13,7 +13,7 @@ from __future__ import annotations
 from django.http import Http404
 
 from portal.accounts.user import User
-from portal.domain import AccountKind, DomainError, Mapping, MappingStatus
+from portal.domain import AccountKind, DomainError, Mapping, MappingStatus, Side
 from portal.dynamo.mappings import MappingRepository
 
 
@@ -40,6 +40,58 @@ def active_mapping_for_therapist(user: User, client_id: str) -> Mapping:
     if mapping is None or mapping.status is not MappingStatus.ACTIVE:
         raise Http404
     return mapping
+
+
+def side_of(user: User) -> Side:
+    """Which side of a care relationship this user is on; staff are on neither (404)."""
+    if user.is_authenticated and user.kind is AccountKind.CLIENT:
+        return Side.CLIENT
+    if user.is_authenticated and user.kind is AccountKind.THERAPIST:
+        return Side.THERAPIST
+    raise Http404
+
+
+def pair_for(user: User, other_id: str) -> tuple[str, str]:
+    """(client id, therapist id) of the pair between this user and ``other_id``."""
+    if side_of(user) is Side.CLIENT:
+        return user.account_id, other_id
+    return other_id, user.account_id
+
+
+def relationship_for_client(user: User, therapist_id: str) -> Mapping | None:
+    """This client's mapping with ``therapist_id`` as it is now (consistent), or None."""
+    return MappingRepository().get(own_client_id(user), therapist_id)
+
+
+def relationship_for_therapist(user: User, client_id: str) -> Mapping:
+    """This therapist's mapping with ``client_id`` in any status, or 404.
+
+    For answering a request and managing the relationship; never for reading
+    the client's data (that is ``active_mapping_for_therapist``).
+    """
+    mapping = MappingRepository().get(client_id, own_therapist_id(user))
+    if mapping is None:
+        raise Http404
+    return mapping
+
+
+def relationship_of(user: User, other_id: str) -> Mapping:
+    """The mapping between this user (either side) and ``other_id``, or 404."""
+    client_id, therapist_id = pair_for(user, other_id)
+    mapping = MappingRepository().get(client_id, therapist_id)
+    if mapping is None:
+        raise Http404
+    return mapping
+
+
+def journal_readers(user: User) -> list[Mapping]:
+    """The therapists who can read this client's shared entries right now (active only).
+
+    One consistent Query of the client's mappings (a client has few); the names
+    on the items say who, without a read per entry.
+    """
+    mappings = MappingRepository().list_for_client(own_client_id(user), limit=100).items
+    return [m for m in mappings if m.status is MappingStatus.ACTIVE]
 
 
 def require_verified_email(user: User, action: str) -> None:

@@ -1,6 +1,18 @@
 from django.urls import path
 
-from portal.views import accounts, health, home, journal, mfa, public, staff, therapist
+from portal.views import (
+    accounts,
+    directory,
+    health,
+    home,
+    journal,
+    mfa,
+    profile,
+    public,
+    relationships,
+    staff,
+    therapist,
+)
 
 urlpatterns = [
     path("", public.home, name="home"),
@@ -32,7 +44,28 @@ urlpatterns = [
     path("client/journal/<str:entry_id>/edit/", journal.entry_edit, name="journal_entry_edit"),
     path("client/journal/<str:entry_id>/delete/", journal.entry_delete, name="journal_entry_delete"),
     path("client/journal/<str:entry_id>/share/", journal.entry_share, name="journal_entry_share"),
+    # finding a therapist and the care relationship
+    path("client/therapists/", directory.directory, name="directory"),
+    path("client/therapists/<str:therapist_id>/", directory.therapist_profile, name="therapist_profile"),
+    path("client/therapists/<str:therapist_id>/request/", directory.request_therapist, name="relationship_request"),
+    path("client/my-therapists/", relationships.my_therapists, name="my_therapists"),
+    path("client/my-therapists/make-private/", relationships.unshare_all, name="journal_unshare_all"),
+    path("client/my-therapists/<str:therapist_id>/end/", relationships.client_end, name="client_relationship_end"),
+    path(
+        "client/my-therapists/<str:therapist_id>/<str:action>/",
+        relationships.client_action,
+        name="client_relationship_action",
+    ),
+    path("therapist/profile/", profile.profile, name="therapist_profile_edit"),
+    path("therapist/clients/", relationships.my_clients, name="my_clients"),
+    path("therapist/clients/invite/", relationships.invite, name="relationship_invite"),
+    path("therapist/clients/<str:client_id>/end/", relationships.therapist_end, name="therapist_relationship_end"),
     path("therapist/", home.therapist_home, name="therapist_home"),
     path("therapist/clients/<str:client_id>/journal/", therapist.client_journal, name="therapist_client_journal"),
+    path(
+        "therapist/clients/<str:client_id>/<str:action>/",
+        relationships.therapist_action,
+        name="therapist_relationship_action",
+    ),
     path("staff/", staff.staff_home, name="staff_home"),
 ]

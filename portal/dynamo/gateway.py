@@ -315,6 +315,33 @@ class DynamoGateway:
             last_key=response.get("LastEvaluatedKey"),
         )
 
+    def count(
+        self,
+        table: Table,
+        key_condition: ConditionBase,
+        *,
+        index: str | None = None,
+        start_key: dict[str, Any] | None = None,
+        consistent: bool = False,
+    ) -> tuple[int, dict[str, Any] | None]:
+        """One Query with Select=COUNT: how many items match (in up to 1 MB read), and where to go on."""
+        name = self.table_name(table)
+        expr = _Expression()
+        request: dict[str, Any] = {
+            "TableName": name,
+            "KeyConditionExpression": expr.condition(key_condition, is_key_condition=True),
+            "Select": "COUNT",
+        }
+        if index:
+            request["IndexName"] = index
+        if start_key:
+            request["ExclusiveStartKey"] = start_key
+        if consistent:
+            request["ConsistentRead"] = True
+        expr.apply(request)
+        response = self._call("Query", name, self.client.query, **request)
+        return int(response.get("Count", 0)), response.get("LastEvaluatedKey")
+
     def scan(
         self,
         table: Table,

@@ -195,6 +195,15 @@ class JournalRepository(Repository):
         )
         return to_page(result, _from_item, scope)
 
+    def count_shared(self, client_id: str) -> tuple[int, bool]:
+        """How many entries are shared: one Select=COUNT Query of the sparse index.
+
+        One call reads up to 1 MB of the index (thousands of entries); beyond
+        that the count is a lower bound. Returns the count and whether it is complete.
+        """
+        found, more = self.db.count(JOURNAL, Key("clientId").eq(client_id), index=SHARED, consistent=True)
+        return found, more is None
+
     def update(self, entry: JournalEntry) -> JournalEntry:
         """Replace the editable fields of an existing entry (never creates one)."""
         updated_at = utcnow()

@@ -1,27 +1,54 @@
-"""The ClientTherapistMapping table: who is whose client, and in what status."""
+"""The ClientTherapistMapping table: the care relationship as it stands now.
+
+One item per pair (the key makes a double request store one thing). Every
+change is conditional on the state the caller saw (status and who asked), so
+when both sides act at once exactly one of them wins and the other gets a
+``Conflict``. Changes that also touch the relationship record (accept, end,
+blocking an active client) are one TransactWriteItems.
+
+A pending item carries ``pendingTherapistId``, the key of a sparse GSI holding
+pending items only: a therapist reads the requests waiting for an answer in one
+Query, however many clients they have.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from boto3.dynamodb.conditions import Key
+from boto3.dynamodb.conditions import Attr, ConditionBase, Key
 
-from portal.domain import Mapping, MappingStatus, Page
+from portal.domain import Conflict, Mapping, MappingStatus, Page, Side
 from portal.dynamo.base import Repository, clamp_limit, to_page
-from portal.dynamo.gateway import Item
+from portal.dynamo.filling import query_within_budget
+from portal.dynamo.gateway import Item, TransactDelete, TransactionCancelled, TransactOp, TransactUpdate
 from portal.dynamo.pagination import decode_cursor
+from portal.dynamo.relationships import activation_op, ending_op
 from portal.dynamo.schema import MAPPINGS
 from portal.timeutil import maybe_from_iso, to_iso, utcnow
 
-_BY_THERAPIST = "GSI_Mapping_TherapistId"
+BY_THERAPIST = "GSI_Mapping_TherapistId"
+PENDING_BY_THERAPIST = "GSI_Mapping_PendingByTherapist"
+# Items one page of "my clients" may read (in its one Query) past pending items, which are listed apart.
+CLIENT_LIST_READ_BUDGET = 100
+
+
+def _key(client_id: str, therapist_id: str) -> dict[str, str]:
+    return {"clientId": client_id, "therapistId": therapist_id}
 
 
 def _to_item(mapping: Mapping) -> dict[str, Any]:
+    pending = mapping.status is MappingStatus.PENDING
     return {
         "clientId": mapping.client_id,
         "therapistId": mapping.therapist_id,
         "status": str(mapping.status),
         "updatedAt": to_iso(mapping.updated_at or utcnow()),
+        "requestedBy": str(mapping.requested_by),
+        "requestedAt": to_iso(mapping.requested_at or mapping.updated_at or utcnow()),
+        "clientName": mapping.client_name or None,
+        "therapistName": mapping.therapist_name or None,
+        "pendingTherapistId": mapping.therapist_id if pending else None,
     }
 
 
@@ -31,50 +58,214 @@ def _from_item(item: Item) -> Mapping:
         therapist_id=item["therapistId"],
         status=MappingStatus(item["status"]),
         updated_at=maybe_from_iso(item.get("updatedAt")),
+        requested_by=Side(item.get("requestedBy", Side.CLIENT)),
+        requested_at=maybe_from_iso(item.get("requestedAt")),
+        client_name=item.get("clientName", ""),
+        therapist_name=item.get("therapistName", ""),
     )
 
 
+def _is(status: MappingStatus, requested_by: Side | None = None) -> ConditionBase:
+    condition: ConditionBase = Attr("status").eq(str(status))
+    if requested_by is not None:
+        condition = condition & Attr("requestedBy").eq(str(requested_by))
+    return condition
+
+
+def _transact(db: Any, operations: list[TransactOp]) -> None:
+    try:
+        db.transact_write(operations)
+    except TransactionCancelled as exc:
+        if "ConditionalCheckFailed" in exc.reasons:
+            raise Conflict("The relationship changed meanwhile.") from exc
+        raise
+
+
 class MappingRepository(Repository):
-    def put(self, client_id: str, therapist_id: str, status: MappingStatus) -> Mapping:
-        """Map (or change the status of a mapping): PutItem."""
-        mapping = Mapping(client_id, therapist_id, status, utcnow())
+    def put(
+        self,
+        client_id: str,
+        therapist_id: str,
+        status: MappingStatus,
+        *,
+        requested_by: Side = Side.CLIENT,
+        client_name: str = "",
+        therapist_name: str = "",
+    ) -> Mapping:
+        """Map: an unconditional PutItem (demo data and tests; the product goes through the methods below)."""
+        now = utcnow()
+        mapping = Mapping(
+            client_id, therapist_id, status, now, requested_by, now, client_name, therapist_name
+        )
         self.db.put(MAPPINGS, _to_item(mapping))
         return mapping
 
+    def create_pending(
+        self,
+        client_id: str,
+        therapist_id: str,
+        *,
+        requested_by: Side,
+        client_name: str,
+        therapist_name: str,
+        at: datetime,
+    ) -> Mapping:
+        """A request or an invitation: PutItem only if the pair has no mapping (else Conflict)."""
+        mapping = Mapping(
+            client_id, therapist_id, MappingStatus.PENDING, at, requested_by, at, client_name, therapist_name
+        )
+        self.db.put(MAPPINGS, _to_item(mapping), condition=Attr("clientId").not_exists())
+        return mapping
+
+    def accept(self, mapping: Mapping, *, at: datetime) -> Mapping:
+        """pending -> active, and the relationship record opened, in one transaction.
+
+        Conditional on the request the caller saw still waiting (a withdraw or a
+        decline that came first makes this a Conflict).
+        """
+        _transact(
+            self.db,
+            [
+                TransactUpdate(
+                    MAPPINGS,
+                    _key(mapping.client_id, mapping.therapist_id),
+                    set_values={
+                        "status": str(MappingStatus.ACTIVE),
+                        "updatedAt": to_iso(at),
+                        "pendingTherapistId": None,
+                    },
+                    condition=_is(MappingStatus.PENDING, mapping.requested_by),
+                ),
+                activation_op(
+                    mapping.client_id,
+                    mapping.therapist_id,
+                    at=at,
+                    client_name=mapping.client_name,
+                    therapist_name=mapping.therapist_name,
+                ),
+            ],
+        )
+        return Mapping(
+            mapping.client_id,
+            mapping.therapist_id,
+            MappingStatus.ACTIVE,
+            at,
+            mapping.requested_by,
+            mapping.requested_at,
+            mapping.client_name,
+            mapping.therapist_name,
+        )
+
+    def delete_if(
+        self, client_id: str, therapist_id: str, *, status: MappingStatus, requested_by: Side | None = None
+    ) -> Mapping:
+        """Unmap a pending or blocked item: DeleteItem only in the state the caller saw (else Conflict)."""
+        old = self.db.delete(MAPPINGS, _key(client_id, therapist_id), condition=_is(status, requested_by))
+        if old is None:  # pragma: no cover - a conditional delete of nothing fails its condition first
+            raise Conflict("Nothing to delete.")
+        return _from_item(old)
+
+    def end(self, client_id: str, therapist_id: str, *, by: Side, at: datetime) -> None:
+        """Unmap an active relationship: the item goes, the record is marked ended, at once."""
+        _transact(
+            self.db,
+            [
+                TransactDelete(
+                    MAPPINGS, _key(client_id, therapist_id), condition=_is(MappingStatus.ACTIVE)
+                ),
+                ending_op(client_id, therapist_id, at=at, by=by),
+            ],
+        )
+
+    def block(self, mapping: Mapping, *, at: datetime) -> None:
+        """The therapist blocks: from pending (their answer) or active (which ends it too)."""
+        key = _key(mapping.client_id, mapping.therapist_id)
+        values = {
+            "status": str(MappingStatus.BLOCKED),
+            "updatedAt": to_iso(at),
+            "pendingTherapistId": None,
+        }
+        if mapping.status is MappingStatus.ACTIVE:
+            _transact(
+                self.db,
+                [
+                    TransactUpdate(MAPPINGS, key, set_values=values, condition=_is(MappingStatus.ACTIVE)),
+                    ending_op(mapping.client_id, mapping.therapist_id, at=at, by=Side.THERAPIST),
+                ],
+            )
+        else:
+            self.db.update(
+                MAPPINGS, key, set_values=values, condition=_is(MappingStatus.PENDING, mapping.requested_by)
+            )
+
     def delete(self, client_id: str, therapist_id: str) -> bool:
-        """Unmap: DeleteItem. True if there was a mapping to delete."""
-        old = self.db.delete(MAPPINGS, {"clientId": client_id, "therapistId": therapist_id})
+        """Unmap whatever the status: DeleteItem. True if there was a mapping to delete."""
+        old = self.db.delete(MAPPINGS, _key(client_id, therapist_id))
         return old is not None
 
     def get(self, client_id: str, therapist_id: str) -> Mapping | None:
         # Strongly consistent: access decisions must see a revocation at once.
-        item = self.db.get(
-            MAPPINGS, {"clientId": client_id, "therapistId": therapist_id}, consistent=True
-        )
+        item = self.db.get(MAPPINGS, _key(client_id, therapist_id), consistent=True)
         return _from_item(item) if item else None
 
     def list_for_client(
         self, client_id: str, *, limit: int = 25, cursor: str | None = None
     ) -> Page[Mapping]:
-        """List Therapists for a Client: Query by clientId."""
+        """List Therapists for a Client: one consistent Query by clientId."""
         scope = f"mappings.client:{client_id}"
         result = self.db.query(
             MAPPINGS,
             Key("clientId").eq(client_id),
             limit=clamp_limit(limit),
             start_key=decode_cursor(cursor, scope),
+            consistent=True,
         )
         return to_page(result, _from_item, scope)
 
     def list_for_therapist(
+        self,
+        therapist_id: str,
+        *,
+        limit: int = 25,
+        cursor: str | None = None,
+        without_pending: bool = False,
+    ) -> Page[Mapping]:
+        """List Clients for a Therapist: Query GSI_Mapping_TherapistId.
+
+        ``without_pending`` leaves out pending items (the page lists them apart);
+        the one Query reads up to CLIENT_LIST_READ_BUDGET items to fill the page.
+        """
+        scope = f"mappings.therapist:{therapist_id}:{without_pending}"
+        start_key = decode_cursor(cursor, scope)
+        if not without_pending:
+            result = self.db.query(
+                MAPPINGS, Key("therapistId").eq(therapist_id), index=BY_THERAPIST, limit=clamp_limit(limit), start_key=start_key
+            )
+        else:
+            result = query_within_budget(
+                self.db,
+                MAPPINGS,
+                Key("therapistId").eq(therapist_id),
+                index=BY_THERAPIST,
+                page_size=clamp_limit(limit),
+                read_budget=CLIENT_LIST_READ_BUDGET,
+                filter_condition=Attr("status").ne(str(MappingStatus.PENDING)),
+                start_key=start_key,
+            )
+        return to_page(result, _from_item, scope)
+
+    def list_pending_for_therapist(
         self, therapist_id: str, *, limit: int = 25, cursor: str | None = None
     ) -> Page[Mapping]:
-        """List Clients for a Therapist: Query GSI_Mapping_TherapistId."""
-        scope = f"mappings.therapist:{therapist_id}"
+        """Pending requests and invitations of a therapist, oldest first: one Query of the sparse GSI.
+
+        The GSI is eventually consistent: it lists; each answer decides on the item itself.
+        """
+        scope = f"mappings.pending:{therapist_id}"
         result = self.db.query(
             MAPPINGS,
-            Key("therapistId").eq(therapist_id),
-            index=_BY_THERAPIST,
+            Key("pendingTherapistId").eq(therapist_id),
+            index=PENDING_BY_THERAPIST,
             limit=clamp_limit(limit),
             start_key=decode_cursor(cursor, scope),
         )

@@ -15,7 +15,11 @@ types exactly. Where the seed leaves a gap we add to it (never rename):
 
 Supporting tables: web sessions (TTL), staff accounts, email claims (one email
 is one account), login throttle counters (TTL), the audit log and idempotency
-keys for message sends (TTL).
+keys for message sends (TTL), relationship records.
+
+ClientTherapistMapping gets a sparse GSI of pending items (a therapist's
+requests waiting for an answer in one Query); ``create_tables`` adds a missing
+GSI to a live table.
 """
 
 from __future__ import annotations
@@ -94,7 +98,12 @@ THERAPISTS = Table(
 MAPPINGS = Table(
     name="ClientTherapistMapping",
     keys=(_h("clientId"), _r("therapistId")),
-    global_indexes=(Index("GSI_Mapping_TherapistId", (_h("therapistId"), _r("clientId"))),),
+    global_indexes=(
+        Index("GSI_Mapping_TherapistId", (_h("therapistId"), _r("clientId"))),
+        # Sparse: only pending items carry pendingTherapistId, so a therapist reads the
+        # requests waiting for an answer in one Query however many clients they have.
+        Index("GSI_Mapping_PendingByTherapist", (_h("pendingTherapistId"), _r("requestedAt"))),
+    ),
 )
 
 JOURNAL = Table(
@@ -163,6 +172,21 @@ IDEMPOTENCY_KEYS = Table(
     seed=False,
 )
 
+# The relationship record: what must outlive the mapping item (deleted when a
+# relationship ends), keyed exactly like it. Conversation and session bookkeeping
+# (last message, read markers, last notice, last session, the therapist's last
+# visit) lives here, never on the mapping. The index is sparse: lastActivityAt is
+# set when a pair first becomes active, so a therapist lists the clients they work
+# or worked with, newest activity first, in one Query; a client Queries the table.
+RELATIONSHIPS = Table(
+    name="Relationships",
+    keys=(_h("clientId"), _r("therapistId")),
+    global_indexes=(
+        Index("GSI_Relationships_ByTherapist", (_h("therapistId"), _r("lastActivityAt"))),
+    ),
+    seed=False,
+)
+
 ALL_TABLES: tuple[Table, ...] = (
     CLIENTS,
     THERAPISTS,
@@ -176,6 +200,7 @@ ALL_TABLES: tuple[Table, ...] = (
     LOGIN_THROTTLE,
     AUDIT_LOG,
     IDEMPOTENCY_KEYS,
+    RELATIONSHIPS,
 )
 
 

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 
 from portal.dynamo.gateway import DynamoGateway
-from portal.dynamo.schema import ALL_TABLES, Table, create_table_request
+from portal.dynamo.schema import ALL_TABLES, Index, Table, create_table_request
 
 Report = Callable[[str], None]
 
@@ -35,6 +35,48 @@ def _ensure_ttl(gateway: DynamoGateway, table: Table, report: Report) -> None:
     report(f"enabled TTL on {name}.{table.ttl_attribute}")
 
 
+def _wait_index_active(gateway: DynamoGateway, table: Table, index: str, timeout: float = 600.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        description = gateway.describe(table) or {}
+        statuses = {
+            gsi["IndexName"]: gsi.get("IndexStatus", "ACTIVE")
+            for gsi in description.get("GlobalSecondaryIndexes", [])
+        }
+        if statuses.get(index) == "ACTIVE":
+            return
+        time.sleep(1.0)
+    raise TimeoutError(f"{index} on {gateway.table_name(table)} did not become ACTIVE in {timeout:.0f} s")
+
+
+def _add_missing_global_indexes(gateway: DynamoGateway, table: Table, report: Report) -> None:
+    """GSIs can be added to a live table (one at a time); LSIs cannot, and are never added here."""
+    description = gateway.describe(table) or {}
+    present = {gsi["IndexName"] for gsi in description.get("GlobalSecondaryIndexes", [])}
+    missing: list[Index] = [idx for idx in table.global_indexes if idx.name not in present]
+    name = gateway.table_name(table)
+    for index in missing:
+        gateway.client.update_table(
+            TableName=name,
+            AttributeDefinitions=[
+                {"AttributeName": part.attribute, "AttributeType": table.attribute_types.get(part.attribute, "S")}
+                for part in index.keys
+            ],
+            GlobalSecondaryIndexUpdates=[
+                {
+                    "Create": {
+                        "IndexName": index.name,
+                        "KeySchema": [{"AttributeName": p.attribute, "KeyType": p.key_type} for p in index.keys],
+                        "Projection": {"ProjectionType": "ALL"},
+                    }
+                }
+            ],
+        )
+        report(f"added index: {name}.{index.name}")
+        # DynamoDB takes one index creation at a time per table.
+        _wait_index_active(gateway, table, index.name)
+
+
 def create_missing_tables(
     gateway: DynamoGateway,
     *,
@@ -47,6 +89,7 @@ def create_missing_tables(
         name = gateway.table_name(table)
         if gateway.describe(table) is not None:
             report(f"exists:  {name}")
+            _add_missing_global_indexes(gateway, table, report)
             continue
         gateway.client.create_table(**create_table_request(table, gateway.prefix))
         created.append(table)

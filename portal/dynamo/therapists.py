@@ -10,6 +10,7 @@ from boto3.dynamodb.conditions import Attr, Key
 from portal.domain import AccountKind, Page, Therapist, normalize_email
 from portal.dynamo.accounts import put_account_with_email_claim
 from portal.dynamo.base import Repository, clamp_limit, to_page
+from portal.dynamo.filling import query_within_budget
 from portal.dynamo.gateway import Item
 from portal.dynamo.pagination import decode_cursor
 from portal.dynamo.schema import THERAPISTS
@@ -17,6 +18,16 @@ from portal.timeutil import maybe_from_iso, to_iso, utcnow
 
 _BY_EMAIL = "GSI_Therapists_ByEmail"
 _BY_SPECIALIZATION = "GSI_Therapists_BySpecialization"
+# Items one directory page may read (in its one Query) to fill itself past therapists it does not show.
+DIRECTORY_READ_BUDGET = 100
+
+# Who the directory shows: a confirmed email, two-factor on, accepting, not unlisted.
+_LISTABLE = (
+    Attr("emailVerified").eq(True)
+    & Attr("mfaSecret").exists()
+    & Attr("acceptingClients").eq(True)
+    & (Attr("listed").not_exists() | Attr("listed").eq(True))
+)
 
 
 def _to_item(therapist: Therapist) -> dict[str, Any]:
@@ -30,6 +41,9 @@ def _to_item(therapist: Therapist) -> dict[str, Any]:
         "emailVerified": therapist.email_verified,
         "createdAt": to_iso(therapist.created_at or utcnow()),
         "mfaSecret": therapist.mfa_secret,
+        "bio": therapist.bio or None,
+        "acceptingClients": therapist.accepting_clients,
+        "listed": therapist.listed,
     }
 
 
@@ -44,6 +58,10 @@ def _from_item(item: Item) -> Therapist:
         email_verified=bool(item.get("emailVerified", False)),
         created_at=maybe_from_iso(item.get("createdAt")),
         mfa_secret=item.get("mfaSecret"),
+        bio=item.get("bio", ""),
+        # Accepting is a choice made at sign-up or on the profile; never assumed.
+        accepting_clients=bool(item.get("acceptingClients", False)),
+        listed=bool(item.get("listed", True)),
     )
 
 
@@ -85,6 +103,44 @@ class TherapistRepository(Repository):
             start_key=decode_cursor(cursor, scope),
         )
         return to_page(result, _from_item, scope)
+
+    def search_listed(
+        self, specialization: str, *, limit: int = 20, cursor: str | None = None
+    ) -> Page[Therapist]:
+        """The directory: listed therapists of one specialization, in the index's own order.
+
+        The seed's GSI has no sort key, so the order is DynamoDB's: stable, not a
+        ranking. Who is shown is a filter, so the page's one Query reads up to
+        DIRECTORY_READ_BUDGET items to fill it; a short page still has a cursor.
+        """
+        scope = f"therapists.directory:{specialization}"
+        result = query_within_budget(
+            self.db,
+            THERAPISTS,
+            Key("specialization").eq(specialization),
+            index=_BY_SPECIALIZATION,
+            page_size=clamp_limit(limit),
+            read_budget=DIRECTORY_READ_BUDGET,
+            filter_condition=_LISTABLE,
+            start_key=decode_cursor(cursor, scope),
+        )
+        return to_page(result, _from_item, scope)
+
+    def update_profile(
+        self, therapist_id: str, *, name: str, specialization: str, bio: str, accepting_clients: bool
+    ) -> Therapist:
+        """What a therapist edits on their profile (never creates an account)."""
+        return self.update_fields(
+            therapist_id,
+            name=name,
+            specialization=specialization,
+            bio=bio or None,
+            acceptingClients=accepting_clients,
+        )
+
+    def set_listed(self, therapist_id: str, *, listed: bool) -> Therapist:
+        """Staff list or unlist a therapist in the directory."""
+        return self.update_fields(therapist_id, listed=listed)
 
     def update_fields(self, therapist_id: str, **fields: Any) -> Therapist:
         item = self.db.update(

@@ -11,7 +11,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 
 from portal.accounts.user import User
-from portal.domain import SPECIALIZATIONS, normalize_email
+from portal.domain import MAX_BIO_LENGTH, SPECIALIZATIONS, normalize_email
 
 
 @lru_cache(maxsize=1)
@@ -80,8 +80,25 @@ class ClientSignUpForm(_PasswordPairMixin):
 
 class TherapistSignUpForm(ClientSignUpForm):
     specialization = forms.ChoiceField(choices=specialization_choices, label="Specialization")
+    bio = forms.CharField(
+        label="A short bio (optional)",
+        required=False,
+        max_length=MAX_BIO_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=f"What clients see in the directory; up to {MAX_BIO_LENGTH} characters.",
+    )
+    accepting_clients = forms.BooleanField(label="I am accepting new clients", required=False, initial=True)
 
-    field_order = ["name", "email", "specialization", "password", "password_again", "time_zone"]
+    field_order = [
+        "name",
+        "email",
+        "specialization",
+        "bio",
+        "accepting_clients",
+        "password",
+        "password_again",
+        "time_zone",
+    ]
 
 
 class LoginForm(forms.Form):

@@ -6,7 +6,7 @@ from zoneinfo import available_timezones
 
 from django.contrib.auth.hashers import make_password
 
-from portal.domain import SPECIALIZATIONS, Client, DomainError, StaffMember, Therapist, normalize_email
+from portal.domain import MAX_BIO_LENGTH, SPECIALIZATIONS, Client, DomainError, StaffMember, Therapist, normalize_email
 from portal.dynamo.clients import ClientRepository
 from portal.dynamo.staff import StaffRepository
 from portal.dynamo.therapists import TherapistRepository
@@ -51,11 +51,15 @@ def therapist_sign_up(
     password: str,
     specialization: str,
     time_zone: str = "UTC",
+    bio: str = "",
+    accepting_clients: bool = True,
     therapists: TherapistRepository | None = None,
 ) -> Therapist:
     _check_time_zone(time_zone)
     if specialization not in SPECIALIZATIONS:
         raise InvalidAccountData(f"Unknown specialization: {specialization}")
+    if len(bio.strip()) > MAX_BIO_LENGTH:
+        raise InvalidAccountData(f"A bio holds at most {MAX_BIO_LENGTH} characters.")
     therapist = Therapist(
         therapist_id=new_id(),
         email=normalize_email(email),
@@ -64,6 +68,8 @@ def therapist_sign_up(
         password_hash=make_password(password),
         time_zone=time_zone,
         created_at=utcnow(),
+        bio=bio.strip(),
+        accepting_clients=accepting_clients,
     )
     return (therapists or TherapistRepository()).sign_up(therapist)
 

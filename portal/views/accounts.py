@@ -96,6 +96,8 @@ def _signup(request: HttpRequest, kind: AccountKind) -> HttpResponse:
                     password=data["password"],
                     specialization=data["specialization"],
                     time_zone=data["time_zone"],
+                    bio=data["bio"],
+                    accepting_clients=data["accepting_clients"],
                 )
         except EmailTaken:
             form.add_error("email", "An account with this email already exists. Try logging in instead.")

@@ -25,6 +25,7 @@ from portal.policy import NotAllowed
 from portal.services import journal as journal_service
 from portal.services.journal import InvalidEntry, JournalFilter
 from portal.services.mood_chart import mood_chart
+from portal.services.sharing import sharing_readers
 from portal.views.htmx import wants_fragment
 
 TEMPLATE = "portal/client/journal.html"
@@ -58,10 +59,16 @@ def _entry_or_404(request: HttpRequest, entry_id: str) -> Any:
         raise Http404 from None
 
 
+def _readers(request: HttpRequest) -> dict[str, Any]:
+    """Who can read a shared entry now (one Query of the client's mappings), for the sharing partials."""
+    return {"readers": sharing_readers(user=_user(request))}
+
+
 def _context(request: HttpRequest, form: JournalEntryForm, filter_form: JournalFilterForm) -> dict[str, Any]:
     filters = _filters(filter_form)
     page = journal_service.journal_page(user=_user(request), filters=filters, cursor=request.GET.get("cursor"))
     return {
+        **_readers(request),
         "form": form,
         "filter_form": filter_form,
         "filtering": filters.active,
@@ -120,7 +127,7 @@ def entry_detail(request: HttpRequest, entry_id: str) -> HttpResponse:
     """One entry: the htmx fragment (after "cancel" on an edit), or the journal page."""
     entry = _entry_or_404(request, entry_id)
     if request.htmx:  # type: ignore[attr-defined]
-        return render(request, f"{TEMPLATE}#entry", {"entry": entry})
+        return render(request, f"{TEMPLATE}#entry", {"entry": entry, **_readers(request)})
     return redirect("journal")
 
 
@@ -148,7 +155,7 @@ def entry_edit(request: HttpRequest, entry_id: str) -> HttpResponse:
                 form.add_error(None, str(exc))
             else:
                 if htmx:
-                    return render(request, f"{TEMPLATE}#entry", {"entry": updated})
+                    return render(request, f"{TEMPLATE}#entry", {"entry": updated, **_readers(request)})
                 messages.success(request, "Entry updated.")
                 return redirect("journal")
         status = 400
@@ -198,11 +205,16 @@ def entry_share(request: HttpRequest, entry_id: str) -> HttpResponse:
     except NotAllowed as exc:
         error = str(exc)
     if request.htmx:  # type: ignore[attr-defined]
-        return render(request, f"{TEMPLATE}#entry", {"entry": entry, "entry_error": error})
+        return render(request, f"{TEMPLATE}#entry", {"entry": entry, "entry_error": error, **_readers(request)})
     if error:
         messages.error(request, error)
     else:
-        messages.success(request, "Shared with your therapist." if share else "No longer shared.")
+        if not share:
+            messages.success(request, "No longer shared.")
+        elif sharing_readers(user=_user(request)):
+            messages.success(request, "Shared with your therapist.")
+        else:
+            messages.success(request, "Shared. Nobody can read it until you work with a therapist.")
     return redirect("journal")
 
 

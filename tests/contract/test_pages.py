@@ -281,7 +281,9 @@ def test_a_shared_entry_reaches_the_therapist_and_the_reading_is_shown(owner: Ow
     assert "Stop sharing" in day.content.decode() and '<span class="badge">Shared</span>' in day.content.decode()
 
     therapist = make_account(AccountKind.THERAPIST, name="Dr Quill")
-    MappingRepository().put(owner.client_id, therapist.account_id, MappingStatus.ACTIVE)
+    MappingRepository().put(
+        owner.client_id, therapist.account_id, MappingStatus.ACTIVE, client_name=owner.name, therapist_name="Dr Quill"
+    )
     reader = HttpClient()
     log_in(reader, therapist)
     home = reader.get("/therapist/")

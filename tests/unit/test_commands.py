@@ -6,7 +6,7 @@ from io import StringIO
 
 from django.core.management import call_command
 
-from portal.domain import MappingStatus
+from portal.domain import MappingStatus, Side
 from portal.dynamo.clients import ClientRepository
 from portal.dynamo.journal import JournalRepository
 from portal.dynamo.mappings import MappingRepository
@@ -34,7 +34,22 @@ def test_it_loads_the_demo_data_once(dynamo):
     assert MappingRepository().get(client.client_id, therapist.therapist_id).status is MappingStatus.ACTIVE
     entries = JournalRepository().list_by_time(client.client_id).items
     assert len(entries) == 4 and sum(e.is_shared for e in entries) == 1
-    assert len(ClientRepository().list_page().items) == 1
+    assert len(ClientRepository().list_page().items) == 2
+    # Several listed therapists across specializations, one pending request each way.
+    assert {t.specialization for t in TherapistRepository().list_page(limit=50).items} >= {
+        "anxiety",
+        "trauma",
+        "depression",
+        "relationships",
+        "grief",
+    }
+    assert TherapistRepository().search_listed("trauma").items
+    waiting = MappingRepository().list_pending_for_therapist(therapist.therapist_id).items
+    assert [(m.client_name, m.requested_by) for m in waiting] == [("Jamie Lee", Side.CLIENT)]
+    invitations = [
+        m for m in MappingRepository().list_for_client(client.client_id).items if m.awaits_answer_from(Side.CLIENT)
+    ]
+    assert [m.therapist_name for m in invitations] == ["Jonas Berg"]
 
 
 def test_it_completes_a_demo_load_that_stopped_half_way(dynamo):

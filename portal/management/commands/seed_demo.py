@@ -1,13 +1,14 @@
-"""python manage.py seed_demo: demo accounts and a few journal entries, the first time only."""
+"""python manage.py seed_demo: demo accounts, care relationships and journal entries, the first time only."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
 
+import pyotp
 from django.core.management.base import BaseCommand
 
-from portal.domain import AccountKind, MappingStatus
+from portal.domain import AccountKind, Conflict, Side
 from portal.dynamo.account_store import AccountStore
 from portal.dynamo.accounts import get_email_claim
 from portal.dynamo.connection import get_gateway
@@ -21,6 +22,7 @@ DEMO_PASSWORD = "calm-harbour-2026"
 CLIENT_EMAIL = "client@example.com"
 THERAPIST_EMAIL = "therapist@example.com"
 STAFF_EMAIL = "staff@example.com"
+SECOND_CLIENT_EMAIL = "client2@example.com"
 
 # (hours ago, feeling, intensity, note, shared with the therapist)
 _ENTRIES = (
@@ -30,56 +32,28 @@ _ENTRIES = (
     (74, "calm", 3, "Slept well.", False),
 )
 
+# Directory therapists: (email, name, specialization, bio). They are listed (two-factor on with a
+# secret nobody holds: they are there to be found, not to log in).
+_DIRECTORY = (
+    ("maya.okafor@example.com", "Dr. Maya Okafor", "anxiety", "Cognitive behavioural therapy for worry, panic and social anxiety."),
+    ("jonas.berg@example.com", "Jonas Berg", "trauma", "Trauma-focused work at your pace; EMDR trained."),
+    ("priya.natarajan@example.com", "Dr. Priya Natarajan", "depression", "Behavioural activation and compassion-focused therapy."),
+    ("leo.martins@example.com", "Leo Martins", "relationships", "Couples and family communication, separation and new beginnings."),
+    ("ana.silva@example.com", "Ana Silva", "grief", "Space for loss of every kind, in person or online."),
+)
+
 
 class Command(BaseCommand):
-    help = "Load demo data (a client, their therapist, a staff member, journal entries) once."
+    help = "Load demo data (clients, therapists, relationships, a staff member, journal entries) once."
 
     def handle(self, *args: Any, **options: Any) -> None:
         gateway = get_gateway()
-        claims = {email: get_email_claim(gateway, email) for email in (CLIENT_EMAIL, THERAPIST_EMAIL, STAFF_EMAIL)}
+        emails = (CLIENT_EMAIL, THERAPIST_EMAIL, STAFF_EMAIL, SECOND_CLIENT_EMAIL) + tuple(d[0] for d in _DIRECTORY)
+        claims = {email: get_email_claim(gateway, email) for email in emails}
         if all(claims.values()):
             self.stdout.write("Demo data already loaded.")
         else:
-            # Each piece is made only if missing, so a run that stopped half-way completes.
-            client_claim = claims[CLIENT_EMAIL]
-            client_id = (
-                client_claim.account_id
-                if client_claim
-                else client_sign_up(
-                    email=CLIENT_EMAIL, name="Sam Rivera", password=DEMO_PASSWORD, time_zone="Europe/London"
-                ).client_id
-            )
-            therapist_claim = claims[THERAPIST_EMAIL]
-            therapist_id = (
-                therapist_claim.account_id
-                if therapist_claim
-                else therapist_sign_up(
-                    email=THERAPIST_EMAIL,
-                    name="Dr. Alex Chen",
-                    password=DEMO_PASSWORD,
-                    specialization="anxiety",
-                    time_zone="Europe/London",
-                ).therapist_id
-            )
-            accounts = AccountStore()
-            accounts.mark_email_verified(AccountKind.CLIENT, client_id)
-            accounts.mark_email_verified(AccountKind.THERAPIST, therapist_id)
-            MappingRepository().put(client_id, therapist_id, MappingStatus.ACTIVE)
-            journal = JournalRepository()
-            if not journal.list_by_time(client_id, limit=1).items:
-                now = utcnow()
-                for hours_ago, feeling, intensity, note, shared in _ENTRIES:
-                    entry = journal_entry_create(
-                        client_id=client_id,
-                        time_of_emotion=now - timedelta(hours=hours_ago),
-                        feeling=feeling,
-                        intensity=intensity,
-                        note=note,
-                    )
-                    if shared:
-                        journal.set_shared(client_id, entry.entry_id, now)
-            if claims[STAFF_EMAIL] is None:
-                staff_create(email=STAFF_EMAIL, name="Jordan Staff", password=DEMO_PASSWORD)
+            self._load(claims)
             self.stdout.write(self.style.SUCCESS("Loaded demo data."))
         self.stdout.write(
             "Log in at http://127.0.0.1:8000/accounts/login/ with the password "
@@ -90,3 +64,94 @@ class Command(BaseCommand):
             "The therapist and staff accounts set up two-factor authentication (an authenticator app) "
             "at their first login."
         )
+
+    def _load(self, claims: dict[str, Any]) -> None:
+        # Each piece is made only if missing, so a run that stopped half-way completes.
+        accounts = AccountStore()
+
+        def client(email: str, name: str) -> str:
+            claim = claims[email]
+            client_id = claim.account_id if claim else client_sign_up(
+                email=email, name=name, password=DEMO_PASSWORD, time_zone="Europe/London"
+            ).client_id
+            accounts.mark_email_verified(AccountKind.CLIENT, client_id)
+            return str(client_id)
+
+        def therapist(email: str, name: str, specialization: str, bio: str, *, listed_now: bool) -> str:
+            claim = claims[email]
+            therapist_id = claim.account_id if claim else therapist_sign_up(
+                email=email,
+                name=name,
+                password=DEMO_PASSWORD,
+                specialization=specialization,
+                time_zone="Europe/London",
+                bio=bio,
+                accepting_clients=True,
+            ).therapist_id
+            accounts.mark_email_verified(AccountKind.THERAPIST, therapist_id)
+            if listed_now and not accounts.mfa_state(AccountKind.THERAPIST, therapist_id).secret:
+                try:
+                    accounts.enable_mfa(
+                        AccountKind.THERAPIST,
+                        therapist_id,
+                        secret=pyotp.random_base32(),
+                        recovery_hashes=set(),
+                        last_step=0,
+                    )
+                except Conflict:
+                    pass
+            return str(therapist_id)
+
+        sam = client(CLIENT_EMAIL, "Sam Rivera")
+        jamie = client(SECOND_CLIENT_EMAIL, "Jamie Lee")
+        alex = therapist(
+            THERAPIST_EMAIL,
+            "Dr. Alex Chen",
+            "anxiety",
+            "Anxiety and stress at work and at home; short-term, practical therapy.",
+            listed_now=False,  # the demo therapist sets up two-factor at first login, then is listed
+        )
+        others = {d[0]: therapist(*d, listed_now=True) for d in _DIRECTORY}
+        names = {sam: "Sam Rivera", jamie: "Jamie Lee", alex: "Dr. Alex Chen"}
+        names.update({others[d[0]]: d[1] for d in _DIRECTORY})
+
+        mappings = MappingRepository()
+
+        def relate(client_id: str, therapist_id: str, by: Side, *, accept: bool) -> None:
+            if mappings.get(client_id, therapist_id) is not None:
+                return
+            try:
+                pending = mappings.create_pending(
+                    client_id,
+                    therapist_id,
+                    requested_by=by,
+                    client_name=names[client_id],
+                    therapist_name=names[therapist_id],
+                    at=utcnow(),
+                )
+            except Conflict:
+                return
+            if accept:
+                mappings.accept(pending, at=utcnow())
+
+        relate(sam, alex, Side.CLIENT, accept=True)
+        # One pending request each way: Jamie asked Alex; Jonas invited Sam. Sam also asked Maya.
+        relate(jamie, alex, Side.CLIENT, accept=False)
+        relate(sam, others["jonas.berg@example.com"], Side.THERAPIST, accept=False)
+        relate(sam, others["maya.okafor@example.com"], Side.CLIENT, accept=False)
+
+        journal = JournalRepository()
+        if not journal.list_by_time(sam, limit=1).items:
+            now = utcnow()
+            for hours_ago, feeling, intensity, note, shared in _ENTRIES:
+                entry = journal_entry_create(
+                    client_id=sam,
+                    time_of_emotion=now - timedelta(hours=hours_ago),
+                    feeling=feeling,
+                    intensity=intensity,
+                    note=note,
+                )
+                if shared:
+                    journal.set_shared(sam, entry.entry_id, now)
+        if claims[STAFF_EMAIL] is None:
+            staff_create(email=STAFF_EMAIL, name="Jordan Staff", password=DEMO_PASSWORD)

@@ -1,0 +1,190 @@
+"""The relationship record: what outlives a care relationship's mapping item.
+
+Keyed exactly like ClientTherapistMapping. Ending a relationship deletes the
+mapping item (the seed's Unmap) and only marks this record ended, so the last
+message time, both read markers, the last email notice, the last session and
+the therapist's last visit survive as part of the clinical record. Lists read
+these at constant cost; nothing is counted from Messages or Session.
+
+A therapist lists records newest activity first with one Query of
+``GSI_Relationships_ByTherapist`` (``lastActivityAt`` is set when a pair first
+becomes active, so pairs that only ever asked stay out of it); a client Queries
+the table by ``clientId``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from boto3.dynamodb.conditions import Attr, Key
+
+from portal.domain import Conflict, Page, Relationship, Side
+from portal.dynamo.base import Repository, clamp_limit, to_page
+from portal.dynamo.gateway import Item, TransactUpdate
+from portal.dynamo.pagination import decode_cursor
+from portal.dynamo.schema import RELATIONSHIPS
+from portal.timeutil import maybe_from_iso, to_iso
+
+BY_THERAPIST = "GSI_Relationships_ByTherapist"
+
+# Attribute names per side, so callers never spell them.
+_READ_AT = {Side.CLIENT: "clientReadAt", Side.THERAPIST: "therapistReadAt"}
+
+
+def _key(client_id: str, therapist_id: str) -> dict[str, str]:
+    return {"clientId": client_id, "therapistId": therapist_id}
+
+
+def _from_item(item: Item) -> Relationship:
+    ended_by = item.get("endedBy")
+    return Relationship(
+        client_id=item["clientId"],
+        therapist_id=item["therapistId"],
+        client_name=item.get("clientName", ""),
+        therapist_name=item.get("therapistName", ""),
+        active_since=maybe_from_iso(item.get("activeSince")),
+        ended_at=maybe_from_iso(item.get("endedAt")),
+        ended_by=Side(ended_by) if ended_by else None,
+        last_activity_at=maybe_from_iso(item.get("lastActivityAt")),
+        last_message_at=maybe_from_iso(item.get("lastMessageAt")),
+        client_read_at=maybe_from_iso(item.get("clientReadAt")),
+        therapist_read_at=maybe_from_iso(item.get("therapistReadAt")),
+        last_notice_at=maybe_from_iso(item.get("lastNoticeAt")),
+        last_session_at=maybe_from_iso(item.get("lastSessionAt")),
+        therapist_last_visit_at=maybe_from_iso(item.get("therapistLastVisitAt")),
+    )
+
+
+def activation_op(
+    client_id: str, therapist_id: str, *, at: datetime, client_name: str, therapist_name: str
+) -> TransactUpdate:
+    """The record's half of an accept: an upsert, so an earlier period's history stays."""
+    return TransactUpdate(
+        RELATIONSHIPS,
+        _key(client_id, therapist_id),
+        set_values={
+            "clientName": client_name,
+            "therapistName": therapist_name,
+            "activeSince": to_iso(at),
+            "lastActivityAt": to_iso(at),
+            # None removes: a pair that works together again is no longer ended.
+            "endedAt": None,
+            "endedBy": None,
+        },
+    )
+
+
+def ending_op(client_id: str, therapist_id: str, *, at: datetime, by: Side) -> TransactUpdate:
+    """The record's half of an end (or a block of an active client)."""
+    return TransactUpdate(
+        RELATIONSHIPS,
+        _key(client_id, therapist_id),
+        set_values={"endedAt": to_iso(at), "endedBy": str(by)},
+    )
+
+
+class RelationshipRepository(Repository):
+    def get(self, client_id: str, therapist_id: str) -> Relationship | None:
+        """Consistent: read markers and notice times decide what happens next."""
+        item = self.db.get(RELATIONSHIPS, _key(client_id, therapist_id), consistent=True)
+        return _from_item(item) if item else None
+
+    def get_many(self, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Relationship]:
+        """One BatchGetItem for a page of pairs (client id, therapist id)."""
+        keys = [_key(c, t) for c, t in pairs]
+        if not keys:
+            return {}
+        found = map(_from_item, self.db.batch_get(RELATIONSHIPS, keys))
+        return {(r.client_id, r.therapist_id): r for r in found}
+
+    def list_for_client(
+        self, client_id: str, *, limit: int = 50, cursor: str | None = None
+    ) -> Page[Relationship]:
+        """A client's records (they have few): one consistent Query of the table."""
+        scope = f"relationships.client:{client_id}"
+        result = self.db.query(
+            RELATIONSHIPS,
+            Key("clientId").eq(client_id),
+            limit=clamp_limit(limit),
+            start_key=decode_cursor(cursor, scope),
+            consistent=True,
+        )
+        return to_page(result, _from_item, scope)
+
+    def list_for_therapist(
+        self, therapist_id: str, *, limit: int = 25, cursor: str | None = None
+    ) -> Page[Relationship]:
+        """Pairs that were ever active, newest activity first: one Query of the sparse GSI."""
+        scope = f"relationships.therapist:{therapist_id}"
+        result = self.db.query(
+            RELATIONSHIPS,
+            Key("therapistId").eq(therapist_id),
+            index=BY_THERAPIST,
+            limit=clamp_limit(limit),
+            forward=False,
+            start_key=decode_cursor(cursor, scope),
+        )
+        return to_page(result, _from_item, scope)
+
+    def claim_notice(
+        self,
+        client_id: str,
+        therapist_id: str,
+        *,
+        at: datetime,
+        min_interval: timedelta,
+        client_name: str = "",
+        therapist_name: str = "",
+    ) -> bool:
+        """Take the right to send one email notice for this pair now.
+
+        True for exactly one caller per ``min_interval``: the conditional write
+        decides, so two requests at once cannot both send. Creates the record
+        when the pair has none yet (a first request).
+        """
+        cutoff = to_iso(at - min_interval)
+        values: dict[str, Any] = {"lastNoticeAt": to_iso(at)}
+        if client_name:
+            values["clientName"] = client_name
+        if therapist_name:
+            values["therapistName"] = therapist_name
+        try:
+            self.db.update(
+                RELATIONSHIPS,
+                _key(client_id, therapist_id),
+                set_values=values,
+                condition=Attr("lastNoticeAt").not_exists() | Attr("lastNoticeAt").lte(cutoff),
+            )
+        except Conflict:
+            return False
+        return True
+
+    def _move_forward(self, client_id: str, therapist_id: str, attribute: str, at: datetime, *, activity: bool) -> bool:
+        """Set ``attribute`` to ``at`` unless it already holds a later time (never backwards)."""
+        values = {attribute: to_iso(at)}
+        condition = Attr(attribute).not_exists() | Attr(attribute).lt(to_iso(at))
+        if activity:
+            values["lastActivityAt"] = to_iso(at)
+        try:
+            self.db.update(RELATIONSHIPS, _key(client_id, therapist_id), set_values=values, condition=condition)
+        except Conflict:
+            return False
+        return True
+
+    def note_message(self, client_id: str, therapist_id: str, *, at: datetime) -> bool:
+        """A message was sent: moves lastMessageAt and the activity order."""
+        return self._move_forward(client_id, therapist_id, "lastMessageAt", at, activity=True)
+
+    def note_session(self, client_id: str, therapist_id: str, *, at: datetime) -> bool:
+        """A session took place (or was booked) at ``at``: moves lastSessionAt and the activity order."""
+        return self._move_forward(client_id, therapist_id, "lastSessionAt", at, activity=True)
+
+    def mark_read(self, client_id: str, therapist_id: str, *, side: Side, at: datetime) -> bool:
+        """One side read the conversation up to ``at`` (a read marker only moves forward)."""
+        return self._move_forward(client_id, therapist_id, _READ_AT[side], at, activity=False)
+
+    def note_therapist_visit(self, client_id: str, therapist_id: str, *, at: datetime) -> bool:
+        """The therapist opened this client's pages (one of the writes a page view may make)."""
+        return self._move_forward(client_id, therapist_id, "therapistLastVisitAt", at, activity=False)

@@ -1,0 +1,72 @@
+"""Sharing honesty: who can read a client's shared entries, how many, and taking them back.
+
+Sharing is per entry, not per therapist: a therapist who becomes active can
+read everything the client shared with earlier therapists. So the client is
+told how many shared entries there are and who can read them now, and can
+make them all private in one step.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from portal.accounts.user import User
+from portal.domain import Mapping, NotFound
+from portal.dynamo.journal import JournalRepository
+from portal.policy import journal_readers, own_client_id
+
+logger = logging.getLogger(__name__)
+
+# Entries made private per request: bounded work per POST; the next one carries on.
+UNSHARE_BATCH = 100
+_UNSHARE_PAGE = 25
+
+
+@dataclass(frozen=True)
+class SharedCount:
+    count: int
+    complete: bool  # False: at least ``count``
+
+    def __str__(self) -> str:
+        return f"{self.count}" if self.complete else f"{self.count} or more"
+
+
+@dataclass(frozen=True)
+class UnshareResult:
+    made_private: int
+    finished: bool
+
+
+def sharing_readers(*, user: User) -> list[Mapping]:
+    """The active therapists who can read the client's shared entries now."""
+    return journal_readers(user)
+
+
+def shared_entry_count(*, user: User) -> SharedCount:
+    count, complete = JournalRepository().count_shared(own_client_id(user))
+    return SharedCount(count, complete)
+
+
+def journal_unshare_all(*, user: User, batch: int = UNSHARE_BATCH) -> UnshareResult:
+    """Make shared entries private, up to ``batch`` of them; safe to repeat until finished.
+
+    Resumable by construction: an unshared entry leaves the sparse index, so
+    each round reads the shared entries that remain, wherever the last stopped.
+    """
+    client_id = own_client_id(user)
+    journal = JournalRepository()
+    done = 0
+    while done < batch:
+        page = journal.list_shared(client_id, limit=min(_UNSHARE_PAGE, batch - done))
+        for entry in page.items:
+            try:
+                journal.set_shared(client_id, entry.entry_id, None)
+            except NotFound:
+                pass  # deleted meanwhile: private enough
+            done += 1
+        if not page.next_cursor:
+            break
+    finished = not journal.list_shared(client_id, limit=1).items if done >= batch else True
+    logger.info("client %s made %d shared entries private (finished: %s)", client_id, done, finished)
+    return UnshareResult(made_private=done, finished=finished)

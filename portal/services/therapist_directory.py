@@ -1,0 +1,110 @@
+"""Finding a therapist: the directory by specialization, profiles, and a therapist's own profile."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from portal.accounts.user import User
+from portal.domain import (
+    MAX_BIO_LENGTH,
+    SPECIALIZATIONS,
+    DomainError,
+    Mapping,
+    MappingStatus,
+    NotFound,
+    Page,
+    Side,
+    Therapist,
+)
+from portal.dynamo.therapists import TherapistRepository
+from portal.policy import own_therapist_id, relationship_for_client
+from portal.services.relationships import is_listable
+
+logger = logging.getLogger(__name__)
+
+PAGE_SIZE = 20
+
+
+class InvalidProfile(DomainError):
+    pass
+
+
+def directory_page(*, specialization: str, cursor: str | None = None) -> Page[Therapist]:
+    """One page of listed therapists of one specialization (a bounded number of Queries)."""
+    if specialization not in SPECIALIZATIONS:
+        raise InvalidProfile("Choose a specialization from the list.")
+    return TherapistRepository().search_listed(specialization, limit=PAGE_SIZE, cursor=cursor)
+
+
+@dataclass(frozen=True)
+class ProfileForClient:
+    therapist: Therapist
+    mapping: Mapping | None
+    # What this client may do next, decided here so the template only shows it.
+    may_request: bool
+    unavailable: bool
+
+    @property
+    def asked(self) -> bool:
+        return self.mapping is not None and self.mapping.status is MappingStatus.PENDING and (
+            self.mapping.requested_by is Side.CLIENT
+        )
+
+    @property
+    def invited(self) -> bool:
+        return self.mapping is not None and self.mapping.awaits_answer_from(Side.CLIENT)
+
+    @property
+    def active(self) -> bool:
+        return self.mapping is not None and self.mapping.status is MappingStatus.ACTIVE
+
+
+def therapist_profile_for_client(*, user: User, therapist_id: str) -> ProfileForClient:
+    """A therapist's public profile as this client sees it.
+
+    Not found unless the therapist is listed or already has a relationship with
+    this client. A blocked client sees only that the therapist is not available.
+    """
+    mapping = relationship_for_client(user, therapist_id)
+    therapist = TherapistRepository().get(therapist_id)
+    if therapist is None:
+        raise NotFound("No such therapist.")
+    listable = is_listable(therapist)
+    if mapping is None and not listable:
+        if therapist.email_verified and therapist.mfa_secret and therapist.listed:
+            # Listed but not taking new clients: the profile stays reachable from old links.
+            return ProfileForClient(therapist, None, may_request=False, unavailable=False)
+        raise NotFound("No such therapist.")
+    blocked = mapping is not None and mapping.status is MappingStatus.BLOCKED
+    return ProfileForClient(
+        therapist,
+        None if blocked else mapping,
+        may_request=mapping is None and listable,
+        unavailable=blocked,
+    )
+
+
+def therapist_own_profile(*, user: User) -> Therapist:
+    therapist = TherapistRepository().get(own_therapist_id(user), consistent=True)
+    if therapist is None:
+        raise NotFound("No such therapist.")
+    return therapist
+
+
+def therapist_profile_update(
+    *, user: User, name: str, specialization: str, bio: str, accepting_clients: bool
+) -> Therapist:
+    therapist_id = own_therapist_id(user)
+    name, bio = name.strip(), bio.strip()
+    if not name:
+        raise InvalidProfile("Please enter your name.")
+    if specialization not in SPECIALIZATIONS:
+        raise InvalidProfile("Choose a specialization from the list.")
+    if len(bio) > MAX_BIO_LENGTH:
+        raise InvalidProfile(f"A bio holds at most {MAX_BIO_LENGTH} characters.")
+    updated = TherapistRepository().update_profile(
+        therapist_id, name=name, specialization=specialization, bio=bio, accepting_clients=accepting_clients
+    )
+    logger.info("therapist %s updated their profile", therapist_id)
+    return updated

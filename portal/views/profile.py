@@ -1,0 +1,55 @@
+"""The therapist's own profile: what clients see in the directory."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from portal.accounts.decorators import therapist_required
+from portal.accounts.user import User
+from portal.forms.directory import ProfileForm
+from portal.services.therapist_directory import (
+    InvalidProfile,
+    therapist_own_profile,
+    therapist_profile_update,
+)
+
+TEMPLATE = "portal/therapist/profile.html"
+
+
+@therapist_required
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    status = 200
+    if request.method == "POST":
+        form = ProfileForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                therapist_profile_update(
+                    user=user,
+                    name=data["name"],
+                    specialization=data["specialization"],
+                    bio=data["bio"],
+                    accepting_clients=data["accepting_clients"],
+                )
+            except InvalidProfile as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, "Your profile is saved.")
+                return redirect("therapist_profile_edit")
+        status = 400
+    therapist = therapist_own_profile(user=user)
+    if request.method == "GET":
+        form = ProfileForm(
+            initial={
+                "name": therapist.name,
+                "specialization": therapist.specialization,
+                "bio": therapist.bio,
+                "accepting_clients": therapist.accepting_clients,
+            }
+        )
+    return render(request, TEMPLATE, {"form": form, "therapist": therapist}, status=status)
