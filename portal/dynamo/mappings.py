@@ -198,6 +198,15 @@ class MappingRepository(Repository):
                 MAPPINGS, key, set_values=values, condition=_is(MappingStatus.PENDING, mapping.requested_by)
             )
 
+    def set_therapist_name(self, client_id: str, therapist_id: str, name: str) -> None:
+        """Copy a therapist's new name onto one mapping (gone meanwhile: nothing to do)."""
+        try:
+            self.db.update(
+                MAPPINGS, _key(client_id, therapist_id), set_values={"therapistName": name}, condition=Attr("clientId").exists()
+            )
+        except Conflict:
+            pass
+
     def delete(self, client_id: str, therapist_id: str) -> bool:
         """Unmap whatever the status: DeleteItem. True if there was a mapping to delete."""
         old = self.db.delete(MAPPINGS, _key(client_id, therapist_id))

@@ -128,6 +128,18 @@ class RelationshipRepository(Repository):
         )
         return to_page(result, _from_item, scope)
 
+    def set_therapist_name(self, client_id: str, therapist_id: str, name: str) -> None:
+        """Copy a therapist's new name onto one record (never creates one)."""
+        try:
+            self.db.update(
+                RELATIONSHIPS,
+                _key(client_id, therapist_id),
+                set_values={"therapistName": name},
+                condition=Attr("clientId").exists(),
+            )
+        except Conflict:
+            pass
+
     def claim_notice(
         self,
         client_id: str,

@@ -17,6 +17,8 @@ from portal.domain import (
     Side,
     Therapist,
 )
+from portal.dynamo.mappings import MappingRepository
+from portal.dynamo.relationships import RelationshipRepository
 from portal.dynamo.therapists import TherapistRepository
 from portal.policy import own_therapist_id, relationship_for_client
 from portal.services.relationships import is_listable
@@ -103,8 +105,34 @@ def therapist_profile_update(
         raise InvalidProfile("Choose a specialization from the list.")
     if len(bio) > MAX_BIO_LENGTH:
         raise InvalidProfile(f"A bio holds at most {MAX_BIO_LENGTH} characters.")
-    updated = TherapistRepository().update_profile(
+    therapists = TherapistRepository()
+    before = therapists.get(therapist_id, consistent=True)
+    updated = therapists.update_profile(
         therapist_id, name=name, specialization=specialization, bio=bio, accepting_clients=accepting_clients
     )
+    if before is not None and before.name != name:
+        _copy_name_to_relationships(therapist_id, name)
     logger.info("therapist %s updated their profile", therapist_id)
     return updated
+
+
+def _copy_name_to_relationships(therapist_id: str, name: str) -> None:
+    """A renamed therapist's name on every mapping and relationship record that copies it.
+
+    Lists read the copies so a page costs the same however many relationships
+    there are; a rename (rare) pays instead, a write per relationship.
+    """
+    mappings, records = MappingRepository(), RelationshipRepository()
+    cursor: str | None = None
+    while True:
+        page = mappings.list_for_therapist(therapist_id, limit=100, cursor=cursor)
+        for mapping in page.items:
+            mappings.set_therapist_name(mapping.client_id, therapist_id, name)
+        if not (cursor := page.next_cursor):
+            break
+    while True:
+        listing = records.list_for_therapist(therapist_id, limit=100, cursor=cursor)
+        for record in listing.items:
+            records.set_therapist_name(record.client_id, therapist_id, name)
+        if not (cursor := listing.next_cursor):
+            break

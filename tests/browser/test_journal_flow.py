@@ -91,7 +91,9 @@ def test_it_filters_by_feeling_and_keeps_the_filter_in_the_address(site, page: P
 def test_it_shares_an_entry_that_the_therapist_then_sees(site, page: Page, browser, console_errors):
     patient = make_account(AccountKind.CLIENT, name="Pat")
     therapist = make_account(AccountKind.THERAPIST, name="Dr Tess")
-    MappingRepository().put(patient.account_id, therapist.account_id, MappingStatus.ACTIVE)
+    MappingRepository().put(
+        patient.account_id, therapist.account_id, MappingStatus.ACTIVE, client_name="Pat", therapist_name="Dr Tess"
+    )
     _entry(patient, "sad", "Tell Dr Tess about this", 10)
     _entry(patient, "calm", "Just for me", 20)
     _log_in(page, site, patient.email)

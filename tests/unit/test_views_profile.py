@@ -5,8 +5,11 @@ from __future__ import annotations
 from django.test import Client as HttpClient
 
 from portal.domain import AccountKind
+from portal.dynamo.mappings import MappingRepository
+from portal.dynamo.relationships import RelationshipRepository
 from portal.dynamo.therapists import TherapistRepository
-from tests.accounts import logged_in
+from tests.accounts import logged_in, make_account
+from tests.relationships import connect
 
 
 def test_it_shows_and_saves_the_profile(dynamo, client: HttpClient):
@@ -68,3 +71,13 @@ def test_it_refuses_anonymous_and_client_visitors(dynamo, client):
     assert client.post("/therapist/profile/", {"name": "x"}).status_code == 302
     logged_in(client, AccountKind.CLIENT)
     assert client.get("/therapist/profile/").status_code == 403
+
+
+def test_it_copies_a_new_name_onto_every_relationship_so_lists_show_it(dynamo, client):
+    therapist = logged_in(client, AccountKind.THERAPIST, name="Dr Old")
+    working = make_account(AccountKind.CLIENT)
+    connect(working, therapist)
+    client.post("/therapist/profile/", {"name": "Dr New", "specialization": "anxiety", "bio": ""})
+
+    assert MappingRepository().get(working.account_id, therapist.account_id).therapist_name == "Dr New"
+    assert RelationshipRepository().get(working.account_id, therapist.account_id).therapist_name == "Dr New"
