@@ -276,10 +276,15 @@ def relationship_block(*, user: User, client_id: str) -> None:
     mapping = relationship_of(user, client_id)
     if mapping.status is MappingStatus.BLOCKED:
         return
+    mappings = MappingRepository()
     try:
-        MappingRepository().block(mapping, at=utcnow())
+        mappings.block(mapping, at=utcnow())
     except Conflict:
-        raise Conflict(_RACE) from None
+        # Only a therapist blocks: finding it blocked now means this very write landed
+        # (a retry after a timeout), not someone else's.
+        now = mappings.get(mapping.client_id, mapping.therapist_id)
+        if now is None or now.status is not MappingStatus.BLOCKED:
+            raise Conflict(_RACE) from None
     _audit(user, mapping, BLOCKED)
 
 
@@ -289,10 +294,13 @@ def relationship_unblock(*, user: User, client_id: str) -> None:
     mapping = relationship_of(user, client_id)
     if mapping.status is not MappingStatus.BLOCKED:
         raise IllegalTransition("This client is not blocked.")
+    mappings = MappingRepository()
     try:
-        MappingRepository().delete_if(mapping.client_id, mapping.therapist_id, status=MappingStatus.BLOCKED)
+        mappings.delete_if(mapping.client_id, mapping.therapist_id, status=MappingStatus.BLOCKED)
     except Conflict:
-        raise Conflict(_RACE) from None
+        # A blocked client cannot remove the item, so gone means this delete landed (a retry).
+        if mappings.get(mapping.client_id, mapping.therapist_id) is not None:
+            raise Conflict(_RACE) from None
     _audit(user, mapping, UNBLOCKED)
 
 

@@ -16,6 +16,7 @@ from portal.forms.directory import DirectoryForm
 from portal.ids import is_valid_id
 from portal.policy import NotAllowed
 from portal.services.relationships import AlreadyInvited, NotAvailable, relationship_request
+from portal.services.sharing import shared_entry_count
 from portal.services.therapist_directory import directory_page, therapist_profile_for_client
 from portal.views.htmx import wants_fragment
 
@@ -48,9 +49,12 @@ def _profile(request: HttpRequest, therapist_id: str) -> dict[str, object]:
     if not is_valid_id(therapist_id):
         raise Http404
     try:
-        return {"profile": therapist_profile_for_client(user=_user(request), therapist_id=therapist_id)}
+        profile = therapist_profile_for_client(user=_user(request), therapist_id=therapist_id)
     except NotFound:
         raise Http404 from None
+    # What this therapist would be able to read once working together (sharing is per entry).
+    shared = shared_entry_count(user=_user(request)) if profile.may_request or profile.asked else None
+    return {"profile": profile, "shared": shared}
 
 
 @client_required

@@ -50,10 +50,8 @@ def _portal_url(request: HttpRequest, name: str) -> str:
 
 def _client_context(request: HttpRequest) -> dict[str, Any]:
     user = _user(request)
-    therapists = client_therapists(user=user)
-    # Counted only when someone can read the entries now or will once a request is answered.
-    shared = shared_entry_count(user=user) if therapists.current else None
-    return {"therapists": therapists, "shared": shared}
+    # Sharing is per entry: whoever works with the client next reads all of these.
+    return {"therapists": client_therapists(user=user), "shared": shared_entry_count(user=user)}
 
 
 def _therapist_context(request: HttpRequest) -> dict[str, Any]:

@@ -222,3 +222,27 @@ def test_it_reports_a_lost_race_as_a_conflict(people, monkeypatch):
         service.relationship_accept(user=therapist, other_id=client.account_id, portal_url=PORTAL_URL)
     assert _mapping(client, therapist) is None
     assert service.ACCEPTED not in _actions(client)
+
+
+def test_it_takes_a_retried_block_or_unblock_that_already_landed_as_done(people, monkeypatch):
+    client, therapist = people
+    _request(client, therapist)
+    real_block, real_delete_if = MappingRepository.block, MappingRepository.delete_if
+
+    def block_twice(self, mapping, *, at):
+        # The first attempt lands but its answer is lost; the retry finds its own write.
+        real_block(self, mapping, at=at)
+        real_block(self, mapping, at=at)
+
+    monkeypatch.setattr(MappingRepository, "block", block_twice)
+    service.relationship_block(user=therapist, client_id=client.account_id)
+    assert _mapping(client, therapist).status is MappingStatus.BLOCKED
+
+    def delete_twice(self, client_id, therapist_id, **condition):
+        real_delete_if(self, client_id, therapist_id, **condition)
+        return real_delete_if(self, client_id, therapist_id, **condition)
+
+    monkeypatch.setattr(MappingRepository, "delete_if", delete_twice)
+    service.relationship_unblock(user=therapist, client_id=client.account_id)
+    assert _mapping(client, therapist) is None
+    assert _actions(client) == sorted([service.REQUESTED, service.BLOCKED, service.UNBLOCKED])

@@ -10,6 +10,8 @@ from portal.dynamo.call_counter import count_dynamodb_calls
 from portal.dynamo.mappings import MappingRepository
 from portal.dynamo.therapists import TherapistRepository
 from portal.services import relationships as service
+from portal.services.journal import journal_entry_create, journal_entry_set_shared
+from portal.timeutil import utcnow
 from tests.accounts import log_in, make_account
 from tests.relationships import PORTAL_URL
 
@@ -145,3 +147,16 @@ def test_it_refuses_the_directory_and_requests_to_therapists_and_staff(dynamo, k
     log_in(http, make_account(kind))
     assert http.get(f"/client/therapists/{therapist.account_id}/").status_code == 403
     assert http.post(f"/client/therapists/{therapist.account_id}/request/").status_code == 403
+
+
+def test_it_tells_a_client_how_many_shared_entries_a_new_therapist_would_read(visitor):
+    client, http = visitor
+    therapist = _therapist("Dr Grace")
+    for n in range(2):
+        entry = journal_entry_create(client_id=client.account_id, time_of_emotion=utcnow(), feeling="sad", intensity=n + 1)
+        journal_entry_set_shared(user=client, entry_id=entry.entry_id, shared=True)
+
+    page = http.get(f"/client/therapists/{therapist.account_id}/").content.decode()
+
+    assert "You have <strong>2 shared entries</strong>: once you work together, Dr Grace can read them." in page
+    assert 'href="/client/my-therapists/#readable"' in page
