@@ -2,6 +2,7 @@ from django.urls import path
 
 from portal.views import (
     accounts,
+    data_rights,
     directory,
     health,
     home,
@@ -68,4 +69,9 @@ urlpatterns = [
         name="therapist_relationship_action",
     ),
     path("staff/", staff.staff_home, name="staff_home"),
+    # data rights: take everything away, or leave for good
+    path("client/account/data/", data_rights.client_data_export, name="client_data_export"),
+    path("therapist/account/data/", data_rights.therapist_data_export, name="therapist_data_export"),
+    path("client/account/delete/", data_rights.account_delete, name="account_delete"),
+    path("account/deleted/", data_rights.account_deleted, name="account_deleted"),
 ]
