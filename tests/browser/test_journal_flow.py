@@ -123,9 +123,9 @@ def test_it_draws_the_mood_chart(site, page: Page, console_errors):
     _log_in(page, site, user.email)
     page.goto(f"{site}/client/journal/")
     page.get_by_role("link", name="See these as a mood chart").click()
-    chart = page.get_by_role("img")
-    expect(chart).to_be_visible()
-    expect(page.locator("svg circle")).to_have_count(3)
+    expect(page.get_by_role("img", name="Mood, ", exact=False).first).to_be_visible()
+    expect(page.get_by_role("img", name="How often each feeling appeared")).to_be_visible()
+    expect(page.locator("path.chart-point:not(.legend-point)")).to_have_count(3)
     assert console_errors == []
 
 

@@ -248,7 +248,7 @@ def test_it_draws_the_chart_for_the_chosen_feeling(client_user, client):
     body = response.content.decode()
     assert response.status_code == 200
     assert 'role="img"' in body and "<desc" in body
-    assert body.count("<circle") == 2
+    assert body.count("<path class=\"chart-point") == 2
 
 
 # --- therapist's side and access history ------------------------------------------------------
