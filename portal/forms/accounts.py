@@ -140,3 +140,17 @@ class OneTimeCodeForm(forms.Form):
 
     def clean_code(self) -> str:
         return self.cleaned_data["code"].replace(" ", "").replace("-", "")
+
+
+class SetupCodeForm(OneTimeCodeForm):
+    """The first code, proving the app has the key: digits only, and no word yet of
+    recovery codes, which do not exist until this code is accepted."""
+
+    code = forms.CharField(
+        max_length=20,
+        strip=True,
+        label="The 6-digit code the app shows",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "pattern": "[0-9 ]*", "size": 8}
+        ),
+    )
