@@ -134,6 +134,29 @@
     });
   }
 
+  // Lists whose "Load more" answers without a server-side focus hint (marked
+  // data-load-more): focus the first item that arrived, and say so.
+  function loadMoreFocus() {
+    var pending = null;
+    document.body.addEventListener("htmx:beforeSwap", function (event) {
+      var elt = event.detail.requestConfig && event.detail.requestConfig.elt;
+      var target = event.detail.target;
+      if (!elt || !elt.hasAttribute("data-load-more") || !target) return;
+      pending = { parent: target.parentElement, before: target.previousElementSibling };
+    });
+    document.body.addEventListener("htmx:afterSettle", function () {
+      if (!pending) return;
+      var place = pending;
+      pending = null;
+      var first = place.before ? place.before.nextElementSibling : place.parent && place.parent.firstElementChild;
+      if (first) {
+        if (!first.hasAttribute("tabindex")) first.setAttribute("tabindex", "-1");
+        first.focus();
+      }
+      announce("More loaded.");
+    });
+  }
+
   // "When: now (change)" names the time chosen once it is changed.
   function whenSummary() {
     document.addEventListener("input", function (event) {
@@ -165,6 +188,7 @@
     detectTimeZone();
     idleWatch();
     afterSwaps();
+    loadMoreFocus();
     whenSummary();
     copyButtons();
   });

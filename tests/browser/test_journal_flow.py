@@ -55,7 +55,7 @@ def test_it_adds_an_entry_without_reloading_the_page(site, page: Page, journal_p
     entry = page.locator("#entry-list li.entry").first
     expect(entry).to_contain_text("The walk helped")
     expect(entry).to_contain_text("Hopeful")
-    expect(page.get_by_text("Saved to your journal.")).to_be_visible()
+    expect(page.locator("#entry-saved")).to_have_text("Saved to your journal.")
     expect(entry).to_be_focused()
     expect(page.locator("#announcer")).to_have_text("Saved to your journal.")
     assert page.evaluate("window.__stillSamePage") is True

@@ -202,8 +202,7 @@ def _client_pages(site: str, user: Any) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
-def test_every_page_passes_axe_for_every_role(site, page: Page, browser, viewport, console_errors):
+def test_every_page_passes_axe_for_every_role_at_phone_and_desktop_width(site, page: Page, browser, console_errors):
     client = make_account(AccountKind.CLIENT, name="Pat")
     therapist = make_account(AccountKind.THERAPIST, name="Dr. Chen")
     staff = make_account(AccountKind.STAFF, name="Sam Staff")
@@ -232,16 +231,32 @@ def test_every_page_passes_axe_for_every_role(site, page: Page, browser, viewpor
     }
     found: dict[str, list[Any]] = {}
     for role, (user, paths) in visits.items():
-        context = browser.new_context(viewport=viewport)
+        context = browser.new_context(viewport=PHONE)
         tab = context.new_page()
         if user is not None:
             _log_in(tab, site, user)
         for path in paths:
             response = tab.goto(f"{site}{path}")
             assert response is not None and response.status == 200, (role, path)
-            violations = _axe(tab)
-            if violations:
-                found[f"{role} {path}"] = violations
+            # One load, scanned at both widths: the layout follows the viewport, the content does not change.
+            for name, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
+                tab.set_viewport_size(viewport)
+                violations = _axe(tab)
+                if violations:
+                    found[f"{role} {path} {name}"] = violations
         context.close()
     assert found == {}
+    assert console_errors == []
+
+
+def test_it_focuses_the_first_new_shared_entry_after_the_therapists_load_more(site, page: Page, writer, console_errors):
+    for minutes in range(22):
+        entry = _entry(writer, "calm", f"shared {minutes}", 30 + minutes)
+        JournalRepository().set_shared(writer.account_id, entry.entry_id, utcnow())
+    _log_in(page, site, writer.therapist)
+    page.goto(f"{site}/therapist/clients/{writer.account_id}/journal/")
+    page.get_by_role("link", name="Load more").click()
+    expect(page.locator("#shared-entries li.entry")).to_have_count(22)
+    expect(page.locator("#shared-entries li.entry").nth(20)).to_be_focused()
+    _announced(page).to_have_text("More loaded.")
     assert console_errors == []

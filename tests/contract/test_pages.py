@@ -274,7 +274,7 @@ def test_a_shared_entry_reaches_the_therapist_and_the_reading_is_shown(owner: Ow
 
     AccountStore().mark_email_verified(AccountKind.CLIENT, owner.client_id)
     response = owner.http.post(share_url, {"shared": "1"})
-    assert response.status_code == 302 and response["Location"] == "/client/journal/"
+    assert response.status_code == 302 and response["Location"] == f"/client/journal/#entry-{spring_calm.entry_id}"
     assert _stored(owner, spring_calm.entry_id).is_shared
     day = owner.http.get("/client/journal/", {"start": "2025-03-05", "end": "2025-03-05"})
     assert day.status_code == 200
