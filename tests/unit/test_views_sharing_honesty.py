@@ -36,9 +36,9 @@ def test_it_says_nobody_can_read_shared_entries_without_an_active_therapist(dyna
     assert "nobody can read a shared entry" in body and 'href="/client/therapists/"' in body
     assert "nobody can read it now" in body
     assert "Dr Pending" not in body  # asked, not yet working together: cannot read
-    assert 'aria-describedby="nobody-reads"' in body
+    assert "Nobody can read a shared entry yet: you have no therapist." in body
     shared = http.post(f"/client/journal/{_entry(client, shared=False).entry_id}/share/", {"shared": "1"}, follow=True)
-    assert "Shared. Nobody can read it until you work with a therapist." in shared.content.decode()
+    assert "Shared. No therapist is connected yet, so nobody can read it until one is." in shared.content.decode()
 
 
 def test_it_names_who_can_read_each_shared_entry_from_the_mappings_without_a_read_per_entry(dynamo):
