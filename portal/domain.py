@@ -40,6 +40,14 @@ class InvalidCursor(DomainError):
     """A pagination cursor was tampered with or belongs to another listing."""
 
 
+class InvalidMessage(DomainError):
+    """A message that cannot be sent as written (empty, or too long)."""
+
+
+class ConversationClosed(DomainError):
+    """A message to a relationship that is not active (ended, blocked, or never accepted)."""
+
+
 class UnreadableText(DomainError):
     """Stored clinical text failed its integrity check (altered, or moved from
     another record or field), or its key cannot be unwrapped. Never shown as
@@ -163,6 +171,8 @@ SPECIALIZATIONS: tuple[str, ...] = (
 MIN_INTENSITY = 1
 MAX_INTENSITY = 10
 MAX_NOTE_LENGTH = 2000
+# A message is a note to a person, not a document; DynamoDB's item limit is 400 KB.
+MAX_MESSAGE_LENGTH = 4000
 
 
 # --- values -----------------------------------------------------------------
@@ -317,10 +327,24 @@ class Relationship:
     last_notice_at: datetime | None = None
     last_session_at: datetime | None = None
     therapist_last_visit_at: datetime | None = None
+    # Messages each side has not opened yet, kept by the sends and the opening.
+    client_unread: int = 0
+    therapist_unread: int = 0
 
     @property
     def was_active(self) -> bool:
         return self.active_since is not None
+
+    @property
+    def is_active(self) -> bool:
+        """Active now, as the record last saw it (sending re-checks the mapping itself)."""
+        return self.active_since is not None and self.ended_at is None
+
+    def unread_for(self, side: Side) -> int:
+        return self.client_unread if side is Side.CLIENT else self.therapist_unread
+
+    def read_at(self, side: Side) -> datetime | None:
+        return self.client_read_at if side is Side.CLIENT else self.therapist_read_at
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from portal.views import (
     health,
     home,
     journal,
+    messaging,
     mfa,
     profile,
     public,
@@ -74,4 +75,9 @@ urlpatterns = [
     path("therapist/account/data/", data_rights.therapist_data_export, name="therapist_data_export"),
     path("client/account/delete/", data_rights.account_delete, name="account_delete"),
     path("account/deleted/", data_rights.account_deleted, name="account_deleted"),
+    # messages
+    path("messages/", messaging.conversations, name="conversations"),
+    path("messages/badge/", messaging.unread_badge, name="messages_badge"),
+    path("messages/<str:other_id>/", messaging.thread, name="message_thread"),
+    path("messages/<str:other_id>/poll/", messaging.poll, name="message_poll"),
 ]

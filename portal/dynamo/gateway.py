@@ -125,6 +125,8 @@ class TransactUpdate:
     key: Key
     set_values: Mapping[str, Any] = field(default_factory=dict)
     condition: ConditionBase | None = None
+    # Counters moved in the same write (ADD creates a missing number at 0 first).
+    add: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -134,7 +136,16 @@ class TransactDelete:
     condition: ConditionBase | None = None
 
 
-TransactOp = TransactPut | TransactUpdate | TransactDelete
+@dataclass(frozen=True)
+class TransactConditionCheck:
+    """A condition on an item the transaction does not change (the write happens only if it holds)."""
+
+    table: Table
+    key: Key
+    condition: ConditionBase
+
+
+TransactOp = TransactPut | TransactUpdate | TransactDelete | TransactConditionCheck
 
 
 def _update_expression(
@@ -434,8 +445,12 @@ class DynamoGateway:
                 entry = {"TableName": name, "Key": serialize_item(op.key)}
                 if op.condition is not None:
                     entry["ConditionExpression"] = expr.condition(op.condition)
-                entry["UpdateExpression"] = _update_expression(expr, op.set_values)
+                entry["UpdateExpression"] = _update_expression(expr, op.set_values, add=op.add)
                 items.append({"Update": expr.apply(entry)})
+            elif isinstance(op, TransactConditionCheck):
+                entry = {"TableName": name, "Key": serialize_item(op.key)}
+                entry["ConditionExpression"] = expr.condition(op.condition)
+                items.append({"ConditionCheck": expr.apply(entry)})
             else:
                 entry = {"TableName": name, "Key": serialize_item(op.key)}
                 if op.condition is not None:

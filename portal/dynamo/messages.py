@@ -18,7 +18,7 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Attr, ConditionBase, Key
 
-from portal.domain import Message, Page, Sender
+from portal.domain import MAX_MESSAGE_LENGTH, ConversationClosed, InvalidMessage, Message, Page, Sender
 from portal.dynamo.base import MAX_PAGE_SIZE, Repository, clamp_limit, to_page
 from portal.dynamo.field_crypto import (
     client_key_owner,
@@ -28,9 +28,16 @@ from portal.dynamo.field_crypto import (
     field_context,
     record_key_owner,
 )
-from portal.dynamo.gateway import Item, TransactionCancelled, TransactPut
+from portal.dynamo.gateway import (
+    Item,
+    TransactConditionCheck,
+    TransactionCancelled,
+    TransactOp,
+    TransactPut,
+    TransactUpdate,
+)
 from portal.dynamo.pagination import decode_cursor, encode_cursor
-from portal.dynamo.schema import IDEMPOTENCY_KEYS, MESSAGES
+from portal.dynamo.schema import IDEMPOTENCY_KEYS, MAPPINGS, MESSAGES, RELATIONSHIPS
 from portal.ids import new_ulid
 from portal.timeutil import epoch_seconds, from_iso, to_iso, utcnow
 
@@ -43,6 +50,10 @@ POLL_LAG = timedelta(seconds=15)
 _MAX_SEEN = 30
 # Long enough to cover any retry or a browser's resubmission.
 IDEMPOTENCY_WINDOW = timedelta(days=1)
+
+
+# The receiver's unread counter on the relationship record (reset when they open the thread).
+UNREAD_ATTRIBUTE: dict[Sender, str] = {Sender.CLIENT: "clientUnread", Sender.THERAPIST: "therapistUnread"}
 
 
 def conversation_id(client_id: str, therapist_id: str) -> str:
@@ -112,6 +123,42 @@ class MessageRepository(Repository):
         idempotency_key: str,
     ) -> Message:
         """Send Message: store it once per idempotency key and return it."""
+        return self._send(client_id, therapist_id, sender, content, idempotency_key, guarded=False)
+
+    def send_in_relationship(
+        self,
+        *,
+        client_id: str,
+        therapist_id: str,
+        sender: Sender,
+        content: str,
+        idempotency_key: str,
+    ) -> Message:
+        """Send within an active care relationship, in one transaction.
+
+        The mapping item must still be active when the message is written (a
+        condition check in the same transaction), so a send racing the end of
+        the relationship cannot land after it; the relationship record's last
+        message time and the receiver's unread counter move in the same write,
+        so the conversation list never counts messages. Raises
+        ConversationClosed when the relationship is not active.
+        """
+        return self._send(client_id, therapist_id, sender, content, idempotency_key, guarded=True)
+
+    def _send(
+        self,
+        client_id: str,
+        therapist_id: str,
+        sender: Sender,
+        content: str,
+        idempotency_key: str,
+        *,
+        guarded: bool,
+    ) -> Message:
+        if not content.strip():
+            raise InvalidMessage("A message needs some text.")
+        if len(content) > MAX_MESSAGE_LENGTH:
+            raise InvalidMessage(f"A message holds at most {MAX_MESSAGE_LENGTH} characters.")
         ulid = new_ulid()
         message_id = str(ulid)
         sort_key = f"{to_iso(ulid.datetime)}#{message_id}"
@@ -132,10 +179,25 @@ class MessageRepository(Repository):
             "createdAt": sort_key,
             "expiresAt": epoch_seconds(utcnow() + IDEMPOTENCY_WINDOW),
         }
-        operations = [
+        operations: list[TransactOp] = [
             TransactPut(IDEMPOTENCY_KEYS, claim, Attr("idempotencyKey").not_exists()),
             TransactPut(MESSAGES, _to_item(message), Attr("createdAt").not_exists()),
         ]
+        pair = {"clientId": client_id, "therapistId": therapist_id}
+        if guarded:
+            operations.append(TransactConditionCheck(MAPPINGS, pair, Attr("status").eq("active")))
+            operations.append(
+                TransactUpdate(
+                    RELATIONSHIPS,
+                    pair,
+                    set_values={
+                        "lastMessageAt": to_iso(message.created_at),
+                        "lastActivityAt": to_iso(message.created_at),
+                        "lastSender": str(sender),
+                    },
+                    add={UNREAD_ATTRIBUTE[message.receiver]: 1},
+                )
+            )
         for attempt in range(_CONFLICT_ATTEMPTS):
             try:
                 self.db.transact_write(operations)
@@ -145,6 +207,8 @@ class MessageRepository(Repository):
                     existing = self._claimed_message(claim_key)
                     if existing is not None:
                         return existing
+                if guarded and len(exc.reasons) > 2 and exc.reasons[2] == "ConditionalCheckFailed":
+                    raise ConversationClosed("This conversation is closed: the relationship is not active.") from None
                 # A double submit racing its twin can be cancelled with
                 # TransactionConflict; trying again lets the claim decide.
                 if "TransactionConflict" not in exc.reasons or attempt == _CONFLICT_ATTEMPTS - 1:
@@ -214,13 +278,21 @@ class MessageRepository(Repository):
             return Page(items=[], next_cursor=since or self._poll_token(scope, floor, []))
         return Page(items=fresh, next_cursor=self._poll_token(scope, floor, [*delivered, *(m.sort_key for m in fresh)]))
 
+    def empty_conversation_token(self, client_id: str, therapist_id: str) -> str:
+        """A polling token for a page that shows no message yet: everything sent later is new."""
+        return self._poll_token(f"messages.since:{conversation_id(client_id, therapist_id)}", "", [])
+
     def since_token(self, shown: Sequence[Message]) -> str:
         """A polling token for a page that shows ``shown`` (for example the newest page)."""
         if not shown:
             raise ValueError("a polling token needs at least one message shown")
         first = shown[0]
         scope = f"messages.since:{conversation_id(first.client_id, first.therapist_id)}"
-        return self._poll_token(scope, "", [m.sort_key for m in shown])
+        keys = [m.sort_key for m in shown]
+        # Messages older than the page are "older", not "new": a page of the newest
+        # 30 of 70 sent within the lag window must not have the other 40 polled in.
+        oldest_time = min(keys).split("#", 1)[0]
+        return self._poll_token(scope, f"{oldest_time}#", keys)
 
     @staticmethod
     def _poll_token(scope: str, floor: str, delivered: list[str]) -> str:

@@ -31,6 +31,8 @@ BY_THERAPIST = "GSI_Relationships_ByTherapist"
 
 # Attribute names per side, so callers never spell them.
 _READ_AT = {Side.CLIENT: "clientReadAt", Side.THERAPIST: "therapistReadAt"}
+# Kept by message sends (portal/dynamo/messages.py adds to the receiver's).
+_UNREAD = {Side.CLIENT: "clientUnread", Side.THERAPIST: "therapistUnread"}
 
 
 def _key(client_id: str, therapist_id: str) -> dict[str, str]:
@@ -54,6 +56,8 @@ def _from_item(item: Item) -> Relationship:
         last_notice_at=maybe_from_iso(item.get("lastNoticeAt")),
         last_session_at=maybe_from_iso(item.get("lastSessionAt")),
         therapist_last_visit_at=maybe_from_iso(item.get("therapistLastVisitAt")),
+        client_unread=int(item.get("clientUnread", 0)),
+        therapist_unread=int(item.get("therapistUnread", 0)),
     )
 
 
@@ -200,3 +204,24 @@ class RelationshipRepository(Repository):
     def note_therapist_visit(self, client_id: str, therapist_id: str, *, at: datetime) -> bool:
         """The therapist opened this client's pages (one of the writes a page view may make)."""
         return self._move_forward(client_id, therapist_id, "therapistLastVisitAt", at, activity=False)
+
+    def mark_thread_read(self, client_id: str, therapist_id: str, *, side: Side, at: datetime, newest_seen: str) -> bool:
+        """One side opened the thread and saw every message up to ``newest_seen`` (an ISO time).
+
+        Moves the read marker forward and clears that side's unread counter, but
+        only if no message arrived after the newest one shown (a send racing the
+        opening keeps its count). False when nothing was written.
+        """
+        condition = (Attr(_READ_AT[side]).not_exists() | Attr(_READ_AT[side]).lt(to_iso(at))) & (
+            Attr("lastMessageAt").not_exists() | Attr("lastMessageAt").lte(newest_seen)
+        )
+        try:
+            self.db.update(
+                RELATIONSHIPS,
+                _key(client_id, therapist_id),
+                set_values={_READ_AT[side]: to_iso(at), _UNREAD[side]: 0},
+                condition=Attr("clientId").exists() & condition,
+            )
+        except Conflict:
+            return False
+        return True

@@ -184,7 +184,27 @@
     });
   }
 
+  // Message threads poll for new messages: never while the tab is hidden (no
+  // point, and it would keep a phone's radio awake), and a message that reached
+  // the page twice (sent here, then delivered by a poll) is shown once.
+  function messagePolling() {
+    document.body.addEventListener("htmx:beforeRequest", function (event) {
+      if (event.detail.elt && event.detail.elt.id === "poller" && document.hidden) event.preventDefault();
+    });
+    document.body.addEventListener("htmx:afterSwap", function (event) {
+      var list = document.getElementById("message-list");
+      if (!list || event.detail.target !== list) return;
+      var seen = {};
+      list.querySelectorAll("li[id^='m-']").forEach(function (item) {
+        if (seen[item.id]) item.remove(); else seen[item.id] = true;
+      });
+      var empty = document.getElementById("no-messages");
+      if (empty && list.querySelector("li[id^='m-']")) empty.remove();
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    messagePolling();
     detectTimeZone();
     idleWatch();
     afterSwaps();

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
-from portal.domain import InvalidCursor, Message, Sender
+from portal.domain import ConversationClosed, InvalidCursor, Message, Sender, Side
 from portal.dynamo import schema
 from portal.dynamo.call_counter import count_dynamodb_calls
 from portal.dynamo.gateway import DynamoGateway
 from portal.dynamo.messages import MessageRepository, conversation_id
+from portal.dynamo.relationships import RelationshipRepository
 from portal.ids import new_id
 from portal.timeutil import to_iso
 
@@ -190,3 +193,75 @@ def test_it_keeps_the_polling_token_small_in_a_burst(dynamo: DynamoGateway) -> N
     poll = repo.list_newer(client_id, therapist_id, since=None, limit=100)
     assert poll.items == sent
     assert poll.next_cursor is not None and len(poll.next_cursor) < 3000  # fits a URL
+
+
+def _activate(client_id: str, therapist_id: str) -> None:
+    from portal.dynamo.mappings import MappingRepository
+    from portal.timeutil import utcnow
+
+    mappings = MappingRepository()
+    pending = mappings.create_pending(
+        client_id, therapist_id, requested_by=Side.CLIENT, client_name="C", therapist_name="T", at=utcnow()
+    )
+    mappings.accept(pending, at=utcnow())
+
+
+def test_a_send_in_a_relationship_needs_it_active_and_moves_the_record(dynamo: DynamoGateway) -> None:
+    repo = MessageRepository()
+    client_id, therapist_id = new_id(), new_id()
+    with pytest.raises(ConversationClosed):
+        repo.send_in_relationship(
+            client_id=client_id, therapist_id=therapist_id, sender=Sender.CLIENT, content="hi", idempotency_key=new_id()
+        )
+    assert _stored(dynamo) == []
+
+    _activate(client_id, therapist_id)
+    key = new_id()
+    first = repo.send_in_relationship(
+        client_id=client_id, therapist_id=therapist_id, sender=Sender.CLIENT, content="hi", idempotency_key=key
+    )
+    again = repo.send_in_relationship(
+        client_id=client_id, therapist_id=therapist_id, sender=Sender.CLIENT, content="hi", idempotency_key=key
+    )
+    assert again.message_id == first.message_id and len(_stored(dynamo)) == 1
+    record = RelationshipRepository().get(client_id, therapist_id)
+    assert record is not None
+    assert (record.therapist_unread, record.client_unread) == (1, 0)
+    assert record.last_message_at == first.created_at
+
+    assert RelationshipRepository().mark_thread_read(
+        client_id, therapist_id, side=Side.THERAPIST, at=first.created_at, newest_seen=to_iso(first.created_at)
+    )
+    record = RelationshipRepository().get(client_id, therapist_id)
+    assert record is not None and record.therapist_unread == 0
+
+
+def test_marking_read_keeps_the_count_of_a_message_that_arrived_after_the_page(dynamo: DynamoGateway) -> None:
+    repo = MessageRepository()
+    client_id, therapist_id = new_id(), new_id()
+    _activate(client_id, therapist_id)
+    shown = repo.send_in_relationship(
+        client_id=client_id, therapist_id=therapist_id, sender=Sender.CLIENT, content="one", idempotency_key=new_id()
+    )
+    repo.send_in_relationship(
+        client_id=client_id, therapist_id=therapist_id, sender=Sender.CLIENT, content="two", idempotency_key=new_id()
+    )
+    # The page showed messages up to a moment before the newest one landed.
+    page_newest = shown.created_at - timedelta(milliseconds=1)
+    assert not RelationshipRepository().mark_thread_read(
+        client_id, therapist_id, side=Side.THERAPIST, at=shown.created_at, newest_seen=to_iso(page_newest)
+    )
+    record = RelationshipRepository().get(client_id, therapist_id)
+    assert record is not None and record.therapist_unread == 2
+
+
+def test_a_page_of_the_newest_messages_polls_none_of_the_older_ones(dynamo: DynamoGateway) -> None:
+    repo = MessageRepository()
+    client_id, therapist_id = new_id(), new_id()
+    for i in range(12):
+        _send(repo, client_id, therapist_id, f"m{i}")
+    page = repo.list_conversation(client_id, therapist_id, limit=5)
+    token = repo.since_token(page.items)
+    assert repo.list_newer(client_id, therapist_id, since=token).items == []
+    late = _send(repo, client_id, therapist_id, "late")
+    assert [m.content for m in repo.list_newer(client_id, therapist_id, since=token).items] == [late.content]

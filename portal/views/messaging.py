@@ -1,0 +1,131 @@
+"""Messages between a client and their therapist: the conversation list, a thread, polling, the nav badge."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages as flash
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.vary import vary_on_headers
+
+from portal.accounts.decorators import login_required
+from portal.accounts.middleware import passive
+from portal.accounts.user import User
+from portal.domain import ConversationClosed, InvalidCursor, InvalidMessage
+from portal.forms.messages import MessageForm
+from portal.ids import is_valid_id
+from portal.policy import NotAllowed, side_of
+from portal.services import messaging
+from portal.services.safety import crisis_contacts
+from portal.views.htmx import wants_fragment
+
+LIST_TEMPLATE = "portal/messages/conversations.html"
+THREAD_TEMPLATE = "portal/messages/thread.html"
+
+
+def _user(request: HttpRequest) -> User:
+    user: User = request.user  # type: ignore[assignment]
+    side_of(user)  # staff have no conversations: 404
+    return user
+
+
+def _valid(other_id: str) -> str:
+    if not is_valid_id(other_id):
+        raise Http404
+    return other_id
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def conversations(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    try:
+        page = messaging.conversations(user=user, cursor=request.GET.get("cursor"))
+    except InvalidCursor:
+        raise Http404 from None
+    return render(request, LIST_TEMPLATE, {"conversations": page})
+
+
+@login_required
+@passive
+@require_GET
+def unread_badge(request: HttpRequest) -> HttpResponse:
+    """The nav's "Messages" link with its unread count, loaded after the page by htmx."""
+    user = _user(request)
+    return render(request, "portal/messages/_nav_link.html", {"unread": messaging.unread_total(user=user)})
+
+
+def _thread_context(request: HttpRequest, thread: messaging.Thread, form: MessageForm) -> dict[str, Any]:
+    return {
+        "thread": thread,
+        "shown": list(reversed(thread.page.items)),  # oldest at the top, as people read a conversation
+        "form": form,
+        "crisis_contacts": crisis_contacts(),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def thread(request: HttpRequest, other_id: str) -> HttpResponse:
+    user = _user(request)
+    other_id = _valid(other_id)
+    status = 200
+    if request.method == "POST":
+        form = MessageForm(request.POST)
+        if form.is_valid():
+            try:
+                messaging.message_send(
+                    user=user,
+                    other_id=other_id,
+                    content=form.cleaned_data["content"],
+                    idempotency_key=form.cleaned_data["idempotency_key"],
+                )
+            except (NotAllowed, InvalidMessage, ConversationClosed) as exc:
+                form.add_error(None, str(exc))
+            else:
+                if not request.htmx:  # type: ignore[attr-defined]
+                    flash.success(request, "Message sent.")
+                    return redirect(reverse("message_thread", args=[other_id]))
+                opened = messaging.thread_open(user=user, other_id=other_id, opening=False)
+                return render(request, f"{THREAD_TEMPLATE}#thread", _thread_context(request, opened, MessageForm()))
+        status = 400
+        opened = messaging.thread_open(user=user, other_id=other_id, opening=False)
+        template = f"{THREAD_TEMPLATE}#thread" if request.htmx else THREAD_TEMPLATE  # type: ignore[attr-defined]
+        return render(request, template, _thread_context(request, opened, form), status=status)
+    cursor = request.GET.get("cursor")
+    try:
+        opened = messaging.thread_open(user=user, other_id=other_id, cursor=cursor)
+    except InvalidCursor:
+        raise Http404 from None
+    context = _thread_context(request, opened, MessageForm())
+    if cursor and wants_fragment(request):
+        return render(request, f"{THREAD_TEMPLATE}#older", context)
+    return render(request, THREAD_TEMPLATE, context)
+
+
+@login_required
+@passive
+@require_GET
+def poll(request: HttpRequest, other_id: str) -> HttpResponse:
+    """New messages since the page's token: 204 when there are none (the page keeps polling)."""
+    user = _user(request)
+    other_id = _valid(other_id)
+    token, since = request.GET.get("t", ""), request.GET.get("since", "")
+    if not token or not since:
+        raise Http404
+    try:
+        result = messaging.thread_poll(user=user, other_id=other_id, poll_token=token, since=since)
+    except InvalidCursor:
+        raise Http404 from None
+    if not result.messages and not result.renewed:
+        return HttpResponse(status=204)
+    return render(
+        request,
+        f"{THREAD_TEMPLATE}#poll",
+        {"new_messages": result.messages, "result": result, "other_id": other_id, "side": str(side_of(user))},
+    )
