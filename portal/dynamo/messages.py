@@ -291,8 +291,8 @@ class MessageRepository(Repository):
         keys = [m.sort_key for m in shown]
         # Messages older than the page are "older", not "new": a page of the newest
         # 30 of 70 sent within the lag window must not have the other 40 polled in.
-        oldest_time = min(keys).split("#", 1)[0]
-        return self._poll_token(scope, f"{oldest_time}#", keys)
+        # Keys are unique, so reading strictly after the oldest shown one is exact.
+        return self._poll_token(scope, min(keys), keys)
 
     @staticmethod
     def _poll_token(scope: str, floor: str, delivered: list[str]) -> str:

@@ -159,8 +159,9 @@ def thread_open(*, user: User, other_id: str, cursor: str | None = None, opening
         since = messages.since_token(page.items) if page.items else messages.empty_conversation_token(client_id, therapist_id)
         newest = page.items[0].created_at if page.items else None
         if opening and newest is not None and record.unread_for(side) > 0:
+            # Read no earlier than the newest message shown, even if this host's clock lags the sender's.
             RelationshipRepository().mark_thread_read(
-                client_id, therapist_id, side=side, at=utcnow(), newest_seen=to_iso(newest)
+                client_id, therapist_id, side=side, at=max(utcnow(), newest), newest_seen=to_iso(newest)
             )
         if opening and side is Side.THERAPIST:
             AuditRepository().record(
