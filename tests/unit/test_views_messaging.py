@@ -15,6 +15,7 @@ from portal.dynamo.messages import MessageRepository
 from portal.dynamo.relationships import RelationshipRepository
 from portal.ids import new_id
 from portal.services import messaging
+from portal.services.relationships import relationship_invite
 from tests.accounts import log_in, logged_in, make_account
 from tests.messaging_data import end_relationship, make_active_pair
 
@@ -169,8 +170,6 @@ def test_it_refuses_staff() -> None:
 def test_it_refuses_a_pending_relationship() -> None:
     client = make_account(AccountKind.CLIENT)
     therapist = make_account(AccountKind.THERAPIST)
-    from portal.services.relationships import relationship_invite
-
     relationship_invite(user=therapist, email=client.email, portal_url="http://testserver/")
     http = HttpClient()
     log_in(http, client)
