@@ -56,7 +56,10 @@ SEED_TABLES: dict[str, dict[str, Any]] = {
 # What DESIGN.md adds to the seed (and nothing else may appear).
 ADDED_INDEXES: dict[str, dict[str, KeySchema]] = {
     "Journal": {"LSI_Journal_SharedAt": [("clientId", "HASH"), ("sharedAt", "RANGE")]},
-    "Session": {"GSI_Session_ByClient": [("clientId", "HASH"), ("scheduledFor", "RANGE")]},
+    "Session": {
+        "GSI_Session_ByClient": [("clientId", "HASH"), ("scheduledFor", "RANGE")],
+        "GSI_Session_RemindersDue": [("reminderDay", "HASH"), ("remindAt", "RANGE")],
+    },
 }
 LOCAL_INDEXES = {"LSI_Journal_Time", "LSI_Journal_ByFeeling", "LSI_Journal_SharedAt"}
 TTL_TABLES = {
