@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from devtools import dynoxide
@@ -20,6 +21,12 @@ DATA_FILE = ROOT / "var" / "dynamodb.sqlite"
 
 def _manage(*args: str, env: dict[str, str]) -> None:
     subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def _send_due_notices_every_minute(env: dict[str, str], stop: threading.Event) -> None:
+    """What a production scheduler does: reminders and delayed notices, once a minute."""
+    while not stop.wait(60):
+        subprocess.run([sys.executable, "manage.py", "send_due_notices"], cwd=ROOT, env=env, check=False)
 
 
 def main() -> int:
@@ -35,8 +42,11 @@ def main() -> int:
         "DYNAMODB_ENDPOINT_URL": engine.url,
         "DJANGO_DEBUG": os.environ.get("DJANGO_DEBUG", "true"),
         "PYTHONUNBUFFERED": "1",
+        # Links in reminder emails point at this server.
+        "PORTAL_BASE_URL": os.environ.get("PORTAL_BASE_URL", f"http://127.0.0.1:{options.port}"),
     }
     server: subprocess.Popen[bytes] | None = None
+    stop_notices = threading.Event()
     try:
         _manage("create_tables", env=env)
         _manage("seed_demo", env=env)
@@ -46,6 +56,7 @@ def main() -> int:
             cwd=ROOT,
             env=env,
         )
+        threading.Thread(target=_send_due_notices_every_minute, args=(env, stop_notices), daemon=True).start()
         return server.wait()
     except KeyboardInterrupt:
         return 0
@@ -53,6 +64,7 @@ def main() -> int:
         print(f"Setting up the local data failed: {exc}", file=sys.stderr)
         return 1
     finally:
+        stop_notices.set()
         if server is not None and server.poll() is None:
             server.send_signal(signal.SIGINT)
             try:

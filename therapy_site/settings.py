@@ -168,6 +168,8 @@ MAILERS = {
     }
 }
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "portal@localhost")
+# Where the portal is reached, for links in emails sent outside a request (reminders).
+PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000" if DEBUG else "") or ""
 
 LOGGING = {
     "version": 1,
