@@ -5,9 +5,9 @@ is conditional on that version still being current, so a stale edit becomes a
 Conflict instead of silently overwriting someone else's change. The same
 condition holds the status rules, so no race can slip an illegal move through.
 
-Every attribute is mapped in ``_to_item``/``_from_item`` alone, so encrypting
-the clinical fields (title, request message, rejection reason, notes) is a
-change to those two functions.
+Every attribute is mapped in ``_to_item``/``_from_item`` alone. The clinical
+fields (title, request message, rejection reason, private and shared notes)
+are encrypted there, under the keys schema.py explains.
 """
 
 from __future__ import annotations
@@ -34,6 +34,14 @@ from portal.domain import (
     statuses_allowed_before,
 )
 from portal.dynamo.base import Repository, clamp_limit, to_page
+from portal.dynamo.field_crypto import (
+    client_key_owner,
+    data_key_scope,
+    decrypt_optional,
+    encrypt_optional,
+    field_context,
+    record_key_owner,
+)
 from portal.dynamo.gateway import Item, TransactionCancelled, TransactPut
 from portal.dynamo.pagination import decode_cursor
 from portal.dynamo.schema import IDEMPOTENCY_KEYS, SESSIONS
@@ -57,6 +65,44 @@ _CONFLICT_ATTEMPTS = 5
 IDEMPOTENCY_SECONDS = 24 * 60 * 60
 
 
+# Whose key encrypts each clinical field (reasons in schema.py): what the client
+# wrote or what names their concern goes with the client; what the therapist
+# wrote is the therapist's record and survives the client's erasure.
+_CLIENT_FIELDS = ("title", "requestMessage")
+_RECORD_FIELDS = ("privateNotes", "sharedNotes", "rejectionReason")
+
+
+def _owner(field: str, therapist_id: str, client_id: str) -> str:
+    if field in _CLIENT_FIELDS:
+        return client_key_owner(client_id)
+    return record_key_owner(therapist_id, client_id)
+
+
+def _seal(session: TherapySession, field: str, text: str) -> str | None:
+    return encrypt_optional(
+        _owner(field, session.therapist_id, session.client_id),
+        field_context(SESSIONS, {"sessionId": session.session_id}, field),
+        text,
+    )
+
+
+def _open(item: Item, field: str) -> str:
+    return decrypt_optional(
+        _owner(field, item["therapistId"], item["clientId"]),
+        field_context(SESSIONS, {"sessionId": item["sessionId"]}, field),
+        item.get(field),
+    )
+
+
+def _key_owners(item: Item) -> list[str]:
+    """The keys a listed item's encrypted fields need, for one batched key read a page."""
+    return [
+        _owner(field, item["therapistId"], item["clientId"])
+        for field in _CLIENT_FIELDS + _RECORD_FIELDS
+        if item.get(field)
+    ]
+
+
 def reminder_day(moment: datetime) -> str:
     """The partition of the reminders index a reminder due at ``moment`` falls in (a UTC day)."""
     return to_iso(moment)[:10]
@@ -69,19 +115,19 @@ def _to_item(session: TherapySession) -> dict[str, Any]:
         "sessionId": session.session_id,
         "therapistId": session.therapist_id,
         "clientId": session.client_id,
-        "title": session.title,
+        "title": _seal(session, "title", session.title),
         "scheduledFor": to_iso(session.scheduled_for),
         "durationMinutes": session.duration_minutes,
         "location": session.location or None,
         "status": str(session.status),
-        "requestMessage": session.request_message or None,
-        "rejectionReason": session.rejection_reason or None,
+        "requestMessage": _seal(session, "requestMessage", session.request_message),
+        "rejectionReason": _seal(session, "rejectionReason", session.rejection_reason),
         "requestedBy": str(session.requested_by),
         "cancelledBy": str(session.cancelled_by) if session.cancelled_by else None,
         "clientName": session.client_name or None,
         "therapistName": session.therapist_name or None,
-        "privateNotes": session.private_notes or None,
-        "sharedNotes": session.shared_notes or None,
+        "privateNotes": _seal(session, "privateNotes", session.private_notes),
+        "sharedNotes": _seal(session, "sharedNotes", session.shared_notes),
         "version": session.version,
         "createdAt": to_iso(session.created_at or utcnow()),
         "updatedAt": to_iso(session.updated_at) if session.updated_at else None,
@@ -95,23 +141,36 @@ def _to_item(session: TherapySession) -> dict[str, Any]:
 
 
 def _from_item(item: Item) -> TherapySession:
+    with data_key_scope() as ring:
+        # Title and notes use two owners' keys: one batched read, not two.
+        ring.prefetch(_key_owners(item))
+        return _session_from_item(item)
+
+
+def _session_from_item(item: Item, *, clinical: bool = True) -> TherapySession:
+    """``clinical=False`` leaves the clinical text out (and reads no key): for work
+    that needs only the time, the status and the ids, such as reminders."""
+
+    def text(field: str) -> str:
+        return _open(item, field) if clinical else ""
+
     cancelled_by = item.get("cancelledBy")
     return TherapySession(
         session_id=item["sessionId"],
         therapist_id=item["therapistId"],
         client_id=item["clientId"],
-        title=item.get("title", ""),
+        title=text("title"),
         scheduled_for=from_iso(item["scheduledFor"]),
         status=SessionStatus(item["status"]),
-        private_notes=item.get("privateNotes", ""),
-        shared_notes=item.get("sharedNotes", ""),
+        private_notes=text("privateNotes"),
+        shared_notes=text("sharedNotes"),
         version=int(Decimal(item.get("version", 1))),
         created_at=maybe_from_iso(item.get("createdAt")),
         updated_at=maybe_from_iso(item.get("updatedAt")),
         duration_minutes=int(Decimal(item.get("durationMinutes", 50))),
         location=item.get("location", ""),
-        request_message=item.get("requestMessage", ""),
-        rejection_reason=item.get("rejectionReason", ""),
+        request_message=text("requestMessage"),
+        rejection_reason=text("rejectionReason"),
         requested_by=AccountKind(item.get("requestedBy", "client")),
         cancelled_by=AccountKind(cancelled_by) if cancelled_by else None,
         client_name=item.get("clientName", ""),
@@ -256,7 +315,7 @@ class SessionRepository(Repository):
             filter_condition=_status_filter(statuses),
             start_key=decode_cursor(cursor, scope),
         )
-        return to_page(result, _from_item, scope)
+        return to_page(result, _from_item, scope, key_owners=_key_owners)
 
     def list_by_therapist(
         self,
@@ -354,22 +413,25 @@ class SessionRepository(Repository):
         """List All Sessions: a paged Scan, for staff."""
         scope = "sessions.all"
         result = self.db.scan(SESSIONS, limit=clamp_limit(limit), start_key=decode_cursor(cursor, scope))
-        return to_page(result, _from_item, scope)
+        return to_page(result, _from_item, scope, key_owners=_key_owners)
 
     # --- reminders --------------------------------------------------------------------
 
     def reminders_due(self, day: str, *, now: datetime, limit: int = 100) -> list[TherapySession]:
-        """Sessions in one day's partition of the sparse reminders index whose reminder is due."""
+        """Sessions in one day's partition of the sparse reminders index whose reminder is due.
+
+        Without their clinical text: a reminder says only when.
+        """
         result = self.db.query(
             SESSIONS,
             Key("reminderDay").eq(day) & Key("remindAt").lte(to_iso(now)),
             index=_REMINDERS_DUE,
             limit=clamp_limit(limit),
         )
-        return [_from_item(item) for item in result.items]
+        return [_session_from_item(item, clinical=False) for item in result.items]
 
-    def mark_reminded(self, session: TherapySession, side: ReminderSide) -> TherapySession | None:
-        """Record that ``side`` was reminded, once: None when it already was (or things moved on).
+    def mark_reminded(self, session: TherapySession, side: ReminderSide) -> bool:
+        """Record that ``side`` was reminded, once: False when it already was (or things moved on).
 
         Conditional on the session still being approved at the time that was
         read, so a reminder never goes out for a cancelled or moved session.
@@ -387,7 +449,7 @@ class SessionRepository(Repository):
                 & Attr("scheduledFor").eq(to_iso(session.scheduled_for)),
             )
         except Conflict:
-            return None
+            return False
         if other in item:
             try:
                 self.db.update(
@@ -398,7 +460,7 @@ class SessionRepository(Repository):
                 )
             except Conflict:
                 pass  # rescheduled meanwhile: the new time's reminder stands
-        return _from_item(item)
+        return True
 
     def unmark_reminded(self, session: TherapySession, side: ReminderSide) -> None:
         """Undo a mark whose email could not be sent, so the next run tries again."""

@@ -93,7 +93,7 @@ def session_reminders_send_due(*, now: datetime | None = None) -> int:
         for side, account, already in sides:
             if already is not None or account is None:
                 continue
-            if repo.mark_reminded(session, side) is None:
+            if not repo.mark_reminded(session, side):
                 continue  # another run sent it, or the session changed meanwhile
             if _send(side, session, account):
                 sent += 1

@@ -115,7 +115,7 @@ def test_it_lists_a_therapists_and_a_clients_sessions_in_scheduled_order(
     with count_dynamodb_calls() as calls:
         agenda = repo.list_by_therapist(therapist_id)
         of_client = repo.list_by_client(client_id)
-    assert calls.by_operation() == {"Query": 2}
+    assert calls.by_operation() == {"Query": 2, "BatchGetItem": 2}  # + each page's data keys, batched
 
     assert [s.session_id for s in agenda.items] == [sessions[o].session_id for o in range(6)]
     assert [s.session_id for s in of_client.items] == [sessions[o].session_id for o in (0, 2, 4)]
@@ -142,7 +142,7 @@ def test_it_lists_all_sessions_through_a_paged_scan(dynamo: DynamoGateway) -> No
             cursor = page.next_cursor
             if cursor is None:
                 break
-    assert calls.by_operation() == {"Scan": pages}
+    assert calls.by_operation() == {"Scan": pages, "BatchGetItem": pages}
     assert sorted(s.session_id for s in seen) == sorted(created)  # each once, none missing
 
 
@@ -218,7 +218,8 @@ def test_it_lists_by_time_window_and_status_with_one_query(dynamo: DynamoGateway
             therapist_id, after=MONDAY + timedelta(minutes=30), statuses={SessionStatus.APPROVED}
         )
         earlier = repo.list_by_therapist(therapist_id, before=MONDAY + timedelta(hours=2), newest_first=True)
-    assert calls.by_operation() == {"Query": 2}
+    # Two Queries (and a batched read of the keys of each page's clinical text).
+    assert calls.count("Query") == 2 and calls.count("Scan") == 0
     assert [s.session_id for s in approved.items] == [made[2].session_id]
     assert [s.session_id for s in earlier.items] == [made[1].session_id, made[0].session_id]
 
@@ -234,11 +235,11 @@ def test_it_keeps_only_sessions_with_a_reminder_to_send_in_the_sparse_index(dyna
     assert [s.session_id for s in repo.reminders_due(day, now=MONDAY + timedelta(hours=1))] == [approved.session_id]
     assert repo.reminders_due(day, now=MONDAY - timedelta(minutes=1)) == []
 
-    assert repo.mark_reminded(approved, "client") is not None
-    assert repo.mark_reminded(approved, "client") is None  # once
+    assert repo.mark_reminded(approved, "client") is True
+    assert repo.mark_reminded(approved, "client") is False  # once
     still = repo.reminders_due(day, now=MONDAY + timedelta(hours=1))
     assert [s.client_reminded_at is not None for s in still] == [True]
-    assert repo.mark_reminded(approved, "therapist") is not None
+    assert repo.mark_reminded(approved, "therapist") is True
     assert repo.reminders_due(day, now=MONDAY + timedelta(hours=1)) == []
     # An edit made from a copy read before the reminders keeps them sent.
     repo.update(replace(approved, shared_notes="x"), expected_version=1)
@@ -251,5 +252,5 @@ def test_it_never_marks_a_reminder_for_a_session_that_moved_or_was_cancelled(dyn
     repo = SessionRepository()
     read = repo.create(make_session(scheduled_for=MONDAY, status=SessionStatus.APPROVED))
     repo.update(replace(read, status=SessionStatus.CANCELLED), expected_version=1)
-    assert repo.mark_reminded(read, "client") is None
+    assert repo.mark_reminded(read, "client") is False
     assert repo.get(read.session_id).client_reminded_at is None

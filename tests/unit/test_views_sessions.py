@@ -182,8 +182,9 @@ def test_it_lists_the_clients_sessions_at_constant_cost(dynamo):
         assert response.status_code == 200
         counts.append((own, operations))
     assert counts[0] == counts[1]
-    # 3 listings, the therapists (Query + BatchGetItem), the calendar feed's state
-    assert counts[0][0] == 6
+    # 3 listings, the keys of their clinical text (one BatchGetItem), the therapists
+    # (Query + BatchGetItem), the calendar feed's state
+    assert counts[0][0] == 7
 
 
 # --- the therapist's pages -------------------------------------------------------------
@@ -210,8 +211,9 @@ def test_it_makes_the_same_few_calls_for_a_small_and_a_full_agenda(dynamo):
         assert response.status_code == 200
         counts.append((own, operations))
     assert counts[0] == counts[1]
-    # agenda, requests, past, the clients (Query + BatchGetItem), the calendar feed's state
-    assert counts[0][0] == 6
+    # agenda, requests, past, the keys of their clinical text (one BatchGetItem),
+    # the clients (Query + BatchGetItem), the calendar feed's state
+    assert counts[0][0] == 7
 
 
 def test_it_reads_a_session_page_with_its_panel_in_under_six_calls_of_its_own(pair):
@@ -225,8 +227,9 @@ def test_it_reads_a_session_page_with_its_panel_in_under_six_calls_of_its_own(pa
     own, operations, response = _own_calls(_as(pair.therapist), f"/therapist/sessions/{session.session_id}/")
     assert response.status_code == 200
     assert len(response.context["page"].since_last.entries) == 30
-    # The session, the mapping, the previous session's time, the shared entries.
-    assert own == 4, operations
+    # The session and the keys of its text, the mapping, the previous session's time,
+    # the shared entries (whose key is already read).
+    assert own == 5, operations
 
 
 def test_it_books_a_session_directly_and_warns_about_an_overlap_first(pair):
