@@ -31,6 +31,7 @@ from portal.domain import (
     SessionStatus,
     TherapySession,
     check_session_transition,
+    is_erased,
     statuses_allowed_before,
 )
 from portal.dynamo.base import Repository, clamp_limit, to_page
@@ -108,6 +109,22 @@ def reminder_day(moment: datetime) -> str:
     return to_iso(moment)[:10]
 
 
+def _clinical_values(session: TherapySession) -> dict[str, str | None]:
+    values: dict[str, str | None] = {}
+    for field, text in (
+        ("title", session.title),
+        ("requestMessage", session.request_message),
+        ("privateNotes", session.private_notes),
+        ("sharedNotes", session.shared_notes),
+        ("rejectionReason", session.rejection_reason),
+    ):
+        # Text erased with a former client's key is left as stored (unreadable),
+        # so the therapist can still save their own notes on that session.
+        if not is_erased(text):
+            values[field] = _seal(session, field, text)
+    return values
+
+
 def _to_item(session: TherapySession) -> dict[str, Any]:
     remind_at = session.scheduled_for - REMINDER_LEAD
     pending = session.reminders_pending
@@ -115,19 +132,15 @@ def _to_item(session: TherapySession) -> dict[str, Any]:
         "sessionId": session.session_id,
         "therapistId": session.therapist_id,
         "clientId": session.client_id,
-        "title": _seal(session, "title", session.title),
+        **_clinical_values(session),
         "scheduledFor": to_iso(session.scheduled_for),
         "durationMinutes": session.duration_minutes,
         "location": session.location or None,
         "status": str(session.status),
-        "requestMessage": _seal(session, "requestMessage", session.request_message),
-        "rejectionReason": _seal(session, "rejectionReason", session.rejection_reason),
         "requestedBy": str(session.requested_by),
         "cancelledBy": str(session.cancelled_by) if session.cancelled_by else None,
         "clientName": session.client_name or None,
         "therapistName": session.therapist_name or None,
-        "privateNotes": _seal(session, "privateNotes", session.private_notes),
-        "sharedNotes": _seal(session, "sharedNotes", session.shared_notes),
         "version": session.version,
         "createdAt": to_iso(session.created_at or utcnow()),
         "updatedAt": to_iso(session.updated_at) if session.updated_at else None,
