@@ -121,7 +121,7 @@ def test_it_passes_accessibility_scans_of_the_therapist_session_pages(site: str,
         page.goto(f"{site}{path}")
         _no_axe_violations(page)
     page.goto(f"{site}/therapist/sessions/{session.session_id}/")
-    expect(page.locator("#since-last svg circle")).to_have_count(1)
+    expect(page.locator("#since-last .chart-point:not(.legend-point)")).to_have_count(1)
     # The conflict view: a stale save keeps the typed text beside the newer version.
     service.session_notes_save(
         user=pair.therapist, session_id=session.session_id, version=session.version + 1, private_notes="other tab", shared_notes="s"
