@@ -16,6 +16,7 @@ from portal.domain import (
     Conflict,
     NotFound,
     Page,
+    SessionSchedule,
     SessionStatus,
     TherapySession,
     check_session_transition,
@@ -60,6 +61,20 @@ def _from_item(item: Item) -> TherapySession:
         version=int(Decimal(item.get("version", 1))),
         created_at=maybe_from_iso(item.get("createdAt")),
         updated_at=maybe_from_iso(item.get("updatedAt")),
+    )
+
+
+# Everything staff may see of a session; titles and notes are never fetched.
+_SCHEDULE_ATTRIBUTES = ("sessionId", "therapistId", "clientId", "scheduledFor", "status")
+
+
+def _schedule_from_item(item: Item) -> SessionSchedule:
+    return SessionSchedule(
+        session_id=item["sessionId"],
+        therapist_id=item["therapistId"],
+        client_id=item["clientId"],
+        scheduled_for=from_iso(item["scheduledFor"]),
+        status=SessionStatus(item["status"]),
     )
 
 
@@ -142,3 +157,16 @@ class SessionRepository(Repository):
         scope = "sessions.all"
         result = self.db.scan(SESSIONS, limit=clamp_limit(limit), start_key=decode_cursor(cursor, scope))
         return to_page(result, _from_item, scope)
+
+    def list_all_schedules(
+        self, *, limit: int = 25, cursor: str | None = None
+    ) -> Page[SessionSchedule]:
+        """List All Sessions for staff: a paged Scan that reads no title or note at all."""
+        scope = "sessions.all.schedules"
+        result = self.db.scan(
+            SESSIONS,
+            limit=clamp_limit(limit),
+            start_key=decode_cursor(cursor, scope),
+            projection=_SCHEDULE_ATTRIBUTES,
+        )
+        return to_page(result, _schedule_from_item, scope)

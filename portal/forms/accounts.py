@@ -11,7 +11,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 
 from portal.accounts.user import User
-from portal.domain import SPECIALIZATIONS, normalize_email
+from portal.domain import MAX_PASSWORD_LENGTH, SPECIALIZATIONS, normalize_email
 
 
 @lru_cache(maxsize=1)
@@ -49,9 +49,11 @@ class ClientSignUpForm(_PasswordPairMixin):
     name = forms.CharField(max_length=100, strip=True, label="Your name")
     email = forms.EmailField(max_length=254, label="Email")
     password = forms.CharField(
+        max_length=MAX_PASSWORD_LENGTH,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), strip=False
     )
     password_again = forms.CharField(
+        max_length=MAX_PASSWORD_LENGTH,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         strip=False,
         label="Password again",
@@ -87,6 +89,7 @@ class TherapistSignUpForm(ClientSignUpForm):
 class LoginForm(forms.Form):
     email = forms.EmailField(max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     password = forms.CharField(
+        max_length=MAX_PASSWORD_LENGTH,
         strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
     )
 
@@ -103,11 +106,13 @@ class PasswordResetRequestForm(forms.Form):
 
 class SetPasswordForm(_PasswordPairMixin):
     password = forms.CharField(
+        max_length=MAX_PASSWORD_LENGTH,
         label="New password",
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     password_again = forms.CharField(
+        max_length=MAX_PASSWORD_LENGTH,
         label="New password again",
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
@@ -123,6 +128,7 @@ class SetPasswordForm(_PasswordPairMixin):
 
 class PasswordChangeForm(SetPasswordForm):
     current_password = forms.CharField(
+        max_length=MAX_PASSWORD_LENGTH,
         strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
     )
     field_order = ["current_password", "password", "password_again"]
@@ -140,3 +146,23 @@ class OneTimeCodeForm(forms.Form):
 
     def clean_code(self) -> str:
         return self.cleaned_data["code"].replace(" ", "").replace("-", "")
+
+
+class ConfirmPasswordForm(forms.Form):
+    password = forms.CharField(
+        label="Your password",
+        max_length=MAX_PASSWORD_LENGTH,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class TurnOffMfaForm(ConfirmPasswordForm):
+    code = forms.CharField(
+        max_length=20,
+        strip=True,
+        label="Code from your authenticator app",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autocapitalize": "off"}
+        ),
+    )
