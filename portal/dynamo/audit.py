@@ -20,8 +20,8 @@ from portal.dynamo.base import Repository, clamp_limit, to_page
 from portal.dynamo.gateway import Item, TransactPut
 from portal.dynamo.pagination import decode_cursor
 from portal.dynamo.schema import AUDIT_LOG
-from portal.ids import new_ulid
-from portal.timeutil import from_iso, to_iso
+from portal.ids import new_id
+from portal.timeutil import from_iso, to_iso, utcnow
 
 _BY_TIME = "LSI_Audit_ByTime"
 _BY_ACTOR = "GSI_Audit_ByActor"
@@ -81,11 +81,12 @@ def new_audit_event(
     The category defaults to the one the action's name is filed under
     (``portal.domain.audit_category_for``).
     """
-    ulid = new_ulid()
     return AuditEvent(
         subject_id=subject_id,
-        occurred_at=ulid.datetime,
-        event_id=str(ulid),
+        # The clock, not the ULID's time: ULIDs of one process only ever increase,
+        # so after a clock step backwards they would date events in the future.
+        occurred_at=utcnow(),
+        event_id=new_id(),
         action=action,
         actor_kind=actor_kind,
         actor_id=actor_id,

@@ -111,9 +111,7 @@ def test_it_lists_one_days_events_newest_first(dynamo: DynamoGateway) -> None:
     day_two = day_one + timedelta(minutes=2)
 
     def at(moment: datetime) -> AuditEvent:
-        from ulid import ULID
-
-        with mock.patch("portal.dynamo.audit.new_ulid", return_value=ULID.from_datetime(moment)):
+        with mock.patch("portal.dynamo.audit.utcnow", return_value=moment):
             return _record(repo, new_id(), "login")
 
     first = at(day_one)
