@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portal.views import accounts, health, home, journal, mfa, public, security, staff, therapist
+from portal.views import accounts, data_rights, health, home, journal, mfa, public, security, staff, therapist
 
 urlpatterns = [
     path("", public.home, name="home"),
@@ -54,4 +54,9 @@ urlpatterns = [
         staff.staff_account_action,
         name="staff_account_action",
     ),
+    # data rights: take everything away, or leave for good
+    path("client/account/data/", data_rights.client_data_export, name="client_data_export"),
+    path("therapist/account/data/", data_rights.therapist_data_export, name="therapist_data_export"),
+    path("client/account/delete/", data_rights.account_delete, name="account_delete"),
+    path("account/deleted/", data_rights.account_deleted, name="account_deleted"),
 ]
