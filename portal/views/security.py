@@ -75,7 +75,12 @@ def regenerate_recovery_codes(request: HttpRequest) -> HttpResponse:
             return render(
                 request,
                 "portal/accounts/mfa_recovery_codes.html",
-                {"codes": codes, "home": auth.HOME_FOR_KIND[user.kind], "heading": "Your new recovery codes"},
+                {
+                    "codes": codes,
+                    "codes_text": "\n".join(codes) + "\n",
+                    "home": auth.HOME_FOR_KIND[user.kind],
+                    "heading": "Your new recovery codes",
+                },
             )
     return _page(request, status=400, codes_form=form)
 
