@@ -163,6 +163,8 @@ SPECIALIZATIONS: tuple[str, ...] = (
 MIN_INTENSITY = 1
 MAX_INTENSITY = 10
 MAX_NOTE_LENGTH = 2000
+# Longer passwords are refused before hashing: hashing megabytes is a cheap denial of service.
+MAX_PASSWORD_LENGTH = 1024
 
 
 # --- values -----------------------------------------------------------------
@@ -216,6 +218,11 @@ class Client:
     email_verified: bool = False
     created_at: datetime | None = None
     mfa_secret: str | None = None
+    # Set by staff: a deactivated account cannot log in and loses its sessions.
+    deactivated: bool = False
+    # Bumped (UpdateItem ADD) by every change that must end or refresh sessions.
+    account_version: int = 0
+    last_login_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -229,6 +236,13 @@ class Therapist:
     email_verified: bool = False
     created_at: datetime | None = None
     mfa_secret: str | None = None
+    # Set by staff: a deactivated account cannot log in and loses its sessions.
+    deactivated: bool = False
+    # Bumped (UpdateItem ADD) by every change that must end or refresh sessions.
+    account_version: int = 0
+    last_login_at: datetime | None = None
+    # Staff can take a therapist out of the directory (and put them back).
+    listed: bool = True
 
 
 @dataclass(frozen=True)
@@ -242,6 +256,11 @@ class StaffMember:
     # Staff accounts are made by an administrator at the command line.
     time_zone: str = "UTC"
     email_verified: bool = True
+    # Set by staff: a deactivated account cannot log in and loses its sessions.
+    deactivated: bool = False
+    # Bumped (UpdateItem ADD) by every change that must end or refresh sessions.
+    account_version: int = 0
+    last_login_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -369,6 +388,17 @@ class TherapySession:
         )
 
 
+@dataclass(frozen=True)
+class SessionSchedule:
+    """A therapy session without its title or notes: what staff may see."""
+
+    session_id: str
+    therapist_id: str
+    client_id: str
+    scheduled_for: datetime
+    status: SessionStatus
+
+
 class Sender(enum.StrEnum):
     CLIENT = "client"
     THERAPIST = "therapist"
@@ -390,6 +420,49 @@ class Message:
         return Sender.THERAPIST if self.sender is Sender.CLIENT else Sender.CLIENT
 
 
+class AuditCategory(enum.StrEnum):
+    """The lists an audit event belongs to; the audit table's sort key starts with it.
+
+    Each list a person or staff reads about one subject ("who read my journal",
+    "what staff did to this account") is then one key condition, however many
+    events of other kinds pile up beside it.
+    """
+
+    JOURNAL_READ = "journal-read"
+    ACCOUNT = "account"
+    STAFF = "staff"
+    CARE = "care"
+    SESSION = "session"
+    MESSAGE = "message"
+    OTHER = "other"
+
+
+# Prefix of an action name -> its category; the longest matching prefix wins.
+_CATEGORY_PREFIXES: dict[str, AuditCategory] = {
+    "journal.shared.read": AuditCategory.JOURNAL_READ,
+    "journal.read": AuditCategory.JOURNAL_READ,
+    "staff.": AuditCategory.STAFF,
+    "account.": AuditCategory.ACCOUNT,
+    "login": AuditCategory.ACCOUNT,
+    "password.": AuditCategory.ACCOUNT,
+    "mfa.": AuditCategory.ACCOUNT,
+    "mapping.": AuditCategory.CARE,
+    "care.": AuditCategory.CARE,
+    "relationship.": AuditCategory.CARE,
+    "session.": AuditCategory.SESSION,
+    "message.": AuditCategory.MESSAGE,
+}
+
+
+def audit_category_for(action: str) -> AuditCategory:
+    """The category an action is filed under (``other`` for names nobody registered)."""
+    best: tuple[int, AuditCategory] = (0, AuditCategory.OTHER)
+    for prefix, category in _CATEGORY_PREFIXES.items():
+        if action.startswith(prefix) and len(prefix) > best[0]:
+            best = (len(prefix), category)
+    return best[1]
+
+
 @dataclass(frozen=True)
 class AuditEvent:
     subject_id: str
@@ -399,3 +472,4 @@ class AuditEvent:
     actor_kind: AccountKind
     actor_id: str
     detail: dict[str, str] = field(default_factory=dict)
+    category: AuditCategory = AuditCategory.OTHER

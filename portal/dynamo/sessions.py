@@ -28,6 +28,7 @@ from portal.domain import (
     Conflict,
     NotFound,
     Page,
+    SessionSchedule,
     SessionStatus,
     TherapySession,
     check_session_transition,
@@ -197,6 +198,19 @@ def _status_filter(statuses: Collection[SessionStatus] | None) -> ConditionBase 
     if not statuses:
         return None
     return Attr("status").is_in(sorted(str(s) for s in statuses))
+
+# Everything staff may see of a session; titles and notes are never fetched.
+_SCHEDULE_ATTRIBUTES = ("sessionId", "therapistId", "clientId", "scheduledFor", "status")
+
+
+def _schedule_from_item(item: Item) -> SessionSchedule:
+    return SessionSchedule(
+        session_id=item["sessionId"],
+        therapist_id=item["therapistId"],
+        client_id=item["clientId"],
+        scheduled_for=from_iso(item["scheduledFor"]),
+        status=SessionStatus(item["status"]),
+    )
 
 
 class SessionRepository(Repository):
@@ -492,3 +506,16 @@ class SessionRepository(Repository):
             )
         except Conflict:
             pass
+
+    def list_all_schedules(
+        self, *, limit: int = 25, cursor: str | None = None
+    ) -> Page[SessionSchedule]:
+        """List All Sessions for staff: a paged Scan that reads no title or note at all."""
+        scope = "sessions.all.schedules"
+        result = self.db.scan(
+            SESSIONS,
+            limit=clamp_limit(limit),
+            start_key=decode_cursor(cursor, scope),
+            projection=_SCHEDULE_ATTRIBUTES,
+        )
+        return to_page(result, _schedule_from_item, scope)
