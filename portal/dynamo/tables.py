@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 
 from portal.dynamo.gateway import DynamoGateway
-from portal.dynamo.schema import ALL_TABLES, Index, Table, create_table_request
+from portal.dynamo.schema import ALL_TABLES, Table, create_table_request
 
 Report = Callable[[str], None]
 
@@ -39,42 +39,29 @@ def _wait_index_active(gateway: DynamoGateway, table: Table, index: str, timeout
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         description = gateway.describe(table) or {}
-        statuses = {
-            gsi["IndexName"]: gsi.get("IndexStatus", "ACTIVE")
-            for gsi in description.get("GlobalSecondaryIndexes", [])
-        }
+        statuses = {i["IndexName"]: i.get("IndexStatus", "ACTIVE") for i in description.get("GlobalSecondaryIndexes", [])}
         if statuses.get(index) == "ACTIVE":
             return
         time.sleep(1.0)
     raise TimeoutError(f"{index} on {gateway.table_name(table)} did not become ACTIVE in {timeout:.0f} s")
 
 
-def _add_missing_global_indexes(gateway: DynamoGateway, table: Table, report: Report) -> None:
-    """GSIs can be added to a live table (one at a time); LSIs cannot, and are never added here."""
-    description = gateway.describe(table) or {}
-    present = {gsi["IndexName"] for gsi in description.get("GlobalSecondaryIndexes", [])}
-    missing: list[Index] = [idx for idx in table.global_indexes if idx.name not in present]
-    name = gateway.table_name(table)
-    for index in missing:
+def _add_missing_global_indexes(gateway: DynamoGateway, table: Table, description: dict[str, object], report: Report) -> None:
+    """A global index added to schema.py after the table was made is created in place (one at a
+    time, as DynamoDB requires); local indexes cannot be added later, so those are not tried."""
+    present = {i["IndexName"] for i in description.get("GlobalSecondaryIndexes", [])}  # type: ignore[attr-defined]
+    request = create_table_request(table, gateway.prefix)
+    for index in request.get("GlobalSecondaryIndexes", []):
+        if index["IndexName"] in present:
+            continue
+        names = {part["AttributeName"] for part in index["KeySchema"]}
         gateway.client.update_table(
-            TableName=name,
-            AttributeDefinitions=[
-                {"AttributeName": part.attribute, "AttributeType": table.attribute_types.get(part.attribute, "S")}
-                for part in index.keys
-            ],
-            GlobalSecondaryIndexUpdates=[
-                {
-                    "Create": {
-                        "IndexName": index.name,
-                        "KeySchema": [{"AttributeName": p.attribute, "KeyType": p.key_type} for p in index.keys],
-                        "Projection": {"ProjectionType": "ALL"},
-                    }
-                }
-            ],
+            TableName=gateway.table_name(table),
+            AttributeDefinitions=[d for d in request["AttributeDefinitions"] if d["AttributeName"] in names],
+            GlobalSecondaryIndexUpdates=[{"Create": index}],
         )
-        report(f"added index: {name}.{index.name}")
-        # DynamoDB takes one index creation at a time per table.
-        _wait_index_active(gateway, table, index.name)
+        _wait_index_active(gateway, table, index["IndexName"])
+        report(f"added index {index['IndexName']} to {gateway.table_name(table)}")
 
 
 def create_missing_tables(
@@ -87,9 +74,10 @@ def create_missing_tables(
     created: list[Table] = []
     for table in tables:
         name = gateway.table_name(table)
-        if gateway.describe(table) is not None:
+        description = gateway.describe(table)
+        if description is not None:
             report(f"exists:  {name}")
-            _add_missing_global_indexes(gateway, table, report)
+            _add_missing_global_indexes(gateway, table, description, report)
             continue
         gateway.client.create_table(**create_table_request(table, gateway.prefix))
         created.append(table)

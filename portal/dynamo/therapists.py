@@ -41,9 +41,12 @@ def _to_item(therapist: Therapist) -> dict[str, Any]:
         "emailVerified": therapist.email_verified,
         "createdAt": to_iso(therapist.created_at or utcnow()),
         "mfaSecret": therapist.mfa_secret,
+        "deactivated": True if therapist.deactivated else None,
+        "lastLoginAt": to_iso(therapist.last_login_at) if therapist.last_login_at else None,
+        # Absent means listed; only an unlisted therapist carries the attribute.
+        "listed": None if therapist.listed else False,
         "bio": therapist.bio or None,
         "acceptingClients": therapist.accepting_clients,
-        "listed": therapist.listed,
     }
 
 
@@ -58,6 +61,9 @@ def _from_item(item: Item) -> Therapist:
         email_verified=bool(item.get("emailVerified", False)),
         created_at=maybe_from_iso(item.get("createdAt")),
         mfa_secret=item.get("mfaSecret"),
+        deactivated=bool(item.get("deactivated", False)),
+        account_version=int(item.get("accountVersion", 0)),
+        last_login_at=maybe_from_iso(item.get("lastLoginAt")),
         bio=item.get("bio", ""),
         # Accepting is a choice made at sign-up or on the profile; never assumed.
         accepting_clients=bool(item.get("acceptingClients", False)),
@@ -140,7 +146,8 @@ class TherapistRepository(Repository):
 
     def set_listed(self, therapist_id: str, *, listed: bool) -> Therapist:
         """Staff list or unlist a therapist in the directory."""
-        return self.update_fields(therapist_id, listed=listed)
+        # Absent means listed: only an unlisted therapist carries the attribute.
+        return self.update_fields(therapist_id, listed=None if listed else False)
 
     def update_fields(self, therapist_id: str, **fields: Any) -> Therapist:
         item = self.db.update(

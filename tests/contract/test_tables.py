@@ -56,7 +56,10 @@ SEED_TABLES: dict[str, dict[str, Any]] = {
 # What DESIGN.md adds to the seed (and nothing else may appear).
 ADDED_INDEXES: dict[str, dict[str, KeySchema]] = {
     "Journal": {"LSI_Journal_SharedAt": [("clientId", "HASH"), ("sharedAt", "RANGE")]},
-    "Session": {"GSI_Session_ByClient": [("clientId", "HASH"), ("scheduledFor", "RANGE")]},
+    "Session": {
+        "GSI_Session_ByClient": [("clientId", "HASH"), ("scheduledFor", "RANGE")],
+        "GSI_Session_RemindersDue": [("reminderDay", "HASH"), ("remindAt", "RANGE")],
+    },
     "ClientTherapistMapping": {
         "GSI_Mapping_PendingByTherapist": [("pendingTherapistId", "HASH"), ("requestedAt", "RANGE")]
     },
@@ -153,27 +156,20 @@ def test_it_enables_ttl_on_the_expiring_tables_only(dynamo: DynamoGateway) -> No
         assert _ttl(dynamo, f"{dynamo.prefix}{name}")[0] == "DISABLED", name
 
 
-def test_it_adds_a_missing_global_index_to_a_live_table_and_keeps_its_items(
-    dynamo: DynamoGateway, other_prefix: DynamoGateway
-) -> None:
-    # The mapping table as it was before the pending index existed, with an item in it.
-    before = schema.Table(
-        name=schema.MAPPINGS.name,
-        keys=schema.MAPPINGS.keys,
-        global_indexes=schema.MAPPINGS.global_indexes[:1],
+def test_it_adds_a_global_index_that_a_table_made_earlier_lacks(other_prefix: DynamoGateway) -> None:
+    older = schema.Table(
+        name=schema.SESSIONS.name,
+        keys=schema.SESSIONS.keys,
+        global_indexes=schema.SESSIONS.global_indexes[:1],
     )
-    create_missing_tables(other_prefix, tables=(before,))
-    name = other_prefix.table_name(schema.MAPPINGS)
-    other_prefix.client.put_item(TableName=name, Item={"clientId": {"S": "c"}, "therapistId": {"S": "t"}})
+    create_missing_tables(other_prefix, tables=(older,))
     report: list[str] = []
 
-    assert create_missing_tables(other_prefix, tables=(schema.MAPPINGS,), report=report.append) == []
+    assert create_missing_tables(other_prefix, tables=(schema.SESSIONS,), report=report.append) == []
 
-    described = other_prefix.client.describe_table(TableName=name)["Table"]
-    assert set(_indexes(described)) == {"GSI_Mapping_TherapistId", "GSI_Mapping_PendingByTherapist"}
-    assert f"added index: {name}.GSI_Mapping_PendingByTherapist" in report
-    assert other_prefix.client.scan(TableName=name)["Count"] == 1
-    # Run again: nothing more to add.
-    again: list[str] = []
-    create_missing_tables(other_prefix, tables=(schema.MAPPINGS,), report=again.append)
-    assert again == [f"exists:  {name}"]
+    described = other_prefix.describe(schema.SESSIONS)
+    assert described is not None
+    assert {i["IndexName"] for i in described["GlobalSecondaryIndexes"]} == {
+        i.name for i in schema.SESSIONS.global_indexes
+    }
+    assert sum(line.startswith("added index") for line in report) == len(schema.SESSIONS.global_indexes) - 1
