@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import io
+import json
+import zipfile
 from typing import Any
 
 import pytest
@@ -81,6 +83,14 @@ def test_it_erases_the_client_and_keeps_the_therapists_record(dynamo: DynamoGate
     assert STARTED in actions and FINISHED in actions
     job = ErasureRepository().get(client_id)
     assert job is not None and job.finished
+    # The therapist's own export still holds their notes, for a "Former client".
+    therapist_http = HttpClient()
+    log_in(therapist_http, world.therapist)
+    export = therapist_http.post("/therapist/account/data/")
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(export.streaming_content)))
+    [row] = json.loads(archive.read("session_notes.json"))
+    assert (row["clientName"], row["privateNotes"]) == ("Former client", PRIVATE_MARKER)
+    assert row["title"] == "Removed at the client's request."
     # Both devices are logged out, and the email can sign up again.
     assert other_device.get("/client/").status_code == 302
     assert client.get("/account/deleted/").status_code == 200
