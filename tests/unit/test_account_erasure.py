@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.core.management import call_command
 from django.test import Client as HttpClient
 
-from portal.domain import AccountKind, DatabaseUnavailable, is_erased
+from portal.domain import AccountKind, DatabaseUnavailable, NotFound, is_erased
 from portal.dynamo import schema
 from portal.dynamo.audit import AuditRepository
 from portal.dynamo.clients import ClientRepository
@@ -27,6 +27,7 @@ from portal.dynamo.mappings import MappingRepository
 from portal.dynamo.messages import MessageRepository
 from portal.dynamo.sessions import SessionRepository
 from portal.services.account_erasure import FINISHED, STARTED
+from portal.services.calendar import feed_create, feed_ics
 from tests.accounts import PASSWORD, log_in, make_account
 from tests.data_rights_data import CLIENT_MARKER, PRIVATE_MARKER, THERAPIST_MARKER, client_world
 
@@ -59,6 +60,8 @@ def test_it_erases_the_client_and_keeps_the_therapists_record(dynamo: DynamoGate
     world = client_world(entries=3)
     client_id, therapist_id = world.client.account_id, world.therapist.account_id
     log_in(client, world.client)
+    feed_token = feed_create(user=world.client)
+    assert feed_ics(token=feed_token)
     other_device = HttpClient()
     log_in(other_device, world.client)
     assert len(_web_sessions_of(dynamo, client_id)) == 2
@@ -79,6 +82,8 @@ def test_it_erases_the_client_and_keeps_the_therapists_record(dynamo: DynamoGate
     assert session is not None and is_erased(session.title) and session.private_notes == PRIVATE_MARKER
     contents = {m.content for m in MessageRepository().list_conversation(client_id, therapist_id).items}
     assert contents == {f"{THERAPIST_MARKER} reply", "Removed at the client's request."}
+    with pytest.raises(NotFound):
+        feed_ics(token=feed_token)  # the secret calendar link no longer shows the session times
     actions = [e.action for e in AuditRepository().list_for_subject(client_id).items]
     assert STARTED in actions and FINISHED in actions
     job = ErasureRepository().get(client_id)
@@ -140,7 +145,7 @@ def test_it_finishes_an_interrupted_erasure_on_the_next_run(
     assert ClientRepository().get(client_id, consistent=True) is None
     job = ErasureRepository().get(client_id)
     assert job is not None and not job.finished
-    assert job.steps_done == {"data_key", "web_sessions"}
+    assert job.steps_done == {"data_key", "web_sessions", "calendar_feed"}
     assert len(JournalRepository().list_recent(client_id).items) == 3
 
     monkeypatch.setattr(DynamoGateway, "batch_delete", real_batch_delete)
@@ -150,7 +155,7 @@ def test_it_finishes_an_interrupted_erasure_on_the_next_run(
     assert f"finished the erasure of {client_id}" in out.getvalue()
     job = ErasureRepository().get(client_id)
     assert job is not None and job.finished
-    assert job.steps_done == {"data_key", "web_sessions", "journal", "relationships"}
+    assert job.steps_done == {"data_key", "web_sessions", "calendar_feed", "journal", "relationships"}
     assert JournalRepository().list_recent(client_id).items == []
     assert MappingRepository().get(client_id, world.therapist.account_id) is None
     again = io.StringIO()
