@@ -47,6 +47,9 @@ class Table:
     local_indexes: tuple[Index, ...] = ()
     ttl_attribute: str | None = None
     seed: bool = True
+    # Continuous backups (35 days of point-in-time restore) on AWS. Off only for
+    # a table whose copies must not outlive a deletion (see deploy/).
+    point_in_time_recovery: bool = True
     # Every key attribute here is a string; the seed has no numeric key.
     attribute_types: dict[str, str] = field(default_factory=dict)
 
