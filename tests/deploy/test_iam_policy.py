@@ -81,5 +81,5 @@ def test_it_grants_every_operation_the_suite_made() -> None:
         "The application made DynamoDB operations the production IAM policy does not allow. "
         "In portal/dynamo/access.py:\n  "
         + "\n  ".join(problems)
-        + "\nthen run `python manage.py deploy_templates` and commit deploy/dynamodb.template.json."
+        + "\nthen run `DJANGO_DEBUG=true .venv/bin/python manage.py deploy_templates` and commit deploy/dynamodb.template.json."
     )

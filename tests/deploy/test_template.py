@@ -15,7 +15,7 @@ from portal.dynamo.schema import ALL_TABLES, JOURNAL, WEB_SESSIONS, Table, _h
 
 def test_it_matches_the_committed_template() -> None:
     assert TEMPLATE_PATH.read_text() == render_template(), (
-        "deploy/dynamodb.template.json is out of date: run `python manage.py deploy_templates` and commit it."
+        "deploy/dynamodb.template.json is out of date: run `DJANGO_DEBUG=true .venv/bin/python manage.py deploy_templates` and commit it."
     )
 
 

@@ -28,7 +28,7 @@ class Command(BaseCommand):
         if options["check"]:
             if current != wanted:
                 raise CommandError(
-                    f"{TEMPLATE_PATH.name} is out of date: run `python manage.py deploy_templates`."
+                    f"{TEMPLATE_PATH.name} is out of date: run `DJANGO_DEBUG=true python manage.py deploy_templates`."
                 )
             self.stdout.write(f"{TEMPLATE_PATH.name} is up to date.")
             return
