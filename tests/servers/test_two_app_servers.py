@@ -18,9 +18,9 @@ from django.conf import settings as django_settings
 
 from bench.harness import start_gunicorn, stop_process, wait_until_healthy
 from devtools import dynoxide
+from portal.domain import AccountKind
 from portal.dynamo.gateway import DynamoGateway
 from tests.accounts import make_account
-from portal.domain import AccountKind
 
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 SECRET_KEY = "two-servers-test-only-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEF"
