@@ -8,6 +8,7 @@ bench-only secret key and dummy AWS credentials that never reach AWS.
 
 from __future__ import annotations
 
+import base64
 import http.client
 import os
 import random
@@ -64,6 +65,9 @@ def configure_environment(dynamodb_url: str, settings_module: str = "therapy_sit
             "DYNAMODB_ENDPOINT_URL": dynamodb_url,
             "DJANGO_SETTINGS_MODULE": settings_module,
             "DJANGO_SECRET_KEY": BENCH_SECRET_KEY,
+            # A fresh master key per run: each harness's engine starts empty (the fault
+            # run's restarted engine is read by this same process and its gunicorn).
+            "DATA_ENCRYPTION_KEYS": "bench:" + base64.b64encode(os.urandom(32)).decode(),
             "DJANGO_DEBUG": "false",
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
             # No TLS in front of the bench server; a redirect would make every answer a 301.

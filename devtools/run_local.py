@@ -18,6 +18,7 @@ from pathlib import Path
 from types import FrameType
 
 from devtools import dynoxide
+from devtools.local_keys import local_data_encryption_keys
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_FILE = ROOT / "var" / "dynamodb.sqlite"
@@ -84,6 +85,9 @@ def main(argv: list[str] | None = None) -> int:
             **os.environ,
             "DYNAMODB_ENDPOINT_URL": engine.url,
             "DJANGO_DEBUG": os.environ.get("DJANGO_DEBUG", "true"),
+            # Generated on the first start, beside the data it protects.
+            "DATA_ENCRYPTION_KEYS": os.environ.get("DATA_ENCRYPTION_KEYS")
+            or local_data_encryption_keys(options.data_file.parent),
             "PYTHONUNBUFFERED": "1",
         }
         address = f"http://{HOST}:{port}/"

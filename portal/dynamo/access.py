@@ -39,4 +39,5 @@ APP_OPERATIONS: dict[str, tuple[str, ...]] = {
     "LoginThrottle": ("UpdateItem", "BatchGetItem"),
     "AuditLog": ("PutItem", "Query"),
     "IdempotencyKeys": ("GetItem", "PutItem"),
+    "DataKeys": ("GetItem", "PutItem", "UpdateItem", "Scan", "BatchGetItem"),
 }
