@@ -13,7 +13,7 @@ production configuration (DEBUG off, gunicorn, whitenoise, DynamoDB sessions):
    is broken (any non-200, unequal DynamoDB call counts, or the 5,000-entry p50
    or p95 more than 20% above the 10-entry one).
 
-Run it with `make bench` or `python -m bench.journal_page [--path /client/] [--requests 200]`.
+Run it with `make bench-journal` or `python -m bench.journal_page [--path /client/] [--requests 200]`.
 """
 
 from __future__ import annotations
