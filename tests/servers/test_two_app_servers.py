@@ -1,7 +1,7 @@
 """Two gunicorn servers on one database behave as one site: nothing lives on a host (as on AWS).
 
-A session made on one is honoured on the other, failed logins counted on one
-throttle the other, and both write the production log lines and headers.
+
+
 """
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,8 +22,12 @@ from bench.harness import start_gunicorn, stop_process, wait_until_healthy
 from devtools import dynoxide
 from portal.domain import AccountKind
 from portal.dynamo.gateway import DynamoGateway
+from portal.dynamo.messages import conversation_id
+from portal.dynamo.schema import MESSAGES
+from portal.ids import new_id
 from tests.accounts import make_account
 
+ROOT = Path(__file__).resolve().parent.parent.parent
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 SECRET_KEY = "two-servers-test-only-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEF"
 
@@ -47,21 +53,26 @@ class Server:
         )
 
 
-@pytest.fixture
-def two_servers(
-    dynoxide_dynamo: DynamoGateway, dynoxide_engine: dynoxide.Engine, tmp_path: Path
-) -> Iterator[tuple[Server, Server, Path]]:
-    env = {
+def server_env(engine: dynoxide.Engine, prefix: str) -> dict[str, str]:
+    """What an app host gets: production settings, the shared database, its own process."""
+    return {
         **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DYNAMODB_"))},
         "DJANGO_SETTINGS_MODULE": "tests.servers.server_settings",
         "DJANGO_SECRET_KEY": SECRET_KEY,
         "DJANGO_DEBUG": "false",
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DYNAMODB_ENDPOINT_URL": dynoxide_engine.url,
-        "DYNAMODB_TABLE_PREFIX": dynoxide_dynamo.prefix,
+        "DYNAMODB_ENDPOINT_URL": engine.url,
+        "DYNAMODB_TABLE_PREFIX": prefix,
         "PYTHONUNBUFFERED": "1",
     }
+
+
+@pytest.fixture
+def two_servers(
+    dynoxide_dynamo: DynamoGateway, dynoxide_engine: dynoxide.Engine, tmp_path: Path
+) -> Iterator[tuple[Server, Server, Path]]:
+    env = server_env(dynoxide_engine, dynoxide_dynamo.prefix)
     log_path = tmp_path / "gunicorn.log"
     ports = [dynoxide.free_port(), dynoxide.free_port()]
     with log_path.open("wb") as log:
@@ -107,3 +118,42 @@ def test_it_honours_on_one_server_a_session_and_a_throttle_made_on_the_other(
         line for line in access if line["request_id"] == home.headers["X-Request-ID"]
     ).items()
     assert all("request_id" in line for line in lines)
+
+
+SEND_ONCE = """
+import django, sys
+django.setup()
+from portal.domain import Sender
+from portal.dynamo.messages import MessageRepository
+message = MessageRepository().send(
+    client_id=sys.argv[1], therapist_id=sys.argv[2], sender=Sender.CLIENT,
+    content="Can we move Thursday?", idempotency_key=sys.argv[3],
+)
+print(message.message_id)
+"""
+
+
+def test_it_honours_in_one_host_process_an_idempotency_key_claimed_by_another(
+    dynoxide_dynamo: DynamoGateway, dynoxide_engine: dynoxide.Engine
+) -> None:
+    # No page sends messages yet, so two host processes call the repository the
+    # message form will use: the claim lives in DynamoDB, not in either process.
+    env = server_env(dynoxide_engine, dynoxide_dynamo.prefix)
+    client_id, therapist_id, key = new_id(), new_id(), new_id()
+
+    sent = [
+        subprocess.run(
+            [sys.executable, "-c", SEND_ONCE, client_id, therapist_id, key],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=True,
+        ).stdout.strip()
+        for _host in ("first", "second")
+    ]
+
+    assert sent[0] and sent[0] == sent[1]
+    stored = dynoxide_dynamo.client.query(
+        TableName=dynoxide_dynamo.table_name(MESSAGES),
+        KeyConditionExpression="conversationId = :c",
+        ExpressionAttributeValues={":c": {"S": conversation_id(client_id, therapist_id)}},
+        ConsistentRead=True,
+    )["Items"]
+    assert [item["messageId"]["S"] for item in stored] == [sent[0]]
