@@ -1,7 +1,8 @@
 """Two gunicorn servers on one database behave as one site: nothing lives on a host (as on AWS).
 
-
-
+A session made on one is honoured on the other, failed logins counted on one
+throttle the other, an idempotency key claimed by one host process is honoured
+by another, and both servers write the production log lines and headers.
 """
 
 from __future__ import annotations
