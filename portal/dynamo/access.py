@@ -16,14 +16,14 @@ Creating, deleting and describing tables is CloudFormation's job in production
 from __future__ import annotations
 
 APP_OPERATIONS: dict[str, tuple[str, ...]] = {
-    "Clients": ("GetItem", "PutItem", "UpdateItem", "Scan", "BatchGetItem"),
+    "Clients": ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Scan", "BatchGetItem"),
     "Clients/index/GSI_Clients_ByEmail": ("Query",),
     "Therapists": ("GetItem", "PutItem", "UpdateItem", "Scan", "BatchGetItem"),
     "Therapists/index/GSI_Therapists_ByEmail": ("Query",),
     "Therapists/index/GSI_Therapists_BySpecialization": ("Query",),
     "ClientTherapistMapping": ("GetItem", "PutItem", "DeleteItem", "Query"),
     "ClientTherapistMapping/index/GSI_Mapping_TherapistId": ("Query",),
-    "Journal": ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query"),
+    "Journal": ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "BatchWriteItem"),
     "Journal/index/LSI_Journal_ByFeeling": ("Query",),
     "Journal/index/LSI_Journal_SharedAt": ("Query",),
     "Journal/index/LSI_Journal_Time": ("Query",),
@@ -35,9 +35,11 @@ APP_OPERATIONS: dict[str, tuple[str, ...]] = {
     "WebSessions/index/GSI_WebSessions_ByAccount": ("Query",),
     "Staff": ("GetItem", "PutItem", "UpdateItem"),
     "Staff/index/GSI_Staff_ByEmail": ("Query",),
-    "EmailClaims": ("GetItem", "PutItem"),
+    "EmailClaims": ("GetItem", "PutItem", "DeleteItem"),
     "LoginThrottle": ("UpdateItem", "BatchGetItem"),
     "AuditLog": ("PutItem", "Query"),
     "IdempotencyKeys": ("GetItem", "PutItem"),
     "DataKeys": ("GetItem", "PutItem", "UpdateItem", "Scan", "BatchGetItem"),
+    "AccountErasures": ("GetItem", "PutItem", "UpdateItem"),
+    "AccountErasures/index/GSI_AccountErasures_Pending": ("Query",),
 }
