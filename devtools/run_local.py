@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from types import FrameType
@@ -27,6 +28,12 @@ HOST = "127.0.0.1"
 
 def _manage(*args: str, env: dict[str, str]) -> None:
     subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def _send_due_notices_every_minute(env: dict[str, str], stop: threading.Event) -> None:
+    """What a production scheduler does: reminders and delayed notices, once a minute."""
+    while not stop.wait(60):
+        subprocess.run([sys.executable, "manage.py", "send_due_notices"], cwd=ROOT, env=env, check=False)
 
 
 def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
@@ -78,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     engine: dynoxide.Engine | None = None
     server: subprocess.Popen[bytes] | None = None
+    stop_notices = threading.Event()
     try:
         engine = dynoxide.start(port=options.dynamodb_port or None, db_path=options.data_file)
         print(f"Local DynamoDB (dynoxide) at {engine.url}, data in {options.data_file}")
@@ -89,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
             "DATA_ENCRYPTION_KEYS": os.environ.get("DATA_ENCRYPTION_KEYS")
             or local_data_encryption_keys(options.data_file.parent),
             "PYTHONUNBUFFERED": "1",
+            # Links in reminder emails point at this server.
+            "PORTAL_BASE_URL": os.environ.get("PORTAL_BASE_URL", f"http://{HOST}:{port}"),
         }
         address = f"http://{HOST}:{port}/"
         _manage("create_tables", env=env)
@@ -103,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
             print("The app did not start; see the messages above.", file=sys.stderr)
             return 1
         print(f"Serving the portal at {address} (Ctrl-C stops it and the engine)", flush=True)
+        threading.Thread(target=_send_due_notices_every_minute, args=(env, stop_notices), daemon=True).start()
         while True:
             if server.poll() is not None:
                 return server.returncode
@@ -118,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         # A second Ctrl-C while cleaning up must not leave the engine running.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        stop_notices.set()
         if server is not None:
             stop_group(server)
         if engine is not None:

@@ -30,6 +30,7 @@ APP_OPERATIONS: dict[str, tuple[str, ...]] = {
     "Session": ("GetItem", "PutItem", "UpdateItem", "Scan"),
     "Session/index/GSI_Session_ByClient": ("Query",),
     "Session/index/GSI_Session_ByTherapist": ("Query",),
+    "Session/index/GSI_Session_RemindersDue": ("Query",),
     "Messages": ("GetItem", "PutItem", "Query"),
     "WebSessions": ("GetItem", "PutItem", "DeleteItem"),
     "WebSessions/index/GSI_WebSessions_ByAccount": ("Query",),
@@ -45,4 +46,5 @@ APP_OPERATIONS: dict[str, tuple[str, ...]] = {
     "DataKeys": ("GetItem", "PutItem", "UpdateItem", "Scan", "BatchGetItem"),
     "AccountErasures": ("GetItem", "PutItem", "UpdateItem"),
     "AccountErasures/index/GSI_AccountErasures_Pending": ("Query",),
+    "CalendarFeeds": ("GetItem", "PutItem", "DeleteItem"),
 }
