@@ -138,7 +138,11 @@ def _client_session_row(session: TherapySession) -> dict[str, Any]:
         "therapistId": session.therapist_id,
         "title": str(session.title),
         "scheduledFor": _iso(session.scheduled_for),
+        "durationMinutes": session.duration_minutes,
+        "location": session.location,
         "status": str(session.status),
+        "requestMessage": str(session.request_message),
+        "rejectionReason": str(session.rejection_reason),
         "sharedNotes": str(session.shared_notes),
         "createdAt": _iso(session.created_at),
         "updatedAt": _iso(session.updated_at),
@@ -153,7 +157,11 @@ def _therapist_session_row(session: TherapySession, names: dict[str, str]) -> di
         "clientName": names.get(session.client_id, FORMER_CLIENT),
         "title": str(session.title),
         "scheduledFor": _iso(session.scheduled_for),
+        "durationMinutes": session.duration_minutes,
+        "location": session.location,
         "status": str(session.status),
+        "requestMessage": str(session.request_message),
+        "rejectionReason": str(session.rejection_reason),
         "privateNotes": str(session.private_notes),
         "sharedNotes": str(session.shared_notes),
         "updatedAt": _iso(session.updated_at),
@@ -161,7 +169,8 @@ def _therapist_session_row(session: TherapySession, names: dict[str, str]) -> di
 
 
 _THERAPIST_SESSION_COLUMNS = [
-    "sessionId", "clientId", "clientName", "title", "scheduledFor", "status", "privateNotes", "sharedNotes", "updatedAt",
+    "sessionId", "clientId", "clientName", "title", "scheduledFor", "durationMinutes", "location", "status",
+    "requestMessage", "rejectionReason", "privateNotes", "sharedNotes", "updatedAt",
 ]
 
 
