@@ -109,6 +109,9 @@ class Client:
     email_verified: bool = False
     created_at: datetime | None = None
     mfa_secret: str | None = None
+    # Bumped (never reset) by changes that must end open sessions; see portal/accounts/session_user.py.
+    account_version: int = 0
+    deactivated: bool = False
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,8 @@ class Therapist:
     email_verified: bool = False
     created_at: datetime | None = None
     mfa_secret: str | None = None
+    account_version: int = 0
+    deactivated: bool = False
 
 
 @dataclass(frozen=True)
@@ -135,6 +140,8 @@ class StaffMember:
     # Staff accounts are made by an administrator at the command line.
     time_zone: str = "UTC"
     email_verified: bool = True
+    account_version: int = 0
+    deactivated: bool = False
 
 
 @dataclass(frozen=True)

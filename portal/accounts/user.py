@@ -31,6 +31,10 @@ class Account(Protocol):
     def email_verified(self) -> bool: ...
     @property
     def mfa_secret(self) -> str | None: ...
+    @property
+    def account_version(self) -> int: ...
+    @property
+    def deactivated(self) -> bool: ...
 
 
 def account_id_of(account: Any) -> str:
@@ -74,6 +78,9 @@ class User(AbstractBaseUser):
     time_zone: str = "UTC"
     email_verified: bool = False
     mfa_enabled: bool = False
+    # The account item's version when this user was read: a session holding an
+    # older one must end (see portal/accounts/session_user.py).
+    account_version: int = 0
 
     @classmethod
     def from_account(cls, kind: AccountKind, account: Account) -> User:
@@ -85,6 +92,7 @@ class User(AbstractBaseUser):
         user.time_zone = account.time_zone
         user.email_verified = account.email_verified
         user.mfa_enabled = bool(account.mfa_secret)
+        user.account_version = account.account_version
         return user
 
     def save(self, *args: Any, **kwargs: Any) -> None:

@@ -16,6 +16,11 @@ from portal.domain import AccountKind, Conflict, NotFound
 from portal.dynamo.base import Repository
 from portal.dynamo.schema import CLIENTS, STAFF, THERAPISTS, Table
 
+# A number on every account item, bumped with ADD by each change that must end
+# the account's open sessions (password change; deactivation and a two-factor
+# reset bump it too). Absent means 0.
+ACCOUNT_VERSION = "accountVersion"
+
 _TABLES: dict[AccountKind, Table] = {
     AccountKind.CLIENT: CLIENTS,
     AccountKind.THERAPIST: THERAPISTS,
@@ -38,6 +43,7 @@ class AccountStore(Repository):
         *,
         set_values: dict[str, Any] | None = None,
         remove: tuple[str, ...] = (),
+        add: dict[str, int] | None = None,
         delete_from_sets: dict[str, set[str]] | None = None,
         condition: ConditionBase | None = None,
     ) -> dict[str, Any]:
@@ -49,15 +55,28 @@ class AccountStore(Repository):
             {table.hash_key: account_id},
             set_values=set_values,
             remove=remove,
+            add=add,
             delete_from_sets=delete_from_sets,
             condition=exists & condition if condition is not None else exists,
         )
 
-    def set_password_hash(self, kind: AccountKind, account_id: str, password_hash: str) -> None:
+    def set_password_hash(self, kind: AccountKind, account_id: str, password_hash: str) -> int:
+        """Store a new password hash and return the account's new version.
+
+        The version is bumped in the same UpdateItem, so no session can see the
+        new password with the old version: every other open session ends at its
+        next check (see portal/accounts/session_user.py).
+        """
         try:
-            self._update(kind, account_id, set_values={"passwordHash": password_hash})
+            item = self._update(
+                kind,
+                account_id,
+                set_values={"passwordHash": password_hash},
+                add={ACCOUNT_VERSION: 1},
+            )
         except Conflict:
             raise NotFound("No such account.") from None
+        return int(item[ACCOUNT_VERSION])
 
     def mark_email_verified(self, kind: AccountKind, account_id: str) -> None:
         try:

@@ -44,6 +44,9 @@ def _from_item(item: Item) -> Therapist:
         email_verified=bool(item.get("emailVerified", False)),
         created_at=maybe_from_iso(item.get("createdAt")),
         mfa_secret=item.get("mfaSecret"),
+        # Absent on accounts made before versions existed: version 0, active.
+        account_version=int(item.get("accountVersion", 0)),
+        deactivated=bool(item.get("deactivated", False)),
     )
 
 

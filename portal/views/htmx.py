@@ -1,12 +1,8 @@
-"""When a view answers with a fragment of its page instead of the whole page."""
+"""Kept so views can go on importing it from here; the function lives in portal/htmx.py,
+where the role decorators (below the views) can use it too."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from portal.htmx import wants_fragment
 
-
-def wants_fragment(request: HttpRequest) -> bool:
-    """An htmx request, except htmx restoring a page from history (Back button):
-    that one replaces the whole body and needs the whole page."""
-    htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.history_restore_request  # type: ignore[union-attr]
+__all__ = ["wants_fragment"]
