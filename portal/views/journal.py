@@ -110,8 +110,20 @@ def journal(request: HttpRequest) -> HttpResponse:
         target = request.htmx.target  # type: ignore[attr-defined]
         partial = "entry-page" if target == "load-more" else "entry-list"
         return render(request, f"{TEMPLATE}#{partial}", context)
-    context["access_history"] = journal_service.journal_access_history(user=_user(request))
     return render(request, TEMPLATE, context, status=status)
+
+
+@client_required
+@require_GET
+@vary_on_headers("HX-Request")
+def journal_access(request: HttpRequest) -> HttpResponse:
+    """Who read my shared entries: visit by visit, naming what was read (its own page, so the
+    journal itself stays at two DynamoDB calls)."""
+    history = journal_service.journal_access_history(user=_user(request), cursor=request.GET.get("cursor"))
+    template = "portal/client/journal_access.html"
+    if wants_fragment(request) and request.GET.get("cursor"):
+        template += "#visits"
+    return render(request, template, {"history": history})
 
 
 @client_required
