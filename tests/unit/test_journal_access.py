@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.test import Client as HttpClient
 
+from portal import ids
 from portal.domain import AccountKind, MappingStatus
 from portal.dynamo.audit import AuditRepository
 from portal.dynamo.call_counter import count_dynamodb_calls
@@ -43,8 +44,11 @@ def test_it_records_which_entries_a_therapist_was_shown(care_team):
     assert sorted(event.detail["entryIds"].split()) == sorted(e.entry_id for e in entries[:2])
 
 
-def test_it_groups_repeated_readings_into_visits_by_reader(care_team):
+def test_it_groups_repeated_readings_into_visits_by_reader(care_team, monkeypatch):
     patient, tess, omar = care_team
+    # Ids never go back in time within a process; an earlier test that travelled
+    # ahead would otherwise stamp these readings with its own future time.
+    monkeypatch.setattr(ids, "_last", None)
     _share(patient, seed_entries(patient.account_id, 2))
     start = utcnow()
     with time_machine.travel(start, tick=False) as clock:
