@@ -86,9 +86,17 @@ class JournalRepository(Repository):
         item = self.db.get(JOURNAL, _key(client_id, entry_id), consistent=True)
         return _from_item(item) if item else None
 
-    def get_many(self, client_id: str, entry_ids: Iterable[str]) -> dict[str, JournalEntry]:
-        """Entries of one client by id, in BatchGetItem calls of 100 (absent ids are left out)."""
-        items = self.db.batch_get(JOURNAL, [_key(client_id, entry_id) for entry_id in entry_ids])
+    def get_labels(self, client_id: str, entry_ids: Iterable[str]) -> dict[str, JournalEntry]:
+        """Entries of one client by id, without their notes (``note`` is empty), for lists that
+        only name entries: BatchGetItem calls of 100; absent ids are left out.
+
+        The note is never read, so nothing is decrypted and no data key is fetched.
+        """
+        items = self.db.batch_get(
+            JOURNAL,
+            [_key(client_id, entry_id) for entry_id in entry_ids],
+            attributes=("clientId", "journalEntryId", "timeOfEmotion", "feeling", "intensity", "sharedAt"),
+        )
         return {entry.entry_id: entry for entry in map(_from_item, items)}
 
     def list_recent(

@@ -257,7 +257,7 @@ def journal_access_history(
         return Page(items=[], next_cursor=page.next_cursor)
     therapists = TherapistRepository().get_many({e.actor_id for e in page.items})
     wanted = {entry_id for event in page.items for entry_id in _entry_ids(event)}
-    entries = JournalRepository().get_many(client_id, wanted) if wanted else {}
+    entries = JournalRepository().get_labels(client_id, wanted) if wanted else {}
     visits: list[AccessVisit] = []
     for group in _group_visits(page.items):
         ids = list(dict.fromkeys(entry_id for event in group for entry_id in _entry_ids(event)))
