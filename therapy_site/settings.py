@@ -60,7 +60,8 @@ MIDDLEWARE = [
     "portal.middleware.DataKeyScopeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's, with a database failure while loading or saving as the 503 page in debug mode too.
+    "portal.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     # Django's AuthenticationMiddleware, without its account read on every request.

@@ -19,7 +19,7 @@ import logging
 import math
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
@@ -33,6 +33,7 @@ from django.utils.functional import SimpleLazyObject
 from portal.accounts.session_store import SessionStore
 from portal.accounts.session_user import session_account_check, user_from_session
 from portal.accounts.user import User
+from portal.domain import DatabaseUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,15 @@ EXPIRY_PUSH_INTERVAL = timedelta(minutes=1)
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 # Tells the idle-warning script, after each of its requests, how long the session really has.
 IDLE_SECONDS_HEADER = "X-Session-Idle-Seconds"
+
+
+def note_database_failure(request: HttpRequest, exc: DatabaseUnavailable) -> None:
+    """Record that the database failed before the view ran; the view must not run."""
+    request.database_failure = exc  # type: ignore[attr-defined]
+
+
+def database_failure(request: HttpRequest) -> DatabaseUnavailable | None:
+    return getattr(request, "database_failure", None)
 
 
 def passive(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -130,16 +140,23 @@ class IdleTimeoutMiddleware:
             if not session.is_empty():
                 session.modified = True
             return
-        push = expiry_push_due(session)
-        if (push or request.method not in _SAFE_METHODS) and request.user.is_authenticated:
+        try:
+            push = expiry_push_due(session)
+            check = (push or request.method not in _SAFE_METHODS) and request.user.is_authenticated
             user: User = request.user  # type: ignore[assignment]
-            fresh = session_account_check(session, user)
+            fresh = session_account_check(session, user) if check else user
+        except DatabaseUnavailable as exc:
+            # Outside a view Django would show a traceback in debug mode; the
+            # page layer answers with the 503 page instead (portal/middleware.py).
+            note_database_failure(request, exc)
+            return
+        if check:
             if fresh is None:
                 logger.info("session of account %s ended: the account changed", user.pk)
                 logout(request)
                 messages.info(request, "Your account's sign-in details changed. Please log in again.")
                 return
-            _set_user(request, fresh)
+            _set_user(request, cast(User, fresh))
         if push:
             session.modified = True
 
