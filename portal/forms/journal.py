@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 
 from portal.domain import FEELINGS, MAX_INTENSITY, MAX_NOTE_LENGTH, MIN_INTENSITY
+from portal.forms.idempotency import IdempotentForm
 
 EARLIEST_YEAR = 1900
 LATEST_YEAR = 2200
@@ -98,3 +99,7 @@ class JournalFilterForm(forms.Form):
             else None
         )
         return start_dt, end_dt
+
+
+class NewJournalEntryForm(IdempotentForm, JournalEntryForm):
+    """Writing a new entry: the same fields, plus the key that makes a resend store it once."""

@@ -66,8 +66,11 @@ def journal_entry_create(
     feeling: str,
     intensity: int,
     note: str = "",
+    idempotency_key: str | None = None,
     journal: JournalRepository | None = None,
 ) -> JournalEntry:
+    """Store a new entry. With the form's ``idempotency_key`` a double submit or a
+    retry returns the entry the first submission stored instead of a second one."""
     _validate(feeling, intensity, note, time_of_emotion)
     entry = JournalEntry(
         client_id=client_id,
@@ -78,7 +81,14 @@ def journal_entry_create(
         note=note,
         created_at=utcnow(),
     )
-    stored = (journal or JournalRepository()).add(entry)
+    repository = journal or JournalRepository()
+    if idempotency_key is None:
+        stored = repository.add(entry)
+    else:
+        stored, created = repository.add_once(entry, idempotency_key)
+        if not created:
+            logger.info("journal entry %s sent again by client %s: kept once", stored.entry_id, client_id)
+            return stored
     logger.info("journal entry %s created by client %s", entry.entry_id, client_id)
     return stored
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -18,8 +18,8 @@ from django.views.decorators.vary import vary_on_headers
 
 from portal.accounts.decorators import client_required
 from portal.accounts.user import User
-from portal.domain import NotFound
-from portal.forms.journal import JournalEntryForm, JournalFilterForm
+from portal.domain import DuplicateSubmission, NotFound
+from portal.forms.journal import JournalEntryForm, JournalFilterForm, NewJournalEntryForm
 from portal.ids import is_valid_id
 from portal.policy import NotAllowed
 from portal.services import journal as journal_service
@@ -79,32 +79,41 @@ def journal(request: HttpRequest) -> HttpResponse:
     htmx = request.htmx  # type: ignore[attr-defined]
     status = 200
     if request.method == "POST":
-        form = JournalEntryForm(request.POST)
+        form: JournalEntryForm = NewJournalEntryForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
             try:
+                # Sent twice (a double click, a retry after a timeout): stored once.
                 journal_service.journal_entry_create(
                     client_id=_user(request).account_id,
                     time_of_emotion=data["time_of_emotion"],
                     feeling=data["feeling"],
                     intensity=data["intensity"],
                     note=data["note"],
+                    idempotency_key=data["idempotency_key"],
                 )
             except InvalidEntry as exc:
                 form.add_error(None, str(exc))
+            except DuplicateSubmission:
+                # Stored by an earlier sending of this form and deleted since: not again
+                # unless the person sends it anew (with a new key).
+                cast(NewJournalEntryForm, form).renew_key()
+                form.add_error(
+                    None, "This entry was already saved once and has since been deleted. Send it again to save it anew."
+                )
             else:
                 if not htmx:
                     messages.success(request, "Saved to your journal.")
                     query = _filter_query(filter_form)
                     return redirect(reverse("journal") + (f"?{query}" if query else ""))
-                context = _context(request, JournalEntryForm(), filter_form)
+                context = _context(request, NewJournalEntryForm(), filter_form)
                 context["saved"] = True
                 return render(request, f"{TEMPLATE}#saved", context)
         status = 400
         if htmx:
             return render(request, f"{TEMPLATE}#entry-form", {"form": form}, status=status)
     else:
-        form = JournalEntryForm()
+        form = NewJournalEntryForm()
     context = _context(request, form, filter_form)
     if request.method == "GET" and wants_fragment(request):
         target = request.htmx.target  # type: ignore[attr-defined]
