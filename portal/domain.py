@@ -60,21 +60,97 @@ class DatabaseUnavailable(Exception):
 
 # --- vocabularies the product keeps ---------------------------------------------
 
-# Feelings a client can record; short, plain words that read well on a phone.
-FEELINGS: tuple[str, ...] = (
-    "calm",
-    "happy",
-    "grateful",
-    "hopeful",
-    "tired",
-    "sad",
-    "lonely",
-    "anxious",
-    "stressed",
-    "angry",
-    "ashamed",
-    "numb",
+class Valence(enum.StrEnum):
+    """How a feeling is felt: the sign it gives to its intensity on the mood chart."""
+
+    PLEASANT = "pleasant"
+    IN_BETWEEN = "in-between"
+    UNPLEASANT = "unpleasant"
+
+
+@dataclass(frozen=True)
+class Feeling:
+    """One word of the journal's vocabulary and what the product does with it.
+
+    ``weight`` turns an intensity into a mood value: +1 for a pleasant feeling,
+    -1 for an unpleasant one, something in between for the in-between ones.
+    ``distressing`` feelings at a high intensity bring the crisis contacts
+    onto the confirmation after a save (nothing is sent anywhere).
+    """
+
+    name: str
+    valence: Valence
+    weight: float
+    distressing: bool = False
+    why: str = ""
+
+
+# The vocabulary, decided here once: the entry form's chips, the chart's signs
+# and the safety prompt all read it. Short, plain words that read well on a phone.
+# The order is the form's order within each valence group.
+VOCABULARY: tuple[Feeling, ...] = (
+    Feeling("calm", Valence.PLEASANT, 1.0),
+    Feeling("happy", Valence.PLEASANT, 1.0),
+    Feeling("grateful", Valence.PLEASANT, 1.0),
+    Feeling("hopeful", Valence.PLEASANT, 1.0),
+    Feeling(
+        "tired",
+        Valence.IN_BETWEEN,
+        -0.5,
+        why=(
+            "Tiredness is mostly a state of the body, and it follows good days (a long walk) as well as bad ones, "
+            "so it is not a mood on its own; it still weighs a day down a little, so it counts half, on the "
+            "unpleasant side. It is not marked distressing: 'tired 9' after a night shift is not a crisis."
+        ),
+    ),
+    Feeling(
+        "numb",
+        Valence.IN_BETWEEN,
+        -0.5,
+        distressing=True,
+        why=(
+            "Numbness is the absence of feeling rather than a painful one, so counting it fully unpleasant would "
+            "draw 'numb 10' as the worst day possible, and counting it neutral would hide it from the chart; it "
+            "counts half, on the unpleasant side. Strong numbness goes with depression and dissociation, so at a "
+            "high intensity it is treated as distressing, like sadness."
+        ),
+    ),
+    Feeling("sad", Valence.UNPLEASANT, -1.0, distressing=True),
+    Feeling("lonely", Valence.UNPLEASANT, -1.0, distressing=True),
+    Feeling("anxious", Valence.UNPLEASANT, -1.0, distressing=True),
+    Feeling("stressed", Valence.UNPLEASANT, -1.0, distressing=True),
+    Feeling("angry", Valence.UNPLEASANT, -1.0, distressing=True),
+    Feeling("ashamed", Valence.UNPLEASANT, -1.0, distressing=True),
 )
+
+FEELING_BY_NAME: dict[str, Feeling] = {feeling.name: feeling for feeling in VOCABULARY}
+
+# Feelings a client can record (the stored values).
+FEELINGS: tuple[str, ...] = tuple(feeling.name for feeling in VOCABULARY)
+
+# From this intensity on, a distressing feeling brings up the crisis contacts.
+DISTRESS_INTENSITY = 8
+
+
+def feeling_valence(name: str) -> Valence:
+    """The valence of a stored feeling; a word no longer in the vocabulary counts as in-between."""
+    known = FEELING_BY_NAME.get(name)
+    return known.valence if known else Valence.IN_BETWEEN
+
+
+def mood_value(feeling: str, intensity: int) -> float:
+    """Valence-signed intensity: +10 is the best a moment can be, -10 the worst.
+
+    A word no longer in the vocabulary counts zero: it moves no line up or down.
+    """
+    known = FEELING_BY_NAME.get(feeling)
+    return known.weight * intensity if known else 0.0
+
+
+def is_distressing(feeling: str, intensity: int) -> bool:
+    known = FEELING_BY_NAME.get(feeling)
+    return bool(known and known.distressing and intensity >= DISTRESS_INTENSITY)
+
 
 SPECIALIZATIONS: tuple[str, ...] = (
     "anxiety",

@@ -71,6 +71,15 @@ def _send_verification(request: HttpRequest, user: User) -> bool:
     return auth.email_verification_send(user=user, link=link)
 
 
+def _already_logged_in(request: HttpRequest) -> HttpResponse | None:
+    """Someone logged in who opens the log-in or sign-up form goes where they were headed instead."""
+    user = request.user
+    if not user.is_authenticated:
+        return None
+    messages.info(request, "You are already logged in.")
+    return redirect(_landing(user, request))  # type: ignore[arg-type]
+
+
 def _finish_login(request: HttpRequest, user: User) -> HttpResponse:
     login(request, user, backend=auth.backend_path(user))
     logger.info("login of account %s", user.pk)
@@ -81,6 +90,8 @@ def _finish_login(request: HttpRequest, user: User) -> HttpResponse:
 
 
 def _signup(request: HttpRequest, kind: AccountKind) -> HttpResponse:
+    if (elsewhere := _already_logged_in(request)) is not None:
+        return elsewhere
     form_class = ClientSignUpForm if kind is AccountKind.CLIENT else TherapistSignUpForm
     form = form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -140,6 +151,8 @@ def signup_therapist(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
+    if (elsewhere := _already_logged_in(request)) is not None:
+        return elsewhere
     form = LoginForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
