@@ -145,17 +145,17 @@ class IdleTimeoutMiddleware:
             check = (push or request.method not in _SAFE_METHODS) and request.user.is_authenticated
             user: User = request.user  # type: ignore[assignment]
             fresh = session_account_check(session, user) if check else user
+            if fresh is None:
+                logger.info("session of account %s ended: the account changed", user.pk)
+                logout(request)  # deletes the stored session
+                messages.info(request, "Your account's sign-in details changed. Please log in again.")
+                return
         except DatabaseUnavailable as exc:
             # Outside a view Django would show a traceback in debug mode; the
             # page layer answers with the 503 page instead (portal/middleware.py).
             note_database_failure(request, exc)
             return
         if check:
-            if fresh is None:
-                logger.info("session of account %s ended: the account changed", user.pk)
-                logout(request)
-                messages.info(request, "Your account's sign-in details changed. Please log in again.")
-                return
             _set_user(request, cast(User, fresh))
         if push:
             session.modified = True

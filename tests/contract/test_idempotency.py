@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 
 from portal.domain import DuplicateSubmission
@@ -62,21 +60,6 @@ def test_it_scopes_a_key_to_its_client(dynamo: DynamoGateway) -> None:
     theirs, created = repo.add_once(make_entry(note="theirs"), key)
     # Another client's identical key neither reaches nor blocks my entry.
     assert created and theirs.client_id != mine.client_id and theirs.note == "theirs"
-
-
-def test_it_stores_one_entry_for_ten_concurrent_sends_of_one_form(dynamo: DynamoGateway) -> None:
-    repo = JournalRepository()
-    client_id, key = new_id(), new_id()
-
-    def send(_: int) -> tuple[str, bool]:
-        stored, created = repo.add_once(make_entry(client_id=client_id, note="double click"), key)
-        return stored.entry_id, created
-
-    with ThreadPoolExecutor(max_workers=10) as pool:
-        results = list(pool.map(send, range(10)))
-    assert len({entry_id for entry_id, _ in results}) == 1
-    assert sum(created for _, created in results) == 1
-    assert _count(dynamo, client_id) == 1
 
 
 def test_it_never_recreates_an_entry_deleted_since_its_form_was_sent(dynamo: DynamoGateway) -> None:

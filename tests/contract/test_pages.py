@@ -84,7 +84,7 @@ def _sign_up(name: str = "Sam Journal") -> Owner:
 def _write(owner: Owner, when: str, feeling: str, intensity: str, note: str) -> None:
     response = owner.http.post(
         "/client/journal/",
-        {"time_of_emotion": when, "feeling": feeling, "intensity": intensity, "note": note},
+        {"time_of_emotion": when, "feeling": feeling, "intensity": intensity, "note": note, "idempotency_key": new_id()},
     )
     assert response.status_code == 302, response.content.decode()
     assert response["Location"] == "/client/journal/"

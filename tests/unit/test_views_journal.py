@@ -13,6 +13,7 @@ from django.test import Client as HttpClient
 from portal.domain import AccountKind, MappingStatus
 from portal.dynamo.journal import JournalRepository
 from portal.dynamo.mappings import MappingRepository
+from portal.ids import new_id
 from portal.services.journal import journal_entry_create
 from portal.timeutil import utcnow
 from tests.accounts import log_in, make_account
@@ -22,7 +23,15 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def _entry_form(**overrides: str) -> dict[str, str]:
-    return {"time_of_emotion": "2026-07-01T21:30", "feeling": "anxious", "intensity": "7", "note": "", **overrides}
+    # Each call is a freshly rendered form: its own idempotency key.
+    return {
+        "time_of_emotion": "2026-07-01T21:30",
+        "feeling": "anxious",
+        "intensity": "7",
+        "note": "",
+        "idempotency_key": new_id(),
+        **overrides,
+    }
 
 
 @pytest.fixture
