@@ -17,7 +17,7 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.http import HttpRequest
 
 from portal.accounts.user import Account, User, account_id_of, parse_user_key
-from portal.domain import AccountKind
+from portal.domain import MAX_PASSWORD_LENGTH, AccountKind
 from portal.dynamo.clients import ClientRepository
 from portal.dynamo.staff import StaffRepository
 from portal.dynamo.therapists import TherapistRepository
@@ -42,6 +42,9 @@ class _AccountBackend(BaseBackend):
     ) -> User | None:
         if kind is not self.kind or not email or not password:
             return None
+        if len(password) > MAX_PASSWORD_LENGTH:
+            # Refused before hashing: a megabyte "password" must not cost a megabyte of Argon2.
+            return None
         found = self._find_by_email(email)
         # The email index lags the table: read the account itself, consistently,
         # so a password changed a moment ago is the one checked.
@@ -51,8 +54,8 @@ class _AccountBackend(BaseBackend):
             return None
         if not check_password(password, account.password_hash):
             return None
-        if not account_is_active(account):
-            return None
+        # A deactivated account comes back with is_active False: the login view
+        # refuses it and says why (only to someone who knew the password).
         return User.from_account(self.kind, account)
 
     def get_user(self, user_id: Any) -> User | None:  # type: ignore[override]

@@ -32,9 +32,9 @@ class Account(Protocol):
     @property
     def mfa_secret(self) -> str | None: ...
     @property
-    def account_version(self) -> int: ...
-    @property
     def deactivated(self) -> bool: ...
+    @property
+    def account_version(self) -> int: ...
 
 
 def account_id_of(account: Any) -> str:
@@ -78,8 +78,8 @@ class User(AbstractBaseUser):
     time_zone: str = "UTC"
     email_verified: bool = False
     mfa_enabled: bool = False
-    # The account item's version when this user was read: a session holding an
-    # older one must end (see portal/accounts/session_user.py).
+    # False once staff deactivated the account: it may not log in or stay logged in.
+    is_active: bool = True
     account_version: int = 0
 
     @classmethod
@@ -92,6 +92,7 @@ class User(AbstractBaseUser):
         user.time_zone = account.time_zone
         user.email_verified = account.email_verified
         user.mfa_enabled = bool(account.mfa_secret)
+        user.is_active = not account.deactivated
         user.account_version = account.account_version
         return user
 

@@ -280,3 +280,24 @@ class JournalRepository(Repository):
 
     def delete(self, client_id: str, entry_id: str) -> bool:
         return self.db.delete(JOURNAL, _key(client_id, entry_id)) is not None
+
+    def list_shared_felt_between(
+        self, client_id: str, *, start: datetime, end: datetime, limit: int = CHART_MAX_POINTS
+    ) -> tuple[list[JournalEntry], bool]:
+        """Shared entries felt in [start, end], oldest first, in one Query; and whether more exist.
+
+        Reads the time index with "shared" as a filter, so private entries cost
+        read capacity but never reach the caller.
+        """
+        result = self.db.query(
+            JOURNAL,
+            Key("clientId").eq(client_id)
+            & Key("timeOfEmotion").between(to_iso(start), to_iso(end)),
+            index=BY_TIME,
+            limit=clamp_limit(limit, CHART_MAX_POINTS),
+            forward=True,
+            filter_condition=Attr("sharedAt").exists(),
+            # Unsharing takes effect at once: a consistent read of the local index.
+            consistent=True,
+        )
+        return [_from_item(i) for i in result.items], result.last_key is not None

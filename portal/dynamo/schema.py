@@ -8,14 +8,31 @@ types exactly. Where the seed leaves a gap we add to it (never rename):
 * Session gets ``clientId`` and ``scheduledFor``; ``GSI_Session_ByTherapist``
   sorts by ``scheduledFor`` (the seed allows "another attribute") and
   ``GSI_Session_ByClient`` lets a client list their sessions without a Scan.
+  Statuses: pending -> approved | rejected | cancelled, approved -> open |
+  cancelled, open -> closed (``SESSION_TRANSITIONS`` in portal/domain.py);
+  every update is conditional on the version read and on the statuses the
+  new one may come from. A session also holds ``durationMinutes`` (50 by
+  default), ``location`` (where: an address or a video link), the client's
+  ``requestMessage``, the therapist's ``rejectionReason``, both names (so
+  lists need no extra reads) and when each side was reminded.
+  ``GSI_Session_RemindersDue`` is sparse: only an approved session with a
+  reminder still to send carries ``reminderDay`` (the UTC day its reminder
+  falls due) and ``remindAt``, so ``send_due_notices`` finds what is due with
+  a Query per day, never a Scan. Clinical text on a session (title, request
+  message, rejection reason, private and shared notes) is encrypted field by
+  field; times, statuses and ids stay readable because indexes and
+  conditions need them.
 * Messages: the seed names the partition key only by its value,
   ``CLIENT#<clientId>#THERAPIST#<therapistId>``; we call that attribute
   ``conversationId``. ``createdAt`` values are ``<iso-8601>#<messageId>`` so
   two messages in one millisecond never overwrite each other.
 
 Supporting tables: web sessions (TTL), staff accounts, email claims (one email
-is one account), login throttle counters (TTL), the audit log, idempotency
-keys for message sends (TTL), wrapped data keys and account-erasure progress.
+is one account), login throttle counters (TTL), the audit log (sort key
+prefixed by the event's category, indexes by time, actor and day),
+idempotency keys for message sends and session requests (TTL), wrapped data
+keys, account-erasure progress, and calendar feeds (the SHA-256 of each
+account's secret feed token, never the token itself).
 
 Clinical text (portal/dynamo/field_crypto.py)
 ---------------------------------------------
@@ -149,6 +166,8 @@ SESSIONS = Table(
     global_indexes=(
         Index("GSI_Session_ByTherapist", (_h("therapistId"), _r("scheduledFor"))),
         Index("GSI_Session_ByClient", (_h("clientId"), _r("scheduledFor"))),
+        # Sparse: only approved sessions whose reminders are not all sent.
+        Index("GSI_Session_RemindersDue", (_h("reminderDay"), _r("remindAt"))),
     ),
 )
 
@@ -185,9 +204,24 @@ LOGIN_THROTTLE = Table(
     seed=False,
 )
 
+# The audit log, partitioned by the account whose data or account an event is
+# about. The sort key ``categoryAt`` is ``<category>#<iso time>#<eventId>``, so
+# one subject's events of one category (a client's "who read my journal") are
+# one key condition, newest first, however many events of other kinds the
+# subject collects. ``occurredAt`` (``<iso time>#<eventId>``) orders the indexes:
+# * LSI_Audit_ByTime: one subject's whole history, newest first (consistent);
+# * GSI_Audit_ByActor: what one person (``actorKey`` = ``<kind>:<id>``) did;
+# * GSI_Audit_ByDay: everything on one UTC day (``day`` = ``YYYY-MM-DD``). One
+#   partition per day takes every event of that day: far below a partition's
+#   1,000 writes a second for a practice's audit trail (shard ``day`` if not).
 AUDIT_LOG = Table(
     name="AuditLog",
-    keys=(_h("subjectId"), _r("occurredAt")),
+    keys=(_h("subjectId"), _r("categoryAt")),
+    local_indexes=(Index("LSI_Audit_ByTime", (_h("subjectId"), _r("occurredAt")), local=True),),
+    global_indexes=(
+        Index("GSI_Audit_ByActor", (_h("actorKey"), _r("occurredAt"))),
+        Index("GSI_Audit_ByDay", (_h("day"), _r("occurredAt"))),
+    ),
     seed=False,
 )
 
@@ -195,6 +229,15 @@ IDEMPOTENCY_KEYS = Table(
     name="IdempotencyKeys",
     keys=(_h("idempotencyKey"),),
     ttl_attribute="expiresAt",
+    seed=False,
+)
+
+# Two kinds of item: "token#<sha256 of the token>" names the account a feed
+# belongs to; "account#<kind>:<id>" names the account's current token hash, so
+# a new link revokes the old one in the same transaction.
+CALENDAR_FEEDS = Table(
+    name="CalendarFeeds",
+    keys=(_h("feedKey"),),
     seed=False,
 )
 
@@ -235,6 +278,7 @@ ALL_TABLES: tuple[Table, ...] = (
     IDEMPOTENCY_KEYS,
     DATA_KEYS,
     ACCOUNT_ERASURES,
+    CALENDAR_FEEDS,
 )
 
 

@@ -35,6 +35,35 @@ def _ensure_ttl(gateway: DynamoGateway, table: Table, report: Report) -> None:
     report(f"enabled TTL on {name}.{table.ttl_attribute}")
 
 
+def _wait_index_active(gateway: DynamoGateway, table: Table, index: str, timeout: float = 600.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        description = gateway.describe(table) or {}
+        statuses = {i["IndexName"]: i.get("IndexStatus", "ACTIVE") for i in description.get("GlobalSecondaryIndexes", [])}
+        if statuses.get(index) == "ACTIVE":
+            return
+        time.sleep(1.0)
+    raise TimeoutError(f"{index} on {gateway.table_name(table)} did not become ACTIVE in {timeout:.0f} s")
+
+
+def _add_missing_global_indexes(gateway: DynamoGateway, table: Table, description: dict[str, object], report: Report) -> None:
+    """A global index added to schema.py after the table was made is created in place (one at a
+    time, as DynamoDB requires); local indexes cannot be added later, so those are not tried."""
+    present = {i["IndexName"] for i in description.get("GlobalSecondaryIndexes", [])}  # type: ignore[attr-defined]
+    request = create_table_request(table, gateway.prefix)
+    for index in request.get("GlobalSecondaryIndexes", []):
+        if index["IndexName"] in present:
+            continue
+        names = {part["AttributeName"] for part in index["KeySchema"]}
+        gateway.client.update_table(
+            TableName=gateway.table_name(table),
+            AttributeDefinitions=[d for d in request["AttributeDefinitions"] if d["AttributeName"] in names],
+            GlobalSecondaryIndexUpdates=[{"Create": index}],
+        )
+        _wait_index_active(gateway, table, index["IndexName"])
+        report(f"added index {index['IndexName']} to {gateway.table_name(table)}")
+
+
 def create_missing_tables(
     gateway: DynamoGateway,
     *,
@@ -45,8 +74,10 @@ def create_missing_tables(
     created: list[Table] = []
     for table in tables:
         name = gateway.table_name(table)
-        if gateway.describe(table) is not None:
+        description = gateway.describe(table)
+        if description is not None:
             report(f"exists:  {name}")
+            _add_missing_global_indexes(gateway, table, description, report)
             continue
         gateway.client.create_table(**create_table_request(table, gateway.prefix))
         created.append(table)

@@ -18,6 +18,7 @@ from portal.domain import AccountKind, DomainError, NotFound, normalize_email
 from portal.dynamo.account_store import AccountStore
 from portal.dynamo.accounts import get_email_claim
 from portal.dynamo.connection import get_gateway
+from portal.timeutil import utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +82,11 @@ def load_user(user_key: str) -> User | None:
         return None
     account = load_account(*parsed)
     return User.from_account(parsed[0], account) if account else None
+
+
+def login_recorded(*, user: User) -> None:
+    """When the account last logged in, for the staff's account page (one UpdateItem)."""
+    AccountStore().record_login(user.kind, user.account_id, utcnow())
 
 
 def backend_path(user: User) -> str:

@@ -56,7 +56,10 @@ SEED_TABLES: dict[str, dict[str, Any]] = {
 # What DESIGN.md adds to the seed (and nothing else may appear).
 ADDED_INDEXES: dict[str, dict[str, KeySchema]] = {
     "Journal": {"LSI_Journal_SharedAt": [("clientId", "HASH"), ("sharedAt", "RANGE")]},
-    "Session": {"GSI_Session_ByClient": [("clientId", "HASH"), ("scheduledFor", "RANGE")]},
+    "Session": {
+        "GSI_Session_ByClient": [("clientId", "HASH"), ("scheduledFor", "RANGE")],
+        "GSI_Session_RemindersDue": [("reminderDay", "HASH"), ("remindAt", "RANGE")],
+    },
 }
 LOCAL_INDEXES = {"LSI_Journal_Time", "LSI_Journal_ByFeeling", "LSI_Journal_SharedAt"}
 TTL_TABLES = {
@@ -148,3 +151,22 @@ def test_it_enables_ttl_on_the_expiring_tables_only(dynamo: DynamoGateway) -> No
     # Expiry on a seed table would silently delete health data.
     for name in SEED_TABLES:
         assert _ttl(dynamo, f"{dynamo.prefix}{name}")[0] == "DISABLED", name
+
+
+def test_it_adds_a_global_index_that_a_table_made_earlier_lacks(other_prefix: DynamoGateway) -> None:
+    older = schema.Table(
+        name=schema.SESSIONS.name,
+        keys=schema.SESSIONS.keys,
+        global_indexes=schema.SESSIONS.global_indexes[:1],
+    )
+    create_missing_tables(other_prefix, tables=(older,))
+    report: list[str] = []
+
+    assert create_missing_tables(other_prefix, tables=(schema.SESSIONS,), report=report.append) == []
+
+    described = other_prefix.describe(schema.SESSIONS)
+    assert described is not None
+    assert {i["IndexName"] for i in described["GlobalSecondaryIndexes"]} == {
+        i.name for i in schema.SESSIONS.global_indexes
+    }
+    assert sum(line.startswith("added index") for line in report) == len(schema.SESSIONS.global_indexes) - 1
