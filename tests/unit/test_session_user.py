@@ -166,7 +166,7 @@ def test_it_refuses_to_log_in_a_deactivated_account(dynamo):
     user = make_account(AccountKind.CLIENT)
     ClientRepository().update_fields(user.account_id, deactivated=True)
     response = HttpClient().post("/accounts/login/", {"email": user.email, "password": PASSWORD})
-    assert response.status_code == 400
+    assert response.status_code == 403 and "_auth_user_id" not in response.client.session
 
 
 def test_it_ends_the_session_of_a_deleted_account(dynamo):

@@ -15,7 +15,13 @@ from portal.timeutil import utcnow
 from tests.accounts import log_in, make_account
 from tests.unit.test_health import hung_dynamo  # noqa: F401  (the fixture)
 
-ENTRY = {"time_of_emotion": "2026-01-01T10:00", "feeling": "calm", "intensity": "3", "note": "a walk"}
+ENTRY = {
+    "time_of_emotion": "2026-01-01T10:00",
+    "feeling": "calm",
+    "intensity": "3",
+    "note": "a walk",
+    "idempotency_key": "01KEYSENTWITHTHEFORM000000",
+}
 MAY_HAVE_BEEN_SAVED = "may have been saved"
 SAFE_TO_RESEND = "safe to send it again"
 NOTHING_CHANGED = "nothing was changed"
