@@ -24,7 +24,7 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from portal.domain import Conflict, DatabaseUnavailable
-from portal.dynamo.schema import Table, physical_name
+from portal.dynamo.schema import WEB_SESSIONS, Table, physical_name
 
 logger = logging.getLogger(__name__)
 
@@ -452,5 +452,17 @@ class DynamoGateway:
                 raise
 
     def ping(self) -> None:
-        """One cheap call proving the database answers (for /healthz)."""
-        self._call("ListTables", "-", self.client.list_tables, Limit=1)
+        """One cheap call proving the database answers (for /healthz).
+
+        A GetItem of a key that never exists, rather than ListTables: it proves the
+        app's own table is reachable with the app's own permissions, and the
+        production IAM policy needs no action on every table of the account.
+        """
+        name = self.table_name(WEB_SESSIONS)
+        self._call(
+            "GetItem",
+            name,
+            self.client.get_item,
+            TableName=name,
+            Key={WEB_SESSIONS.hash_key: {"S": "healthz-probe"}},
+        )
