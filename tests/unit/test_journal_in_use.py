@@ -259,3 +259,22 @@ def test_the_staff_list_scroll_region_is_reachable_by_keyboard(dynamo, client):
     log_in(client, staff)
     body = client.get("/staff/").content.decode()
     assert re.search(r'class="table-wrap" role="region" aria-label="[^"]+" tabindex="0"', body)
+
+
+def test_the_therapist_sees_the_mood_chart_of_the_shared_entries_only(dynamo):
+    from portal.dynamo.call_counter import count_dynamodb_calls
+
+    patient = make_account(AccountKind.CLIENT, name="Pat")
+    therapist = make_account(AccountKind.THERAPIST)
+    MappingRepository().put(patient.account_id, therapist.account_id, MappingStatus.ACTIVE)
+    shared = _add(patient, feeling="hopeful", intensity=7)
+    _add(patient, feeling="ashamed", intensity=9)  # private: on no chart the therapist sees
+    JournalRepository().set_shared(patient.account_id, shared.entry_id, utcnow())
+    http = HttpClient()
+    log_in(http, therapist)
+    with count_dynamodb_calls() as calls:
+        response = http.get(f"/therapist/clients/{patient.account_id}/journal/")
+    body = response.content.decode()
+    assert response.status_code == 200 and 'id="shared-chart"' in body
+    assert body.count('<path class="chart-point') == 1 and "mark-hopeful" in body and "mark-ashamed" not in body
+    assert calls.count("Query") == 1 and calls.count("Scan") == 0
