@@ -24,7 +24,7 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from portal.domain import Conflict, DatabaseUnavailable
-from portal.dynamo.schema import Table, physical_name
+from portal.dynamo.schema import WEB_SESSIONS, Table, physical_name
 
 logger = logging.getLogger(__name__)
 
@@ -376,10 +376,23 @@ class DynamoGateway:
         )
 
     def batch_get(
-        self, table: Table, keys: Sequence[Key], *, consistent: bool = False
+        self,
+        table: Table,
+        keys: Sequence[Key],
+        *,
+        consistent: bool = False,
+        attributes: Sequence[str] | None = None,
     ) -> list[Item]:
-        """BatchGetItem in chunks of 100, retrying UnprocessedKeys with backoff."""
+        """BatchGetItem in chunks of 100, retrying UnprocessedKeys with backoff.
+
+        ``attributes`` limits what is read (a ProjectionExpression), e.g. to leave
+        clinical text out of a listing that only labels its items.
+        """
         name = self.table_name(table)
+        projection: dict[str, Any] = {}
+        if attributes:
+            names = {f"#p{number}": attribute for number, attribute in enumerate(attributes)}
+            projection = {"ProjectionExpression": ", ".join(names), "ExpressionAttributeNames": names}
         unique: dict[tuple[tuple[str, Any], ...], Key] = {}
         for key in keys:
             unique.setdefault(tuple(sorted(key.items())), key)
@@ -393,7 +406,7 @@ class DynamoGateway:
                     "BatchGetItem",
                     name,
                     self.client.batch_get_item,
-                    RequestItems={name: {"Keys": request_keys, "ConsistentRead": consistent}},
+                    RequestItems={name: {"Keys": request_keys, "ConsistentRead": consistent, **projection}},
                 )
                 found.extend(deserialize_item(i) for i in response["Responses"].get(name, []))
                 request_keys = response.get("UnprocessedKeys", {}).get(name, {}).get("Keys", [])
@@ -466,5 +479,17 @@ class DynamoGateway:
                 raise
 
     def ping(self) -> None:
-        """One cheap call proving the database answers (for /healthz)."""
-        self._call("ListTables", "-", self.client.list_tables, Limit=1)
+        """One cheap call proving the database answers (for /healthz).
+
+        A GetItem of a key that never exists, rather than ListTables: it proves the
+        app's own table is reachable with the app's own permissions, and the
+        production IAM policy needs no action on every table of the account.
+        """
+        name = self.table_name(WEB_SESSIONS)
+        self._call(
+            "GetItem",
+            name,
+            self.client.get_item,
+            TableName=name,
+            Key={WEB_SESSIONS.hash_key: {"S": "healthz-probe"}},
+        )

@@ -174,3 +174,21 @@ def test_it_deletes_an_entry_from_the_table_and_every_index(dynamo: DynamoGatewa
     assert _ids(repo.list_by_feeling(entry.client_id, "angry").items) == [kept.entry_id]
     assert repo.list_shared(entry.client_id).items == []
     assert repo.delete(entry.client_id, entry.entry_id) is False
+
+
+def test_it_reads_entry_labels_in_one_batch_without_their_notes(dynamo: DynamoGateway) -> None:
+    repo = JournalRepository()
+    client_id = new_id()
+    entries = [repo.add(make_entry(client_id=client_id, note="never needed here")) for _ in range(3)]
+    with count_dynamodb_calls() as calls:
+        labels = repo.get_labels(client_id, [e.entry_id for e in entries[:2]] + [new_id()])
+    # One BatchGetItem and no data-key read: the notes are not even fetched.
+    assert calls.by_operation() == {"BatchGetItem": 1}
+    assert sorted(labels) == sorted(_ids(entries[:2]))
+    first = labels[entries[0].entry_id]
+    assert (first.feeling, first.intensity, first.time_of_emotion, first.note) == (
+        entries[0].feeling,
+        entries[0].intensity,
+        entries[0].time_of_emotion,
+        "",
+    )
