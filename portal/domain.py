@@ -40,6 +40,10 @@ class InvalidCursor(DomainError):
     """A pagination cursor was tampered with or belongs to another listing."""
 
 
+class InvalidMessage(DomainError):
+    """A message that cannot be sent as written (empty, or too long)."""
+
+
 class DatabaseUnavailable(Exception):
     """DynamoDB did not answer (or refused) in time. Not the user's fault."""
 
@@ -77,6 +81,8 @@ SPECIALIZATIONS: tuple[str, ...] = (
 MIN_INTENSITY = 1
 MAX_INTENSITY = 10
 MAX_NOTE_LENGTH = 2000
+# A message is a note to a person, not a document; DynamoDB's item limit is 400 KB.
+MAX_MESSAGE_LENGTH = 4000
 
 
 # --- values -----------------------------------------------------------------

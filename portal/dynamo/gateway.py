@@ -51,6 +51,16 @@ _UNAVAILABLE_CODES = frozenset(
     }
 )
 
+# Cancellation reasons that mean "busy", not "your condition failed": the 503 page, not a 500.
+_BUSY_REASONS = frozenset(
+    {"ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded", "TransactionConflict"}
+)
+
+# DynamoDB refuses a key value that is empty or over these sizes with a
+# ValidationException; no item can have such a key, so the answer is "none".
+_MAX_PARTITION_KEY_BYTES = 2048
+_MAX_SORT_KEY_BYTES = 1024
+
 _BATCH_GET_LIMIT = 100
 _BATCH_RETRIES = 8
 
@@ -61,6 +71,33 @@ class TransactionCancelled(Exception):
     def __init__(self, reasons: list[str]) -> None:
         super().__init__(", ".join(reasons))
         self.reasons = reasons
+
+    @property
+    def condition_failed(self) -> bool:
+        return "ConditionalCheckFailed" in self.reasons
+
+    @property
+    def busy(self) -> bool:
+        """Cancelled for load or a concurrent transaction, not for a condition: worth retrying."""
+        return not self.condition_failed and any(r in _BUSY_REASONS for r in self.reasons)
+
+
+def busy_database(exc: TransactionCancelled) -> DatabaseUnavailable:
+    """What a caller raises when a transaction stayed busy through its own retries."""
+    logger.error("dynamodb TransactWriteItems stayed cancelled: %s", ", ".join(exc.reasons))
+    return DatabaseUnavailable("TransactionCanceled: " + ", ".join(exc.reasons))
+
+
+def key_is_possible(table: Table, key: Mapping[str, Any]) -> bool:
+    """False for a key DynamoDB would refuse (empty, too long): no item has it."""
+    for part in table.keys:
+        value = key.get(part.attribute)
+        if not isinstance(value, str):
+            continue
+        limit = _MAX_PARTITION_KEY_BYTES if part.key_type == "HASH" else _MAX_SORT_KEY_BYTES
+        if not value or len(value.encode("utf-8")) > limit:
+            return False
+    return True
 
 
 def serialize_item(item: Mapping[str, Any]) -> dict[str, Any]:
@@ -189,7 +226,14 @@ class DynamoGateway:
                 reasons = [
                     r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])
                 ]
-                raise TransactionCancelled(reasons) from exc
+                cancelled = TransactionCancelled(reasons)
+                if not cancelled.condition_failed and any(
+                    r in _BUSY_REASONS - {"TransactionConflict"} for r in reasons
+                ):
+                    # Throttled even after botocore's retries: the database is busy.
+                    logger.error("dynamodb %s on %s throttled: %s", operation, table, ", ".join(reasons))
+                    raise DatabaseUnavailable("TransactionCanceled: " + ", ".join(reasons)) from exc
+                raise cancelled from exc
             if code in _UNAVAILABLE_CODES:
                 logger.error("dynamodb %s on %s failed: %s", operation, table, code)
                 raise DatabaseUnavailable(code) from exc
@@ -208,6 +252,8 @@ class DynamoGateway:
     # --- single items -------------------------------------------------------
 
     def get(self, table: Table, key: Key, *, consistent: bool = False) -> Item | None:
+        if not key_is_possible(table, key):
+            return None
         name = self.table_name(table)
         response = self._call(
             "GetItem",
@@ -345,6 +391,8 @@ class DynamoGateway:
         name = self.table_name(table)
         unique: dict[tuple[tuple[str, Any], ...], Key] = {}
         for key in keys:
+            if not key_is_possible(table, key):
+                continue
             unique.setdefault(tuple(sorted(key.items())), key)
         pending = [serialize_item(k) for k in unique.values()]
         found: list[Item] = []
@@ -405,6 +453,12 @@ class DynamoGateway:
             with self._translate_errors("DescribeTable", name):
                 raise
 
-    def ping(self) -> None:
-        """One cheap call proving the database answers (for /healthz)."""
-        self._call("ListTables", "-", self.client.list_tables, Limit=1)
+    def ping(self, table: Table) -> bool:
+        """Whether ``table`` exists and is ACTIVE: one DescribeTable (for /healthz).
+
+        DescribeTable of one of our own tables is allowed by a table-scoped IAM
+        policy; ListTables is an account-wide action such a policy refuses.
+        """
+        name = self.table_name(table)
+        description = self._call("DescribeTable", name, self.client.describe_table, TableName=name)
+        return bool(description.get("Table", {}).get("TableStatus") == "ACTIVE")

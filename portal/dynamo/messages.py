@@ -18,9 +18,9 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Attr, ConditionBase, Key
 
-from portal.domain import Message, Page, Sender
+from portal.domain import MAX_MESSAGE_LENGTH, InvalidCursor, InvalidMessage, Message, Page, Sender
 from portal.dynamo.base import MAX_PAGE_SIZE, Repository, clamp_limit, to_page
-from portal.dynamo.gateway import Item, TransactionCancelled, TransactPut
+from portal.dynamo.gateway import Item, TransactionCancelled, TransactPut, busy_database
 from portal.dynamo.pagination import decode_cursor, encode_cursor
 from portal.dynamo.schema import IDEMPOTENCY_KEYS, MESSAGES
 from portal.ids import new_ulid
@@ -77,7 +77,15 @@ class MessageRepository(Repository):
         content: str,
         idempotency_key: str,
     ) -> Message:
-        """Send Message: store it once per idempotency key and return it."""
+        """Send Message: store it once per idempotency key and return it.
+
+        Raises InvalidMessage for an empty one or one over MAX_MESSAGE_LENGTH
+        characters (DynamoDB would refuse an item over 400 KB outright).
+        """
+        if not content.strip():
+            raise InvalidMessage("A message needs some text.")
+        if len(content) > MAX_MESSAGE_LENGTH:
+            raise InvalidMessage(f"A message holds at most {MAX_MESSAGE_LENGTH} characters.")
         ulid = new_ulid()
         message_id = str(ulid)
         sort_key = f"{to_iso(ulid.datetime)}#{message_id}"
@@ -111,10 +119,13 @@ class MessageRepository(Repository):
                     existing = self._claimed_message(claim_key)
                     if existing is not None:
                         return existing
-                # A double submit racing its twin can be cancelled with
-                # TransactionConflict; trying again lets the claim decide.
-                if "TransactionConflict" not in exc.reasons or attempt == _CONFLICT_ATTEMPTS - 1:
+                if not exc.busy:
                     raise
+                # A double submit racing its twin can be cancelled with
+                # TransactionConflict; trying again lets the claim decide. One
+                # that outlives the retries means "busy": the 503 page.
+                if attempt == _CONFLICT_ATTEMPTS - 1:
+                    raise busy_database(exc) from exc
                 time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
         raise AssertionError("unreachable: the last attempt returns or raises")
 
@@ -145,7 +156,7 @@ class MessageRepository(Repository):
         return to_page(result, _from_item, scope)
 
     def list_newer(
-        self, client_id: str, therapist_id: str, *, since: str | None, limit: int = 50
+        self, client_id: str, therapist_id: str, *, since: str, limit: int = 50
     ) -> Page[Message]:
         """Messages not yet delivered to this poller, oldest first (for polling).
 
@@ -155,9 +166,15 @@ class MessageRepository(Repository):
         delivered: the next poll reads from the start of that window and skips
         the keys it lists as delivered. ``next_cursor`` is the token for the
         next poll; it stays put when nothing new arrived.
+
+        ``since`` is required: without it every poll would deliver the oldest
+        messages of the conversation as "new". A page gets its first token from
+        ``since_token`` (what it shows) or ``empty_conversation_token``.
         """
         conversation = conversation_id(client_id, therapist_id)
         scope = f"messages.since:{conversation}"
+        if not since:
+            raise InvalidCursor("A polling token is required.")
         # A conversation can stay quiet for days while its page polls: no age limit.
         state = decode_cursor(since, scope, max_age=None) or {}
         floor = str(state.get("floor", ""))
@@ -175,6 +192,10 @@ class MessageRepository(Repository):
         if not fresh:
             return Page(items=[], next_cursor=since or self._poll_token(scope, floor, []))
         return Page(items=fresh, next_cursor=self._poll_token(scope, floor, [*delivered, *(m.sort_key for m in fresh)]))
+
+    def empty_conversation_token(self, client_id: str, therapist_id: str) -> str:
+        """A polling token for a page that shows no message yet: everything sent later is new."""
+        return self._poll_token(f"messages.since:{conversation_id(client_id, therapist_id)}", "", [])
 
     def since_token(self, shown: Sequence[Message]) -> str:
         """A polling token for a page that shows ``shown`` (for example the newest page)."""

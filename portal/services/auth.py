@@ -14,7 +14,7 @@ from django.core.mail import send_mail
 
 from portal.accounts.backends import BACKEND_FOR_KIND
 from portal.accounts.user import User, parse_user_key
-from portal.domain import AccountKind, DomainError, NotFound, normalize_email
+from portal.domain import AccountKind, DomainError, EmailClaim, NotFound, normalize_email
 from portal.dynamo.account_store import AccountStore
 from portal.dynamo.accounts import get_email_claim
 from portal.dynamo.clients import ClientRepository
@@ -72,23 +72,29 @@ def _send(*, user: User, subject: str, message: str, purpose: str) -> bool:
     return True
 
 
-def account_kind_for_email(email: str) -> AccountKind | None:
-    claim = get_email_claim(get_gateway(), email)
-    return claim.account_kind if claim else None
+def email_claim_for(email: str) -> EmailClaim | None:
+    """Who owns ``email``: one consistent GetItem of the claim written at sign-up."""
+    return get_email_claim(get_gateway(), email)
 
 
 def load_user(user_key: str) -> User | None:
+    """The account named by ``user_key``, read consistently.
+
+    Everything that calls this decides something from the account (its
+    password hash for a reset link, its two-factor state, whether it still
+    exists), so an old copy from an eventually consistent read will not do.
+    """
     parsed = parse_user_key(user_key)
     if parsed is None:
         return None
     kind, account_id = parsed
     account: Any
     if kind is AccountKind.CLIENT:
-        account = ClientRepository().get(account_id)
+        account = ClientRepository().get(account_id, consistent=True)
     elif kind is AccountKind.THERAPIST:
-        account = TherapistRepository().get(account_id)
+        account = TherapistRepository().get(account_id, consistent=True)
     else:
-        account = StaffRepository().get(account_id)
+        account = StaffRepository().get(account_id, consistent=True)
     return User.from_account(kind, account) if account else None
 
 

@@ -20,12 +20,14 @@ from portal.domain import (
     MIN_INTENSITY,
     AccountKind,
     AuditEvent,
+    DatabaseUnavailable,
     DomainError,
     JournalEntry,
     NotFound,
     Page,
 )
 from portal.dynamo.audit import AuditRepository
+from portal.dynamo.clients import ClientRepository
 from portal.dynamo.journal import JournalRepository
 from portal.dynamo.therapists import TherapistRepository
 from portal.ids import new_id
@@ -161,27 +163,66 @@ def journal_chart_entries(
     return JournalRepository().list_for_chart(own_client_id(user), start=start, end=end, feeling=feeling)
 
 
+class ExportInterrupted(DatabaseUnavailable):
+    """The database failed after the download had started: the response must end as a failure."""
+
+
+EXPORT_PAGE_SIZE = 100
+
+
 def journal_export(*, user: User) -> Iterator[JournalEntry]:
-    """Every entry, oldest first, read a page at a time as the download streams."""
+    """Every entry, oldest first, read a page at a time as the download streams.
+
+    The first page is read before this returns, so a database that is down
+    already gives the 503 page rather than a download that starts and breaks.
+    A failure on a later page raises ExportInterrupted from the iterator: the
+    server then drops the connection without ending the response, and the
+    browser reports a failed download instead of saving a file that silently
+    stops part-way.
+    """
     client_id = own_client_id(user)
     journal = JournalRepository()
-    cursor: str | None = None
+    first = journal.list_by_time(client_id, newest_first=False, limit=EXPORT_PAGE_SIZE)
+    return _export_rest(journal, client_id, first)
+
+
+def _export_rest(journal: JournalRepository, client_id: str, page: Page[JournalEntry]) -> Iterator[JournalEntry]:
+    written = 0
     while True:
-        page = journal.list_by_time(client_id, newest_first=False, limit=100, cursor=cursor)
         yield from page.items
+        written += len(page.items)
         if not page.next_cursor:
             return
-        cursor = page.next_cursor
+        try:
+            page = journal.list_by_time(
+                client_id, newest_first=False, limit=EXPORT_PAGE_SIZE, cursor=page.next_cursor
+            )
+        except DatabaseUnavailable as exc:
+            logger.error("journal export of client %s interrupted after %d entries", client_id, written)
+            raise ExportInterrupted(str(exc)) from exc
+
+
+@dataclass(frozen=True)
+class SharedJournal:
+    """What a therapist's page about one client shows: who, and a page of what they shared."""
+
+    client_id: str
+    client_name: str
+    client_time_zone: str
+    page: Page[JournalEntry]
 
 
 def shared_entries_for_therapist(
     *, user: User, client_id: str, cursor: str | None = None
-) -> Page[JournalEntry]:
+) -> SharedJournal:
     """The client's shared entries as their therapist sees them: one Query of the sparse index.
 
     404 unless the mapping is active. Every opening is written to the audit log.
     """
     active_mapping_for_therapist(user, client_id)
+    client = ClientRepository().get(client_id)
+    if client is None:
+        raise NotFound("No such client.")
     page = JournalRepository().list_shared(client_id, limit=PAGE_SIZE, cursor=cursor)
     AuditRepository().record(
         subject_id=client_id,
@@ -190,7 +231,10 @@ def shared_entries_for_therapist(
         actor_id=user.account_id,
         detail={"entries": str(len(page.items)), "page": "next" if cursor else "first"},
     )
-    return page
+    # Only what the page shows: the account record also holds credentials.
+    return SharedJournal(
+        client_id=client.client_id, client_name=client.name, client_time_zone=client.time_zone, page=page
+    )
 
 
 @dataclass(frozen=True)

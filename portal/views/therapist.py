@@ -9,7 +9,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from portal.accounts.decorators import therapist_required
 from portal.accounts.user import User
-from portal.dynamo.clients import ClientRepository
+from portal.domain import NotFound
 from portal.ids import is_valid_id
 from portal.services.journal import shared_entries_for_therapist
 from portal.views.htmx import wants_fragment
@@ -22,14 +22,13 @@ def client_journal(request: HttpRequest, client_id: str) -> HttpResponse:
     if not is_valid_id(client_id):
         raise Http404
     user: User = request.user  # type: ignore[assignment]
-    # The policy check (active mapping, else 404) runs inside the service, first.
-    page = shared_entries_for_therapist(user=user, client_id=client_id, cursor=request.GET.get("cursor"))
-    client = ClientRepository().get(client_id)
-    if client is None:
-        raise Http404
+    try:
+        # The policy check (active mapping, else 404) runs inside the service, first.
+        shared = shared_entries_for_therapist(user=user, client_id=client_id, cursor=request.GET.get("cursor"))
+    except NotFound:
+        raise Http404 from None
     template = "portal/therapist/client_journal.html"
     if wants_fragment(request) and request.GET.get("cursor"):
         template += "#shared-page"
-    # Only what the page shows: the account record also holds credentials.
-    shown = {"client_id": client.client_id, "name": client.name, "time_zone": client.time_zone}
-    return render(request, template, {"client": shown, "page": page})
+    shown = {"client_id": shared.client_id, "name": shared.client_name, "time_zone": shared.client_time_zone}
+    return render(request, template, {"client": shown, "page": shared.page})

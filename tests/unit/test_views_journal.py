@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.test import Client as HttpClient
 
-from portal.domain import AccountKind, MappingStatus
+from portal.domain import AccountKind, DatabaseUnavailable, MappingStatus
 from portal.dynamo.journal import JournalRepository
 from portal.dynamo.mappings import MappingRepository
 from portal.services.journal import journal_entry_create
@@ -363,3 +363,49 @@ def test_it_writes_no_journal_text_to_the_logs(client_user, client, caplog):
     client.post(f"/client/journal/{entry.entry_id}/share/", {"shared": "1"})
     assert "MY-PRIVATE-WORDS" not in caplog.text
     assert entry.entry_id in caplog.text  # ids are logged, words are not
+
+
+# --- export when the database fails part-way -------------------------------------------------
+
+
+@pytest.fixture
+def journal_queries_fail_on(dynamo):
+    from portal.dynamo.schema import JOURNAL
+    from tests.doubles.failures import FailingQueryGateway
+    from tests.doubles.stale_reads import installed
+
+    def install(nth: int):
+        double = FailingQueryGateway(dynamo, table=JOURNAL, fail_on=nth)
+        return installed(double)
+
+    return install
+
+
+def test_it_aborts_the_export_when_a_later_page_fails(client_user, client, journal_queries_fail_on, caplog):
+    seed_entries(client_user.account_id, 130, note="words that stay out of logs")
+    with journal_queries_fail_on(2):
+        response = client.get("/client/journal/export.csv")
+        assert response.status_code == 200
+        received: list[bytes] = []
+        # The iterator raises instead of ending: the server drops the connection
+        # without finishing the response, which the browser reports as failed.
+        with caplog.at_level(logging.ERROR), pytest.raises(DatabaseUnavailable):
+            for chunk in response.streaming_content:
+                received.append(chunk)
+    rows = list(csv.reader(io.StringIO(b"".join(received).decode())))
+    assert len(rows) == 1 + 100  # the header and the first page, nothing made up
+    assert any(
+        "interrupted after 100 entries" in r.getMessage() and client_user.account_id in r.getMessage()
+        for r in caplog.records
+    )
+    assert "words that stay out of logs" not in caplog.text
+
+
+def test_it_answers_503_when_the_first_export_page_fails(client_user, journal_queries_fail_on):
+    seed_entries(client_user.account_id, 3)
+    http = HttpClient(raise_request_exception=False)
+    log_in(http, client_user)
+    with journal_queries_fail_on(1):
+        response = http.get("/client/journal/export.csv")
+    assert response.status_code == 503
+    assert not response.streaming
