@@ -179,9 +179,12 @@ def _update_expression(
     remove: Sequence[str] = (),
     add: Mapping[str, int | Decimal] | None = None,
     delete_from_sets: Mapping[str, set[str]] | None = None,
+    copy_values: Mapping[str, str] | None = None,
 ) -> str:
     parts: list[str] = []
     sets = [f"{expr.name(k)} = {expr.value(v)}" for k, v in set_values.items() if v is not None]
+    # SET target = source: copies an attribute inside the item, without reading it first.
+    sets += [f"{expr.name(k)} = {expr.name(source)}" for k, source in (copy_values or {}).items()]
     # Setting an attribute to None means "remove it": sparse indexes depend on absence.
     removes = [expr.name(k) for k in remove] + [
         expr.name(k) for k, v in set_values.items() if v is None
@@ -286,6 +289,7 @@ class DynamoGateway:
         remove: Sequence[str] = (),
         add: Mapping[str, int | Decimal] | None = None,
         delete_from_sets: Mapping[str, set[str]] | None = None,
+        copy_values: Mapping[str, str] | None = None,
         condition: ConditionBase | None = None,
     ) -> Item:
         """UpdateItem; returns the whole item as it is after the update."""
@@ -299,7 +303,7 @@ class DynamoGateway:
         if condition is not None:
             request["ConditionExpression"] = expr.condition(condition)
         request["UpdateExpression"] = _update_expression(
-            expr, set_values or {}, remove, add, delete_from_sets
+            expr, set_values or {}, remove, add, delete_from_sets, copy_values
         )
         expr.apply(request)
         response = self._call("UpdateItem", name, self.client.update_item, **request)

@@ -7,9 +7,8 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 
 from portal.domain import Mapping, MappingStatus, Page
-from portal.dynamo.base import Repository, clamp_limit, to_page
+from portal.dynamo.base import Repository, query_page
 from portal.dynamo.gateway import Item
-from portal.dynamo.pagination import decode_cursor
 from portal.dynamo.schema import MAPPINGS
 from portal.timeutil import maybe_from_iso, to_iso, utcnow
 
@@ -57,25 +56,27 @@ class MappingRepository(Repository):
         self, client_id: str, *, limit: int = 25, cursor: str | None = None
     ) -> Page[Mapping]:
         """List Therapists for a Client: Query by clientId."""
-        scope = f"mappings.client:{client_id}"
-        result = self.db.query(
+        return query_page(
+            self.db,
             MAPPINGS,
             Key("clientId").eq(client_id),
-            limit=clamp_limit(limit),
-            start_key=decode_cursor(cursor, scope),
+            limit=limit,
+            scope=f"mappings.client:{client_id}",
+            cursor=cursor,
+            convert=_from_item,
         )
-        return to_page(result, _from_item, scope)
 
     def list_for_therapist(
         self, therapist_id: str, *, limit: int = 25, cursor: str | None = None
     ) -> Page[Mapping]:
         """List Clients for a Therapist: Query GSI_Mapping_TherapistId."""
-        scope = f"mappings.therapist:{therapist_id}"
-        result = self.db.query(
+        return query_page(
+            self.db,
             MAPPINGS,
             Key("therapistId").eq(therapist_id),
+            limit=limit,
             index=_BY_THERAPIST,
-            limit=clamp_limit(limit),
-            start_key=decode_cursor(cursor, scope),
+            scope=f"mappings.therapist:{therapist_id}",
+            cursor=cursor,
+            convert=_from_item,
         )
-        return to_page(result, _from_item, scope)

@@ -19,7 +19,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Attr, ConditionBase, Key
 
 from portal.domain import MAX_MESSAGE_LENGTH, InvalidCursor, InvalidMessage, Message, Page, Sender
-from portal.dynamo.base import MAX_PAGE_SIZE, Repository, clamp_limit, to_page
+from portal.dynamo.base import MAX_PAGE_SIZE, Repository, clamp_limit, query_page
 from portal.dynamo.gateway import Item, TransactionCancelled, TransactPut, busy_database
 from portal.dynamo.pagination import decode_cursor, encode_cursor
 from portal.dynamo.schema import IDEMPOTENCY_KEYS, MESSAGES
@@ -145,15 +145,16 @@ class MessageRepository(Repository):
     ) -> Page[Message]:
         """List Messages, newest page first (each page newest first)."""
         conversation = conversation_id(client_id, therapist_id)
-        scope = f"messages:{conversation}"
-        result = self.db.query(
+        return query_page(
+            self.db,
             MESSAGES,
             Key("conversationId").eq(conversation),
-            limit=clamp_limit(limit),
+            limit=limit,
             forward=False,
-            start_key=decode_cursor(cursor, scope),
+            scope=f"messages:{conversation}",
+            cursor=cursor,
+            convert=_from_item,
         )
-        return to_page(result, _from_item, scope)
 
     def list_newer(
         self, client_id: str, therapist_id: str, *, since: str, limit: int = 50

@@ -21,9 +21,8 @@ from portal.domain import (
     check_session_transition,
     statuses_allowed_before,
 )
-from portal.dynamo.base import Repository, clamp_limit, to_page
+from portal.dynamo.base import Repository, query_page, scan_page
 from portal.dynamo.gateway import Item
-from portal.dynamo.pagination import decode_cursor
 from portal.dynamo.schema import SESSIONS
 from portal.timeutil import from_iso, maybe_from_iso, to_iso, utcnow
 
@@ -114,31 +113,31 @@ class SessionRepository(Repository):
         self, therapist_id: str, *, limit: int = 25, cursor: str | None = None
     ) -> Page[TherapySession]:
         """List Sessions by Therapist (GSI_Session_ByTherapist), in scheduled order."""
-        scope = f"sessions.therapist:{therapist_id}"
-        result = self.db.query(
+        return query_page(
+            self.db,
             SESSIONS,
             Key("therapistId").eq(therapist_id),
+            limit=limit,
             index=_BY_THERAPIST,
-            limit=clamp_limit(limit),
-            start_key=decode_cursor(cursor, scope),
+            scope=f"sessions.therapist:{therapist_id}",
+            cursor=cursor,
+            convert=_from_item,
         )
-        return to_page(result, _from_item, scope)
 
     def list_by_client(
         self, client_id: str, *, limit: int = 25, cursor: str | None = None
     ) -> Page[TherapySession]:
-        scope = f"sessions.client:{client_id}"
-        result = self.db.query(
+        return query_page(
+            self.db,
             SESSIONS,
             Key("clientId").eq(client_id),
+            limit=limit,
             index=_BY_CLIENT,
-            limit=clamp_limit(limit),
-            start_key=decode_cursor(cursor, scope),
+            scope=f"sessions.client:{client_id}",
+            cursor=cursor,
+            convert=_from_item,
         )
-        return to_page(result, _from_item, scope)
 
     def list_all(self, *, limit: int = 25, cursor: str | None = None) -> Page[TherapySession]:
         """List All Sessions: a paged Scan, for staff."""
-        scope = "sessions.all"
-        result = self.db.scan(SESSIONS, limit=clamp_limit(limit), start_key=decode_cursor(cursor, scope))
-        return to_page(result, _from_item, scope)
+        return scan_page(self.db, SESSIONS, limit=limit, scope="sessions.all", cursor=cursor, convert=_from_item)

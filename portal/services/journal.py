@@ -141,20 +141,19 @@ class JournalFilter:
 def journal_page(
     *, user: User, filters: JournalFilter, cursor: str | None = None, limit: int = PAGE_SIZE
 ) -> Page[JournalEntry]:
-    """A page of the client's entries: one Query whatever the journal's size.
+    """A page of the client's entries, newest felt first: one Query whatever the journal's size.
 
-    A feeling alone reads LSI_Journal_ByFeeling, whose order within one feeling
-    is the order the entries were written. A feeling with dates reads the time
-    index with the dates as its key condition and the feeling as a filter, so
-    the page is in time order and never reads outside the chosen days.
+    A feeling (with or without dates) reads LSI_Journal_FeelingTime, dates
+    alone read LSI_Journal_Time; either way the filter is the key condition, so
+    every page is full until the last one.
     """
     client_id = own_client_id(user)
     journal = JournalRepository()
-    if filters.feeling and not (filters.start or filters.end):
-        return journal.list_by_feeling(client_id, filters.feeling, limit=limit, cursor=cursor)
-    return journal.list_by_time(
-        client_id, start=filters.start, end=filters.end, feeling=filters.feeling, limit=limit, cursor=cursor
-    )
+    if filters.feeling:
+        return journal.list_by_feeling(
+            client_id, filters.feeling, start=filters.start, end=filters.end, limit=limit, cursor=cursor
+        )
+    return journal.list_by_time(client_id, start=filters.start, end=filters.end, limit=limit, cursor=cursor)
 
 
 def journal_chart_entries(

@@ -65,7 +65,6 @@ def _context(request: HttpRequest, form: JournalEntryForm, filter_form: JournalF
         "form": form,
         "filter_form": filter_form,
         "filtering": filters.active,
-        "feeling_only": bool(filters.feeling and not (filters.start or filters.end)),
         "filter_query": _filter_query(filter_form),
         "page": page,
     }

@@ -409,3 +409,55 @@ def test_it_answers_503_when_the_first_export_page_fails(client_user, journal_qu
         response = http.get("/client/journal/export.csv")
     assert response.status_code == 503
     assert not response.streaming
+
+
+# --- paging edges --------------------------------------------------------------------------------
+
+
+def test_it_offers_no_load_more_for_a_journal_of_exactly_one_page(client_user, client):
+    seed_entries(client_user.account_id, 20)
+    body = client.get("/client/journal/").content.decode()
+    assert body.count('class="entry card"') == 20
+    assert 'id="load-more"' not in body
+    seed_entries(client_user.account_id, 1, start=utcnow() - timedelta(days=400))
+    assert 'id="load-more"' in client.get("/client/journal/").content.decode()
+
+
+def test_it_shows_the_therapist_exactly_one_page_of_20_shared_entries_without_load_more(care_team):
+    from portal.dynamo.audit import AuditRepository
+
+    patient, therapist = care_team
+    seed_entries(patient.account_id, 20, shared_every=1)
+    http = HttpClient()
+    log_in(http, therapist)
+    body = http.get(f"/therapist/clients/{patient.account_id}/journal/").content.decode()
+    assert 'id="shared-more"' not in body
+    # One reading, of 20 entries: no later "reading" of an empty page.
+    events = AuditRepository().list_for_subject(patient.account_id).items
+    assert [e.detail["entries"] for e in events] == ["20"]
+
+
+def test_it_orders_the_therapists_view_by_when_entries_were_felt(care_team):
+    patient, therapist = care_team
+    felt_earlier = _add(patient, minutes_ago=600, note="felt earlier, shared last")
+    felt_later = _add(patient, minutes_ago=60, note="felt later, shared first")
+    JournalRepository().set_shared(patient.account_id, felt_later.entry_id, utcnow() - timedelta(minutes=30))
+    JournalRepository().set_shared(patient.account_id, felt_earlier.entry_id, utcnow())
+    http = HttpClient()
+    log_in(http, therapist)
+    body = http.get(f"/therapist/clients/{patient.account_id}/journal/").content.decode()
+    assert body.index("felt later, shared first") < body.index("felt earlier, shared last")
+
+
+def test_it_fills_a_page_of_one_feeling_between_dates_with_one_query(client_user, client):
+    from portal.dynamo.call_counter import count_dynamodb_calls
+
+    # 5 sad entries among 300, spread over 300 hours: a feeling filter on the time index came back short.
+    entries = seed_entries(client_user.account_id, 300, step=timedelta(hours=1))
+    sad = [e for e in entries if e.feeling == "sad"]
+    assert sad
+    start = (utcnow() - timedelta(days=20)).date().isoformat()
+    with count_dynamodb_calls() as calls:
+        body = client.get("/client/journal/", {"feeling": "sad", "start": start}).content.decode()
+    assert calls.count("Query") <= 3  # the page's list is one Query, like the others on the page
+    assert body.count('class="entry card"') == min(20, len(sad))
