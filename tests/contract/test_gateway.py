@@ -198,7 +198,7 @@ def test_it_says_database_unavailable_when_unreachable_or_a_table_is_missing(
     started = time.monotonic()
 
     with pytest.raises(DatabaseUnavailable) as refused:
-        dead.ping()
+        dead.ping(schema.CLIENTS)
     # Refused by the network, not by an engine (moto must not have answered it).
     assert isinstance(refused.value.__cause__, BotoConnectionError)
     with pytest.raises(DatabaseUnavailable):
@@ -220,5 +220,8 @@ def test_it_says_database_unavailable_when_unreachable_or_a_table_is_missing(
     stranger = DynamoGateway(dynamo.client, f"missing_{dynamo.prefix}")
     with pytest.raises(DatabaseUnavailable):
         stranger.get(schema.CLIENTS, {"clientId": new_id()})
+    with pytest.raises(DatabaseUnavailable):
+        stranger.ping(schema.CLIENTS)
     assert stranger.describe(schema.CLIENTS) is None
+    assert dynamo.ping(schema.CLIENTS) is True
     assert dynamo.describe(schema.CLIENTS) is not None
