@@ -14,6 +14,7 @@ from boto3.dynamodb.conditions import Attr, ConditionBase
 
 from portal.domain import AccountKind, Conflict, NotFound
 from portal.dynamo.base import Repository
+from portal.dynamo.gateway import new_request_token
 from portal.dynamo.schema import CLIENTS, STAFF, THERAPISTS, Table
 
 _TABLES: dict[AccountKind, Table] = {
@@ -51,6 +52,9 @@ class AccountStore(Repository):
             remove=remove,
             delete_from_sets=delete_from_sets,
             condition=exists & condition if condition is not None else exists,
+            # Two-factor on, a recovery code used, a TOTP step claimed: a retry of
+            # one of these after it landed must read as success, not "already".
+            token=new_request_token(),
         )
 
     def set_password_hash(self, kind: AccountKind, account_id: str, password_hash: str) -> None:

@@ -12,7 +12,7 @@ from boto3.dynamodb.conditions import Attr, Key
 
 from portal.domain import AccountKind, AuditEvent, Page
 from portal.dynamo.base import Repository, clamp_limit, to_page
-from portal.dynamo.gateway import Item
+from portal.dynamo.gateway import Item, new_request_token
 from portal.dynamo.pagination import decode_cursor
 from portal.dynamo.schema import AUDIT_LOG
 from portal.ids import new_ulid
@@ -61,7 +61,7 @@ class AuditRepository(Repository):
             "actorId": actor_id,
             "detail": event.detail or None,
         }
-        self.db.put(AUDIT_LOG, item, condition=Attr("occurredAt").not_exists())
+        self.db.put(AUDIT_LOG, item, condition=Attr("occurredAt").not_exists(), token=new_request_token())
         return event
 
     def list_for_subject(

@@ -12,13 +12,14 @@ from __future__ import annotations
 import logging
 import random
 import time
+import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from boto3.dynamodb.conditions import ConditionBase, ConditionExpressionBuilder
+from boto3.dynamodb.conditions import Attr, ConditionBase, ConditionExpressionBuilder
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 from botocore.exceptions import ConnectionError as BotoConnectionError
@@ -61,6 +62,9 @@ _BUSY_REASONS = frozenset(
 _MAX_PARTITION_KEY_BYTES = 2048
 _MAX_SORT_KEY_BYTES = 1024
 
+# The attribute a conditional write stores its request token in (see ``new_request_token``).
+REQUEST_TOKEN = "lastRequestToken"
+
 _BATCH_GET_LIMIT = 100
 _BATCH_RETRIES = 8
 
@@ -98,6 +102,44 @@ def key_is_possible(table: Table, key: Mapping[str, Any]) -> bool:
         if not value or len(value.encode("utf-8")) > limit:
             return False
     return True
+
+
+def new_request_token() -> str:
+    """A token naming one logical write, the same across botocore's retries of it.
+
+    botocore retries a request whose answer was lost (a read timeout, a dropped
+    connection) although DynamoDB may already have applied it. A conditional
+    write then fails its own condition on the retry: "already on", "code
+    already used", "changed by someone else", for a write that succeeded. So a
+    conditional write stores its token in the item, refuses to apply twice
+    (the token is part of its condition, which also keeps an ADD from counting
+    one attempt twice), and asks for the item on a failed condition
+    (ReturnValuesOnConditionCheckFailure=ALL_OLD): if the item carries our
+    token, the failure was our own earlier attempt, and the write succeeded.
+    Transactions need none of this: botocore sends a ClientRequestToken.
+    """
+    return uuid.uuid4().hex
+
+
+def _not_applied_yet(token: str) -> ConditionBase:
+    return Attr(REQUEST_TOKEN).not_exists() | Attr(REQUEST_TOKEN).ne(token)
+
+
+def _applied_by(exc: Conflict, token: str) -> Item | None:
+    """The item as our own earlier attempt left it, if the failed condition was that attempt's doing."""
+    cause = exc.__cause__
+    raw: Any = cause.response.get("Item") if isinstance(cause, ClientError) else None
+    if not raw:
+        return None
+    item = deserialize_item(raw)
+    return item if item.get(REQUEST_TOKEN) == token else None
+
+
+def _was_retried(exc: Conflict) -> bool:
+    cause = exc.__cause__
+    if not isinstance(cause, ClientError):
+        return False
+    return int(cause.response.get("ResponseMetadata", {}).get("RetryAttempts", 0)) > 0
 
 
 def serialize_item(item: Mapping[str, Any]) -> dict[str, Any]:
@@ -270,15 +312,31 @@ class DynamoGateway:
         return deserialize_item(raw) if raw else None
 
     def put(
-        self, table: Table, item: Mapping[str, Any], *, condition: ConditionBase | None = None
+        self,
+        table: Table,
+        item: Mapping[str, Any],
+        *,
+        condition: ConditionBase | None = None,
+        token: str | None = None,
     ) -> None:
+        """PutItem. With ``token`` (see ``new_request_token``) a retry of a put that landed is success."""
         name = self.table_name(table)
+        if token is not None:
+            item = {**item, REQUEST_TOKEN: token}
+            condition = _not_applied_yet(token) & condition if condition is not None else _not_applied_yet(token)
         request: dict[str, Any] = {"TableName": name, "Item": serialize_item(item)}
         if condition is not None:
             expr = _Expression()
             request["ConditionExpression"] = expr.condition(condition)
             expr.apply(request)
-        self._call("PutItem", name, self.client.put_item, **request)
+        if token is not None:
+            request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        try:
+            self._call("PutItem", name, self.client.put_item, **request)
+        except Conflict as exc:
+            if token is None or _applied_by(exc, token) is None:
+                raise
+            logger.info("dynamodb PutItem on %s had landed before its retry", name)
 
     def update(
         self,
@@ -291,8 +349,13 @@ class DynamoGateway:
         delete_from_sets: Mapping[str, set[str]] | None = None,
         copy_values: Mapping[str, str] | None = None,
         condition: ConditionBase | None = None,
+        token: str | None = None,
     ) -> Item:
-        """UpdateItem; returns the whole item as it is after the update."""
+        """UpdateItem; returns the whole item as it is after the update.
+
+        With ``token`` (see ``new_request_token``) the update applies at most
+        once, and a retry of one that landed returns the item it left.
+        """
         name = self.table_name(table)
         expr = _Expression()
         request: dict[str, Any] = {
@@ -300,13 +363,24 @@ class DynamoGateway:
             "Key": serialize_item(key),
             "ReturnValues": "ALL_NEW",
         }
+        if token is not None:
+            set_values = {**(set_values or {}), REQUEST_TOKEN: token}
+            condition = _not_applied_yet(token) & condition if condition is not None else _not_applied_yet(token)
+            request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
         if condition is not None:
             request["ConditionExpression"] = expr.condition(condition)
         request["UpdateExpression"] = _update_expression(
             expr, set_values or {}, remove, add, delete_from_sets, copy_values
         )
         expr.apply(request)
-        response = self._call("UpdateItem", name, self.client.update_item, **request)
+        try:
+            response = self._call("UpdateItem", name, self.client.update_item, **request)
+        except Conflict as exc:
+            applied = _applied_by(exc, token) if token is not None else None
+            if applied is None:
+                raise
+            logger.info("dynamodb UpdateItem on %s had landed before its retry", name)
+            return applied
         return deserialize_item(response.get("Attributes", {}))
 
     def delete(
@@ -326,6 +400,37 @@ class DynamoGateway:
         response = self._call("DeleteItem", name, self.client.delete_item, **request)
         raw = response.get("Attributes")
         return deserialize_item(raw) if raw else None
+
+    def delete_existing(self, table: Table, key: Key, *, condition: ConditionBase | None = None) -> bool:
+        """Delete an item that exists; False when there was none to delete.
+
+        A deleted item cannot carry a request token, so a retry is told apart
+        differently: when botocore had to retry and the item is now gone, the
+        attempt whose answer was lost is what deleted it, and that is success
+        (an unretried call that finds nothing is a plain "not there").
+        """
+        exists: ConditionBase = Attr(table.hash_key).exists()
+        name = self.table_name(table)
+        expr = _Expression()
+        request: dict[str, Any] = {
+            "TableName": name,
+            "Key": serialize_item(key),
+            "ConditionExpression": expr.condition(exists & condition if condition is not None else exists),
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+        expr.apply(request)
+        try:
+            self._call("DeleteItem", name, self.client.delete_item, **request)
+        except Conflict as exc:
+            cause = exc.__cause__
+            still_there = isinstance(cause, ClientError) and bool(cause.response.get("Item"))
+            if not still_there and _was_retried(exc):
+                logger.info("dynamodb DeleteItem on %s had landed before its retry", name)
+                return True
+            if still_there:
+                raise
+            return False
+        return True
 
     # --- collections ----------------------------------------------------------
 

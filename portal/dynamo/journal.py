@@ -17,7 +17,7 @@ from boto3.dynamodb.conditions import Attr, ConditionBase, Key
 
 from portal.domain import Conflict, JournalEntry, NotFound, Page
 from portal.dynamo.base import Repository, clamp_limit, query_page
-from portal.dynamo.gateway import Item
+from portal.dynamo.gateway import Item, new_request_token
 from portal.dynamo.schema import JOURNAL
 from portal.timeutil import from_iso, maybe_from_iso, to_iso, utcnow
 
@@ -110,7 +110,9 @@ def _key(client_id: str, entry_id: str) -> dict[str, str]:
 class JournalRepository(Repository):
     def add(self, entry: JournalEntry) -> JournalEntry:
         """Add Journal Entry: PutItem (never over an existing id)."""
-        self.db.put(JOURNAL, stored_item(entry), condition=Attr("journalEntryId").not_exists())
+        self.db.put(
+            JOURNAL, stored_item(entry), condition=Attr("journalEntryId").not_exists(), token=new_request_token()
+        )
         return entry
 
     def get(self, client_id: str, entry_id: str) -> JournalEntry | None:
@@ -273,6 +275,7 @@ class JournalRepository(Repository):
                     },
                     condition=Attr("journalEntryId").exists()
                     & (Attr("sharedAt").exists() if shared else Attr("sharedAt").not_exists()),
+                    token=new_request_token(),
                 )
             except Conflict:
                 current = self.get(entry.client_id, entry.entry_id)
@@ -293,6 +296,7 @@ class JournalRepository(Repository):
                     set_values={"sharedAt": to_iso(shared_at)},
                     copy_values={SHARED_FELT_AT: "timeOfEmotion"},
                     condition=Attr("journalEntryId").exists(),
+                    token=new_request_token(),
                 )
             else:
                 item = self.db.update(
@@ -300,10 +304,12 @@ class JournalRepository(Repository):
                     _key(client_id, entry_id),
                     remove=("sharedAt", SHARED_FELT_AT),
                     condition=Attr("journalEntryId").exists(),
+                    token=new_request_token(),
                 )
         except Conflict:
             raise NotFound("No such journal entry.") from None
         return _from_item(item)
 
     def delete(self, client_id: str, entry_id: str) -> bool:
-        return self.db.delete(JOURNAL, _key(client_id, entry_id)) is not None
+        """Delete an entry; False if there was none (a retry of a delete that landed is True)."""
+        return self.db.delete_existing(JOURNAL, _key(client_id, entry_id))

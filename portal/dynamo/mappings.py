@@ -42,8 +42,8 @@ class MappingRepository(Repository):
 
     def delete(self, client_id: str, therapist_id: str) -> bool:
         """Unmap: DeleteItem. True if there was a mapping to delete."""
-        old = self.db.delete(MAPPINGS, {"clientId": client_id, "therapistId": therapist_id})
-        return old is not None
+        # A retried delete that had landed still counts as this call's delete.
+        return self.db.delete_existing(MAPPINGS, {"clientId": client_id, "therapistId": therapist_id})
 
     def get(self, client_id: str, therapist_id: str) -> Mapping | None:
         # Strongly consistent: access decisions must see a revocation at once.

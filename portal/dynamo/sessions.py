@@ -22,7 +22,7 @@ from portal.domain import (
     statuses_allowed_before,
 )
 from portal.dynamo.base import Repository, query_page, scan_page
-from portal.dynamo.gateway import Item
+from portal.dynamo.gateway import Item, new_request_token
 from portal.dynamo.schema import SESSIONS
 from portal.timeutil import from_iso, maybe_from_iso, to_iso, utcnow
 
@@ -65,7 +65,9 @@ def _from_item(item: Item) -> TherapySession:
 class SessionRepository(Repository):
     def create(self, session: TherapySession) -> TherapySession:
         """Create Session: PutItem (never over an existing id)."""
-        self.db.put(SESSIONS, _to_item(session), condition=Attr("sessionId").not_exists())
+        self.db.put(
+            SESSIONS, _to_item(session), condition=Attr("sessionId").not_exists(), token=new_request_token()
+        )
         return session
 
     def get(self, session_id: str) -> TherapySession | None:
@@ -97,6 +99,9 @@ class SessionRepository(Repository):
                 condition=Attr("sessionId").exists()
                 & Attr("version").eq(expected_version)
                 & Attr("status").is_in(allowed_before),
+                # A retry of this very update after it landed is success, not
+                # "changed by someone else" (its version moved because of us).
+                token=new_request_token(),
             )
         except Conflict:
             current = self.get(session.session_id)

@@ -10,7 +10,7 @@ from boto3.dynamodb.conditions import Attr, Key
 from portal.domain import AccountKind, Page, Therapist, normalize_email
 from portal.dynamo.accounts import put_account_with_email_claim
 from portal.dynamo.base import Repository, query_page, scan_page
-from portal.dynamo.gateway import Item
+from portal.dynamo.gateway import Item, new_request_token
 from portal.dynamo.schema import THERAPISTS
 from portal.timeutil import maybe_from_iso, to_iso, utcnow
 
@@ -92,6 +92,7 @@ class TherapistRepository(Repository):
             {"therapistId": therapist_id},
             set_values=fields,
             condition=Attr("therapistId").exists(),
+            token=new_request_token(),
         )
         return _from_item(item)
 
