@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 DYNAMODB_PORT ?= 8765
 CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || command -v google-chrome || echo /usr/bin/chromium)
 
-.PHONY: run test deps browser bench check clean
+.PHONY: run test deps browser bench check clean rebuild-local-data
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@python=$$(scripts/find-python) && echo "Using $$python" && \
@@ -30,6 +30,10 @@ browser:
 
 run: deps
 	$(PY) -m devtools.run_local --port 8000 --dynamodb-port $(DYNAMODB_PORT)
+
+# Local data made by an earlier version: copy the tables whose shape changed into the new shape.
+rebuild-local-data: deps
+	$(PY) -m devtools.rebuild_local --dynamodb-port $(DYNAMODB_PORT)
 
 test: deps browser
 	CHROMIUM=$(CHROMIUM) $(PY) -m pytest

@@ -34,9 +34,9 @@ _BATCH_WRITE_LIMIT = 25
 
 REBUILD_HELP = (
     "Keys and local indexes are fixed when a table is created, so such a table has to be rebuilt.\n"
-    "Local data (make run): stop the app, then run `python manage.py rebuild_table <Table>` for each\n"
-    "table named above (it copies every item into a table of the new shape), or delete\n"
-    "var/dynamodb.sqlite and run `make run` again (the demo data is loaded afresh).\n"
+    "Local data (make run): run `make rebuild-local-data` (it copies every item of those tables into\n"
+    "tables of the new shape; the same as `python manage.py rebuild_table --drifted` against the\n"
+    "engine), or delete var/dynamodb.sqlite and run `make run` again (the demo data is loaded afresh).\n"
     "A missing global index alone can instead be added to the live table:\n"
     "`python manage.py create_tables --add-missing-indexes`."
 )
@@ -233,6 +233,16 @@ def create_missing_tables(
     for table in tables:
         _ensure_ttl(gateway, table, report)
     return [gateway.table_name(t) for t in missing]
+
+
+def drifted_tables(gateway: DynamoGateway, tables: tuple[Table, ...] = ALL_TABLES) -> list[Table]:
+    """The existing tables whose keys or indexes differ from schema.py."""
+    drifted = []
+    for table in tables:
+        description = gateway.describe(table)
+        if description is not None and schema_differences(table, description):
+            drifted.append(table)
+    return drifted
 
 
 # --- rebuilding one table into schema.py's shape -------------------------------------
