@@ -46,6 +46,7 @@ check: deps
 	$(PY) -m mypy portal therapy_site devtools bench
 	DJANGO_DEBUG=true $(PY) manage.py check
 	DJANGO_SECRET_KEY=check-only-$$(date +%s)-a-long-enough-random-looking-secret-value DJANGO_ALLOWED_HOSTS=portal.example \
+	  DATA_ENCRYPTION_KEYS=check:$$($(PY) -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())') \
 	  $(PY) manage.py check --deploy --fail-level WARNING
 
 clean:

@@ -19,6 +19,7 @@ Run it with `make bench` or `python -m bench.journal_page [--path /client/] [--r
 from __future__ import annotations
 
 import argparse
+import base64
 import http.client
 import json
 import os
@@ -87,6 +88,8 @@ def configure_environment(dynamodb_url: str) -> None:
             "DYNAMODB_ENDPOINT_URL": dynamodb_url,
             "DJANGO_SETTINGS_MODULE": "therapy_site.settings",
             "DJANGO_SECRET_KEY": BENCH_SECRET_KEY,
+            # A fresh master key per run: the bench's engine starts empty each time.
+            "DATA_ENCRYPTION_KEYS": "bench:" + base64.b64encode(os.urandom(32)).decode(),
             "DJANGO_DEBUG": "false",
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
             # No TLS in front of the bench server; a redirect would make every answer a 301.

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from devtools import dynoxide
+from devtools.local_keys import local_data_encryption_keys
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_FILE = ROOT / "var" / "dynamodb.sqlite"
@@ -34,6 +35,9 @@ def main() -> int:
         **os.environ,
         "DYNAMODB_ENDPOINT_URL": engine.url,
         "DJANGO_DEBUG": os.environ.get("DJANGO_DEBUG", "true"),
+        # Generated under var/ on the first start, beside the data it protects.
+        "DATA_ENCRYPTION_KEYS": os.environ.get("DATA_ENCRYPTION_KEYS")
+        or local_data_encryption_keys(ROOT / "var"),
         "PYTHONUNBUFFERED": "1",
     }
     server: subprocess.Popen[bytes] | None = None

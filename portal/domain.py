@@ -44,6 +44,16 @@ class InvalidMessage(DomainError):
     """A message that cannot be sent as written (empty, or too long)."""
 
 
+class UnreadableText(DomainError):
+    """Stored clinical text failed its integrity check (altered, or moved from
+    another record or field), or its key cannot be unwrapped. Never shown as
+    text: the page says the record cannot be read."""
+
+
+class KeyDestroyed(DomainError):
+    """New clinical text for an owner whose data key was destroyed (an erased client)."""
+
+
 class DatabaseUnavailable(Exception):
     """DynamoDB did not answer (or refused) in time. Not the user's fault."""
 
@@ -86,6 +96,27 @@ MAX_MESSAGE_LENGTH = 4000
 
 
 # --- values -----------------------------------------------------------------
+
+REMOVED_AT_CLIENTS_REQUEST = "Removed at the client's request."
+FORMER_CLIENT = "Former client"
+
+
+class ErasedText(str):
+    """Clinical text whose key was destroyed when the client erased their account.
+
+    It reads as REMOVED_AT_CLIENTS_REQUEST wherever it is shown; code that must
+    tell it from real text checks ``is_erased(value)``.
+    """
+
+    __slots__ = ()
+
+    def __new__(cls) -> ErasedText:
+        return super().__new__(cls, REMOVED_AT_CLIENTS_REQUEST)
+
+
+def is_erased(value: str) -> bool:
+    return isinstance(value, ErasedText)
+
 
 
 @dataclass(frozen=True)

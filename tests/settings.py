@@ -11,6 +11,8 @@ os.environ["DYNAMODB_ENDPOINT_URL"] = ""
 os.environ["DYNAMODB_TABLE_PREFIX"] = ""
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
 os.environ["DJANGO_DEBUG"] = "false"
+# A fixed test-only master key (id "test"): production refuses to start without one.
+os.environ["DATA_ENCRYPTION_KEYS"] = "test:dGVzdC1vbmx5LW1hc3Rlci1rZXktMzItYnl0ZXMhISE="
 os.environ["DJANGO_SECURE_SSL_REDIRECT"] = "false"
 os.environ["AWS_ACCESS_KEY_ID"] = "testing"
 os.environ["AWS_SECRET_ACCESS_KEY"] = "testing"

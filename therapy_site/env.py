@@ -6,7 +6,10 @@ not surface later as a subtly wrong setting in production.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
+import re
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -55,3 +58,42 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return list(default)
     return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+def env_key_list(name: str, *, key_bytes: int = 32) -> list[tuple[str, bytes]]:
+    """``id:base64key,id:base64key`` as (id, key) pairs, in the order given.
+
+    Every key must decode to exactly ``key_bytes`` bytes and every id must be
+    unique: a typo in a master key must stop the process, not encrypt data
+    under a key nobody can reproduce. An unset or empty variable gives [].
+    """
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return []
+    keys: list[tuple[str, bytes]] = []
+    for position, part in enumerate(p.strip() for p in raw.split(",")):
+        key_id, separator, encoded = part.partition(":")
+        key_id = key_id.strip()
+        if not separator or not key_id or not _KEY_ID.fullmatch(key_id):
+            raise ImproperlyConfigured(
+                f"{name}: entry {position + 1} must look like id:base64key (id of letters, digits, - or _)."
+            )
+        try:
+            key = base64.urlsafe_b64decode(_pad(encoded.strip().replace("+", "-").replace("/", "_")))
+        except (binascii.Error, ValueError):
+            raise ImproperlyConfigured(f"{name}: the key with id {key_id!r} is not valid base64.") from None
+        if len(key) != key_bytes:
+            raise ImproperlyConfigured(
+                f"{name}: the key with id {key_id!r} is {len(key)} bytes; it must be {key_bytes}."
+            )
+        if any(existing == key_id for existing, _ in keys):
+            raise ImproperlyConfigured(f"{name}: the id {key_id!r} appears twice.")
+        keys.append((key_id, key))
+    return keys
+
+
+_KEY_ID = re.compile(r"[A-Za-z0-9_-]{1,40}")
+
+
+def _pad(encoded: str) -> str:
+    return encoded + "=" * (-len(encoded) % 4)

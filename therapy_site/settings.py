@@ -7,7 +7,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
-from therapy_site.env import env_bool, env_int, env_list, env_str
+from therapy_site.env import env_bool, env_int, env_key_list, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -33,6 +33,16 @@ DYNAMODB_CONNECT_TIMEOUT = float(env_int("DYNAMODB_CONNECT_TIMEOUT_MS", 1000)) /
 DYNAMODB_READ_TIMEOUT = float(env_int("DYNAMODB_READ_TIMEOUT_MS", 2000)) / 1000
 DYNAMODB_MAX_ATTEMPTS = env_int("DYNAMODB_MAX_ATTEMPTS", 3)
 
+# Master keys that wrap each client's data key (portal/dynamo/field_crypto.py):
+# "id:base64key,id:base64key", 32-byte keys; the first wraps new and rotated data
+# keys, every one listed unwraps. `make run` keeps a generated one in var/.
+DATA_ENCRYPTION_KEYS = env_key_list("DATA_ENCRYPTION_KEYS")
+if not DATA_ENCRYPTION_KEYS:
+    if not DEBUG:
+        raise ImproperlyConfigured("DATA_ENCRYPTION_KEYS must be set when DJANGO_DEBUG is off.")
+    # Debug only, like the secret key above: a fixed, public key protects nothing.
+    DATA_ENCRYPTION_KEYS = [("insecure-debug", b"insecure-debug-only-master-key!!")]
+
 INSTALLED_APPS = [
     # auth and contenttypes for their primitives only (hashers, login(), tokens);
     # their models are never queried: identity lives in DynamoDB.
@@ -46,6 +56,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outermost of ours: session loading and the view share one key scope.
+    "portal.middleware.DataKeyScopeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from boto3.dynamodb.conditions import ConditionBase
@@ -32,11 +32,27 @@ class Repository:
         return self._gateway or get_gateway()
 
 
-def to_page(result: QueryResult, convert: Callable[[Item], T], scope: str) -> Page[T]:
-    return Page(
-        items=[convert(item) for item in result.items],
-        next_cursor=encode_cursor(result.last_key, scope),
-    )
+def to_page(
+    result: QueryResult,
+    convert: Callable[[Item], T],
+    scope: str,
+    *,
+    key_owners: Callable[[Item], Iterable[str]] | None = None,
+) -> Page[T]:
+    """A page of converted items; the page's clinical text shares one key scope.
+
+    ``key_owners`` names the data-key owners an item's encrypted fields need,
+    so a page spanning many owners (a therapist's agenda) loads their keys in
+    one BatchGetItem instead of one GetItem each.
+    """
+    # Imported here: field_crypto's repository is itself built on this module.
+    from portal.dynamo.field_crypto import data_key_scope
+
+    with data_key_scope() as ring:
+        if key_owners is not None and result.items:
+            ring.prefetch(owner for item in result.items for owner in key_owners(item))
+        items = [convert(item) for item in result.items]
+    return Page(items=items, next_cursor=encode_cursor(result.last_key, scope))
 
 
 def _position(table: Table, index: str | None, item: Item) -> dict[str, Any]:
@@ -51,6 +67,7 @@ def _kept_page(
     limit: int,
     convert: Callable[[Item], T],
     scope: str,
+    key_owners: Callable[[Item], Iterable[str]] | None = None,
 ) -> Page[T]:
     """A page of at most ``limit`` items from a read of ``limit + 1``.
 
@@ -63,11 +80,9 @@ def _kept_page(
     """
     if len(result.items) > limit:
         kept = result.items[:limit]
-        return Page(
-            items=[convert(item) for item in kept],
-            next_cursor=encode_cursor(_position(table, index, kept[-1]), scope),
-        )
-    return to_page(result, convert, scope)
+        page = to_page(QueryResult(items=kept, last_key=None), convert, scope, key_owners=key_owners)
+        return Page(items=page.items, next_cursor=encode_cursor(_position(table, index, kept[-1]), scope))
+    return to_page(result, convert, scope, key_owners=key_owners)
 
 
 def query_page(
@@ -83,6 +98,7 @@ def query_page(
     forward: bool = True,
     consistent: bool = False,
     filter_condition: ConditionBase | None = None,
+    key_owners: Callable[[Item], Iterable[str]] | None = None,
 ) -> Page[T]:
     """One Query for one page: ``limit`` items and a cursor only when more follow."""
     limit = clamp_limit(limit)
@@ -96,7 +112,9 @@ def query_page(
         filter_condition=filter_condition,
         consistent=consistent,
     )
-    return _kept_page(result, table=table, index=index, limit=limit, convert=convert, scope=scope)
+    return _kept_page(
+        result, table=table, index=index, limit=limit, convert=convert, scope=scope, key_owners=key_owners
+    )
 
 
 def scan_page(
@@ -107,11 +125,14 @@ def scan_page(
     scope: str,
     cursor: str | None,
     convert: Callable[[Item], T],
+    key_owners: Callable[[Item], Iterable[str]] | None = None,
 ) -> Page[T]:
     """One Scan call for one page (staff listings only), with the same rule for the cursor."""
     limit = clamp_limit(limit)
     result = db.scan(table, limit=limit + 1, start_key=decode_cursor(cursor, scope))
-    return _kept_page(result, table=table, index=None, limit=limit, convert=convert, scope=scope)
+    return _kept_page(
+        result, table=table, index=None, limit=limit, convert=convert, scope=scope, key_owners=key_owners
+    )
 
 
 def optional(item: Item, name: str, default: Any = None) -> Any:

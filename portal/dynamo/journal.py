@@ -17,6 +17,12 @@ from boto3.dynamodb.conditions import Attr, ConditionBase, Key
 
 from portal.domain import Conflict, JournalEntry, NotFound, Page
 from portal.dynamo.base import Repository, clamp_limit, query_page
+from portal.dynamo.field_crypto import (
+    client_key_owner,
+    decrypt_optional,
+    encrypt_optional,
+    field_context,
+)
 from portal.dynamo.gateway import Item, new_request_token
 from portal.dynamo.schema import JOURNAL
 from portal.timeutil import from_iso, maybe_from_iso, to_iso, utcnow
@@ -33,6 +39,17 @@ CHART_MAX_POINTS = 400
 _SHARING_ATTEMPTS = 3
 
 
+def _note_context(client_id: str, entry_id: str) -> str:
+    return field_context(JOURNAL, _key(client_id, entry_id), "note")
+
+
+def _encrypted_note(entry: JournalEntry) -> str | None:
+    # The note is what the client wrote: under the client's own key.
+    return encrypt_optional(
+        client_key_owner(entry.client_id), _note_context(entry.client_id, entry.entry_id), entry.note
+    )
+
+
 def _to_item(entry: JournalEntry) -> dict[str, Any]:
     return {
         "clientId": entry.client_id,
@@ -40,7 +57,7 @@ def _to_item(entry: JournalEntry) -> dict[str, Any]:
         "timeOfEmotion": to_iso(entry.time_of_emotion),
         "feeling": entry.feeling,
         "intensity": entry.intensity,
-        "note": entry.note or None,
+        "note": _encrypted_note(entry),
         "sharedAt": to_iso(entry.shared_at) if entry.shared_at else None,
         "createdAt": to_iso(entry.created_at or utcnow()),
         "updatedAt": to_iso(entry.updated_at) if entry.updated_at else None,
@@ -49,13 +66,16 @@ def _to_item(entry: JournalEntry) -> dict[str, Any]:
 
 def _from_item(item: Item) -> JournalEntry:
     intensity = item["intensity"]
+    client_id, entry_id = item["clientId"], item["journalEntryId"]
     return JournalEntry(
-        client_id=item["clientId"],
-        entry_id=item["journalEntryId"],
+        client_id=client_id,
+        entry_id=entry_id,
         time_of_emotion=from_iso(item["timeOfEmotion"]),
         feeling=item["feeling"],
         intensity=int(intensity) if isinstance(intensity, Decimal | int) else int(str(intensity)),
-        note=item.get("note", ""),
+        note=decrypt_optional(
+            client_key_owner(client_id), _note_context(client_id, entry_id), item.get("note")
+        ),
         shared_at=maybe_from_iso(item.get("sharedAt")),
         created_at=maybe_from_iso(item.get("createdAt")),
         updated_at=maybe_from_iso(item.get("updatedAt")),
@@ -269,7 +289,7 @@ class JournalRepository(Repository):
                         "timeOfEmotion": time_iso,
                         "feeling": entry.feeling,
                         "intensity": entry.intensity,
-                        "note": entry.note or None,
+                        "note": _encrypted_note(entry),
                         "updatedAt": to_iso(utcnow()),
                         **index_attributes(time_iso=time_iso, feeling=entry.feeling, shared=shared),
                     },

@@ -20,6 +20,14 @@ from boto3.dynamodb.conditions import Attr, ConditionBase, Key
 
 from portal.domain import MAX_MESSAGE_LENGTH, InvalidCursor, InvalidMessage, Message, Page, Sender
 from portal.dynamo.base import MAX_PAGE_SIZE, Repository, clamp_limit, query_page
+from portal.dynamo.field_crypto import (
+    client_key_owner,
+    data_key_scope,
+    decrypt_text,
+    encrypt_text,
+    field_context,
+    record_key_owner,
+)
 from portal.dynamo.gateway import Item, TransactionCancelled, TransactPut, busy_database
 from portal.dynamo.pagination import decode_cursor, encode_cursor
 from portal.dynamo.schema import IDEMPOTENCY_KEYS, MESSAGES
@@ -41,28 +49,54 @@ def conversation_id(client_id: str, therapist_id: str) -> str:
     return f"CLIENT#{client_id}#THERAPIST#{therapist_id}"
 
 
+def _content_owner(client_id: str, therapist_id: str, sender: Sender) -> str:
+    # The client's words go with the client (erased with them); the therapist's
+    # stay in the therapist's record of this client (reasons in schema.py).
+    if sender is Sender.CLIENT:
+        return client_key_owner(client_id)
+    return record_key_owner(therapist_id, client_id)
+
+
+def _content_context(conversation: str, sort_key: str) -> str:
+    return field_context(MESSAGES, {"conversationId": conversation, "createdAt": sort_key}, "content")
+
+
+def _key_owners(item: Item) -> list[str]:
+    return [_content_owner(item["clientId"], item["therapistId"], Sender(item["sender"]))]
+
+
 def _to_item(message: Message) -> dict[str, Any]:
+    conversation = conversation_id(message.client_id, message.therapist_id)
     return {
-        "conversationId": conversation_id(message.client_id, message.therapist_id),
+        "conversationId": conversation,
         "createdAt": message.sort_key,
         "messageId": message.message_id,
         "clientId": message.client_id,
         "therapistId": message.therapist_id,
         "sender": str(message.sender),
         "receiver": str(message.receiver),
-        "content": message.content,
+        "content": encrypt_text(
+            _content_owner(message.client_id, message.therapist_id, message.sender),
+            _content_context(conversation, message.sort_key),
+            message.content,
+        ),
     }
 
 
 def _from_item(item: Item) -> Message:
     sort_key = item["createdAt"]
+    sender = Sender(item["sender"])
     return Message(
         client_id=item["clientId"],
         therapist_id=item["therapistId"],
         message_id=item["messageId"],
         created_at=from_iso(sort_key.split("#", 1)[0]),
-        sender=Sender(item["sender"]),
-        content=item["content"],
+        sender=sender,
+        content=decrypt_text(
+            _content_owner(item["clientId"], item["therapistId"], sender),
+            _content_context(item["conversationId"], sort_key),
+            item["content"],
+        ),
         sort_key=sort_key,
     )
 
@@ -154,6 +188,7 @@ class MessageRepository(Repository):
             scope=f"messages:{conversation}",
             cursor=cursor,
             convert=_from_item,
+            key_owners=_key_owners,
         )
 
     def list_newer(
@@ -189,7 +224,11 @@ class MessageRepository(Repository):
             limit=clamp_limit(limit + len(delivered), _MAX_SEEN + MAX_PAGE_SIZE),
             forward=True,
         )
-        fresh = [m for m in map(_from_item, result.items) if m.sort_key not in delivered][:limit]
+        # Skip what was delivered before decrypting: a quiet poll reads no key.
+        fresh_items = [i for i in result.items if i["createdAt"] not in delivered][:limit]
+        with data_key_scope() as ring:
+            ring.prefetch(owner for item in fresh_items for owner in _key_owners(item))
+            fresh = [_from_item(item) for item in fresh_items]
         if not fresh:
             return Page(items=[], next_cursor=since or self._poll_token(scope, floor, []))
         return Page(items=fresh, next_cursor=self._poll_token(scope, floor, [*delivered, *(m.sort_key for m in fresh)]))

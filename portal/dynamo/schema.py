@@ -16,8 +16,40 @@ types exactly. Where the seed leaves a gap we add to it (never rename):
   two messages in one millisecond never overwrite each other.
 
 Supporting tables: web sessions (TTL), staff accounts, email claims (one email
-is one account), login throttle counters (TTL), the audit log and idempotency
-keys for message sends (TTL).
+is one account), login throttle counters (TTL), the audit log, idempotency
+keys for message sends (TTL), wrapped data keys and account-erasure progress.
+
+Clinical text (portal/dynamo/field_crypto.py)
+---------------------------------------------
+Journal notes, session titles, the client's request message, rejection
+reasons, private and shared notes and message bodies are stored encrypted,
+field by field (AES-GCM). The associated data is the key owner, the table, the
+item's key and the field name, so a value copied to another record or field,
+or altered, fails to decrypt loudly instead of showing the wrong text.
+
+Whose key encrypts what, and why:
+
+* ``CLIENT#<clientId>``, the client's own key, encrypts what the client wrote
+  and what names the client's concern: journal notes, session titles, the
+  client's request message and the client's messages. Erasing the client
+  destroys this key, so every copy of that text (backups and point-in-time
+  copies of the data tables included) becomes unreadable.
+* ``RECORD#<therapistId>#<clientId>``, the therapist's record of one client,
+  encrypts what the therapist wrote about that client: private and shared
+  notes, rejection reasons and the therapist's messages. Health-care law makes
+  the therapist keep their clinical record for years after care ends (and
+  erasure law allows it), so a client's erasure must not destroy it. Keying
+  it per client rather than per therapist lets that one record be shredded on
+  its own when its retention period ends, without touching the therapist's
+  other clients.
+
+What stays readable, on purpose: every attribute that is a key of the table
+or of an index (ids, ``feeling``, ``timeOfEmotion``, ``sharedAt``,
+``scheduledFor``, ``createdAt``), because DynamoDB must compare them to find
+and sort items; statuses, intensities and versions; and each ciphertext's
+length (about the length of the text) and whether a field is empty. A raw copy
+of the tables therefore shows when a client felt what, how strongly, and with
+whom they had sessions, but not one word they or their therapist wrote.
 """
 
 from __future__ import annotations
@@ -49,6 +81,9 @@ class Table:
     local_indexes: tuple[Index, ...] = ()
     ttl_attribute: str | None = None
     seed: bool = True
+    # Continuous backups (35 days of point-in-time recovery on AWS). Off only
+    # where a copy must not outlive a deletion: the data-key table.
+    point_in_time_recovery: bool = True
     # Every key attribute here is a string; the seed has no numeric key.
     attribute_types: dict[str, str] = field(default_factory=dict)
 
@@ -197,6 +232,25 @@ IDEMPOTENCY_KEYS = Table(
     seed=False,
 )
 
+# One wrapped data key per key owner (see "Clinical text" above). Never backed
+# up with the data: no point-in-time recovery, and any on-demand backup of it
+# must expire within the erasure window (README), or an erased client's key
+# would survive in it.
+DATA_KEYS = Table(
+    name="DataKeys",
+    keys=(_h("ownerId"),),
+    seed=False,
+    point_in_time_recovery=False,
+)
+
+# One progress record per account erasure: which steps are done, so a run that
+# failed half-way is finished by the next. Holds ids and times only.
+ACCOUNT_ERASURES = Table(
+    name="AccountErasures",
+    keys=(_h("accountId"),),
+    seed=False,
+)
+
 ALL_TABLES: tuple[Table, ...] = (
     CLIENTS,
     THERAPISTS,
@@ -210,6 +264,8 @@ ALL_TABLES: tuple[Table, ...] = (
     LOGIN_THROTTLE,
     AUDIT_LOG,
     IDEMPOTENCY_KEYS,
+    DATA_KEYS,
+    ACCOUNT_ERASURES,
 )
 
 

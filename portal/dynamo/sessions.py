@@ -22,6 +22,14 @@ from portal.domain import (
     statuses_allowed_before,
 )
 from portal.dynamo.base import Repository, query_page, scan_page
+from portal.dynamo.field_crypto import (
+    client_key_owner,
+    data_key_scope,
+    decrypt_optional,
+    encrypt_optional,
+    field_context,
+    record_key_owner,
+)
 from portal.dynamo.gateway import Item, new_request_token
 from portal.dynamo.schema import SESSIONS
 from portal.timeutil import from_iso, maybe_from_iso, to_iso, utcnow
@@ -30,16 +38,60 @@ _BY_THERAPIST = "GSI_Session_ByTherapist"
 _BY_CLIENT = "GSI_Session_ByClient"
 
 
+# Whose key encrypts each clinical field (reasons in schema.py): the title names
+# the client's concern and goes with the client; the notes are the therapist's
+# record and survive the client's erasure.
+_CLIENT_FIELDS = ("title",)
+_RECORD_FIELDS = ("privateNotes", "sharedNotes")
+
+
+def _owner(field: str, therapist_id: str, client_id: str) -> str:
+    if field in _CLIENT_FIELDS:
+        return client_key_owner(client_id)
+    return record_key_owner(therapist_id, client_id)
+
+
+def _seal(session: TherapySession, field: str, text: str) -> str | None:
+    return encrypt_optional(
+        _owner(field, session.therapist_id, session.client_id),
+        field_context(SESSIONS, {"sessionId": session.session_id}, field),
+        text,
+    )
+
+
+def _open(item: Item, field: str) -> str:
+    return decrypt_optional(
+        _owner(field, item["therapistId"], item["clientId"]),
+        field_context(SESSIONS, {"sessionId": item["sessionId"]}, field),
+        item.get(field),
+    )
+
+
+def _key_owners(item: Item) -> list[str]:
+    """The keys a listed item's encrypted fields need, for one batched key read a page."""
+    return [
+        _owner(field, item["therapistId"], item["clientId"])
+        for field in _CLIENT_FIELDS + _RECORD_FIELDS
+        if item.get(field)
+    ]
+
+
+def _clinical_values(session: TherapySession) -> dict[str, str | None]:
+    return {
+        "title": _seal(session, "title", session.title),
+        "privateNotes": _seal(session, "privateNotes", session.private_notes),
+        "sharedNotes": _seal(session, "sharedNotes", session.shared_notes),
+    }
+
+
 def _to_item(session: TherapySession) -> dict[str, Any]:
     return {
         "sessionId": session.session_id,
         "therapistId": session.therapist_id,
         "clientId": session.client_id,
-        "title": session.title,
+        **_clinical_values(session),
         "scheduledFor": to_iso(session.scheduled_for),
         "status": str(session.status),
-        "privateNotes": session.private_notes or None,
-        "sharedNotes": session.shared_notes or None,
         "version": session.version,
         "createdAt": to_iso(session.created_at or utcnow()),
         "updatedAt": to_iso(session.updated_at) if session.updated_at else None,
@@ -47,15 +99,22 @@ def _to_item(session: TherapySession) -> dict[str, Any]:
 
 
 def _from_item(item: Item) -> TherapySession:
+    with data_key_scope() as ring:
+        # Title and notes use two owners' keys: one batched read, not two.
+        ring.prefetch(_key_owners(item))
+        return _session_from_item(item)
+
+
+def _session_from_item(item: Item) -> TherapySession:
     return TherapySession(
         session_id=item["sessionId"],
         therapist_id=item["therapistId"],
         client_id=item["clientId"],
-        title=item.get("title", ""),
+        title=_open(item, "title"),
         scheduled_for=from_iso(item["scheduledFor"]),
         status=SessionStatus(item["status"]),
-        private_notes=item.get("privateNotes", ""),
-        shared_notes=item.get("sharedNotes", ""),
+        private_notes=_open(item, "privateNotes"),
+        shared_notes=_open(item, "sharedNotes"),
         version=int(Decimal(item.get("version", 1))),
         created_at=maybe_from_iso(item.get("createdAt")),
         updated_at=maybe_from_iso(item.get("updatedAt")),
@@ -88,11 +147,9 @@ class SessionRepository(Repository):
                 SESSIONS,
                 {"sessionId": session.session_id},
                 set_values={
-                    "title": session.title,
+                    **_clinical_values(session),
                     "scheduledFor": to_iso(session.scheduled_for),
                     "status": str(session.status),
-                    "privateNotes": session.private_notes or None,
-                    "sharedNotes": session.shared_notes or None,
                     "version": expected_version + 1,
                     "updatedAt": to_iso(utcnow()),
                 },
@@ -127,6 +184,7 @@ class SessionRepository(Repository):
             scope=f"sessions.therapist:{therapist_id}",
             cursor=cursor,
             convert=_from_item,
+            key_owners=_key_owners,
         )
 
     def list_by_client(
@@ -141,8 +199,17 @@ class SessionRepository(Repository):
             scope=f"sessions.client:{client_id}",
             cursor=cursor,
             convert=_from_item,
+            key_owners=_key_owners,
         )
 
     def list_all(self, *, limit: int = 25, cursor: str | None = None) -> Page[TherapySession]:
         """List All Sessions: a paged Scan, for staff."""
-        return scan_page(self.db, SESSIONS, limit=limit, scope="sessions.all", cursor=cursor, convert=_from_item)
+        return scan_page(
+            self.db,
+            SESSIONS,
+            limit=limit,
+            scope="sessions.all",
+            cursor=cursor,
+            convert=_from_item,
+            key_owners=_key_owners,
+        )

@@ -8,7 +8,7 @@ import sys
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.template.loader import render_to_string
 
-from portal.domain import DatabaseUnavailable
+from portal.domain import DatabaseUnavailable, UnreadableText
 
 logger = logging.getLogger(__name__)
 
@@ -21,6 +21,12 @@ def database_unavailable(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def unreadable_record(request: HttpRequest) -> HttpResponse:
+    """Stored clinical text failed its integrity check: say so, never show wrong text."""
+    logger.error("unreadable clinical text during %s %s", request.method, request.path)
+    return HttpResponseServerError(render_to_string("unreadable.html"))
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     """handler500. A database outage can surface outside any view (loading the
     session in a middleware, saving it afterwards); Django then lands here with
@@ -28,4 +34,6 @@ def server_error(request: HttpRequest) -> HttpResponse:
     exception = sys.exc_info()[1]
     if isinstance(exception, DatabaseUnavailable):
         return database_unavailable(request)
+    if isinstance(exception, UnreadableText):
+        return unreadable_record(request)
     return HttpResponseServerError(render_to_string("500.html"))

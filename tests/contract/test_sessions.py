@@ -115,7 +115,7 @@ def test_it_lists_a_therapists_and_a_clients_sessions_in_scheduled_order(
     with count_dynamodb_calls() as calls:
         agenda = repo.list_by_therapist(therapist_id)
         of_client = repo.list_by_client(client_id)
-    assert calls.by_operation() == {"Query": 2}
+    assert calls.by_operation() == {"Query": 2, "BatchGetItem": 2}  # + each page's data keys, batched
 
     assert [s.session_id for s in agenda.items] == [sessions[o].session_id for o in range(6)]
     assert [s.session_id for s in of_client.items] == [sessions[o].session_id for o in (0, 2, 4)]
@@ -142,7 +142,7 @@ def test_it_lists_all_sessions_through_a_paged_scan(dynamo: DynamoGateway) -> No
             cursor = page.next_cursor
             if cursor is None:
                 break
-    assert calls.by_operation() == {"Scan": pages}
+    assert calls.by_operation() == {"Scan": pages, "BatchGetItem": pages}
     assert sorted(s.session_id for s in seen) == sorted(created)  # each once, none missing
 
 

@@ -1,0 +1,19 @@
+"""What the web layer needs of the data keys: a scope that unwraps each key once.
+
+The middleware runs every request inside one scope so that a page decrypting
+many rows with one client's key unwraps it once; nothing outlives the request,
+so a key destroyed by an erasure stops working at once in every process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from portal.dynamo.field_crypto import data_key_scope
+
+
+@contextmanager
+def request_key_scope() -> Iterator[None]:
+    with data_key_scope():
+        yield
