@@ -33,6 +33,16 @@ def own_therapist_id(user: User) -> str:
     return user.account_id
 
 
+def own_data_subject(user: User) -> tuple[AccountKind, str]:
+    """Whose data an export is: the logged-in client's or therapist's own, nobody else's.
+
+    Staff accounts hold no personal records to take away.
+    """
+    if not user.is_authenticated or user.kind not in (AccountKind.CLIENT, AccountKind.THERAPIST):
+        raise Http404
+    return user.kind, user.account_id
+
+
 def active_mapping_for_therapist(user: User, client_id: str) -> Mapping:
     """The active mapping between this therapist and ``client_id``, or 404."""
     therapist_id = own_therapist_id(user)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portal.views import accounts, health, home, journal, mfa, public, staff, therapist
+from portal.views import accounts, data_rights, health, home, journal, mfa, public, staff, therapist
 
 urlpatterns = [
     path("", public.home, name="home"),
@@ -35,4 +35,9 @@ urlpatterns = [
     path("therapist/", home.therapist_home, name="therapist_home"),
     path("therapist/clients/<str:client_id>/journal/", therapist.client_journal, name="therapist_client_journal"),
     path("staff/", staff.staff_home, name="staff_home"),
+    # data rights: take everything away, or leave for good
+    path("client/account/data/", data_rights.client_data_export, name="client_data_export"),
+    path("therapist/account/data/", data_rights.therapist_data_export, name="therapist_data_export"),
+    path("client/account/delete/", data_rights.account_delete, name="account_delete"),
+    path("account/deleted/", data_rights.account_deleted, name="account_deleted"),
 ]

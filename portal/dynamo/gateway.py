@@ -66,6 +66,7 @@ _MAX_SORT_KEY_BYTES = 1024
 REQUEST_TOKEN = "lastRequestToken"
 
 _BATCH_GET_LIMIT = 100
+_BATCH_WRITE_LIMIT = 25
 _BATCH_RETRIES = 8
 
 
@@ -219,7 +220,7 @@ def _update_expression(
     expr: _Expression,
     set_values: Mapping[str, Any],
     remove: Sequence[str] = (),
-    add: Mapping[str, int | Decimal] | None = None,
+    add: Mapping[str, int | Decimal | set[str]] | None = None,
     delete_from_sets: Mapping[str, set[str]] | None = None,
     copy_values: Mapping[str, str] | None = None,
 ) -> str:
@@ -345,7 +346,7 @@ class DynamoGateway:
         *,
         set_values: Mapping[str, Any] | None = None,
         remove: Sequence[str] = (),
-        add: Mapping[str, int | Decimal] | None = None,
+        add: Mapping[str, int | Decimal | set[str]] | None = None,
         delete_from_sets: Mapping[str, set[str]] | None = None,
         copy_values: Mapping[str, str] | None = None,
         condition: ConditionBase | None = None,
@@ -524,6 +525,29 @@ class DynamoGateway:
                         raise DatabaseUnavailable("BatchGetItem left keys unprocessed")
                     time.sleep(min(1.0, 0.02 * 2**attempt) * random.uniform(0.5, 1.0))
         return found
+
+    def batch_delete(self, table: Table, keys: Sequence[Key]) -> None:
+        """BatchWriteItem deletes in chunks of 25, retrying UnprocessedItems with backoff.
+
+        Unconditional, and deleting a missing item is not an error: for jobs
+        that delete everything under a key and may run again after a failure.
+        """
+        name = self.table_name(table)
+        requests = [{"DeleteRequest": {"Key": serialize_item(k)}} for k in keys]
+        for start in range(0, len(requests), _BATCH_WRITE_LIMIT):
+            pending = requests[start : start + _BATCH_WRITE_LIMIT]
+            attempt = 0
+            while pending:
+                response = self._call(
+                    "BatchWriteItem", name, self.client.batch_write_item, RequestItems={name: pending}
+                )
+                pending = response.get("UnprocessedItems", {}).get(name, [])
+                if pending:
+                    attempt += 1
+                    if attempt > _BATCH_RETRIES:
+                        logger.error("dynamodb BatchWriteItem on %s: items left unprocessed", name)
+                        raise DatabaseUnavailable("BatchWriteItem left items unprocessed")
+                    time.sleep(min(1.0, 0.02 * 2**attempt) * random.uniform(0.5, 1.0))
 
     def transact_write(self, operations: Sequence[TransactOp]) -> None:
         """TransactWriteItems: all operations happen, or none."""

@@ -248,6 +248,9 @@ DATA_KEYS = Table(
 ACCOUNT_ERASURES = Table(
     name="AccountErasures",
     keys=(_h("accountId"),),
+    # Sparse: only erasures still running carry "pending", so the job that
+    # finishes them reads one Query, however many accounts were ever erased.
+    global_indexes=(Index("GSI_AccountErasures_Pending", (_h("pending"), _r("startedAt"))),),
     seed=False,
 )
 

@@ -19,6 +19,7 @@ from portal.domain import (
     SessionStatus,
     TherapySession,
     check_session_transition,
+    is_erased,
     statuses_allowed_before,
 )
 from portal.dynamo.base import Repository, query_page, scan_page
@@ -77,11 +78,17 @@ def _key_owners(item: Item) -> list[str]:
 
 
 def _clinical_values(session: TherapySession) -> dict[str, str | None]:
-    return {
-        "title": _seal(session, "title", session.title),
-        "privateNotes": _seal(session, "privateNotes", session.private_notes),
-        "sharedNotes": _seal(session, "sharedNotes", session.shared_notes),
-    }
+    values: dict[str, str | None] = {}
+    for field, text in (
+        ("title", session.title),
+        ("privateNotes", session.private_notes),
+        ("sharedNotes", session.shared_notes),
+    ):
+        # Text erased with a former client's key is left as stored (unreadable),
+        # so the therapist can still save their own notes on that session.
+        if not is_erased(text):
+            values[field] = _seal(session, field, text)
+    return values
 
 
 def _to_item(session: TherapySession) -> dict[str, Any]:

@@ -228,3 +228,15 @@ def test_it_keeps_the_therapists_notes_readable_after_the_clients_key_is_destroy
     assert record_key_owner(therapist_id, client_id) in {
         TypeDeserializer().deserialize(i["ownerId"]) for i in _raw(dynamo, schema.DATA_KEYS)
     }
+
+
+def test_it_lets_the_therapist_save_notes_on_a_former_clients_session(dynamo: DynamoGateway) -> None:
+    client_id = new_id()
+    session = SessionRepository().create(make_session(client_id=client_id, title="the client's words"))
+    DataKeyRepository().destroy(client_key_owner(client_id))
+    read = SessionRepository().get(session.session_id)
+    assert read is not None and is_erased(read.title)
+
+    saved = SessionRepository().update(replace(read, private_notes="closing summary"), expected_version=1)
+
+    assert saved.private_notes == "closing summary" and is_erased(saved.title)

@@ -1,0 +1,173 @@
+"""Download my data: one ZIP of everything, streamed, never a private note, aborted on failure."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+
+import pytest
+from django.test import Client as HttpClient
+
+from portal.domain import AccountKind, DatabaseUnavailable
+from portal.dynamo.gateway import DynamoGateway
+from portal.services import data_export
+from tests.accounts import log_in, make_account
+from tests.data_rights_data import (
+    CLIENT_MARKER,
+    PRIVATE_MARKER,
+    SHARED_MARKER,
+    THERAPIST_MARKER,
+    client_world,
+)
+
+CLIENT_URL = "/client/account/data/"
+THERAPIST_URL = "/therapist/account/data/"
+
+
+def _download(http: HttpClient, url: str) -> zipfile.ZipFile:
+    response = http.post(url)
+    assert response.status_code == 200
+    assert response.streaming
+    assert response["Content-Type"] == "application/zip"
+    assert response["Content-Disposition"].startswith('attachment; filename="therapy-portal-')
+    assert response["Cache-Control"] == "no-store"
+    return zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+
+
+def _everything(archive: zipfile.ZipFile) -> str:
+    return "".join(archive.read(name).decode("utf-8-sig") for name in archive.namelist())
+
+
+def test_it_gives_a_client_everything_held_about_them(dynamo: DynamoGateway, client: HttpClient) -> None:
+    world = client_world(entries=3)
+    log_in(client, world.client)
+
+    archive = _download(client, CLIENT_URL)
+
+    assert archive.testzip() is None
+    assert set(archive.namelist()) == {
+        "README.txt", "profile.json", "journal.json", "journal.csv", "relationships.json",
+        "sessions.json", "messages.json", "messages.csv", "access_history.csv",
+    }
+    profile = json.loads(archive.read("profile.json"))
+    assert profile["clientId"] == world.client.account_id and profile["name"] == "Casey Client"
+    assert "passwordHash" not in profile and "mfaSecret" not in profile
+    journal = json.loads(archive.read("journal.json"))
+    assert sorted(e["entryId"] for e in journal) == sorted(world.entry_ids)
+    assert {e["entryId"]: e["shared"] for e in journal} == {
+        world.entry_ids[0]: True, world.entry_ids[1]: False, world.entry_ids[2]: False
+    }
+    rows = list(csv.DictReader(io.StringIO(archive.read("journal.csv").decode("utf-8-sig"))))
+    assert sorted(r["note"] for r in rows) == [f"{CLIENT_MARKER} entry {i}" for i in range(3)]
+    [relationship] = json.loads(archive.read("relationships.json"))
+    assert relationship == {
+        "therapistId": world.therapist.account_id, "therapistName": "Dr Tara", "status": "active",
+        "updatedAt": relationship["updatedAt"],
+    }
+    [session] = json.loads(archive.read("sessions.json"))
+    assert session["sharedNotes"] == SHARED_MARKER and session["title"] == f"{CLIENT_MARKER} title"
+    assert "privateNotes" not in session
+    messages = json.loads(archive.read("messages.json"))
+    assert sorted(m["content"] for m in messages) == [f"{CLIENT_MARKER} message", f"{THERAPIST_MARKER} reply"]
+    access = list(csv.DictReader(io.StringIO(archive.read("access_history.csv").decode("utf-8-sig"))))
+    assert ("journal.shared_read", world.therapist.account_id) in {(a["action"], a["actorId"]) for a in access}
+    # The one thing never in it: the therapist's private notes.
+    assert PRIVATE_MARKER not in _everything(archive)
+
+
+def test_it_gives_a_therapist_their_profile_and_the_notes_they_wrote(
+    dynamo: DynamoGateway, client: HttpClient
+) -> None:
+    world = client_world(entries=1)
+    log_in(client, world.therapist)
+
+    archive = _download(client, THERAPIST_URL)
+
+    assert set(archive.namelist()) == {"README.txt", "profile.json", "session_notes.json", "session_notes.csv"}
+    [session] = json.loads(archive.read("session_notes.json"))
+    assert (session["privateNotes"], session["sharedNotes"]) == (PRIVATE_MARKER, SHARED_MARKER)
+    assert json.loads(archive.read("profile.json"))["therapistId"] == world.therapist.account_id
+    # Not the client's journal or messages: those are the client's to take.
+    assert f"{CLIENT_MARKER} entry" not in _everything(archive)
+
+
+def test_it_records_the_export_in_the_access_history(dynamo: DynamoGateway, client: HttpClient) -> None:
+    world = client_world(entries=1)
+    log_in(client, world.client)
+    _download(client, CLIENT_URL)
+
+    again = _download(client, CLIENT_URL)
+
+    access = again.read("access_history.csv").decode("utf-8-sig")
+    assert data_export.AUDIT_ACTION in access
+
+
+def test_it_aborts_the_download_when_the_database_fails_half_way(
+    dynamo: DynamoGateway, client: HttpClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = client_world(entries=5)
+    log_in(client, world.client)
+    monkeypatch.setattr(data_export, "EXPORT_PAGE_SIZE", 2)
+    real_query = DynamoGateway.query
+    journal_pages = []
+
+    def failing_on_the_second_journal_page(self, table, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if table.name == "Journal":
+            journal_pages.append(1)
+            if len(journal_pages) == 2:
+                raise DatabaseUnavailable("injected")
+        return real_query(self, table, *args, **kwargs)
+
+    monkeypatch.setattr(DynamoGateway, "query", failing_on_the_second_journal_page)
+    response = client.post(CLIENT_URL)
+    assert response.status_code == 200  # headers go out before the failure ...
+
+    received = []
+    with pytest.raises(DatabaseUnavailable):  # ... and the body is cut off: the server drops the connection
+        for chunk in response.streaming_content:
+            received.append(chunk)
+    assert received, "the first page was already on its way"
+    with pytest.raises(zipfile.BadZipFile):
+        zipfile.ZipFile(io.BytesIO(b"".join(received)))
+
+
+def test_it_shows_the_503_page_when_the_database_is_down_before_the_download_starts(
+    dynamo: DynamoGateway, client: HttpClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = client_world(entries=1)
+    log_in(client, world.client)
+    real_get = DynamoGateway.get
+
+    def failing_profile_read(self, table, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if table.name == "Clients" and kwargs.get("consistent"):
+            raise DatabaseUnavailable("injected")
+        return real_get(self, table, *args, **kwargs)
+
+    monkeypatch.setattr(DynamoGateway, "get", failing_profile_read)
+    response = client.post(CLIENT_URL)
+    assert response.status_code == 503
+
+
+def test_it_offers_the_download_on_a_page_first(dynamo: DynamoGateway, client: HttpClient) -> None:
+    log_in(client, make_account(AccountKind.CLIENT))
+    response = client.get(CLIENT_URL)
+    assert response.status_code == 200
+    assert b"Download my data" in response.content and b"private notes are their own" in response.content
+
+
+def test_it_sends_anonymous_visitors_to_log_in(dynamo: DynamoGateway, client: HttpClient) -> None:
+    for url in (CLIENT_URL, THERAPIST_URL):
+        response = client.post(url)
+        assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.parametrize(
+    ("kind", "url"),
+    [(AccountKind.THERAPIST, CLIENT_URL), (AccountKind.STAFF, CLIENT_URL), (AccountKind.CLIENT, THERAPIST_URL),
+     (AccountKind.STAFF, THERAPIST_URL)],
+)
+def test_it_refuses_other_kinds_of_account(dynamo: DynamoGateway, client: HttpClient, kind, url) -> None:
+    log_in(client, make_account(kind))
+    assert client.post(url).status_code == 403
