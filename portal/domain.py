@@ -60,21 +60,97 @@ class DatabaseUnavailable(Exception):
 
 # --- vocabularies the product keeps ---------------------------------------------
 
-# Feelings a client can record; short, plain words that read well on a phone.
-FEELINGS: tuple[str, ...] = (
-    "calm",
-    "happy",
-    "grateful",
-    "hopeful",
-    "tired",
-    "sad",
-    "lonely",
-    "anxious",
-    "stressed",
-    "angry",
-    "ashamed",
-    "numb",
+class Valence(enum.StrEnum):
+    """How a feeling is felt: the sign it gives to its intensity on the mood chart."""
+
+    PLEASANT = "pleasant"
+    IN_BETWEEN = "in-between"
+    UNPLEASANT = "unpleasant"
+
+
+@dataclass(frozen=True)
+class Feeling:
+    """One word of the journal's vocabulary and what the product does with it.
+
+    ``weight`` turns an intensity into a mood value: +1 for a pleasant feeling,
+    -1 for an unpleasant one, something in between for the in-between ones.
+    ``distressing`` feelings at a high intensity bring the crisis contacts
+    onto the confirmation after a save (nothing is sent anywhere).
+    """
+
+    name: str
+    valence: Valence
+    weight: float
+    distressing: bool = False
+    why: str = ""
+
+
+# The vocabulary, decided here once: the entry form's chips, the chart's signs
+# and the safety prompt all read it. Short, plain words that read well on a phone.
+# The order is the form's order within each valence group.
+VOCABULARY: tuple[Feeling, ...] = (
+    Feeling("calm", Valence.PLEASANT, 1.0),
+    Feeling("happy", Valence.PLEASANT, 1.0),
+    Feeling("grateful", Valence.PLEASANT, 1.0),
+    Feeling("hopeful", Valence.PLEASANT, 1.0),
+    Feeling(
+        "tired",
+        Valence.IN_BETWEEN,
+        -0.5,
+        why=(
+            "Tiredness is mostly a state of the body, and it follows good days (a long walk) as well as bad ones, "
+            "so it is not a mood on its own; it still weighs a day down a little, so it counts half, on the "
+            "unpleasant side. It is not marked distressing: 'tired 9' after a night shift is not a crisis."
+        ),
+    ),
+    Feeling(
+        "numb",
+        Valence.IN_BETWEEN,
+        -0.5,
+        distressing=True,
+        why=(
+            "Numbness is the absence of feeling rather than a painful one, so counting it fully unpleasant would "
+            "draw 'numb 10' as the worst day possible, and counting it neutral would hide it from the chart; it "
+            "counts half, on the unpleasant side. Strong numbness goes with depression and dissociation, so at a "
+            "high intensity it is treated as distressing, like sadness."
+        ),
+    ),
+    Feeling("sad", Valence.UNPLEASANT, -1.0, distressing=True),
+    Feeling("lonely", Valence.UNPLEASANT, -1.0, distressing=True),
+    Feeling("anxious", Valence.UNPLEASANT, -1.0, distressing=True),
+    Feeling("stressed", Valence.UNPLEASANT, -1.0, distressing=True),
+    Feeling("angry", Valence.UNPLEASANT, -1.0, distressing=True),
+    Feeling("ashamed", Valence.UNPLEASANT, -1.0, distressing=True),
 )
+
+FEELING_BY_NAME: dict[str, Feeling] = {feeling.name: feeling for feeling in VOCABULARY}
+
+# Feelings a client can record (the stored values).
+FEELINGS: tuple[str, ...] = tuple(feeling.name for feeling in VOCABULARY)
+
+# From this intensity on, a distressing feeling brings up the crisis contacts.
+DISTRESS_INTENSITY = 8
+
+
+def feeling_valence(name: str) -> Valence:
+    """The valence of a stored feeling; a word no longer in the vocabulary counts as in-between."""
+    known = FEELING_BY_NAME.get(name)
+    return known.valence if known else Valence.IN_BETWEEN
+
+
+def mood_value(feeling: str, intensity: int) -> float:
+    """Valence-signed intensity: +10 is the best a moment can be, -10 the worst.
+
+    A word no longer in the vocabulary counts zero: it moves no line up or down.
+    """
+    known = FEELING_BY_NAME.get(feeling)
+    return known.weight * intensity if known else 0.0
+
+
+def is_distressing(feeling: str, intensity: int) -> bool:
+    known = FEELING_BY_NAME.get(feeling)
+    return bool(known and known.distressing and intensity >= DISTRESS_INTENSITY)
+
 
 SPECIALIZATIONS: tuple[str, ...] = (
     "anxiety",
@@ -93,6 +169,8 @@ MAX_INTENSITY = 10
 MAX_NOTE_LENGTH = 2000
 # A message is a note to a person, not a document; DynamoDB's item limit is 400 KB.
 MAX_MESSAGE_LENGTH = 4000
+# Longer passwords are refused before hashing: hashing megabytes is a cheap denial of service.
+MAX_PASSWORD_LENGTH = 1024
 
 
 # --- values -----------------------------------------------------------------
@@ -146,6 +224,11 @@ class Client:
     email_verified: bool = False
     created_at: datetime | None = None
     mfa_secret: str | None = None
+    # Set by staff: a deactivated account cannot log in and loses its sessions.
+    deactivated: bool = False
+    # Bumped (UpdateItem ADD) by every change that must end or refresh sessions.
+    account_version: int = 0
+    last_login_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -159,6 +242,13 @@ class Therapist:
     email_verified: bool = False
     created_at: datetime | None = None
     mfa_secret: str | None = None
+    # Set by staff: a deactivated account cannot log in and loses its sessions.
+    deactivated: bool = False
+    # Bumped (UpdateItem ADD) by every change that must end or refresh sessions.
+    account_version: int = 0
+    last_login_at: datetime | None = None
+    # Staff can take a therapist out of the directory (and put them back).
+    listed: bool = True
 
 
 @dataclass(frozen=True)
@@ -172,6 +262,11 @@ class StaffMember:
     # Staff accounts are made by an administrator at the command line.
     time_zone: str = "UTC"
     email_verified: bool = True
+    # Set by staff: a deactivated account cannot log in and loses its sessions.
+    deactivated: bool = False
+    # Bumped (UpdateItem ADD) by every change that must end or refresh sessions.
+    account_version: int = 0
+    last_login_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -255,6 +350,17 @@ class TherapySession:
     updated_at: datetime | None = None
 
 
+@dataclass(frozen=True)
+class SessionSchedule:
+    """A therapy session without its title or notes: what staff may see."""
+
+    session_id: str
+    therapist_id: str
+    client_id: str
+    scheduled_for: datetime
+    status: SessionStatus
+
+
 class Sender(enum.StrEnum):
     CLIENT = "client"
     THERAPIST = "therapist"
@@ -276,6 +382,49 @@ class Message:
         return Sender.THERAPIST if self.sender is Sender.CLIENT else Sender.CLIENT
 
 
+class AuditCategory(enum.StrEnum):
+    """The lists an audit event belongs to; the audit table's sort key starts with it.
+
+    Each list a person or staff reads about one subject ("who read my journal",
+    "what staff did to this account") is then one key condition, however many
+    events of other kinds pile up beside it.
+    """
+
+    JOURNAL_READ = "journal-read"
+    ACCOUNT = "account"
+    STAFF = "staff"
+    CARE = "care"
+    SESSION = "session"
+    MESSAGE = "message"
+    OTHER = "other"
+
+
+# Prefix of an action name -> its category; the longest matching prefix wins.
+_CATEGORY_PREFIXES: dict[str, AuditCategory] = {
+    "journal.shared.read": AuditCategory.JOURNAL_READ,
+    "journal.read": AuditCategory.JOURNAL_READ,
+    "staff.": AuditCategory.STAFF,
+    "account.": AuditCategory.ACCOUNT,
+    "login": AuditCategory.ACCOUNT,
+    "password.": AuditCategory.ACCOUNT,
+    "mfa.": AuditCategory.ACCOUNT,
+    "mapping.": AuditCategory.CARE,
+    "care.": AuditCategory.CARE,
+    "relationship.": AuditCategory.CARE,
+    "session.": AuditCategory.SESSION,
+    "message.": AuditCategory.MESSAGE,
+}
+
+
+def audit_category_for(action: str) -> AuditCategory:
+    """The category an action is filed under (``other`` for names nobody registered)."""
+    best: tuple[int, AuditCategory] = (0, AuditCategory.OTHER)
+    for prefix, category in _CATEGORY_PREFIXES.items():
+        if action.startswith(prefix) and len(prefix) > best[0]:
+            best = (len(prefix), category)
+    return best[1]
+
+
 @dataclass(frozen=True)
 class AuditEvent:
     subject_id: str
@@ -285,3 +434,4 @@ class AuditEvent:
     actor_kind: AccountKind
     actor_id: str
     detail: dict[str, str] = field(default_factory=dict)
+    category: AuditCategory = AuditCategory.OTHER

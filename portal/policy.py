@@ -33,6 +33,18 @@ def own_therapist_id(user: User) -> str:
     return user.account_id
 
 
+def own_staff_id(user: User) -> str:
+    """The staff member's id; anyone else gets 404 (views refuse them earlier with 403)."""
+    if not user.is_authenticated or user.kind is not AccountKind.STAFF:
+        raise Http404
+    return user.account_id
+
+
+def may_turn_off_mfa(user: User) -> bool:
+    """Two-factor is the client's choice; therapists and staff must keep it."""
+    return user.is_authenticated and user.kind is AccountKind.CLIENT
+
+
 def own_data_subject(user: User) -> tuple[AccountKind, str]:
     """Whose data an export is: the logged-in client's or therapist's own, nobody else's.
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portal.views import accounts, data_rights, health, home, journal, mfa, public, staff, therapist
+from portal.views import accounts, data_rights, health, home, journal, mfa, public, security, staff, therapist
 
 urlpatterns = [
     path("", public.home, name="home"),
@@ -23,6 +23,12 @@ urlpatterns = [
     ),
     path("accounts/password/change/", accounts.password_change, name="password_change"),
     path("accounts/two-factor/setup/", mfa.mfa_setup, name="mfa_setup"),
+    path("accounts/security/", security.security, name="security"),
+    path("accounts/security/sessions/end-others/", security.end_other_sessions, name="end_other_sessions"),
+    path(
+        "accounts/security/recovery-codes/", security.regenerate_recovery_codes, name="regenerate_recovery_codes"
+    ),
+    path("accounts/security/two-factor/off/", security.turn_off_mfa, name="turn_off_mfa"),
     # homes
     path("client/", home.client_home, name="client_home"),
     path("client/journal/", journal.journal, name="journal"),
@@ -35,6 +41,19 @@ urlpatterns = [
     path("therapist/", home.therapist_home, name="therapist_home"),
     path("therapist/clients/<str:client_id>/journal/", therapist.client_journal, name="therapist_client_journal"),
     path("staff/", staff.staff_home, name="staff_home"),
+    path("staff/sessions/", staff.staff_sessions, name="staff_sessions"),
+    path("staff/audit/", staff.staff_audit, name="staff_audit"),
+    path("staff/accounts/<str:kind>/<str:account_id>/", staff.staff_account, name="staff_account"),
+    path(
+        "staff/accounts/<str:kind>/<str:account_id>/relationships/",
+        staff.staff_relationships,
+        name="staff_relationships",
+    ),
+    path(
+        "staff/accounts/<str:kind>/<str:account_id>/<str:action>/",
+        staff.staff_account_action,
+        name="staff_account_action",
+    ),
     # data rights: take everything away, or leave for good
     path("client/account/data/", data_rights.client_data_export, name="client_data_export"),
     path("therapist/account/data/", data_rights.therapist_data_export, name="therapist_data_export"),

@@ -181,6 +181,25 @@ MAILERS = {
 }
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "portal@localhost")
 
+# Where to turn in a crisis, shown (never sent anywhere) after a journal entry with a distressing
+# feeling at a high intensity, and wherever messaging needs it. One list for the whole product;
+# a deployment outside the United States replaces it with its own numbers. Each contact: its name,
+# one sentence on when and how, and the numbers to call and to text ("" when there is none).
+CRISIS_CONTACTS: list[dict[str, str]] = [
+    {
+        "name": "988 Suicide & Crisis Lifeline",
+        "how": "Call or text 988, any time, free and confidential.",
+        "call": "988",
+        "text": "988",
+    },
+    {
+        "name": "Emergency services",
+        "how": "Call 911 if you might act on thoughts of harming yourself, or you are in danger now.",
+        "call": "911",
+        "text": "",
+    },
+]
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

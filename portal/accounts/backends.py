@@ -25,7 +25,7 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.http import HttpRequest
 
 from portal.accounts.user import Account, User, account_id_of, parse_user_key
-from portal.domain import AccountKind, normalize_email
+from portal.domain import MAX_PASSWORD_LENGTH, AccountKind, normalize_email
 from portal.dynamo.accounts import get_email_claim
 from portal.dynamo.clients import ClientRepository
 from portal.dynamo.connection import get_gateway
@@ -53,12 +53,17 @@ class _AccountBackend(BaseBackend):
     ) -> User | None:
         if kind is not self.kind or not email or not password:
             return None
+        if len(password) > MAX_PASSWORD_LENGTH:
+            # Refused before hashing: a megabyte "password" must not cost a megabyte of Argon2.
+            return None
         account = self._account_for_login(email, claimed_id)
         if account is None:
             make_password(password)  # same cost as a real check
             return None
         if not check_password(password, account.password_hash):
             return None
+        # A deactivated account comes back with is_active False: the login view
+        # refuses it and says why (only to someone who knew the password).
         return User.from_account(self.kind, account)
 
     def _account_for_login(self, email: str, claimed_id: str | None) -> Account | None:
@@ -85,7 +90,10 @@ class _AccountBackend(BaseBackend):
             return None
         # Decides who is signed in and with what rights: never an old copy.
         account = self._get(parsed[1], consistent=True)
-        return User.from_account(self.kind, account) if account else None
+        if account is None or account.deactivated:
+            # A session of a deactivated account ends on its next request.
+            return None
+        return User.from_account(self.kind, account)
 
 
 class ClientBackend(_AccountBackend):

@@ -13,7 +13,7 @@ is ever logged here.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.contrib.auth import SESSION_KEY
@@ -37,6 +37,19 @@ _KEY_CHARS = frozenset(VALID_KEY_CHARS)
 # A collision of 32 random characters does not happen; repeated ones mean a bug,
 # and a bounded loop fails loudly instead of hammering the database.
 _CREATE_ATTEMPTS = 10
+
+
+# Session data keys the login writes and the store copies onto the item, so
+# the person's list of sessions needs no decoding of anyone's session data.
+DEVICE_KEY = "_device"
+LOGGED_IN_AT_KEY = "_logged_in_at"
+
+
+def _logged_in_at(data: dict[str, Any]) -> datetime | None:
+    value = data.get(LOGGED_IN_AT_KEY)
+    if not isinstance(value, int | float):
+        return None
+    return datetime.fromtimestamp(int(value), tz=UTC)
 
 
 def _account_key(data: dict[str, Any]) -> str | None:
@@ -122,6 +135,8 @@ class SessionStore(SessionBase):
             session_data=self.encode(data),
             expires_at=self._expiry_date(data),
             account_key=_account_key(data),
+            device=str(data[DEVICE_KEY])[:80] if data.get(DEVICE_KEY) else None,
+            logged_in_at=_logged_in_at(data),
         )
         if must_create:
             try:

@@ -32,6 +32,10 @@ class Account(Protocol):
     def email_verified(self) -> bool: ...
     @property
     def mfa_secret(self) -> str | None: ...
+    @property
+    def deactivated(self) -> bool: ...
+    @property
+    def account_version(self) -> int: ...
 
 
 def account_id_of(account: Any) -> str:
@@ -82,6 +86,9 @@ class User(AbstractBaseUser):
     time_zone: str = "UTC"
     email_verified: bool = False
     mfa_enabled: bool = False
+    # False once staff deactivated the account: it may not log in or stay logged in.
+    is_active: bool = True
+    account_version: int = 0
 
     @classmethod
     def from_account(cls, kind: AccountKind, account: Account) -> User:
@@ -93,6 +100,8 @@ class User(AbstractBaseUser):
         user.time_zone = account.time_zone
         user.email_verified = account.email_verified
         user.mfa_enabled = bool(account.mfa_secret)
+        user.is_active = not account.deactivated
+        user.account_version = account.account_version
         return user
 
     def save(self, *args: Any, **kwargs: Any) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from boto3.dynamodb.conditions import ConditionBase
@@ -126,10 +126,14 @@ def scan_page(
     cursor: str | None,
     convert: Callable[[Item], T],
     key_owners: Callable[[Item], Iterable[str]] | None = None,
+    projection: Sequence[str] = (),
 ) -> Page[T]:
-    """One Scan call for one page (staff listings only), with the same rule for the cursor."""
+    """One Scan call for one page (staff listings only), with the same rule for the cursor.
+
+    A ``projection`` must include the table's key attributes (the cursor is built from them).
+    """
     limit = clamp_limit(limit)
-    result = db.scan(table, limit=limit + 1, start_key=decode_cursor(cursor, scope))
+    result = db.scan(table, limit=limit + 1, start_key=decode_cursor(cursor, scope), projection=projection)
     return _kept_page(
         result, table=table, index=None, limit=limit, convert=convert, scope=scope, key_owners=key_owners
     )

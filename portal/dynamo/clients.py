@@ -27,6 +27,8 @@ def _to_item(client: Client) -> dict[str, Any]:
         "emailVerified": client.email_verified,
         "createdAt": to_iso(client.created_at or utcnow()),
         "mfaSecret": client.mfa_secret,
+        "deactivated": True if client.deactivated else None,
+        "lastLoginAt": to_iso(client.last_login_at) if client.last_login_at else None,
     }
 
 
@@ -40,6 +42,9 @@ def _from_item(item: Item) -> Client:
         email_verified=bool(item.get("emailVerified", False)),
         created_at=maybe_from_iso(item.get("createdAt")),
         mfa_secret=item.get("mfaSecret"),
+        deactivated=bool(item.get("deactivated", False)),
+        account_version=int(item.get("accountVersion", 0)),
+        last_login_at=maybe_from_iso(item.get("lastLoginAt")),
     )
 
 

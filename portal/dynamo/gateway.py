@@ -204,6 +204,8 @@ class TransactUpdate:
     key: Key
     set_values: Mapping[str, Any] = field(default_factory=dict)
     condition: ConditionBase | None = None
+    remove: Sequence[str] = ()
+    add: Mapping[str, int | Decimal] | None = None
 
 
 @dataclass(frozen=True)
@@ -478,14 +480,21 @@ class DynamoGateway:
         limit: int,
         start_key: dict[str, Any] | None = None,
         filter_condition: ConditionBase | None = None,
+        projection: Sequence[str] = (),
     ) -> QueryResult:
-        """One Scan call. For staff listings and maintenance only, never a client page."""
+        """One Scan call. For staff listings and maintenance only, never a client page.
+
+        ``projection`` names the only attributes to return (staff listings use it
+        so clinical attributes never leave the database).
+        """
         name = self.table_name(table)
         request: dict[str, Any] = {"TableName": name, "Limit": limit}
+        expr = _Expression()
         if filter_condition is not None:
-            expr = _Expression()
             request["FilterExpression"] = expr.condition(filter_condition)
-            expr.apply(request)
+        if projection:
+            request["ProjectionExpression"] = ", ".join(expr.name(a) for a in projection)
+        expr.apply(request)
         if start_key:
             request["ExclusiveStartKey"] = start_key
         response = self._call("Scan", name, self.client.scan, **request)
@@ -564,7 +573,7 @@ class DynamoGateway:
                 entry = {"TableName": name, "Key": serialize_item(op.key)}
                 if op.condition is not None:
                     entry["ConditionExpression"] = expr.condition(op.condition)
-                entry["UpdateExpression"] = _update_expression(expr, op.set_values)
+                entry["UpdateExpression"] = _update_expression(expr, op.set_values, op.remove, op.add)
                 items.append({"Update": expr.apply(entry)})
             else:
                 entry = {"TableName": name, "Key": serialize_item(op.key)}

@@ -16,8 +16,10 @@ types exactly. Where the seed leaves a gap we add to it (never rename):
   two messages in one millisecond never overwrite each other.
 
 Supporting tables: web sessions (TTL), staff accounts, email claims (one email
-is one account), login throttle counters (TTL), the audit log, idempotency
-keys for message sends (TTL), wrapped data keys and account-erasure progress.
+is one account), login throttle counters (TTL), the audit log (sort key
+prefixed by the event's category, indexes by time, actor and day),
+idempotency keys for message sends (TTL), wrapped data keys and
+account-erasure progress.
 
 Clinical text (portal/dynamo/field_crypto.py)
 ---------------------------------------------
@@ -219,9 +221,24 @@ LOGIN_THROTTLE = Table(
     seed=False,
 )
 
+# The audit log, partitioned by the account whose data or account an event is
+# about. The sort key ``categoryAt`` is ``<category>#<iso time>#<eventId>``, so
+# one subject's events of one category (a client's "who read my journal") are
+# one key condition, newest first, however many events of other kinds the
+# subject collects. ``occurredAt`` (``<iso time>#<eventId>``) orders the indexes:
+# * LSI_Audit_ByTime: one subject's whole history, newest first (consistent);
+# * GSI_Audit_ByActor: what one person (``actorKey`` = ``<kind>:<id>``) did;
+# * GSI_Audit_ByDay: everything on one UTC day (``day`` = ``YYYY-MM-DD``). One
+#   partition per day takes every event of that day: far below a partition's
+#   1,000 writes a second for a practice's audit trail (shard ``day`` if not).
 AUDIT_LOG = Table(
     name="AuditLog",
-    keys=(_h("subjectId"), _r("occurredAt")),
+    keys=(_h("subjectId"), _r("categoryAt")),
+    local_indexes=(Index("LSI_Audit_ByTime", (_h("subjectId"), _r("occurredAt")), local=True),),
+    global_indexes=(
+        Index("GSI_Audit_ByActor", (_h("actorKey"), _r("occurredAt"))),
+        Index("GSI_Audit_ByDay", (_h("day"), _r("occurredAt"))),
+    ),
     seed=False,
 )
 

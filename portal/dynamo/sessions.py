@@ -16,6 +16,7 @@ from portal.domain import (
     Conflict,
     NotFound,
     Page,
+    SessionSchedule,
     SessionStatus,
     TherapySession,
     check_session_transition,
@@ -128,6 +129,20 @@ def _session_from_item(item: Item) -> TherapySession:
     )
 
 
+# Everything staff may see of a session; titles and notes are never fetched.
+_SCHEDULE_ATTRIBUTES = ("sessionId", "therapistId", "clientId", "scheduledFor", "status")
+
+
+def _schedule_from_item(item: Item) -> SessionSchedule:
+    return SessionSchedule(
+        session_id=item["sessionId"],
+        therapist_id=item["therapistId"],
+        client_id=item["clientId"],
+        scheduled_for=from_iso(item["scheduledFor"]),
+        status=SessionStatus(item["status"]),
+    )
+
+
 class SessionRepository(Repository):
     def create(self, session: TherapySession) -> TherapySession:
         """Create Session: PutItem (never over an existing id)."""
@@ -219,4 +234,18 @@ class SessionRepository(Repository):
             cursor=cursor,
             convert=_from_item,
             key_owners=_key_owners,
+        )
+
+    def list_all_schedules(
+        self, *, limit: int = 25, cursor: str | None = None
+    ) -> Page[SessionSchedule]:
+        """List All Sessions for staff: a paged Scan that reads no title or note at all."""
+        return scan_page(
+            self.db,
+            SESSIONS,
+            limit=limit,
+            scope="sessions.all.schedules",
+            cursor=cursor,
+            convert=_schedule_from_item,
+            projection=_SCHEDULE_ATTRIBUTES,
         )

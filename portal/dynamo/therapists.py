@@ -29,6 +29,10 @@ def _to_item(therapist: Therapist) -> dict[str, Any]:
         "emailVerified": therapist.email_verified,
         "createdAt": to_iso(therapist.created_at or utcnow()),
         "mfaSecret": therapist.mfa_secret,
+        "deactivated": True if therapist.deactivated else None,
+        "lastLoginAt": to_iso(therapist.last_login_at) if therapist.last_login_at else None,
+        # Absent means listed; only an unlisted therapist carries the attribute.
+        "listed": None if therapist.listed else False,
     }
 
 
@@ -43,6 +47,10 @@ def _from_item(item: Item) -> Therapist:
         email_verified=bool(item.get("emailVerified", False)),
         created_at=maybe_from_iso(item.get("createdAt")),
         mfa_secret=item.get("mfaSecret"),
+        deactivated=bool(item.get("deactivated", False)),
+        account_version=int(item.get("accountVersion", 0)),
+        last_login_at=maybe_from_iso(item.get("lastLoginAt")),
+        listed=bool(item.get("listed", True)),
     )
 
 

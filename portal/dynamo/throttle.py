@@ -98,6 +98,10 @@ class ThrottleRepository(Repository):
             return None
         return int(item[_COUNT])
 
+    def delete(self, key: str) -> None:
+        """Remove a counter (absent is fine): one DeleteItem."""
+        self.db.delete(LOGIN_THROTTLE, {_KEY: key})
+
     def counts(self, keys: Sequence[str], *, now: datetime | None = None) -> dict[str, int]:
         """The live count of every key in one BatchGetItem (per 100 keys).
 

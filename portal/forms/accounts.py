@@ -11,7 +11,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 
 from portal.accounts.user import User
-from portal.domain import SPECIALIZATIONS, normalize_email
+from portal.domain import MAX_PASSWORD_LENGTH, SPECIALIZATIONS, normalize_email
 
 
 @lru_cache(maxsize=1)
@@ -45,13 +45,19 @@ class _PasswordPairMixin(forms.Form):
         return cleaned
 
 
+PASSWORD_HINT = "At least 10 characters; a short sentence you'll remember works well."
+
+
 class ClientSignUpForm(_PasswordPairMixin):
     name = forms.CharField(max_length=100, strip=True, label="Your name")
     email = forms.EmailField(max_length=254, label="Email")
+    # As help text, the hint is tied to its field (aria-describedby) rather than floating below the form.
     password = forms.CharField(
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), strip=False
+        max_length=MAX_PASSWORD_LENGTH,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), strip=False, help_text=PASSWORD_HINT
     )
     password_again = forms.CharField(
+        max_length=MAX_PASSWORD_LENGTH,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         strip=False,
         label="Password again",
@@ -87,6 +93,7 @@ class TherapistSignUpForm(ClientSignUpForm):
 class LoginForm(forms.Form):
     email = forms.EmailField(max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     password = forms.CharField(
+        max_length=MAX_PASSWORD_LENGTH,
         strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
     )
 
@@ -103,11 +110,14 @@ class PasswordResetRequestForm(forms.Form):
 
 class SetPasswordForm(_PasswordPairMixin):
     password = forms.CharField(
+        max_length=MAX_PASSWORD_LENGTH,
         label="New password",
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=PASSWORD_HINT,
     )
     password_again = forms.CharField(
+        max_length=MAX_PASSWORD_LENGTH,
         label="New password again",
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
@@ -123,20 +133,82 @@ class SetPasswordForm(_PasswordPairMixin):
 
 class PasswordChangeForm(SetPasswordForm):
     current_password = forms.CharField(
+        max_length=MAX_PASSWORD_LENGTH,
         strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
     )
     field_order = ["current_password", "password", "password_again"]
 
 
 class OneTimeCodeForm(forms.Form):
+    """The second step of logging in: the app's 6-digit code, or (lost phone) a recovery code.
+
+    Two fields so each gets the right phone keyboard: digits for the app's code,
+    letters for a recovery code. Either one may be typed in the first field too.
+    """
+
     code = forms.CharField(
         max_length=20,
         strip=True,
-        label="Code from your authenticator app (or a recovery code)",
+        required=False,
+        label="Code from your authenticator app",
         widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "inputmode": "text", "autocapitalize": "off"}
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autocapitalize": "off", "size": 8}
         ),
+    )
+    recovery_code = forms.CharField(
+        max_length=20,
+        strip=True,
+        required=False,
+        label="Recovery code",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "off", "spellcheck": "false"}),
     )
 
     def clean_code(self) -> str:
         return self.cleaned_data["code"].replace(" ", "").replace("-", "")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        recovery = (cleaned.get("recovery_code") or "").replace(" ", "").replace("-", "")
+        if not cleaned.get("code"):
+            if not recovery:
+                self.add_error("code", "Type the code from your app, or a recovery code.")
+                return cleaned
+            cleaned["code"] = recovery
+        return cleaned
+
+
+class SetupCodeForm(forms.Form):
+    """The first code, proving the app has the key: digits only, and no word yet of
+    recovery codes, which do not exist until this code is accepted."""
+
+    code = forms.CharField(
+        max_length=20,
+        strip=True,
+        label="The 6-digit code the app shows",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "pattern": "[0-9 ]*", "size": 8}
+        ),
+    )
+
+    def clean_code(self) -> str:
+        return self.cleaned_data["code"].replace(" ", "")
+
+
+class ConfirmPasswordForm(forms.Form):
+    password = forms.CharField(
+        label="Your password",
+        max_length=MAX_PASSWORD_LENGTH,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class TurnOffMfaForm(ConfirmPasswordForm):
+    code = forms.CharField(
+        max_length=20,
+        strip=True,
+        label="Code from your authenticator app",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autocapitalize": "off"}
+        ),
+    )

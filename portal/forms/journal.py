@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django import forms
+from django.forms.boundfield import BoundWidget
 from django.utils import timezone
 
-from portal.domain import FEELINGS, MAX_INTENSITY, MAX_NOTE_LENGTH, MIN_INTENSITY
+from portal.domain import FEELING_BY_NAME, FEELINGS, MAX_INTENSITY, MAX_NOTE_LENGTH, MIN_INTENSITY, Valence
 
 EARLIEST_YEAR = 1900
 LATEST_YEAR = 2200
@@ -24,18 +26,37 @@ def feeling_choices(blank: str | None = None) -> list[tuple[str, str]]:
     return [("", blank), *choices] if blank is not None else choices
 
 
+# The entry form's feeling chips, grouped as the vocabulary decides, with the words shown above each group.
+VALENCE_GROUPS: tuple[tuple[Valence, str], ...] = (
+    (Valence.PLEASANT, "Pleasant"),
+    (Valence.IN_BETWEEN, "In between"),
+    (Valence.UNPLEASANT, "Unpleasant"),
+)
+
+
+@dataclass(frozen=True)
+class FeelingGroup:
+    slug: str
+    label: str
+    radios: list[BoundWidget]
+
+
 class JournalEntryForm(forms.Form):
-    time_of_emotion = forms.DateTimeField(
-        label="When",
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-    )
-    feeling = forms.ChoiceField(label="Feeling", choices=feeling_choices)
-    intensity = forms.IntegerField(
-        label="Intensity (1 to 10)",
-        min_value=MIN_INTENSITY,
-        max_value=MAX_INTENSITY,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    """Write (or, with ``editing=True``, change) an entry.
+
+    Built for a thumb: the feeling is a set of large radio chips grouped by
+    valence and the intensity a 1-10 choice. "When" may be left empty on a new
+    entry, which means the moment it is saved (not the moment the page was
+    opened), so the page stays out of the way until someone wants an earlier time.
+    """
+
+    feeling = forms.ChoiceField(label="Feeling", choices=feeling_choices, widget=forms.RadioSelect)
+    intensity = forms.TypedChoiceField(
+        label="How strong (1 a little, 10 overwhelming)",
+        choices=[(n, str(n)) for n in range(MIN_INTENSITY, MAX_INTENSITY + 1)],
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": f"Choose a number from {MIN_INTENSITY} to {MAX_INTENSITY}."},
     )
     note = forms.CharField(
         label="Note (optional)",
@@ -44,16 +65,42 @@ class JournalEntryForm(forms.Form):
         strip=True,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    time_of_emotion = forms.DateTimeField(
+        label="When",
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="Leave it empty for now.",
+    )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if not self.is_bound and "time_of_emotion" not in self.initial:
-            # "Now" in the client's own zone, to the minute.
-            self.initial["time_of_emotion"] = timezone.localtime().replace(second=0, microsecond=0)
-        self.fields["intensity"].widget.attrs.update(min=MIN_INTENSITY, max=MAX_INTENSITY)
+        self.editing = editing
+        if editing:
+            # An edit shows and keeps the entry's own time.
+            self.fields["time_of_emotion"].required = True
+            self.fields["time_of_emotion"].help_text = ""
+        self.fields["feeling"].error_messages["required"] = "Choose the feeling closest to how you feel."
+        self.fields["intensity"].error_messages["required"] = "Choose how strong it is, from 1 to 10."
+
+    def feeling_groups(self) -> list[FeelingGroup]:
+        radios = {radio.data["value"]: radio for radio in self["feeling"]}
+        groups = []
+        for valence, label in VALENCE_GROUPS:
+            members = [radios[name] for name in FEELINGS if FEELING_BY_NAME[name].valence is valence]
+            groups.append(FeelingGroup(slug=valence.value, label=label, radios=members))
+        return groups
+
+    @property
+    def when_changed(self) -> bool:
+        """Whether "when" holds a time the person chose (the field then shows open)."""
+        return bool(self.errors.get("time_of_emotion")) or bool(self.is_bound and self.data.get("time_of_emotion"))
 
     def clean_time_of_emotion(self) -> datetime:
-        value: datetime = self.cleaned_data["time_of_emotion"]
+        value: datetime | None = self.cleaned_data.get("time_of_emotion")
+        if value is None:
+            # "Now" in the client's own zone, to the minute, at the moment of saving.
+            return timezone.localtime().replace(second=0, microsecond=0)
         _check_year(value)
         return value
 

@@ -21,6 +21,7 @@ from portal.dynamo.clients import ClientRepository
 from portal.dynamo.connection import get_gateway
 from portal.dynamo.staff import StaffRepository
 from portal.dynamo.therapists import TherapistRepository
+from portal.timeutil import utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +97,11 @@ def load_user(user_key: str) -> User | None:
     else:
         account = StaffRepository().get(account_id, consistent=True)
     return User.from_account(kind, account) if account else None
+
+
+def login_recorded(*, user: User) -> None:
+    """When the account last logged in, for the staff's account page (one UpdateItem)."""
+    AccountStore().record_login(user.kind, user.account_id, utcnow())
 
 
 def backend_path(user: User) -> str:

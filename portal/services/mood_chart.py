@@ -1,42 +1,89 @@
-"""The client's mood chart: journal intensity over time, laid out for a server-rendered SVG.
+"""The mood chart: how a client felt over a range of days, laid out for server-rendered SVG.
 
-Everything is computed here, in plain Python, so the template only prints
-numbers and strings: the page needs no chart script (the CSP forbids inline
-ones anyway) and the geometry can be tested without a browser.
+Three views of one list of entries, all computed here in plain Python so the
+template only prints numbers and strings (the CSP forbids chart scripts, and
+the geometry can be tested without a browser):
 
-Pure: no DynamoDB, no clock, no request. The caller fetches the entries.
+- a daily mood line: each entry's intensity signed by its feeling's valence
+  (portal.domain.VOCABULARY), averaged per local day, with every entry drawn as
+  a point whose colour AND shape name its feeling (a legend says which);
+- how often each feeling appeared (bars, labelled with the word and the count);
+- a month calendar where each day shows that day's mood as a number and a tint.
+
+Pure: no DynamoDB, no clock, no request. The caller fetches the entries (one
+Query for the range) and passes them in, so the client's chart page, the
+therapist's view of a client and a "since last session" panel share it.
 """
 
 from __future__ import annotations
 
+import calendar
+import math
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from portal.domain import MAX_INTENSITY, MIN_INTENSITY, JournalEntry
+from portal.domain import FEELING_BY_NAME, FEELINGS, JournalEntry, feeling_valence, mood_value
 
 # --- geometry, in viewBox units ------------------------------------------------
 # The SVG carries only a viewBox, so the browser scales it to the width it is
 # given. 320 units is about the chart's width inside a card on a small phone,
 # so one unit stays close to one CSS pixel and the 12-unit axis text stays legible.
 WIDTH = 320
-HEIGHT = 200
+HEIGHT = 220
 # Room for the y tick labels on the left, the x tick labels below, and half a
 # date label plus a point's radius on the right and top.
-PLOT_LEFT = 32
+PLOT_LEFT = 34
 PLOT_RIGHT = WIDTH - 24
-PLOT_TOP = 16
+PLOT_TOP = 14
 PLOT_BOTTOM = HEIGHT - 36
 
-Y_TICK_VALUES: tuple[int, ...] = (1, 5, 10)
+# The mood scale: valence-signed intensity.
+MOOD_MIN = -10.0
+MOOD_MAX = 10.0
+Y_TICK_VALUES: tuple[int, ...] = (-10, -5, 0, 5, 10)
 # More date labels than this collide on a phone-width axis.
 MAX_X_TICKS = 5
-# A fitted change smaller than this, across the whole period, reads as "steady":
-# one step on a 1-10 scale is within the noise of how people rate a feeling.
+# A fitted change of the daily mood smaller than this, across the whole period,
+# reads as "steady": one step on a 1-10 scale is within the noise of how people
+# rate a feeling.
 TREND_THRESHOLD = 1.0
+# The half-width of a day's mark on the line, and an entry marker's radius.
+DAY_MARK = 5.0
+MARKER = 4.5
+
+# Frequency bars: one row per feeling that appeared.
+BAR_ROW = 24
+BAR_LABEL_WIDTH = 76
+BAR_LEFT = BAR_LABEL_WIDTH + 8
+BAR_MAX = WIDTH - BAR_LEFT - 36  # room for the count after the longest bar
+BAR_HEIGHT = 14
+
+# A long range would print a wall of calendars; the most recent months tell the story.
+MAX_CALENDAR_MONTHS = 3
 
 EMPTY_SENTENCE = "No entries in this range yet."
+
+# Each feeling's marker shape, so a feeling is told apart without its colour.
+# Pleasant feelings have shapes pointing up or filled round, unpleasant ones
+# pointing down or angular, in-between ones are hollow.
+SHAPES: dict[str, str] = {
+    "calm": "circle",
+    "happy": "star",
+    "grateful": "diamond",
+    "hopeful": "triangle-up",
+    "tired": "hollow-square",
+    "numb": "hollow-circle",
+    "sad": "triangle-down",
+    "lonely": "plus",
+    "anxious": "cross",
+    "stressed": "square",
+    "angry": "hexagon",
+    "ashamed": "hourglass",
+}
+UNKNOWN_SHAPE = "hollow-diamond"
 
 # Our own names, not strftime's %a/%b/%B: those follow the process locale and
 # the chart must read the same whatever the server's locale is.
@@ -58,6 +105,9 @@ _MONTHS = (
 )
 
 
+# --- what the template prints ----------------------------------------------------
+
+
 @dataclass(frozen=True)
 class ChartPoint:
     """One journal entry, placed on the chart and labelled in the client's zone."""
@@ -68,17 +118,106 @@ class ChartPoint:
     when_iso: str  # local ISO-8601 with offset, for <time datetime="...">
     feeling: str
     intensity: int
+    mood: float = 0.0
+    marker: str = ""  # an SVG path "d" drawing the feeling's shape around (x, y)
+    key: str = "other"  # the feeling as a CSS class suffix: a vocabulary word, else "other"
+    hollow: bool = False
+
+    @property
+    def mood_text(self) -> str:
+        return signed(self.mood)
 
     @property
     def label(self) -> str:
         """The point's tooltip (its SVG <title>)."""
-        return f"{self.when} — {self.feeling}, {self.intensity}"
+        return f"{self.when} — {self.feeling}, {self.intensity} (mood {self.mood_text})"
+
+
+@dataclass(frozen=True)
+class DayMood:
+    """One local day with entries: its average mood, placed on the line."""
+
+    day: date
+    label: str  # "Tue 3 Mar"
+    count: int
+    mood: float
+    x: float = 0.0
+    y: float = 0.0
+
+    @property
+    def iso(self) -> str:
+        return self.day.isoformat()
+
+    @property
+    def mood_text(self) -> str:
+        return signed(self.mood)
+
+    @property
+    def left(self) -> float:
+        return round(self.x - DAY_MARK, 1)
+
+    @property
+    def right(self) -> float:
+        return round(self.x + DAY_MARK, 1)
+
+
+@dataclass(frozen=True)
+class LegendItem:
+    feeling: str
+    key: str
+    valence: str
+    marker: str  # drawn around (0, 0) in a small viewBox of its own
+    hollow: bool
+    count: int
+
+
+@dataclass(frozen=True)
+class FrequencyBar:
+    feeling: str
+    key: str
+    valence: str
+    count: int
+    y: float  # the row's top
+    width: float
+
+    @property
+    def text_y(self) -> float:
+        return self.y + BAR_HEIGHT / 2
+
+    @property
+    def count_x(self) -> float:
+        return BAR_LEFT + self.width + 6
+
+
+@dataclass(frozen=True)
+class CalendarDay:
+    day: int
+    iso: str
+    in_range: bool
+    count: int = 0
+    mood: float | None = None
+    bucket: str = "none"  # "very-low" | "low" | "mixed" | "good" | "very-good" | "none"
+    mood_words: str = ""  # "quite pleasant", for the cell's hidden text
+
+    @property
+    def mood_text(self) -> str:
+        return signed(self.mood) if self.mood is not None else ""
+
+
+@dataclass(frozen=True)
+class CalendarMonth:
+    title: str  # "March 2026"
+    weeks: list[list[CalendarDay | None]]  # Monday first; None pads days of other months
 
 
 @dataclass(frozen=True)
 class YTick:
     value: int
     y: float
+
+    @property
+    def label(self) -> str:
+        return signed(self.value)
 
 
 @dataclass(frozen=True)
@@ -91,17 +230,23 @@ class XTick:
 @dataclass(frozen=True)
 class MoodChart:
     title: str
-    description: str  # one sentence for screen readers: count, min/max/average, trend
+    description: str  # for screen readers: count, days, mood range and average, trend, most frequent
     y_ticks: list[YTick]
     points: list[ChartPoint] = field(default_factory=list)
-    polyline: str = ""  # "x1,y1 x2,y2 ...", time order
+    days: list[DayMood] = field(default_factory=list)
+    polyline: str = ""  # the daily means, "x1,y1 x2,y2 ...", day order
     x_ticks: list[XTick] = field(default_factory=list)
+    legend: list[LegendItem] = field(default_factory=list)
+    bars: list[FrequencyBar] = field(default_factory=list)
+    bars_description: str = ""
+    months: list[CalendarMonth] = field(default_factory=list)
+    months_cut: bool = False  # the range had more months than the calendar shows
     # The numbers behind the description, for callers that want them bare.
     count: int = 0
-    lowest: int | None = None
-    highest: int | None = None
-    average: float | None = None
-    trend: str | None = None  # "rising" | "falling" | "steady"; None below two entries
+    lowest: float | None = None  # of the daily means
+    highest: float | None = None
+    average: float | None = None  # of the daily means
+    trend: str | None = None  # "rising" | "falling" | "steady"; None below two days
     # The drawing's fixed geometry, for the template.
     width: int = WIDTH
     height: int = HEIGHT
@@ -109,6 +254,9 @@ class MoodChart:
     plot_right: int = PLOT_RIGHT
     plot_top: int = PLOT_TOP
     plot_bottom: int = PLOT_BOTTOM
+    bar_left: int = BAR_LEFT
+    bar_label_right: int = BAR_LABEL_WIDTH
+    bar_height: int = BAR_HEIGHT
 
     @property
     def empty(self) -> bool:
@@ -117,6 +265,35 @@ class MoodChart:
     @property
     def view_box(self) -> str:
         return f"0 0 {self.width} {self.height}"
+
+    @property
+    def zero_y(self) -> float:
+        return _y(0)
+
+    @property
+    def bars_height(self) -> int:
+        return len(self.bars) * BAR_ROW + 4
+
+    @property
+    def bars_view_box(self) -> str:
+        return f"0 0 {self.width} {self.bars_height}"
+
+
+def signed(value: float) -> str:
+    """'+4', '−3.5', '0': one decimal at most, a real minus sign (read aloud as "minus")."""
+    rounded = round(value, 1)
+    if rounded == 0:
+        return "0"
+    text = f"{abs(rounded):.1f}".removesuffix(".0")
+    return f"+{text}" if rounded > 0 else f"\u2212{text}"
+
+
+def mood_words(value: float) -> str:
+    """The daily mood in words: the same five bands the calendar tints."""
+    return _BUCKET_WORDS[_bucket(value)]
+
+
+# --- building it -------------------------------------------------------------------
 
 
 def mood_chart(
@@ -127,7 +304,7 @@ def mood_chart(
     end: datetime | None,
     feeling: str | None,
 ) -> MoodChart:
-    """Lay out `entries` as a line chart of intensity over time.
+    """Lay out `entries` as a daily mood line, feeling frequencies and a month calendar.
 
     Entries outside [start, end] (both inclusive) or of another feeling than
     `feeling` are left out, so a caller that over-fetches cannot draw points
@@ -162,34 +339,149 @@ def mood_chart(
         return MoodChart(title=title, description=EMPTY_SENTENCE, y_ticks=y_ticks)
     assert first is not None and last is not None  # kept is not empty
 
-    points = [
-        ChartPoint(
-            x=_x(entry.time_of_emotion, first, last),
-            y=_y(entry.intensity),
-            when=_when(entry.time_of_emotion.astimezone(zone)),
-            when_iso=entry.time_of_emotion.astimezone(zone).isoformat(timespec="minutes"),
-            feeling=entry.feeling,
-            intensity=entry.intensity,
-        )
-        for entry in kept
-    ]
-    intensities = [entry.intensity for entry in kept]
-    lowest, highest = min(intensities), max(intensities)
-    average = sum(intensities) / len(intensities)
-    trend = _trend(kept)
+    points = [_point(entry, first, last, zone) for entry in kept]
+    days = _days(kept, first, last, zone)
+    means = [day.mood for day in days]
+    counts = Counter(entry.feeling for entry in kept)
+    legend, bars = _legend(counts), _bars(counts)
+    months, cut = _calendar(days, first, last, zone)
+    trend = _trend(days)
+    average = sum(means) / len(means)
     return MoodChart(
         title=title,
-        description=_description(len(kept), lowest, highest, average, trend),
+        description=_description(len(kept), days, average, trend, bars),
         points=points,
-        polyline=" ".join(f"{_num(point.x)},{_num(point.y)}" for point in points),
+        days=days,
+        polyline=" ".join(f"{_num(day.x)},{_num(day.y)}" for day in days),
         y_ticks=y_ticks,
         x_ticks=_x_ticks(first, last, zone),
+        legend=legend,
+        bars=bars,
+        bars_description=_bars_description(bars),
+        months=months,
+        months_cut=cut,
         count=len(kept),
-        lowest=lowest,
-        highest=highest,
+        lowest=min(means),
+        highest=max(means),
         average=average,
         trend=trend,
     )
+
+
+def _point(entry: JournalEntry, first: datetime, last: datetime, zone: ZoneInfo) -> ChartPoint:
+    local = entry.time_of_emotion.astimezone(zone)
+    mood = mood_value(entry.feeling, entry.intensity)
+    x, y = _x(entry.time_of_emotion, first, last), _y(mood)
+    shape = _shape(entry.feeling)
+    return ChartPoint(
+        x=x,
+        y=y,
+        when=_when(local),
+        when_iso=local.isoformat(timespec="minutes"),
+        feeling=entry.feeling,
+        intensity=entry.intensity,
+        mood=mood,
+        marker=marker_path(shape, x, y, MARKER),
+        key=_key(entry.feeling),
+        hollow=shape.startswith("hollow-"),
+    )
+
+
+def _days(kept: Sequence[JournalEntry], first: datetime, last: datetime, zone: ZoneInfo) -> list[DayMood]:
+    """Each local day's mean mood, drawn at the day's local noon (kept inside the axis)."""
+    by_day: dict[date, list[float]] = defaultdict(list)
+    for entry in kept:
+        by_day[entry.time_of_emotion.astimezone(zone).date()].append(mood_value(entry.feeling, entry.intensity))
+    days = []
+    for day in sorted(by_day):
+        values = by_day[day]
+        mean = sum(values) / len(values)
+        noon = min(max(datetime.combine(day, time(12), tzinfo=zone), first), last)
+        days.append(
+            DayMood(
+                day=day,
+                label=f"{_WEEKDAYS[day.weekday()]} {day.day} {_MONTHS_SHORT[day.month - 1]}",
+                count=len(values),
+                mood=mean,
+                x=_x(noon, first, last),
+                y=_y(mean),
+            )
+        )
+    return days
+
+
+def _legend(counts: Counter[str]) -> list[LegendItem]:
+    # The vocabulary's order (pleasant first), then any retired word, so the legend reads the same every time.
+    order = [name for name in FEELINGS if name in counts] + sorted(name for name in counts if name not in FEELINGS)
+    items = []
+    for name in order:
+        shape = _shape(name)
+        items.append(
+            LegendItem(
+                feeling=name,
+                key=_key(name),
+                valence=feeling_valence(name).value,
+                marker=marker_path(shape, 0, 0, MARKER),
+                hollow=shape.startswith("hollow-"),
+                count=counts[name],
+            )
+        )
+    return items
+
+
+def _bars(counts: Counter[str]) -> list[FrequencyBar]:
+    most = max(counts.values())
+    vocabulary_rank = {name: rank for rank, name in enumerate(FEELINGS)}
+    # Most frequent first; ties in the vocabulary's order.
+    ranked = sorted(counts, key=lambda name: (-counts[name], vocabulary_rank.get(name, len(FEELINGS)), name))
+    return [
+        FrequencyBar(
+            feeling=name,
+            key=_key(name),
+            valence=feeling_valence(name).value,
+            count=counts[name],
+            y=2 + row * BAR_ROW,
+            width=round(max(2.0, counts[name] / most * BAR_MAX), 1),
+        )
+        for row, name in enumerate(ranked)
+    ]
+
+
+def _calendar(
+    days: Sequence[DayMood], first: datetime, last: datetime, zone: ZoneInfo
+) -> tuple[list[CalendarMonth], bool]:
+    first_day, last_day = first.astimezone(zone).date(), last.astimezone(zone).date()
+    by_day = {day.day: day for day in days}
+    months: list[tuple[int, int]] = []
+    year, month = first_day.year, first_day.month
+    while (year, month) <= (last_day.year, last_day.month):
+        months.append((year, month))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    cut = len(months) > MAX_CALENDAR_MONTHS
+    shown = []
+    for year, month in months[-MAX_CALENDAR_MONTHS:]:
+        weeks: list[list[CalendarDay | None]] = []
+        for week in calendar.Calendar(firstweekday=0).monthdatescalendar(year, month):
+            row: list[CalendarDay | None] = []
+            for day in week:
+                if day.month != month:
+                    row.append(None)
+                    continue
+                mood = by_day.get(day)
+                row.append(
+                    CalendarDay(
+                        day=day.day,
+                        iso=day.isoformat(),
+                        in_range=first_day <= day <= last_day,
+                        count=mood.count if mood else 0,
+                        mood=mood.mood if mood else None,
+                        bucket=_bucket(mood.mood) if mood else "none",
+                        mood_words=mood_words(mood.mood) if mood else "",
+                    )
+                )
+            weeks.append(row)
+        shown.append(CalendarMonth(title=f"{_MONTHS[month - 1]} {year}", weeks=weeks))
+    return shown, cut
 
 
 # --- mapping -------------------------------------------------------------------
@@ -212,18 +504,81 @@ def _x(moment: datetime, first: datetime, last: datetime) -> float:
     return round(PLOT_LEFT + fraction * (PLOT_RIGHT - PLOT_LEFT), 1)
 
 
-def _y(intensity: int) -> float:
-    # SVG's y grows downwards: MAX_INTENSITY maps to the top of the plot.
+def _y(mood: float) -> float:
+    # SVG's y grows downwards: the most pleasant mood maps to the top of the plot.
     # Clamped so a stray out-of-range value still draws inside the axes
     # (its label keeps the real number).
-    clamped = min(max(intensity, MIN_INTENSITY), MAX_INTENSITY)
-    fraction = (clamped - MIN_INTENSITY) / (MAX_INTENSITY - MIN_INTENSITY)
+    clamped = min(max(mood, MOOD_MIN), MOOD_MAX)
+    fraction = (clamped - MOOD_MIN) / (MOOD_MAX - MOOD_MIN)
     return round(PLOT_BOTTOM - fraction * (PLOT_BOTTOM - PLOT_TOP), 1)
 
 
 def _num(value: float) -> str:
     # "36" rather than "36.0": shorter markup, and never a locale's decimal comma.
     return f"{value:.1f}".removesuffix(".0")
+
+
+def _key(feeling: str) -> str:
+    return feeling if feeling in FEELING_BY_NAME else "other"
+
+
+def _shape(feeling: str) -> str:
+    return SHAPES.get(feeling, UNKNOWN_SHAPE)
+
+
+def _polygon(points: Sequence[tuple[float, float]]) -> str:
+    head, *rest = points
+    return f"M{_num(head[0])} {_num(head[1])}" + "".join(f"L{_num(x)} {_num(y)}" for x, y in rest) + "Z"
+
+
+def marker_path(shape: str, x: float, y: float, r: float) -> str:
+    """An SVG path drawing `shape` centred on (x, y), about 2r across."""
+    if shape in ("circle", "hollow-circle"):
+        return f"M{_num(x - r)} {_num(y)}a{_num(r)} {_num(r)} 0 1 0 {_num(2 * r)} 0a{_num(r)} {_num(r)} 0 1 0 {_num(-2 * r)} 0Z"
+    if shape in ("square", "hollow-square"):
+        s = r * 0.85
+        return _polygon([(x - s, y - s), (x + s, y - s), (x + s, y + s), (x - s, y + s)])
+    if shape in ("diamond", "hollow-diamond"):
+        return _polygon([(x, y - r * 1.2), (x + r, y), (x, y + r * 1.2), (x - r, y)])
+    if shape == "triangle-up":
+        return _polygon([(x, y - r * 1.15), (x + r * 1.1, y + r * 0.8), (x - r * 1.1, y + r * 0.8)])
+    if shape == "triangle-down":
+        return _polygon([(x, y + r * 1.15), (x + r * 1.1, y - r * 0.8), (x - r * 1.1, y - r * 0.8)])
+    if shape == "hourglass":
+        return _polygon([(x - r, y - r), (x + r, y - r), (x - r, y + r), (x + r, y + r)])
+    if shape == "hexagon":
+        return _polygon([(x + r * math.cos(a), y + r * math.sin(a)) for a in (k * math.pi / 3 for k in range(6))])
+    if shape == "star":
+        outer, inner = r * 1.25, r * 0.55
+        corners = [
+            (
+                x + (outer if k % 2 == 0 else inner) * math.sin(k * math.pi / 5),
+                y - (outer if k % 2 == 0 else inner) * math.cos(k * math.pi / 5),
+            )
+            for k in range(10)
+        ]
+        return _polygon(corners)
+    if shape in ("plus", "cross"):
+        w = r * 0.38
+        arms = [
+            (-w, -r),
+            (w, -r),
+            (w, -w),
+            (r, -w),
+            (r, w),
+            (w, w),
+            (w, r),
+            (-w, r),
+            (-w, w),
+            (-r, w),
+            (-r, -w),
+            (-w, -w),
+        ]
+        if shape == "cross":
+            c = math.cos(math.pi / 4)
+            arms = [((dx - dy) * c, (dx + dy) * c) for dx, dy in arms]
+        return _polygon([(x + dx, y + dy) for dx, dy in arms])
+    raise ValueError(f"unknown marker shape {shape!r}")
 
 
 def _x_ticks(first: datetime, last: datetime, zone: ZoneInfo) -> list[XTick]:
@@ -258,6 +613,26 @@ def _x_ticks(first: datetime, last: datetime, zone: ZoneInfo) -> list[XTick]:
 
 # --- words ---------------------------------------------------------------------
 
+_BUCKET_WORDS = {
+    "very-low": "very unpleasant",
+    "low": "unpleasant",
+    "mixed": "mixed or neutral",
+    "good": "pleasant",
+    "very-good": "very pleasant",
+}
+
+
+def _bucket(value: float) -> str:
+    if value <= -6:
+        return "very-low"
+    if value <= -2:
+        return "low"
+    if value < 2:
+        return "mixed"
+    if value < 6:
+        return "good"
+    return "very-good"
+
 
 def _when(local: datetime) -> str:
     return f"{_WEEKDAYS[local.weekday()]} {local.day} {_MONTHS_SHORT[local.month - 1]}, {local:%H:%M}"
@@ -273,7 +648,7 @@ def _date_long(day: date) -> str:
 
 
 def _date_range(first: date, last: date) -> str:
-    """"1 to 14 March 2026": say the month and year once when they are shared."""
+    """ "1 to 14 March 2026": say the month and year once when they are shared."""
     if first == last:
         return _date_long(first)
     if first.year != last.year:
@@ -284,7 +659,7 @@ def _date_range(first: date, last: date) -> str:
 
 
 def _title(feeling: str | None, first: datetime | None, last: datetime | None, zone: ZoneInfo) -> str:
-    subject = f"Intensity of feeling {feeling}" if feeling else "Intensity of all feelings"
+    subject = f"Mood from feeling {feeling}" if feeling else "Mood"
     if first is not None and last is not None:
         return f"{subject}, {_date_range(first.astimezone(zone).date(), last.astimezone(zone).date())}"
     if first is not None:
@@ -294,21 +669,19 @@ def _title(feeling: str | None, first: datetime | None, last: datetime | None, z
     return subject
 
 
-def _trend(entries: Sequence[JournalEntry]) -> str | None:
-    """Rising, falling or steady, from a least-squares line of intensity against time.
+def _trend(days: Sequence[DayMood]) -> str | None:
+    """Rising, falling or steady, from a least-squares line of the daily mood against the day.
 
-    A fitted line, not first-versus-last, so one unusual entry at either end
+    A fitted line, not first-versus-last, so one unusual day at either end
     does not decide the story told to the reader.
     """
-    if len(entries) < 2:
+    if len(days) < 2:
         return None
-    origin = entries[0].time_of_emotion
-    xs = [(entry.time_of_emotion - origin).total_seconds() for entry in entries]
-    ys = [float(entry.intensity) for entry in entries]
+    origin = days[0].day
+    xs = [float((day.day - origin).days) for day in days]
+    ys = [day.mood for day in days]
     mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
     spread = sum((x - mean_x) ** 2 for x in xs)
-    if spread == 0:
-        return "steady"  # all at one instant: there is no "over time"
     slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / spread
     change = slope * (xs[-1] - xs[0])
     if change >= TREND_THRESHOLD:
@@ -319,16 +692,36 @@ def _trend(entries: Sequence[JournalEntry]) -> str | None:
 
 
 _TREND_WORDS = {
-    "rising": "rising over the period",
-    "falling": "falling over the period",
+    "rising": "getting more pleasant over the period",
+    "falling": "getting less pleasant over the period",
     "steady": "staying about level over the period",
 }
 
 
-def _description(count: int, lowest: int, highest: int, average: float, trend: str | None) -> str:
+def _plural(count: int, word: str) -> str:
     if count == 1:
-        return f"1 entry, with intensity {lowest}."
+        return f"1 {word}"
+    return f"{count} {word[:-1]}ies" if word.endswith("y") else f"{count} {word}s"
+
+
+def _description(
+    count: int, days: Sequence[DayMood], average: float, trend: str | None, bars: Sequence[FrequencyBar]
+) -> str:
+    scale = "Mood runs from \u221210, the most unpleasant, to +10, the most pleasant."
+    most = ", ".join(f"{bar.feeling} ({bar.count})" for bar in bars[:3])
+    if len(days) == 1:
+        day = days[0]
+        return (
+            f"{_plural(count, 'entry')} on 1 day, {day.label}: mood {signed(day.mood)}, {mood_words(day.mood)}. "
+            f"{scale} Most often: {most}."
+        )
+    means = [day.mood for day in days]
     return (
-        f"{count} entries: lowest intensity {lowest}, highest {highest}, "
-        f"average {average:.1f}, {_TREND_WORDS[trend or 'steady']}."
+        f"{_plural(count, 'entry')} on {len(days)} days. Daily mood from {signed(min(means))} to "
+        f"{signed(max(means))}, average {signed(average)}, {_TREND_WORDS[trend or 'steady']}. "
+        f"{scale} Most often: {most}."
     )
+
+
+def _bars_description(bars: Sequence[FrequencyBar]) -> str:
+    return "; ".join(f"{bar.feeling}: {_plural(bar.count, 'time')}" for bar in bars) + "."

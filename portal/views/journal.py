@@ -6,10 +6,10 @@ import csv
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,14 +18,16 @@ from django.views.decorators.vary import vary_on_headers
 
 from portal.accounts.decorators import client_required
 from portal.accounts.user import User
-from portal.domain import NotFound
+from portal.domain import JournalEntry, NotFound
 from portal.forms.journal import JournalEntryForm, JournalFilterForm
 from portal.ids import is_valid_id
 from portal.policy import NotAllowed
 from portal.services import journal as journal_service
 from portal.services.journal import InvalidEntry, JournalFilter
 from portal.services.mood_chart import mood_chart
-from portal.views.htmx import wants_fragment
+from portal.services.practice import client_therapists_page
+from portal.services.safety import entry_calls_for_support
+from portal.views.htmx import after_swap, wants_fragment
 
 TEMPLATE = "portal/client/journal.html"
 
@@ -58,59 +60,167 @@ def _entry_or_404(request: HttpRequest, entry_id: str) -> Any:
         raise Http404 from None
 
 
+def _return_to(request: HttpRequest) -> str:
+    """The journal view (filter and page) to come back to after an action.
+
+    With htmx it is the address the person is on; without JavaScript it rides
+    along as ``next`` (or is the journal page being shown). Only the journal
+    page itself is accepted, so ``next`` cannot send anyone elsewhere.
+    """
+    prefix = reverse("journal")
+    htmx = request.htmx  # type: ignore[attr-defined]
+    explicit = (request.POST if request.method == "POST" else request.GET).get("next", "")
+    if htmx and htmx.current_url_abs_path:
+        candidate = htmx.current_url_abs_path
+    elif explicit:
+        candidate = explicit
+    elif request.path == prefix:
+        candidate = request.get_full_path()
+    else:
+        candidate = prefix
+    parts = urlsplit(candidate)
+    if parts.scheme or parts.netloc or parts.path != prefix:
+        return prefix
+    return f"{prefix}?{parts.query}" if parts.query else prefix
+
+
+def _without_cursor(url: str) -> str:
+    parts = urlsplit(url)
+    query = QueryDict(parts.query, mutable=True)
+    query.pop("cursor", None)
+    return f"{parts.path}?{query.urlencode()}" if query else parts.path
+
+
+def _matches(entry: JournalEntry, filters: JournalFilter) -> bool:
+    return (
+        (filters.feeling is None or entry.feeling == filters.feeling)
+        and (filters.start is None or entry.time_of_emotion >= filters.start)
+        and (filters.end is None or entry.time_of_emotion <= filters.end)
+    )
+
+
+def _first_error_id(form: JournalEntryForm) -> str:
+    """The element to focus when a form comes back with errors: its first wrong field."""
+    for name in form.fields:
+        if name in form.errors:
+            field = form[name]
+            # A radio group's first choice carries the group's id plus "_0".
+            radio = getattr(field.field.widget, "input_type", "") == "radio"
+            return f"#{field.auto_id}_0" if radio else f"#{field.auto_id}"
+    return ""
+
+
 def _context(request: HttpRequest, form: JournalEntryForm, filter_form: JournalFilterForm) -> dict[str, Any]:
     filters = _filters(filter_form)
-    page = journal_service.journal_page(user=_user(request), filters=filters, cursor=request.GET.get("cursor"))
+    cursor = request.GET.get("cursor")
+    page = journal_service.journal_page(user=_user(request), filters=filters, cursor=cursor)
+    filter_query = _filter_query(filter_form)
     return {
         "form": form,
         "filter_form": filter_form,
         "filtering": filters.active,
-        "filter_query": _filter_query(filter_form),
+        "filter_query": filter_query,
         "page": page,
+        # Without JavaScript a later page is its own page: it leads back to the newest entries
+        # and does not repeat the entry form.
+        "older_page": bool(cursor),
+        "newest_url": reverse("journal") + (f"?{filter_query}" if filter_query else ""),
+        "return_to": _return_to(request),
     }
+
+
+def _entry_context(request: HttpRequest, entry: JournalEntry, **extra: Any) -> dict[str, Any]:
+    return {"entry": entry, "return_to": _return_to(request), **extra}
+
+
+def _save(request: HttpRequest, form: JournalEntryForm, filter_form: JournalFilterForm) -> HttpResponse:
+    """The entry form was valid: store it and confirm, keeping the filter and what is loaded."""
+    data = form.cleaned_data
+    htmx = request.htmx  # type: ignore[attr-defined]
+    try:
+        entry = journal_service.journal_entry_create(
+            client_id=_user(request).account_id,
+            time_of_emotion=data["time_of_emotion"],
+            feeling=data["feeling"],
+            intensity=data["intensity"],
+            note=data["note"],
+        )
+    except InvalidEntry as exc:
+        form.add_error(None, str(exc))
+        return _entry_form_errors(request, form, filter_form)
+    support = entry_calls_for_support(entry)
+    shown = _matches(entry, _filters(filter_form))
+    if not htmx:
+        messages.success(request, "Saved to your journal.", extra_tags="crisis" if support else "")
+        if not shown:
+            messages.info(request, "It doesn't match the filter, so it isn't in this list.")
+        return redirect(_without_cursor(_return_to(request)))
+    context = {
+        "form": JournalEntryForm(),
+        "saved": True,
+        "saved_entry": entry,
+        "saved_shown": shown,
+        "support": support,
+        "filter_query": _filter_query(filter_form),
+        "return_to": _return_to(request),
+        "entry": entry,
+    }
+    response = render(request, f"{TEMPLATE}#saved", context)
+    new_entry = f"#entry-{entry.entry_id}"
+    if shown and not support:
+        # The new entry joins the list already loaded (nothing reloads, nothing is dropped).
+        return after_swap(response, place=new_entry, focus=new_entry, announce="Saved to your journal.")
+    # The crisis contacts (or the word that the filter hides the entry) sit with the confirmation: focus it.
+    return after_swap(response, place=new_entry if shown else None, focus="#entry-saved")
+
+
+def _entry_form_errors(request: HttpRequest, form: JournalEntryForm, filter_form: JournalFilterForm) -> HttpResponse:
+    if request.htmx:  # type: ignore[attr-defined]
+        context = {"form": form, "filter_query": _filter_query(filter_form), "return_to": _return_to(request)}
+        response = render(request, f"{TEMPLATE}#entry-form", context, status=400)
+        focus = _first_error_id(form) or "#entry-form-heading"
+        return after_swap(response, focus=focus, announce="Not saved yet: please check the form.")
+    context = _context(request, form, filter_form)
+    context["older_page"] = False
+    context["access_history"] = journal_service.journal_access_history(user=_user(request))
+    return render(request, TEMPLATE, context, status=400)
+
+
+def _list_sentence(context: dict[str, Any]) -> str:
+    page = context["page"]
+    count = len(page.items)
+    if not count:
+        return "No entries match this filter." if context["filtering"] else "No entries yet."
+    more = " More can be loaded." if page.next_cursor else ""
+    noun = "entry" if count == 1 else "entries"
+    return f"Showing {count} matching {noun}.{more}" if context["filtering"] else f"Showing {count} {noun}.{more}"
 
 
 @client_required
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
 def journal(request: HttpRequest) -> HttpResponse:
-    filter_form = JournalFilterForm(request.GET or None)
-    htmx = request.htmx  # type: ignore[attr-defined]
-    status = 200
     if request.method == "POST":
+        # The filter in force is the one of the view the form was sent from.
+        filter_form = JournalFilterForm(QueryDict(urlsplit(_return_to(request)).query) or None)
         form = JournalEntryForm(request.POST)
         if form.is_valid():
-            data = form.cleaned_data
-            try:
-                journal_service.journal_entry_create(
-                    client_id=_user(request).account_id,
-                    time_of_emotion=data["time_of_emotion"],
-                    feeling=data["feeling"],
-                    intensity=data["intensity"],
-                    note=data["note"],
-                )
-            except InvalidEntry as exc:
-                form.add_error(None, str(exc))
-            else:
-                if not htmx:
-                    messages.success(request, "Saved to your journal.")
-                    query = _filter_query(filter_form)
-                    return redirect(reverse("journal") + (f"?{query}" if query else ""))
-                context = _context(request, JournalEntryForm(), filter_form)
-                context["saved"] = True
-                return render(request, f"{TEMPLATE}#saved", context)
-        status = 400
-        if htmx:
-            return render(request, f"{TEMPLATE}#entry-form", {"form": form}, status=status)
-    else:
-        form = JournalEntryForm()
-    context = _context(request, form, filter_form)
-    if request.method == "GET" and wants_fragment(request):
-        target = request.htmx.target  # type: ignore[attr-defined]
-        partial = "entry-page" if target == "load-more" else "entry-list"
-        return render(request, f"{TEMPLATE}#{partial}", context)
+            return _save(request, form, filter_form)
+        return _entry_form_errors(request, form, filter_form)
+    filter_form = JournalFilterForm(request.GET or None)
+    context = _context(request, JournalEntryForm(), filter_form)
+    if wants_fragment(request):
+        if request.htmx.target == "load-more":  # type: ignore[attr-defined]
+            items = context["page"].items
+            response = render(request, f"{TEMPLATE}#entry-page", context)
+            if not items:
+                return after_swap(response, focus="#entries-heading", announce="No more matches in that part.")
+            noun = "entry" if len(items) == 1 else "entries"
+            return after_swap(response, focus=f"#entry-{items[0].entry_id}", announce=f"{len(items)} more {noun} loaded.")
+        response = render(request, f"{TEMPLATE}#entry-list", context)
+        return after_swap(response, focus="#entries-heading", announce=_list_sentence(context))
     context["access_history"] = journal_service.journal_access_history(user=_user(request))
-    return render(request, TEMPLATE, context, status=status)
+    return render(request, TEMPLATE, context)
 
 
 @client_required
@@ -119,8 +229,12 @@ def entry_detail(request: HttpRequest, entry_id: str) -> HttpResponse:
     """One entry: the htmx fragment (after "cancel" on an edit), or the journal page."""
     entry = _entry_or_404(request, entry_id)
     if request.htmx:  # type: ignore[attr-defined]
-        return render(request, f"{TEMPLATE}#entry", {"entry": entry})
-    return redirect("journal")
+        response = render(request, f"{TEMPLATE}#entry", _entry_context(request, entry))
+        return after_swap(response, focus=f"#entry-{entry.entry_id}-edit")
+    return redirect(_return_to(request))
+
+
+EDIT_TEMPLATE = "portal/client/journal_entry_edit.html"
 
 
 @client_required
@@ -128,8 +242,10 @@ def entry_detail(request: HttpRequest, entry_id: str) -> HttpResponse:
 def entry_edit(request: HttpRequest, entry_id: str) -> HttpResponse:
     entry = _entry_or_404(request, entry_id)
     htmx = request.htmx  # type: ignore[attr-defined]
+    # The inline edit sits in the page next to the entry form: its ids must differ from that form's.
+    auto_id = f"edit-{entry.entry_id}-%s"
     if request.method == "POST":
-        form = JournalEntryForm(request.POST)
+        form = JournalEntryForm(request.POST, editing=True, auto_id=auto_id)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -147,9 +263,10 @@ def entry_edit(request: HttpRequest, entry_id: str) -> HttpResponse:
                 form.add_error(None, str(exc))
             else:
                 if htmx:
-                    return render(request, f"{TEMPLATE}#entry", {"entry": updated})
+                    response = render(request, f"{TEMPLATE}#entry", _entry_context(request, updated))
+                    return after_swap(response, focus=f"#entry-{updated.entry_id}", announce="Entry updated.")
                 messages.success(request, "Entry updated.")
-                return redirect("journal")
+                return redirect(f"{_return_to(request)}#entry-{updated.entry_id}")
         status = 400
     else:
         form = JournalEntryForm(
@@ -158,13 +275,18 @@ def entry_edit(request: HttpRequest, entry_id: str) -> HttpResponse:
                 "feeling": entry.feeling,
                 "intensity": entry.intensity,
                 "note": entry.note,
-            }
+            },
+            editing=True,
+            auto_id=auto_id,
         )
         status = 200
-    template = "portal/client/journal_entry_edit.html"
-    return render(
-        request, f"{template}#edit-form" if htmx else template, {"form": form, "entry": entry}, status=status
-    )
+    context = _entry_context(request, entry, form=form)
+    if not htmx:
+        return render(request, EDIT_TEMPLATE, context, status=status)
+    response = render(request, f"{EDIT_TEMPLATE}#edit-form", context, status=status)
+    if status == 400:
+        return after_swap(response, focus=_first_error_id(form), announce="Not saved yet: please check the form.")
+    return after_swap(response, focus=f"#edit-{entry.entry_id}-heading")
 
 
 @client_required
@@ -173,15 +295,27 @@ def entry_delete(request: HttpRequest, entry_id: str) -> HttpResponse:
     """GET asks first (the page without JavaScript); POST deletes."""
     entry = _entry_or_404(request, entry_id)
     if request.method == "GET":
-        return render(request, "portal/client/journal_entry_delete.html", {"entry": entry})
+        return render(request, "portal/client/journal_entry_delete.html", _entry_context(request, entry))
     try:
         journal_service.journal_entry_delete(user=_user(request), entry_id=entry.entry_id)
     except NotFound:
         raise Http404 from None
     if request.htmx:  # type: ignore[attr-defined]
-        return HttpResponse("")  # the entry's element is swapped for nothing
+        # The entry's element is swapped for nothing; focus goes to the list's heading.
+        return after_swap(HttpResponse(""), focus="#entries-heading", announce="Entry deleted.")
     messages.success(request, "Entry deleted.")
-    return redirect("journal")
+    return redirect(_return_to(request))
+
+
+def _shared_sentence(user: User) -> str:
+    """ "Shared with Dr. Chen": who can read it now (the client's active therapists)."""
+    therapists = client_therapists_page(client_id=user.account_id).items
+    names = [row.therapist.name for row in therapists if row.mapping.status == "active"]
+    if not names:
+        return "Shared. No therapist is connected yet, so nobody can read it until one is."
+    if len(names) > 3:
+        return f"Shared with your {len(names)} therapists."
+    return "Shared with " + " and ".join(names) + "."
 
 
 @client_required
@@ -196,13 +330,16 @@ def entry_share(request: HttpRequest, entry_id: str) -> HttpResponse:
         raise Http404 from None
     except NotAllowed as exc:
         error = str(exc)
+    sentence = error or (_shared_sentence(_user(request)) if share else "No longer shared.")
     if request.htmx:  # type: ignore[attr-defined]
-        return render(request, f"{TEMPLATE}#entry", {"entry": entry, "entry_error": error})
+        response = render(request, f"{TEMPLATE}#entry", _entry_context(request, entry, entry_error=error))
+        # Focus stays on the toggle (now its opposite), so sharing can be undone at once.
+        return after_swap(response, focus=f"#entry-{entry.entry_id}-share", announce=sentence)
     if error:
         messages.error(request, error)
     else:
-        messages.success(request, "Shared with your therapist." if share else "No longer shared.")
-    return redirect("journal")
+        messages.success(request, sentence)
+    return redirect(f"{_return_to(request)}#entry-{entry.entry_id}")
 
 
 def _csv_safe(value: str) -> str:

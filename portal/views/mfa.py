@@ -10,9 +10,16 @@ from django.views.decorators.http import require_http_methods
 
 from portal.accounts.decorators import login_required
 from portal.accounts.user import User
-from portal.forms.accounts import OneTimeCodeForm
+from portal.forms.accounts import OneTimeCodeForm, SetupCodeForm
 from portal.services import auth
-from portal.services.mfa import InvalidCode, mfa_enable, mfa_new_secret, mfa_qr_data_uri, mfa_verify
+from portal.services.mfa import (
+    InvalidCode,
+    mfa_enable,
+    mfa_new_secret,
+    mfa_provisioning_uri,
+    mfa_qr_data_uri,
+    mfa_verify,
+)
 from portal.services.throttle import Throttled, throttle_attempt, throttle_release
 from portal.views.accounts import client_address, complete_mfa_login, pending_mfa_user
 
@@ -32,7 +39,7 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
     if not secret:
         secret = mfa_new_secret()
         request.session[_SETUP_SECRET_KEY] = secret
-    form = OneTimeCodeForm(request.POST or None)
+    form = SetupCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             codes = mfa_enable(user=user, secret=secret, code=form.cleaned_data["code"])
@@ -43,7 +50,7 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
             return render(
                 request,
                 "portal/accounts/mfa_recovery_codes.html",
-                {"codes": codes, "home": auth.HOME_FOR_KIND[user.kind]},
+                {"codes": codes, "codes_text": "\n".join(codes) + "\n", "home": auth.HOME_FOR_KIND[user.kind]},
             )
     return render(
         request,
@@ -51,7 +58,12 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "qr": mfa_qr_data_uri(secret=secret, email=user.email),
+            # Opens the authenticator app on the phone this page is read on: a QR code cannot be
+            # scanned from its own screen.
+            "otpauth": mfa_provisioning_uri(secret=secret, email=user.email),
             "secret": secret,
+            # Typed by hand from another screen: groups of four are easier to keep one's place in.
+            "secret_groups": [secret[i : i + 4] for i in range(0, len(secret), 4)],
             "required": user.mfa_required,
         },
         status=400 if form.errors else 200,

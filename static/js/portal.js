@@ -74,8 +74,122 @@
     restart();
   }
 
+  // Say a sentence in the page's polite live region. Emptied first, so the same
+  // sentence twice in a row ("Entry deleted.") is announced both times.
+  function announce(text) {
+    var region = document.getElementById("announcer");
+    if (!region || !text) return;
+    region.textContent = "";
+    setTimeout(function () { region.textContent = text; }, 60);
+  }
+
+  function focusOn(selector) {
+    var target = selector && document.querySelector(selector);
+    if (!target) return false;
+    if (!target.matches("a[href], button, input, select, textarea, summary, [tabindex]")) {
+      target.setAttribute("tabindex", "-1");
+    }
+    target.focus();
+    return document.activeElement === target;
+  }
+
+  // A new journal entry arrives at the top of the loaded list; move it to its
+  // place in time. Returns false when it belongs further back than what is
+  // loaded: "Load more" reaches it there, so it is not shown twice.
+  function placeEntry(selector) {
+    var entry = document.querySelector(selector);
+    var list = entry && entry.parentElement;
+    if (!list) return true;
+    var empty = document.getElementById("no-entries");
+    if (empty) empty.remove();
+    if (list.dataset.order !== "time") return true;  // newest written first: the top is its place
+    var when = Date.parse(entry.querySelector("time").getAttribute("datetime"));
+    var others = list.querySelectorAll(":scope > li.entry");
+    for (var i = 0; i < others.length; i++) {
+      if (others[i] === entry) continue;
+      var time = others[i].querySelector("time");
+      if (time && Date.parse(time.getAttribute("datetime")) <= when) {
+        list.insertBefore(entry, others[i]);
+        return true;
+      }
+    }
+    var more = document.getElementById("load-more");
+    if (more) { entry.remove(); return false; }
+    list.appendChild(entry);
+    return true;
+  }
+
+  // After every htmx swap the server says (HX-Trigger-After-Settle "portal:swapped")
+  // where focus belongs and what to announce; without it focus would fall to <body>.
+  function afterSwaps() {
+    document.body.addEventListener("portal:swapped", function (event) {
+      var detail = event.detail || {};
+      var focus = detail.focus, message = detail.announce;
+      if (detail.place && !placeEntry(detail.place)) {
+        focus = "#entry-saved";
+        message = "Saved to your journal. It is further back than the entries shown: Load more reaches it.";
+      }
+      if (focus && !focusOn(focus)) focusOn("#main");
+      announce(message);
+    });
+  }
+
+  // Lists whose "Load more" answers without a server-side focus hint (marked
+  // data-load-more): focus the first item that arrived, and say so.
+  function loadMoreFocus() {
+    var pending = null;
+    document.body.addEventListener("htmx:beforeSwap", function (event) {
+      var elt = event.detail.requestConfig && event.detail.requestConfig.elt;
+      var target = event.detail.target;
+      if (!elt || !elt.hasAttribute("data-load-more") || !target) return;
+      pending = { parent: target.parentElement, before: target.previousElementSibling };
+    });
+    document.body.addEventListener("htmx:afterSettle", function () {
+      if (!pending) return;
+      var place = pending;
+      pending = null;
+      var first = place.before ? place.before.nextElementSibling : place.parent && place.parent.firstElementChild;
+      if (first) {
+        if (!first.hasAttribute("tabindex")) first.setAttribute("tabindex", "-1");
+        first.focus();
+      }
+      announce("More loaded.");
+    });
+  }
+
+  // "When: now (change)" names the time chosen once it is changed.
+  function whenSummary() {
+    document.addEventListener("input", function (event) {
+      var input = event.target;
+      var details = input.closest && input.closest("details.when-field");
+      if (!details) return;
+      var summary = details.querySelector(".when-summary");
+      if (summary) summary.textContent = input.value ? input.value.replace("T", " ") : "now";
+    });
+  }
+
+  // Copy buttons (recovery codes): shown only when the page can copy.
+  function copyButtons() {
+    document.querySelectorAll("[data-copy-target]").forEach(function (button) {
+      if (!navigator.clipboard) return;
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        var source = document.getElementById(button.dataset.copyTarget);
+        if (!source) return;
+        navigator.clipboard.writeText(source.value || source.textContent.trim()).then(
+          function () { announce("Copied."); button.textContent = "Copied"; },
+          function () { announce("Copying did not work: select the codes and copy them."); }
+        );
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     detectTimeZone();
     idleWatch();
+    afterSwaps();
+    loadMoreFocus();
+    whenSummary();
+    copyButtons();
   });
 })();

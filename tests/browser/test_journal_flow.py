@@ -48,14 +48,16 @@ def journal_page(site: str, page: Page) -> Any:
 def test_it_adds_an_entry_without_reloading_the_page(site, page: Page, journal_page, console_errors):
     page.evaluate("window.__stillSamePage = true")
     form = page.locator("#entry-form")
-    form.get_by_label("Feeling", exact=True).select_option("hopeful")
-    form.get_by_label("Intensity (1 to 10)").fill("6")
+    form.get_by_label("Hopeful").check()
+    form.get_by_role("group", name="How strong").get_by_label("6", exact=True).check()
     form.get_by_label("Note (optional)").fill("The walk helped")
     page.get_by_role("button", name="Save entry").click()
     entry = page.locator("#entry-list li.entry").first
     expect(entry).to_contain_text("The walk helped")
     expect(entry).to_contain_text("Hopeful")
-    expect(page.get_by_text("Saved to your journal.")).to_be_visible()
+    expect(page.locator("#entry-saved")).to_have_text("Saved to your journal.")
+    expect(entry).to_be_focused()
+    expect(page.locator("#announcer")).to_have_text("Saved to your journal.")
     assert page.evaluate("window.__stillSamePage") is True
     expect(page.get_by_label("Note (optional)")).to_have_value("")
     assert console_errors == []
@@ -63,11 +65,15 @@ def test_it_adds_an_entry_without_reloading_the_page(site, page: Page, journal_p
 
 def test_it_shows_errors_in_place_and_keeps_the_note(site, page: Page, journal_page, console_errors):
     page.evaluate("window.__stillSamePage = true")
-    page.get_by_label("Intensity (1 to 10)").fill("12")
+    page.get_by_label("Calm").check()
     page.get_by_label("Note (optional)").fill("Please keep this")
     page.get_by_role("button", name="Save entry").click()
-    expect(page.get_by_text("less than or equal to 10")).to_be_visible()
+    expect(page.get_by_text("Choose how strong it is, from 1 to 10.")).to_be_visible()
     expect(page.get_by_label("Note (optional)")).to_have_value("Please keep this")
+    expect(page.get_by_label("Calm")).to_be_checked()
+    # Focus lands on the first choice of the field to fix, which names its error.
+    expect(page.locator("#id_intensity_0")).to_be_focused()
+    assert page.locator("#id_intensity_error").count() == 1
     assert page.evaluate("window.__stillSamePage") is True
     assert console_errors == []
 
@@ -123,9 +129,9 @@ def test_it_draws_the_mood_chart(site, page: Page, console_errors):
     _log_in(page, site, user.email)
     page.goto(f"{site}/client/journal/")
     page.get_by_role("link", name="See these as a mood chart").click()
-    chart = page.get_by_role("img")
-    expect(chart).to_be_visible()
-    expect(page.locator("svg circle")).to_have_count(3)
+    expect(page.get_by_role("img", name="Mood, ", exact=False).first).to_be_visible()
+    expect(page.get_by_role("img", name="How often each feeling appeared")).to_be_visible()
+    expect(page.locator("path.chart-point:not(.legend-point)")).to_have_count(3)
     assert console_errors == []
 
 

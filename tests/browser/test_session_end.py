@@ -21,7 +21,8 @@ def test_it_keeps_the_typed_note_when_the_session_has_ended(site: str, page: Pag
     page.goto(f"{site}/client/journal/")
 
     form = page.locator("#entry-form")
-    form.get_by_label("Intensity (1 to 10)").fill("4")
+    form.get_by_label("Calm").check()
+    form.get_by_role("group", name="How strong").get_by_label("4", exact=True).check()
     form.get_by_label("Note (optional)").fill("A long entry written at night")
     end_other_sessions(user.pk, None)  # as if 30 idle minutes had passed
     form.get_by_role("button", name="Save entry").click()

@@ -206,15 +206,15 @@ def test_the_chart_draws_the_last_month_and_a_chosen_range(owner: Owner):
     default = owner.http.get("/client/journal/chart/")
     assert default.status_code == 200
     body = default.content.decode()
-    assert 'role="img"' in body and "<circle" in body
+    assert 'role="img"' in body and "<path class=\"chart-point" in body
 
     spring = owner.http.get("/client/journal/chart/", {"start": "2025-03-01", "end": "2025-03-10"})
     assert spring.status_code == 200
-    assert spring.content.decode().count("<circle") == len(SPRING)
+    assert spring.content.decode().count("<path class=\"chart-point") == len(SPRING)
 
     calm = owner.http.get("/client/journal/chart/", {"feeling": "calm", "start": "2025-03-01", "end": "2025-03-10"})
     assert calm.status_code == 200
-    assert calm.content.decode().count("<circle") == 2
+    assert calm.content.decode().count("<path class=\"chart-point") == 2
 
     empty = owner.http.get("/client/journal/chart/", {"start": "2024-01-01", "end": "2024-01-31"})
     assert empty.status_code == 200
@@ -230,13 +230,13 @@ def test_the_chart_draws_the_last_month_and_a_chosen_range(owner: Owner):
     assert "The start date is in the future." in ahead.content.decode()
     only_end = owner.http.get("/client/journal/chart/", {"end": "2025-03-06"})
     assert only_end.status_code == 200
-    assert only_end.content.decode().count("<circle") == 2
+    assert only_end.content.decode().count("<path class=\"chart-point") == 2
     today = _local(datetime.now(ZoneInfo(ZONE)))
     only_start = owner.http.get("/client/journal/chart/", {"start": (today - timedelta(days=1)).isoformat()})
     assert only_start.status_code == 200
     one_day = owner.http.get("/client/journal/chart/", {"start": "2025-03-06", "end": "2025-03-06"})
     assert one_day.status_code == 200
-    assert one_day.content.decode().count("<circle") == 1
+    assert one_day.content.decode().count("<path class=\"chart-point") == 1
     earliest = owner.http.get("/client/journal/chart/", {"end": "1900-01-01"})
     assert earliest.status_code == 200
     assert "No entries in this range yet." in earliest.content.decode()
@@ -274,7 +274,7 @@ def test_a_shared_entry_reaches_the_therapist_and_the_reading_is_shown(owner: Ow
 
     AccountStore().mark_email_verified(AccountKind.CLIENT, owner.client_id)
     response = owner.http.post(share_url, {"shared": "1"})
-    assert response.status_code == 302 and response["Location"] == "/client/journal/"
+    assert response.status_code == 302 and response["Location"] == f"/client/journal/#entry-{spring_calm.entry_id}"
     assert _stored(owner, spring_calm.entry_id).is_shared
     day = owner.http.get("/client/journal/", {"start": "2025-03-05", "end": "2025-03-05"})
     assert day.status_code == 200

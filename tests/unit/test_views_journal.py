@@ -80,12 +80,13 @@ def test_it_answers_404_for_a_malformed_id(client_user, client):
 # --- writing -------------------------------------------------------------------------
 
 
-def test_it_offers_now_in_the_clients_time_zone(client_user, client):
+def test_it_saves_an_entry_left_without_a_time_at_the_moment_of_saving(client_user, client):
     body = client.get("/client/journal/").content.decode()
-    from zoneinfo import ZoneInfo
-
-    now_local = datetime.now(ZoneInfo("Europe/London")).strftime("%Y-%m-%dT%H:")
-    assert f'value="{now_local}' in body
+    assert 'name="time_of_emotion"' in body and "When: <span class=\"when-summary\">now</span>" in body
+    response = client.post("/client/journal/", _entry_form(time_of_emotion=""))
+    assert response.status_code == 302
+    (entry,) = JournalRepository().list_by_time(client_user.account_id).items
+    assert abs((entry.time_of_emotion - utcnow()).total_seconds()) < 90
 
 
 def test_it_stores_a_local_time_in_utc(client_user, client):
@@ -105,14 +106,14 @@ def test_it_adds_an_entry_through_htmx_and_returns_the_fragments(client_user, cl
     body = response.content.decode()
     assert "<html" not in body
     assert "htmx note" in body
-    assert 'id="entry-form"' in body and 'hx-swap-oob="true"' in body
+    assert 'id="entry-form"' in body and 'hx-swap-oob="afterbegin:#entry-list"' in body
 
 
 def test_it_keeps_what_was_typed_when_the_entry_is_invalid(client_user, client):
     response = client.post("/client/journal/", _entry_form(intensity="11", note="keep me please"))
     assert response.status_code == 400
     body = response.content.decode()
-    assert "keep me please" in body and "less than or equal to 10" in body
+    assert "keep me please" in body and "Choose a number from 1 to 10." in body
     assert JournalRepository().list_by_time(client_user.account_id).items == []
 
 
@@ -248,7 +249,7 @@ def test_it_draws_the_chart_for_the_chosen_feeling(client_user, client):
     body = response.content.decode()
     assert response.status_code == 200
     assert 'role="img"' in body and "<desc" in body
-    assert body.count("<circle") == 2
+    assert body.count("<path class=\"chart-point") == 2
 
 
 # --- therapist's side and access history ------------------------------------------------------

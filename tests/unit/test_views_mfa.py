@@ -14,9 +14,9 @@ from tests.accounts import PASSWORD, log_in, make_account
 
 
 def _secret_from(page: str) -> str:
-    match = re.search(r'data-testid="mfa-secret">([A-Z2-7]+)<', page)
+    match = re.search(r'data-testid="mfa-secret">([A-Z2-7 ]+)<', page)
     assert match
-    return match.group(1)
+    return match.group(1).replace(" ", "")
 
 
 def test_it_sets_up_two_factor_with_a_code_from_the_app(dynamo, client: HttpClient):
@@ -97,9 +97,7 @@ def test_it_shows_a_clear_error_when_another_setup_finished_first(dynamo, client
 
     def another_setup_wins_the_race(**kwargs):
         # Between this request loading the user and enabling, another tab finishes setup.
-        AccountStore().enable_mfa(
-            user.kind, user.account_id, secret=first, recovery_hashes={"h"}, last_step=0
-        )
+        AccountStore().enable_mfa(user.kind, user.account_id, secret=first, recovery_hashes={"h"}, last_step=0)
         return real_enable(**kwargs)
 
     monkeypatch.setattr(mfa_views, "mfa_enable", another_setup_wins_the_race)
@@ -107,3 +105,30 @@ def test_it_shows_a_clear_error_when_another_setup_finished_first(dynamo, client
     assert response.status_code == 400
     assert "already on for this account" in response.content.decode()
     assert AccountStore().mfa_state(user.kind, user.account_id).secret == first
+
+
+def test_it_accepts_a_recovery_code_in_its_own_field_and_asks_for_one_of_the_two(dynamo, client):
+    user = make_account(AccountKind.CLIENT, mfa_secret="")
+    log_in(client, user)
+    secret = _secret_from(client.get("/accounts/two-factor/setup/").content.decode())
+    page = client.post("/accounts/two-factor/setup/", {"code": pyotp.TOTP(secret).now()}).content.decode()
+    recovery = re.findall(r"<li>([a-z2-9]{5}-[a-z2-9]{5})</li>", page)[0]
+    browser = HttpClient()
+    browser.post("/accounts/login/", {"email": user.email, "password": PASSWORD})
+    form = browser.get("/accounts/login/code/").content.decode()
+    assert re.search(r'<input type="text" name="code"[^>]*inputmode="numeric"', form)
+    assert 'autocomplete="one-time-code"' in form and 'name="recovery_code"' in form
+    empty = browser.post("/accounts/login/code/", {"code": "", "recovery_code": ""})
+    assert "Type the code from your app, or a recovery code." in empty.content.decode()
+    response = browser.post("/accounts/login/code/", {"code": "", "recovery_code": recovery})
+    assert response["Location"] == "/client/"
+
+
+def test_it_sets_up_with_a_numeric_code_field_and_no_word_of_recovery_codes_yet(dynamo, client):
+    user = make_account(AccountKind.CLIENT, mfa_secret="")
+    log_in(client, user)
+    page = client.get("/accounts/two-factor/setup/").content.decode()
+    assert re.search(r'href="otpauth://totp/[^"]+secret=', page)
+    assert re.search(r'data-testid="mfa-secret">([A-Z2-7]{4} )+[A-Z2-7]{1,4}<', page)
+    assert re.search(r'<input type="text" name="code"[^>]*autocomplete="one-time-code"[^>]*inputmode="numeric"', page)
+    assert "recovery" not in page.lower()
