@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from devtools import dynoxide
@@ -21,6 +22,12 @@ DATA_FILE = ROOT / "var" / "dynamodb.sqlite"
 
 def _manage(*args: str, env: dict[str, str]) -> None:
     subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def _send_due_notices_every_minute(env: dict[str, str], stop: threading.Event) -> None:
+    """What a production scheduler does: reminders and delayed notices, once a minute."""
+    while not stop.wait(60):
+        subprocess.run([sys.executable, "manage.py", "send_due_notices"], cwd=ROOT, env=env, check=False)
 
 
 def main() -> int:
@@ -39,8 +46,11 @@ def main() -> int:
         "DATA_ENCRYPTION_KEYS": os.environ.get("DATA_ENCRYPTION_KEYS")
         or local_data_encryption_keys(ROOT / "var"),
         "PYTHONUNBUFFERED": "1",
+        # Links in reminder emails point at this server.
+        "PORTAL_BASE_URL": os.environ.get("PORTAL_BASE_URL", f"http://127.0.0.1:{options.port}"),
     }
     server: subprocess.Popen[bytes] | None = None
+    stop_notices = threading.Event()
     try:
         _manage("create_tables", env=env)
         _manage("seed_demo", env=env)
@@ -50,6 +60,7 @@ def main() -> int:
             cwd=ROOT,
             env=env,
         )
+        threading.Thread(target=_send_due_notices_every_minute, args=(env, stop_notices), daemon=True).start()
         return server.wait()
     except KeyboardInterrupt:
         return 0
@@ -62,6 +73,7 @@ def main() -> int:
         )
         return 1
     finally:
+        stop_notices.set()
         if server is not None and server.poll() is None:
             server.send_signal(signal.SIGINT)
             try:

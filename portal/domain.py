@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -313,16 +313,36 @@ class SessionStatus(enum.StrEnum):
     REJECTED = "rejected"
     OPEN = "open"
     CLOSED = "closed"
+    CANCELLED = "cancelled"
 
 
-# pending -> approved | rejected, approved -> open -> closed.
+# pending -> approved | rejected, approved -> open -> closed, and pending or
+# approved -> cancelled (a withdrawn request, a cancelled appointment).
 SESSION_TRANSITIONS: dict[SessionStatus, frozenset[SessionStatus]] = {
-    SessionStatus.PENDING: frozenset({SessionStatus.APPROVED, SessionStatus.REJECTED}),
-    SessionStatus.APPROVED: frozenset({SessionStatus.OPEN}),
+    SessionStatus.PENDING: frozenset(
+        {SessionStatus.APPROVED, SessionStatus.REJECTED, SessionStatus.CANCELLED}
+    ),
+    SessionStatus.APPROVED: frozenset({SessionStatus.OPEN, SessionStatus.CANCELLED}),
     SessionStatus.OPEN: frozenset({SessionStatus.CLOSED}),
     SessionStatus.REJECTED: frozenset(),
     SessionStatus.CLOSED: frozenset(),
+    SessionStatus.CANCELLED: frozenset(),
 }
+# The time (and place) of a session may change only before it happens.
+RESCHEDULABLE: frozenset[SessionStatus] = frozenset({SessionStatus.PENDING, SessionStatus.APPROVED})
+# On the calendar: what is arranged, happening, or was held.
+ON_CALENDAR: frozenset[SessionStatus] = frozenset(
+    {SessionStatus.APPROVED, SessionStatus.OPEN, SessionStatus.CLOSED}
+)
+DEFAULT_SESSION_MINUTES = 50
+MIN_SESSION_MINUTES = 10
+MAX_SESSION_MINUTES = 240
+MAX_SESSION_TITLE_LENGTH = 120
+MAX_SESSION_TEXT_LENGTH = 2000
+MAX_SESSION_NOTES_LENGTH = 20000
+MAX_LOCATION_LENGTH = 300
+# Each side is emailed about this long before an approved session.
+REMINDER_LEAD = timedelta(hours=24)
 
 
 def statuses_allowed_before(target: SessionStatus) -> frozenset[SessionStatus]:
@@ -348,6 +368,30 @@ class TherapySession:
     version: int = 1
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    duration_minutes: int = DEFAULT_SESSION_MINUTES
+    # An office address or the video link the therapist uses.
+    location: str = ""
+    # The client's words when asking for the session, and the therapist's when declining it.
+    request_message: str = ""
+    rejection_reason: str = ""
+    requested_by: AccountKind = AccountKind.CLIENT
+    cancelled_by: AccountKind | None = None
+    # Names ride on the session so agendas and lists need no extra reads.
+    client_name: str = ""
+    therapist_name: str = ""
+    # When each side was emailed its reminder (None: still to send).
+    client_reminded_at: datetime | None = None
+    therapist_reminded_at: datetime | None = None
+
+    @property
+    def ends_at(self) -> datetime:
+        return self.scheduled_for + timedelta(minutes=self.duration_minutes)
+
+    @property
+    def reminders_pending(self) -> bool:
+        return self.status is SessionStatus.APPROVED and (
+            self.client_reminded_at is None or self.therapist_reminded_at is None
+        )
 
 
 @dataclass(frozen=True)

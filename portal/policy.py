@@ -13,8 +13,9 @@ from __future__ import annotations
 from django.http import Http404
 
 from portal.accounts.user import User
-from portal.domain import AccountKind, DomainError, Mapping, MappingStatus
+from portal.domain import AccountKind, DomainError, Mapping, MappingStatus, TherapySession
 from portal.dynamo.mappings import MappingRepository
+from portal.dynamo.sessions import SessionRepository
 
 
 class NotAllowed(DomainError):
@@ -62,6 +63,44 @@ def active_mapping_for_therapist(user: User, client_id: str) -> Mapping:
     if mapping is None or mapping.status is not MappingStatus.ACTIVE:
         raise Http404
     return mapping
+
+
+def active_mapping_for_client(user: User, therapist_id: str) -> Mapping:
+    """The active mapping between this client and ``therapist_id``, or 404."""
+    client_id = own_client_id(user)
+    mapping = MappingRepository().get(client_id, therapist_id)
+    if mapping is None or mapping.status is not MappingStatus.ACTIVE:
+        raise Http404
+    return mapping
+
+
+def care_is_active(client_id: str, therapist_id: str) -> bool:
+    """Booking and changing sessions need an active mapping (a consistent read of it)."""
+    mapping = MappingRepository().get(client_id, therapist_id)
+    return mapping is not None and mapping.status is MappingStatus.ACTIVE
+
+
+def require_active_care(client_id: str, therapist_id: str) -> None:
+    if not care_is_active(client_id, therapist_id):
+        raise NotAllowed("Sessions can be arranged only while you work together.")
+
+
+def session_for_client(user: User, session_id: str) -> TherapySession:
+    """One of the client's own sessions (past ones of an ended relationship too), or 404."""
+    client_id = own_client_id(user)
+    session = SessionRepository().get(session_id)
+    if session is None or session.client_id != client_id:
+        raise Http404
+    return session
+
+
+def session_for_therapist(user: User, session_id: str) -> TherapySession:
+    """One of the therapist's own sessions, or 404. Private notes are theirs alone."""
+    therapist_id = own_therapist_id(user)
+    session = SessionRepository().get(session_id)
+    if session is None or session.therapist_id != therapist_id:
+        raise Http404
+    return session
 
 
 def require_verified_email(user: User, action: str) -> None:

@@ -1,6 +1,20 @@
 from django.urls import path
 
-from portal.views import accounts, data_rights, health, home, journal, mfa, public, security, staff, therapist
+from portal.views import (
+    accounts,
+    calendar,
+    data_rights,
+    health,
+    home,
+    journal,
+    mfa,
+    public,
+    security,
+    sessions_client,
+    sessions_therapist,
+    staff,
+    therapist,
+)
 
 urlpatterns = [
     path("", public.home, name="home"),
@@ -38,7 +52,34 @@ urlpatterns = [
     path("client/journal/<str:entry_id>/edit/", journal.entry_edit, name="journal_entry_edit"),
     path("client/journal/<str:entry_id>/delete/", journal.entry_delete, name="journal_entry_delete"),
     path("client/journal/<str:entry_id>/share/", journal.entry_share, name="journal_entry_share"),
+    path("client/sessions/", sessions_client.sessions, name="client_sessions"),
+    path("client/sessions/<str:session_id>/", sessions_client.session_detail, name="client_session"),
+    path(
+        "client/sessions/<str:session_id>/withdraw/",
+        sessions_client.session_withdraw,
+        name="client_session_withdraw",
+    ),
+    path("client/sessions/<str:session_id>/session.ics", sessions_client.session_ics, name="client_session_ics"),
     path("therapist/", home.therapist_home, name="therapist_home"),
+    path("therapist/sessions/", sessions_therapist.sessions, name="therapist_sessions"),
+    path("therapist/sessions/<str:session_id>/", sessions_therapist.session_detail, name="therapist_session"),
+    path(
+        "therapist/sessions/<str:session_id>/reschedule/",
+        sessions_therapist.session_reschedule,
+        name="therapist_session_reschedule",
+    ),
+    path(
+        "therapist/sessions/<str:session_id>/session.ics",
+        sessions_therapist.session_ics,
+        name="therapist_session_ics",
+    ),
+    path(
+        "therapist/sessions/<str:session_id>/<str:action>/",
+        sessions_therapist.session_action,
+        name="therapist_session_action",
+    ),
+    path("calendar/feed/", calendar.feed_manage, name="calendar_feed_manage"),
+    path("calendar/<str:token>.ics", calendar.feed, name="calendar_feed"),
     path("therapist/clients/<str:client_id>/journal/", therapist.client_journal, name="therapist_client_journal"),
     path("staff/", staff.staff_home, name="staff_home"),
     path("staff/sessions/", staff.staff_sessions, name="staff_sessions"),

@@ -180,6 +180,8 @@ MAILERS = {
     }
 }
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "portal@localhost")
+# Where the portal is reached, for links in emails sent outside a request (reminders).
+PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000" if DEBUG else "") or ""
 
 # Where to turn in a crisis, shown (never sent anywhere) after a journal entry with a distressing
 # feeling at a high intensity, and wherever messaging needs it. One list for the whole product;

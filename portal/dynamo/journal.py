@@ -333,3 +333,24 @@ class JournalRepository(Repository):
     def delete(self, client_id: str, entry_id: str) -> bool:
         """Delete an entry; False if there was none (a retry of a delete that landed is True)."""
         return self.db.delete_existing(JOURNAL, _key(client_id, entry_id))
+
+    def list_shared_felt_between(
+        self, client_id: str, *, start: datetime, end: datetime, limit: int = CHART_MAX_POINTS
+    ) -> tuple[list[JournalEntry], bool]:
+        """Shared entries felt in [start, end], oldest first, in one Query; and whether more exist.
+
+        The sparse shared index sorts by the time felt, so "since the last
+        session" is its key condition: private entries are never read.
+        """
+        limit = clamp_limit(limit, CHART_MAX_POINTS)
+        result = self.db.query(
+            JOURNAL,
+            Key("clientId").eq(client_id) & Key(SHARED_FELT_AT).between(to_iso(start), to_iso(end)),
+            index=SHARED,
+            limit=limit + 1,
+            forward=True,
+            # Unsharing takes effect at once: a consistent read of the local index.
+            consistent=True,
+        )
+        more = len(result.items) > limit or result.last_key is not None
+        return [_from_item(i) for i in result.items[:limit]], more

@@ -10,6 +10,20 @@ types exactly. Where the seed leaves a gap we add to it (never rename):
 * Session gets ``clientId`` and ``scheduledFor``; ``GSI_Session_ByTherapist``
   sorts by ``scheduledFor`` (the seed allows "another attribute") and
   ``GSI_Session_ByClient`` lets a client list their sessions without a Scan.
+  Statuses: pending -> approved | rejected | cancelled, approved -> open |
+  cancelled, open -> closed (``SESSION_TRANSITIONS`` in portal/domain.py);
+  every update is conditional on the version read and on the statuses the
+  new one may come from. A session also holds ``durationMinutes`` (50 by
+  default), ``location`` (where: an address or a video link), the client's
+  ``requestMessage``, the therapist's ``rejectionReason``, both names (so
+  lists need no extra reads) and when each side was reminded.
+  ``GSI_Session_RemindersDue`` is sparse: only an approved session with a
+  reminder still to send carries ``reminderDay`` (the UTC day its reminder
+  falls due) and ``remindAt``, so ``send_due_notices`` finds what is due with
+  a Query per day, never a Scan. Clinical text on a session (title, request
+  message, rejection reason, private and shared notes) is encrypted field by
+  field; times, statuses and ids stay readable because indexes and
+  conditions need them.
 * Messages: the seed names the partition key only by its value,
   ``CLIENT#<clientId>#THERAPIST#<therapistId>``; we call that attribute
   ``conversationId``. ``createdAt`` values are ``<iso-8601>#<messageId>`` so
@@ -18,8 +32,9 @@ types exactly. Where the seed leaves a gap we add to it (never rename):
 Supporting tables: web sessions (TTL), staff accounts, email claims (one email
 is one account), login throttle counters (TTL), the audit log (sort key
 prefixed by the event's category, indexes by time, actor and day),
-idempotency keys for message sends (TTL), wrapped data keys and
-account-erasure progress.
+idempotency keys for message sends and session requests (TTL), wrapped data
+keys, account-erasure progress, and calendar feeds (the SHA-256 of each
+account's secret feed token, never the token itself).
 
 Clinical text (portal/dynamo/field_crypto.py)
 ---------------------------------------------
@@ -185,6 +200,8 @@ SESSIONS = Table(
     global_indexes=(
         Index("GSI_Session_ByTherapist", (_h("therapistId"), _r("scheduledFor"))),
         Index("GSI_Session_ByClient", (_h("clientId"), _r("scheduledFor"))),
+        # Sparse: only approved sessions whose reminders are not all sent.
+        Index("GSI_Session_RemindersDue", (_h("reminderDay"), _r("remindAt"))),
     ),
 )
 
@@ -249,6 +266,15 @@ IDEMPOTENCY_KEYS = Table(
     seed=False,
 )
 
+# Two kinds of item: "token#<sha256 of the token>" names the account a feed
+# belongs to; "account#<kind>:<id>" names the account's current token hash, so
+# a new link revokes the old one in the same transaction.
+CALENDAR_FEEDS = Table(
+    name="CalendarFeeds",
+    keys=(_h("feedKey"),),
+    seed=False,
+)
+
 # One wrapped data key per key owner (see "Clinical text" above). Never backed
 # up with the data: no point-in-time recovery, and any on-demand backup of it
 # must expire within the erasure window (README), or an erased client's key
@@ -286,6 +312,7 @@ ALL_TABLES: tuple[Table, ...] = (
     IDEMPOTENCY_KEYS,
     DATA_KEYS,
     ACCOUNT_ERASURES,
+    CALENDAR_FEEDS,
 )
 
 

@@ -8,10 +8,10 @@ table's keys and indexes are compared with schema.py and any difference stops
 ``create_tables`` with a message naming it and how to rebuild.
 
 A missing global index is the one difference DynamoDB can mend on a live
-table (UpdateTable creates a GSI and backfills it). It is still reported, not
-added silently: the backfill of a large table takes a while, during which the
-index is not usable yet, so it is a step someone takes on purpose
-(``create_tables --add-missing-indexes``, which waits until the index is ACTIVE).
+table: UpdateTable creates the GSI and backfills it, and ``create_tables``
+does that and waits until the index is ACTIVE (so a deployment that adds an
+index never serves a Query of one that is not there yet). Everything else
+needs a new table.
 """
 
 from __future__ import annotations
@@ -37,8 +37,7 @@ REBUILD_HELP = (
     "Local data (make run): run `make rebuild-local-data` (it copies every item of those tables into\n"
     "tables of the new shape; the same as `python manage.py rebuild_table --drifted` against the\n"
     "engine), or delete var/dynamodb.sqlite and run `make run` again (the demo data is loaded afresh).\n"
-    "A missing global index alone can instead be added to the live table:\n"
-    "`python manage.py create_tables --add-missing-indexes`."
+    "(A global index that is merely missing is added in place; nothing above is of that kind.)"
 )
 
 
@@ -115,18 +114,6 @@ def schema_differences(table: Table, description: dict[str, Any]) -> list[str]:
     return differences
 
 
-def _missing_global_indexes_only(table: Table, description: dict[str, Any]) -> list[Index]:
-    """The GSIs to add when adding them is all that would make the table match; else []."""
-    present = {index["IndexName"] for index in description.get("GlobalSecondaryIndexes", [])}
-    missing = [index for index in table.global_indexes if index.name not in present]
-    if not missing:
-        return []
-    remaining = [d for d in schema_differences(table, description) if not any(
-        d.startswith(f"{table.name}: global index {index.name} (") and d.endswith("is missing") for index in missing
-    )]
-    return [] if remaining else missing
-
-
 def _wait_active(gateway: DynamoGateway, table: Table, timeout: float = 300.0, *, name: str | None = None) -> None:
     physical = name or gateway.table_name(table)
     deadline = time.monotonic() + timeout
@@ -172,23 +159,44 @@ def _ensure_ttl(gateway: DynamoGateway, table: Table, report: Report) -> None:
     report(f"enabled TTL on {name}.{table.ttl_attribute}")
 
 
-def _add_global_index(gateway: DynamoGateway, table: Table, index: Index, report: Report) -> None:
+def _wait_index_active(gateway: DynamoGateway, table: Table, index: str, timeout: float = 600.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        description = gateway.describe(table) or {}
+        statuses = {i["IndexName"]: i.get("IndexStatus", "ACTIVE") for i in description.get("GlobalSecondaryIndexes", [])}
+        if statuses.get(index) == "ACTIVE":
+            return
+        time.sleep(1.0)
+    raise TimeoutError(f"{index} on {gateway.table_name(table)} did not become ACTIVE in {timeout:.0f} s")
+
+
+def _add_missing_global_indexes(gateway: DynamoGateway, table: Table, description: dict[str, object], report: Report) -> None:
+    """A global index added to schema.py after the table was made is created in place (one at a
+    time, as DynamoDB requires); local indexes cannot be added later, so those are not tried."""
+    present = {i["IndexName"] for i in description.get("GlobalSecondaryIndexes", [])}  # type: ignore[attr-defined]
     request = create_table_request(table, gateway.prefix)
-    gateway.client.update_table(
-        TableName=gateway.table_name(table),
-        AttributeDefinitions=request["AttributeDefinitions"],
-        GlobalSecondaryIndexUpdates=[
-            {
-                "Create": {
-                    "IndexName": index.name,
-                    "KeySchema": [{"AttributeName": p.attribute, "KeyType": p.key_type} for p in index.keys],
-                    "Projection": {"ProjectionType": "ALL"},
-                }
-            }
-        ],
-    )
-    report(f"adding global index {index.name} to {gateway.table_name(table)} (waiting for its backfill)")
-    _wait_active(gateway, table)
+    for index in request.get("GlobalSecondaryIndexes", []):
+        if index["IndexName"] in present:
+            continue
+        names = {part["AttributeName"] for part in index["KeySchema"]}
+        gateway.client.update_table(
+            TableName=gateway.table_name(table),
+            AttributeDefinitions=[d for d in request["AttributeDefinitions"] if d["AttributeName"] in names],
+            GlobalSecondaryIndexUpdates=[{"Create": index}],
+        )
+        _wait_index_active(gateway, table, index["IndexName"])
+        report(f"added index {index['IndexName']} to {gateway.table_name(table)}")
+
+
+def _only_missing_global_indexes(table: Table, description: dict[str, Any]) -> list[str]:
+    """The differences left once missing global indexes are set aside (those are added in place)."""
+    present = {index["IndexName"] for index in description.get("GlobalSecondaryIndexes", [])}
+    missing = {index.name for index in table.global_indexes if index.name not in present}
+    return [
+        d
+        for d in schema_differences(table, description)
+        if not any(d.startswith(f"{table.name}: global index {name} (") and d.endswith(" is missing") for name in missing)
+    ]
 
 
 def create_missing_tables(
@@ -196,35 +204,29 @@ def create_missing_tables(
     *,
     tables: tuple[Table, ...] = ALL_TABLES,
     report: Report = lambda _line: None,
-    add_missing_indexes: bool = False,
 ) -> list[str]:
     """Create every table that does not exist yet; returns the names created.
 
-    Raises SchemaDrift, before creating anything, when an existing table's keys
-    or indexes differ from schema.py (unless the only difference is a missing
-    global index and ``add_missing_indexes`` asks to add it).
+    A global index schema.py has and an existing table lacks is added in place
+    (UpdateTable, waiting for its backfill). Any other difference (keys, local
+    indexes, an index with other keys, an index schema.py does not have) raises
+    SchemaDrift before anything is created or changed.
     """
     missing: list[Table] = []
     differences: list[str] = []
-    indexes_to_add: list[tuple[Table, Index]] = []
+    existing: list[tuple[Table, dict[str, Any]]] = []
     for table in tables:
         description = gateway.describe(table)
         if description is None:
             missing.append(table)
             continue
-        found = schema_differences(table, description)
-        addable = _missing_global_indexes_only(table, description) if add_missing_indexes else []
-        if addable:
-            indexes_to_add += [(table, index) for index in addable]
-        else:
-            differences += found
+        existing.append((table, description))
+        differences += _only_missing_global_indexes(table, description)
     if differences:
         raise SchemaDrift(differences)
-    for table, index in indexes_to_add:
-        _add_global_index(gateway, table, index, report)
-    for table in tables:
-        if table not in missing:
-            report(f"exists:  {gateway.table_name(table)}")
+    for table, description in existing:
+        report(f"exists:  {gateway.table_name(table)}")
+        _add_missing_global_indexes(gateway, table, description, report)
     for table in missing:
         gateway.client.create_table(**create_table_request(table, gateway.prefix))
         report(f"created: {gateway.table_name(table)}")

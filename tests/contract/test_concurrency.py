@@ -194,3 +194,42 @@ def test_it_stores_all_1000_messages_of_50_concurrent_senders_in_their_order(
             break
     assert newest_first == polled[::-1]
     assert _count(engine, schema.MESSAGES) == SENDERS * MESSAGES_EACH
+
+
+def test_it_leaves_exactly_one_outcome_when_a_client_withdraws_as_the_therapist_approves(
+    engine: DynamoGateway,
+) -> None:
+    from portal.domain import AccountKind, Conflict, IllegalTransition, SessionStatus
+    from portal.dynamo.sessions import SessionRepository
+    from tests.factories import make_session
+
+    repo = SessionRepository()
+    for _ in range(10):
+        read = repo.create(make_session())
+        moves = [
+            replace(read, status=SessionStatus.CANCELLED, cancelled_by=AccountKind.CLIENT),
+            replace(read, status=SessionStatus.APPROVED, location="Room 2"),
+        ]
+
+        def attempt(n: int, moves: list[Any] = moves, version: int = read.version) -> str:
+            try:
+                return str(repo.update(moves[n], expected_version=version).status)
+            except (Conflict, IllegalTransition):
+                return "refused"
+
+        outcomes = _all_at_once(2, attempt)
+        assert sorted(outcomes).count("refused") == 1, outcomes
+        stored = repo.get(read.session_id)
+        assert stored is not None and stored.version == 2
+        assert str(stored.status) == next(o for o in outcomes if o != "refused")
+
+
+def test_it_stores_one_session_for_a_request_submitted_ten_times_at_once(engine: DynamoGateway) -> None:
+    from portal.dynamo.sessions import SessionRepository
+    from tests.factories import make_session
+
+    repo = SessionRepository()
+    client_id, key = new_id(), new_id()
+    made = _all_at_once(10, lambda n: repo.create(make_session(client_id=client_id), idempotency_key=key))
+    assert len({s.session_id for s in made}) == 1
+    assert len(repo.list_by_client(client_id).items) == 1

@@ -59,7 +59,10 @@ ADDED_INDEXES: dict[str, dict[str, KeySchema]] = {
         "LSI_Journal_SharedByTime": [("clientId", "HASH"), ("sharedFeltAt", "RANGE")],
         "LSI_Journal_FeelingTime": [("clientId", "HASH"), ("feelingTime", "RANGE")],
     },
-    "Session": {"GSI_Session_ByClient": [("clientId", "HASH"), ("scheduledFor", "RANGE")]},
+    "Session": {
+        "GSI_Session_ByClient": [("clientId", "HASH"), ("scheduledFor", "RANGE")],
+        "GSI_Session_RemindersDue": [("reminderDay", "HASH"), ("remindAt", "RANGE")],
+    },
 }
 LOCAL_INDEXES = {"LSI_Journal_Time", "LSI_Journal_ByFeeling", "LSI_Journal_SharedByTime", "LSI_Journal_FeelingTime"}
 TTL_TABLES = {
@@ -186,28 +189,24 @@ def test_it_stops_with_the_difference_when_an_existing_table_has_an_old_shape(
     assert other_prefix.describe(schema.CLIENTS) is None
 
 
-def test_it_names_a_missing_or_different_global_index_and_can_add_a_missing_one(
-    other_prefix: DynamoGateway,
-) -> None:
+def test_it_stops_when_a_global_index_has_other_keys_than_schema_py(other_prefix: DynamoGateway) -> None:
     from portal.dynamo.tables import SchemaDrift
 
-    without_gsi = schema.Table(name="Therapists", keys=schema.THERAPISTS.keys, global_indexes=schema.THERAPISTS.global_indexes[:1])
-    other_prefix.client.create_table(**schema.create_table_request(without_gsi, other_prefix.prefix))
+    other_keys = schema.Table(
+        name="Therapists",
+        keys=schema.THERAPISTS.keys,
+        global_indexes=(
+            schema.THERAPISTS.global_indexes[0],
+            schema.Index("GSI_Therapists_BySpecialization", (schema.KeyPart("name", "HASH"),)),
+        ),
+    )
+    other_prefix.client.create_table(**schema.create_table_request(other_keys, other_prefix.prefix))
     with pytest.raises(SchemaDrift) as drift:
         create_missing_tables(other_prefix, tables=(schema.THERAPISTS,))
     assert drift.value.differences == [
-        "Therapists: global index GSI_Therapists_BySpecialization (specialization HASH) is missing"
+        "Therapists: global index GSI_Therapists_BySpecialization has keys name HASH, "
+        "schema.py says specialization HASH"
     ]
-    report: list[str] = []
-    create_missing_tables(other_prefix, tables=(schema.THERAPISTS,), add_missing_indexes=True, report=report.append)
-    assert any("adding global index GSI_Therapists_BySpecialization" in line for line in report)
-    described = other_prefix.describe(schema.THERAPISTS)
-    assert described is not None
-    assert {i["IndexName"] for i in described["GlobalSecondaryIndexes"]} == {
-        "GSI_Therapists_ByEmail",
-        "GSI_Therapists_BySpecialization",
-    }
-    create_missing_tables(other_prefix, tables=(schema.THERAPISTS,))  # now it matches
 
 
 def test_it_rebuilds_an_old_journal_into_the_new_shape_keeping_every_entry(other_prefix: DynamoGateway) -> None:
@@ -245,3 +244,22 @@ def test_it_rebuilds_an_old_journal_into_the_new_shape_keeping_every_entry(other
     assert [e.time_of_emotion.day for e in sad] == list(range(29, 0, -2))
     assert other_prefix.client.describe_table(TableName=name)["Table"]["ItemCount"] in (0, 30)  # counts lag on AWS
     assert name + "__rebuild" not in other_prefix.client.list_tables(Limit=100)["TableNames"]
+
+
+def test_it_adds_a_global_index_that_a_table_made_earlier_lacks(other_prefix: DynamoGateway) -> None:
+    older = schema.Table(
+        name=schema.SESSIONS.name,
+        keys=schema.SESSIONS.keys,
+        global_indexes=schema.SESSIONS.global_indexes[:1],
+    )
+    create_missing_tables(other_prefix, tables=(older,))
+    report: list[str] = []
+
+    assert create_missing_tables(other_prefix, tables=(schema.SESSIONS,), report=report.append) == []
+
+    described = other_prefix.describe(schema.SESSIONS)
+    assert described is not None
+    assert {i["IndexName"] for i in described["GlobalSecondaryIndexes"]} == {
+        i.name for i in schema.SESSIONS.global_indexes
+    }
+    assert sum(line.startswith("added index") for line in report) == len(schema.SESSIONS.global_indexes) - 1

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError
 
 from portal.domain import DatabaseUnavailable
 from portal.dynamo.connection import get_gateway
@@ -19,21 +19,12 @@ from portal.dynamo.tables import SchemaDrift, create_missing_tables
 class Command(BaseCommand):
     help = "Create the DynamoDB tables that do not exist yet, enable TTL where used, check the others' shape."
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument(
-            "--add-missing-indexes",
-            action="store_true",
-            help="Add a global index schema.py has and a table lacks (UpdateTable; waits for the backfill).",
-        )
-
     def handle(self, *args: Any, **options: Any) -> None:
         gateway = get_gateway()
         target = gateway.client.meta.endpoint_url
         self.stdout.write(f"DynamoDB at {target}, table prefix {gateway.prefix!r}")
         try:
-            created = create_missing_tables(
-                gateway, report=self.stdout.write, add_missing_indexes=options["add_missing_indexes"]
-            )
+            created = create_missing_tables(gateway, report=self.stdout.write)
         except SchemaDrift as exc:
             raise CommandError(str(exc)) from exc
         except (DatabaseUnavailable, BotoCoreError, ClientError) as exc:
