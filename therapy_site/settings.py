@@ -8,6 +8,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 from therapy_site.env import env_bool, env_int, env_key_list, env_list, env_str
+from therapy_site.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -55,6 +56,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every log line of the request, including other middleware's, has its id.
+    "therapy_site.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Outermost of ours: session loading and the view share one key scope.
     "portal.middleware.DataKeyScopeMiddleware",
@@ -202,18 +205,9 @@ CRISIS_CONTACTS: list[dict[str, str]] = [
     },
 ]
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
-    "loggers": {
-        # botocore at DEBUG would print request bodies, which carry health data.
-        "botocore": {"level": "WARNING"},
-        "boto3": {"level": "WARNING"},
-    },
-}
+# JSON lines with a request id in production (log shippers parse them); plain
+# lines, still with the request id, for a developer's terminal under DEBUG.
+LOGGING = logging_config(json_lines=not DEBUG, level=env_str("DJANGO_LOG_LEVEL", "INFO") or "INFO")
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

@@ -142,12 +142,12 @@ def test_it_stays_healthy_under_a_policy_that_refuses_list_tables(table_scoped_p
     with count_dynamodb_calls() as calls:
         response = client.get("/healthz")
     assert response.status_code == 200
-    assert calls.operations == ["DescribeTable"]
+    assert calls.operations == ["GetItem"]
 
 
 def test_it_reports_unhealthy_when_a_product_table_is_gone(dynamo, client: HttpClient):
-    from portal.dynamo.schema import CLIENTS
+    from portal.dynamo.schema import WEB_SESSIONS
 
-    dynamo.client.delete_table(TableName=dynamo.table_name(CLIENTS))
+    dynamo.client.delete_table(TableName=dynamo.table_name(WEB_SESSIONS))
     response = client.get("/healthz")
     assert response.status_code == 503

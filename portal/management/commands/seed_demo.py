@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from portal.domain import AccountKind, MappingStatus
 from portal.dynamo.account_store import AccountStore
@@ -33,6 +33,13 @@ _ENTRIES = (
 
 class Command(BaseCommand):
     help = "Load demo data (a client, their therapist, a staff member, journal entries) once."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--base-url",
+            default="http://127.0.0.1:8000",
+            help="Where the app is served, for the login address printed at the end.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         gateway = get_gateway()
@@ -82,7 +89,7 @@ class Command(BaseCommand):
                 staff_create(email=STAFF_EMAIL, name="Jordan Staff", password=DEMO_PASSWORD)
             self.stdout.write(self.style.SUCCESS("Loaded demo data."))
         self.stdout.write(
-            "Log in at http://127.0.0.1:8000/accounts/login/ with the password "
+            f"Log in at {options['base_url'].rstrip('/')}/accounts/login/ with the password "
             f"{DEMO_PASSWORD!r} as:\n"
             f"  client     {CLIENT_EMAIL}\n"
             f"  therapist  {THERAPIST_EMAIL}\n"
