@@ -63,7 +63,5 @@ def test_it_stops_create_tables_over_an_old_local_journal_and_says_how_to_rebuil
     message = str(stopped.value)
     assert "LSI_Journal_FeelingTime" in message and "is missing" in message
     assert "python manage.py rebuild_table" in message and "make run" in message
-    out = StringIO()
-    call_command("rebuild_table", "Journal", stdout=out)
-    assert "Rebuilt Journal" in out.getvalue()
-    call_command("create_tables", stdout=StringIO())
+    # The rebuild itself (a maintenance Scan the app's IAM role does not need) is
+    # proven in tests/unit/test_local_data.py and tests/contract/test_tables.py.
