@@ -28,6 +28,10 @@ class Conflict(DomainError):
     """A write lost a race or was made against a stale version."""
 
 
+class DuplicateSubmission(Conflict):
+    """A form's idempotency key was already used, and what it created is gone (deleted since)."""
+
+
 class EmailTaken(Conflict):
     pass
 

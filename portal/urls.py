@@ -48,6 +48,7 @@ urlpatterns = [
     path("client/journal/", journal.journal, name="journal"),
     path("client/journal/export.csv", journal.journal_export, name="journal_export"),
     path("client/journal/chart/", journal.journal_chart, name="journal_chart"),
+    path("client/journal/access/", journal.journal_access, name="journal_access"),
     path("client/journal/<str:entry_id>/", journal.entry_detail, name="journal_entry"),
     path("client/journal/<str:entry_id>/edit/", journal.entry_edit, name="journal_entry_edit"),
     path("client/journal/<str:entry_id>/delete/", journal.entry_delete, name="journal_entry_delete"),

@@ -63,10 +63,12 @@ MIDDLEWARE = [
     "portal.middleware.DataKeyScopeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's, with a database failure while loading or saving as the 503 page in debug mode too.
+    "portal.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's AuthenticationMiddleware, without its account read on every request.
+    "portal.accounts.middleware.SessionAuthenticationMiddleware",
     "portal.accounts.middleware.IdleTimeoutMiddleware",
     "portal.accounts.middleware.UserTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -87,12 +89,15 @@ LOGIN_URL = "login"
 # a session idle for 30 minutes ends.
 SESSION_ENGINE = "portal.accounts.session_store"
 SESSION_COOKIE_AGE = 30 * 60
-# Pushing the expiry forward is done by IdleTimeoutMiddleware, which lets background
-# polling through without counting it as activity.
+# Pushing the expiry forward is done by IdleTimeoutMiddleware, at most once a minute,
+# and never for background polling.
 SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_IDLE_WARNING_SECONDS = 5 * 60
-MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+# Signed cookies, not the session: showing "Saved." after a redirect must not
+# write the session (a page view writes nothing). The texts are fixed phrases,
+# never health data.
+MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
 PASSWORD_RESET_TIMEOUT = 60 * 60
 EMAIL_VERIFICATION_MAX_AGE = 3 * 24 * 60 * 60
 

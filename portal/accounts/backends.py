@@ -85,15 +85,13 @@ class _AccountBackend(BaseBackend):
         return self._get(claimed_id, consistent=True)
 
     def get_user(self, user_id: Any) -> User | None:  # type: ignore[override]
+        # Not called on page views (the session carries the user, see
+        # portal/accounts/session_user.py); kept for Django's own helpers.
         parsed = parse_user_key(str(user_id))
         if parsed is None or parsed[0] is not self.kind:
             return None
-        # Decides who is signed in and with what rights: never an old copy.
         account = self._get(parsed[1], consistent=True)
-        if account is None or account.deactivated:
-            # A session of a deactivated account ends on its next request.
-            return None
-        return User.from_account(self.kind, account)
+        return User.from_account(self.kind, account) if account and account_is_active(account) else None
 
 
 class ClientBackend(_AccountBackend):
@@ -124,6 +122,25 @@ class StaffBackend(_AccountBackend):
 
     def _get(self, account_id: str, *, consistent: bool = False) -> Account | None:
         return StaffRepository().get(account_id, consistent=consistent)
+
+
+def account_is_active(account: Account) -> bool:
+    """Whether an account may be used at all: False refuses its logins and ends its sessions.
+
+    The one place that decides it, checked at login and whenever a session
+    re-reads its account (every POST, and at most a minute apart otherwise).
+    A boolean ``deactivated`` attribute on the account item means refuse.
+    """
+    return not account.deactivated
+
+
+def load_account(kind: AccountKind, account_id: str) -> Account | None:
+    """The account item itself, read consistently: what decides about an account."""
+    if kind is AccountKind.CLIENT:
+        return ClientRepository().get(account_id, consistent=True)
+    if kind is AccountKind.THERAPIST:
+        return TherapistRepository().get(account_id, consistent=True)
+    return StaffRepository().get(account_id, consistent=True)
 
 
 BACKEND_FOR_KIND: dict[AccountKind, str] = {

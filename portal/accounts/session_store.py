@@ -70,6 +70,14 @@ class SessionStore(SessionBase):
         super().__init__(session_key)
         # Built lazily on use by the repository itself: no connection at import.
         self._repository = repository or WebSessionRepository()
+        # The expiry of the stored session as loaded (None until loaded, or when
+        # there was none): tells when it was last pushed forward.
+        self._stored_expiry: datetime | None = None
+
+    def stored_expiry(self) -> datetime | None:
+        """When the stored session ends unless pushed again (None for a new or absent one)."""
+        self._get_session()  # type: ignore[attr-defined]
+        return self._stored_expiry
 
     def _validate_session_key(self, key: str | None) -> bool:
         # A forged cookie becomes "no session" (a fresh one is issued) rather than
@@ -103,7 +111,9 @@ class SessionStore(SessionBase):
             # Missing, expired or undecodable: the next save draws a new key, so a
             # client can never choose (fixate) the key its session is stored under.
             self._session_key = None
+            self._stored_expiry = None
             return {}
+        self._stored_expiry = record.expires_at if record else None
         return data
 
     def exists(self, session_key: str) -> bool:
@@ -151,6 +161,7 @@ class SessionStore(SessionBase):
                 # after a password change): Django turns this into SessionInterrupted
                 # instead of letting the request resurrect the session.
                 raise UpdateError from exc
+        self._stored_expiry = record.expires_at
 
     def _expiry_date(self, data: dict[str, Any]) -> datetime:
         # Passing expiry explicitly keeps get_expiry_date() from loading again.

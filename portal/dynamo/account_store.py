@@ -67,13 +67,20 @@ class AccountStore(Repository):
             token=new_request_token(),
         )
 
-    def set_password_hash(self, kind: AccountKind, account_id: str, password_hash: str) -> None:
+    def set_password_hash(self, kind: AccountKind, account_id: str, password_hash: str) -> int:
+        """Store a new password hash and return the account's new version.
+
+        The version is bumped in the same UpdateItem, so no session can see the
+        new password with the old version: every other open session ends at its
+        next check (see portal/accounts/session_user.py).
+        """
         try:
-            self._update(
+            item = self._update(
                 kind, account_id, set_values={"passwordHash": password_hash}, add=_BUMP_VERSION
             )
         except Conflict:
             raise NotFound("No such account.") from None
+        return int(item["accountVersion"])
 
     def mark_email_verified(self, kind: AccountKind, account_id: str) -> None:
         try:

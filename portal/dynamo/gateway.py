@@ -504,10 +504,23 @@ class DynamoGateway:
         )
 
     def batch_get(
-        self, table: Table, keys: Sequence[Key], *, consistent: bool = False
+        self,
+        table: Table,
+        keys: Sequence[Key],
+        *,
+        consistent: bool = False,
+        attributes: Sequence[str] | None = None,
     ) -> list[Item]:
-        """BatchGetItem in chunks of 100, retrying UnprocessedKeys with backoff."""
+        """BatchGetItem in chunks of 100, retrying UnprocessedKeys with backoff.
+
+        ``attributes`` limits what is read (a ProjectionExpression), e.g. to leave
+        clinical text out of a listing that only labels its items.
+        """
         name = self.table_name(table)
+        projection: dict[str, Any] = {}
+        if attributes:
+            names = {f"#p{number}": attribute for number, attribute in enumerate(attributes)}
+            projection = {"ProjectionExpression": ", ".join(names), "ExpressionAttributeNames": names}
         unique: dict[tuple[tuple[str, Any], ...], Key] = {}
         for key in keys:
             if not key_is_possible(table, key):
@@ -523,7 +536,7 @@ class DynamoGateway:
                     "BatchGetItem",
                     name,
                     self.client.batch_get_item,
-                    RequestItems={name: {"Keys": request_keys, "ConsistentRead": consistent}},
+                    RequestItems={name: {"Keys": request_keys, "ConsistentRead": consistent, **projection}},
                 )
                 found.extend(deserialize_item(i) for i in response["Responses"].get(name, []))
                 request_keys = response.get("UnprocessedKeys", {}).get(name, {}).get("Keys", [])

@@ -9,6 +9,7 @@ step in the same request.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -23,7 +24,8 @@ from portal.dynamo.field_crypto import (
     encrypt_optional,
     field_context,
 )
-from portal.dynamo.gateway import Item, new_request_token
+from portal.dynamo.gateway import Item, TransactPut, new_request_token
+from portal.dynamo.idempotency import claim_key, create_once, load_item
 from portal.dynamo.schema import JOURNAL
 from portal.timeutil import from_iso, maybe_from_iso, to_iso, utcnow
 
@@ -135,9 +137,37 @@ class JournalRepository(Repository):
         )
         return entry
 
+    def add_once(self, entry: JournalEntry, idempotency_key: str) -> tuple[JournalEntry, bool]:
+        """Add Journal Entry once per form key: the entry and its key's claim in one transaction.
+
+        Returns ``(entry, True)`` when stored now, or ``(the entry stored by the
+        first submission of this key, False)`` for a double submit or a retry.
+        """
+        return create_once(
+            self.db,
+            key=claim_key("journal", entry.client_id, idempotency_key),
+            target=_key(entry.client_id, entry.entry_id),
+            operations=[TransactPut(JOURNAL, stored_item(entry), Attr("journalEntryId").not_exists())],
+            created=entry,
+            load=load_item(self.db, JOURNAL, _from_item),
+        )
+
     def get(self, client_id: str, entry_id: str) -> JournalEntry | None:
         item = self.db.get(JOURNAL, _key(client_id, entry_id), consistent=True)
         return _from_item(item) if item else None
+
+    def get_labels(self, client_id: str, entry_ids: Iterable[str]) -> dict[str, JournalEntry]:
+        """Entries of one client by id, without their notes (``note`` is empty), for lists that
+        only name entries: BatchGetItem calls of 100; absent ids are left out.
+
+        The note is never read, so nothing is decrypted and no data key is fetched.
+        """
+        items = self.db.batch_get(
+            JOURNAL,
+            [_key(client_id, entry_id) for entry_id in entry_ids],
+            attributes=("clientId", "journalEntryId", "timeOfEmotion", "feeling", "intensity", "sharedAt"),
+        )
+        return {entry.entry_id: entry for entry in map(_from_item, items)}
 
     def list_recent(
         self, client_id: str, *, limit: int = 20, cursor: str | None = None

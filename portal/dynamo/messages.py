@@ -10,8 +10,6 @@ message and returns it.
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
@@ -28,21 +26,19 @@ from portal.dynamo.field_crypto import (
     field_context,
     record_key_owner,
 )
-from portal.dynamo.gateway import Item, TransactionCancelled, TransactPut, busy_database
+from portal.dynamo.gateway import Item, TransactPut
+from portal.dynamo.idempotency import claim_key, create_once, load_item
 from portal.dynamo.pagination import decode_cursor, encode_cursor
-from portal.dynamo.schema import IDEMPOTENCY_KEYS, MESSAGES
+from portal.dynamo.schema import MESSAGES
 from portal.ids import new_ulid
-from portal.timeutil import epoch_seconds, from_iso, to_iso, utcnow
+from portal.timeutil import from_iso, to_iso
 
-_CONFLICT_ATTEMPTS = 5
 # Longer than a send can take between choosing its key and its write landing
 # (client timeouts and retries are well under this).
 POLL_LAG = timedelta(seconds=15)
 # How many delivered keys a polling token carries at most: enough for any real
 # conversation's 15 seconds, small enough (~2.5 KB) to travel in a query string.
 _MAX_SEEN = 30
-# Long enough to cover any retry or a browser's resubmission.
-IDEMPOTENCY_WINDOW = timedelta(days=1)
 
 
 def conversation_id(client_id: str, therapist_id: str) -> str:
@@ -133,46 +129,15 @@ class MessageRepository(Repository):
             sort_key=sort_key,
         )
         conversation = conversation_id(client_id, therapist_id)
-        claim_key = f"message:{conversation}:{sender}:{idempotency_key}"
-        claim: dict[str, Any] = {
-            "idempotencyKey": claim_key,
-            "conversationId": conversation,
-            "createdAt": sort_key,
-            "expiresAt": epoch_seconds(utcnow() + IDEMPOTENCY_WINDOW),
-        }
-        operations = [
-            TransactPut(IDEMPOTENCY_KEYS, claim, Attr("idempotencyKey").not_exists()),
-            TransactPut(MESSAGES, _to_item(message), Attr("createdAt").not_exists()),
-        ]
-        for attempt in range(_CONFLICT_ATTEMPTS):
-            try:
-                self.db.transact_write(operations)
-                return message
-            except TransactionCancelled as exc:
-                if exc.reasons and exc.reasons[0] == "ConditionalCheckFailed":
-                    existing = self._claimed_message(claim_key)
-                    if existing is not None:
-                        return existing
-                if not exc.busy:
-                    raise
-                # A double submit racing its twin can be cancelled with
-                # TransactionConflict; trying again lets the claim decide. One
-                # that outlives the retries means "busy": the 503 page.
-                if attempt == _CONFLICT_ATTEMPTS - 1:
-                    raise busy_database(exc) from exc
-                time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
-        raise AssertionError("unreachable: the last attempt returns or raises")
-
-    def _claimed_message(self, key: str) -> Message | None:
-        claim = self.db.get(IDEMPOTENCY_KEYS, {"idempotencyKey": key}, consistent=True)
-        if claim is None:
-            return None
-        item = self.db.get(
-            MESSAGES,
-            {"conversationId": claim["conversationId"], "createdAt": claim["createdAt"]},
-            consistent=True,
+        stored, _ = create_once(
+            self.db,
+            key=claim_key("message", f"{conversation}:{sender}", idempotency_key),
+            target={"conversationId": conversation, "createdAt": sort_key},
+            operations=[TransactPut(MESSAGES, _to_item(message), Attr("createdAt").not_exists())],
+            created=message,
+            load=load_item(self.db, MESSAGES, _from_item),
         )
-        return _from_item(item) if item else None
+        return stored
 
     def list_conversation(
         self, client_id: str, therapist_id: str, *, limit: int = 30, cursor: str | None = None

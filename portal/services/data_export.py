@@ -137,7 +137,11 @@ def _client_session_row(session: TherapySession) -> dict[str, Any]:
         "therapistId": session.therapist_id,
         "title": str(session.title),
         "scheduledFor": _iso(session.scheduled_for),
+        "durationMinutes": session.duration_minutes,
+        "location": session.location,
         "status": str(session.status),
+        "requestMessage": str(session.request_message),
+        "rejectionReason": str(session.rejection_reason),
         "sharedNotes": str(session.shared_notes),
         "createdAt": _iso(session.created_at),
         "updatedAt": _iso(session.updated_at),
@@ -150,7 +154,11 @@ def _therapist_session_row(session: TherapySession) -> dict[str, Any]:
         "clientId": session.client_id,
         "title": str(session.title),
         "scheduledFor": _iso(session.scheduled_for),
+        "durationMinutes": session.duration_minutes,
+        "location": session.location,
         "status": str(session.status),
+        "requestMessage": str(session.request_message),
+        "rejectionReason": str(session.rejection_reason),
         "privateNotes": str(session.private_notes),
         "sharedNotes": str(session.shared_notes),
         "updatedAt": _iso(session.updated_at),
@@ -158,7 +166,8 @@ def _therapist_session_row(session: TherapySession) -> dict[str, Any]:
 
 
 _THERAPIST_SESSION_COLUMNS = [
-    "sessionId", "clientId", "title", "scheduledFor", "status", "privateNotes", "sharedNotes", "updatedAt",
+    "sessionId", "clientId", "title", "scheduledFor", "durationMinutes", "location", "status",
+    "requestMessage", "rejectionReason", "privateNotes", "sharedNotes", "updatedAt",
 ]
 
 

@@ -28,6 +28,23 @@ class ClientOfTherapist:
     client: Client
 
 
+@dataclass(frozen=True)
+class ClientShown:
+    """What a therapist's page shows of a client: the account record also holds credentials."""
+
+    client_id: str
+    name: str
+    time_zone: str
+
+
+def client_shown_to_therapist(*, client_id: str) -> ClientShown | None:
+    """The client's name and time zone, for a page whose access check has already passed."""
+    client = ClientRepository().get(client_id)
+    if client is None:
+        return None
+    return ClientShown(client_id=client.client_id, name=client.name, time_zone=client.time_zone)
+
+
 def client_therapists_page(*, client_id: str, cursor: str | None = None) -> Page[TherapistOfClient]:
     mappings = MappingRepository().list_for_client(client_id, limit=PAGE_SIZE, cursor=cursor)
     therapists = TherapistRepository().get_many(m.therapist_id for m in mappings.items) if mappings.items else {}

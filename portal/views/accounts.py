@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from portal.accounts.decorators import login_required
 from portal.accounts.middleware import passive
 from portal.accounts.session_store import DEVICE_KEY, LOGGED_IN_AT_KEY, end_other_sessions
+from portal.accounts.session_user import remember_account
 from portal.accounts.user import User
 from portal.domain import AccountKind, EmailTaken
 from portal.forms.accounts import (
@@ -307,11 +308,14 @@ def keep_alive(request: HttpRequest) -> HttpResponse:
 @require_GET
 def verify_email(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        auth.email_verify(token=token)
+        verified = auth.email_verify(token=token)
     except auth.InvalidToken as exc:
         return render(request, "portal/accounts/verify_failed.html", {"reason": str(exc)}, status=400)
     messages.success(request, "Thank you: your email address is confirmed.")
     if request.user.is_authenticated:
+        if request.user.pk == verified.pk:
+            # The session's copy of the account says "unverified" until refreshed.
+            remember_account(request.session, verified)
         return redirect(auth.HOME_FOR_KIND[cast(User, request.user).kind])
     return redirect("login")
 
@@ -405,6 +409,9 @@ def password_change(request: HttpRequest) -> HttpResponse:
         else:
             throttle_release(ticket)
             update_session_auth_hash(request, updated)
+            # The password change bumped the account version: this session keeps
+            # going with the new one, every other one ends at its next check.
+            remember_account(request.session, updated)
             ended = end_other_sessions(updated.pk, request.session.session_key)
             logger.info("password change ended %d other session(s) of %s", ended, updated.pk)
             messages.success(request, "Your password is changed. Other devices have been logged out.")

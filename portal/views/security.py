@@ -14,6 +14,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
 from portal.accounts.decorators import login_required
+from portal.accounts.session_user import remember_account
 from portal.accounts.user import User
 from portal.forms.accounts import ConfirmPasswordForm, TurnOffMfaForm
 from portal.policy import NotAllowed, may_turn_off_mfa
@@ -104,6 +105,8 @@ def turn_off_mfa(request: HttpRequest) -> HttpResponse:
         except (Throttled, NotAllowed) as exc:
             form.add_error(None, str(exc))
         else:
+            # The session's copy of the account still says "on" until refreshed.
+            remember_account(request.session, user)
             messages.success(request, "Two-factor authentication is off.")
             return redirect("security")
     return _page(request, status=400, mfa_off_form=form)

@@ -9,9 +9,10 @@ from django.views.decorators.vary import vary_on_headers
 
 from portal.accounts.decorators import therapist_required
 from portal.accounts.user import User
-from portal.domain import NotFound
 from portal.ids import is_valid_id
 from portal.services.journal import shared_entries_for_therapist
+from portal.services.mood_chart import mood_chart
+from portal.services.practice import client_shown_to_therapist
 from portal.views.htmx import wants_fragment
 
 
@@ -22,13 +23,14 @@ def client_journal(request: HttpRequest, client_id: str) -> HttpResponse:
     if not is_valid_id(client_id):
         raise Http404
     user: User = request.user  # type: ignore[assignment]
-    try:
-        # The policy check (active mapping, else 404) runs inside the service, first.
-        shared = shared_entries_for_therapist(user=user, client_id=client_id, cursor=request.GET.get("cursor"))
-    except NotFound:
-        raise Http404 from None
+    # The policy check (active mapping, else 404) runs inside the service, first.
+    page = shared_entries_for_therapist(user=user, client_id=client_id, cursor=request.GET.get("cursor"))
+    client = client_shown_to_therapist(client_id=client_id)
+    if client is None:
+        raise Http404
     template = "portal/therapist/client_journal.html"
     if wants_fragment(request) and request.GET.get("cursor"):
-        template += "#shared-page"
-    shown = {"client_id": shared.client_id, "name": shared.client_name, "time_zone": shared.client_time_zone}
-    return render(request, template, {"client": shown, "page": shared.page})
+        return render(request, f"{template}#shared-page", {"client": client, "page": page})
+    # The mood of the entries on this page, at a glance: drawn from what was read, no further reads.
+    chart = mood_chart(entries=page.items, time_zone=client.time_zone, start=None, end=None, feeling=None)
+    return render(request, template, {"client": client, "page": page, "chart": chart})

@@ -196,6 +196,23 @@ def test_it_stores_all_1000_messages_of_50_concurrent_senders_in_their_order(
     assert _count(engine, schema.MESSAGES) == SENDERS * MESSAGES_EACH
 
 
+def test_it_stores_one_journal_entry_for_ten_concurrent_sends_of_one_form(engine: DynamoGateway) -> None:
+    from portal.dynamo.journal import JournalRepository
+    from tests.factories import make_entry
+
+    repo = JournalRepository()
+    client_id, key = new_id(), new_id()
+
+    def send(_: int) -> tuple[str, bool]:
+        stored, created = repo.add_once(make_entry(client_id=client_id, note="double click"), key)
+        return stored.entry_id, created
+
+    results = _all_at_once(10, send)
+    assert len({entry_id for entry_id, _ in results}) == 1
+    assert sum(created for _, created in results) == 1
+    assert _count(engine, schema.JOURNAL) == 1
+
+
 def test_it_leaves_exactly_one_outcome_when_a_client_withdraws_as_the_therapist_approves(
     engine: DynamoGateway,
 ) -> None:

@@ -281,3 +281,21 @@ def test_it_keeps_an_unshared_entry_out_of_the_shared_index_when_an_edit_assumed
     assert "sharedFeltAt" not in _raw_item(dynamo, entry)
     assert repo.list_shared(client_id).items == []
     assert _ids(repo.list_by_feeling(client_id, "sad").items) == [entry.entry_id]
+
+
+def test_it_reads_entry_labels_in_one_batch_without_their_notes(dynamo: DynamoGateway) -> None:
+    repo = JournalRepository()
+    client_id = new_id()
+    entries = [repo.add(make_entry(client_id=client_id, note="never needed here")) for _ in range(3)]
+    with count_dynamodb_calls() as calls:
+        labels = repo.get_labels(client_id, [e.entry_id for e in entries[:2]] + [new_id()])
+    # One BatchGetItem and no data-key read: the notes are not even fetched.
+    assert calls.by_operation() == {"BatchGetItem": 1}
+    assert sorted(labels) == sorted(_ids(entries[:2]))
+    first = labels[entries[0].entry_id]
+    assert (first.feeling, first.intensity, first.time_of_emotion, first.note) == (
+        entries[0].feeling,
+        entries[0].intensity,
+        entries[0].time_of_emotion,
+        "",
+    )

@@ -399,3 +399,20 @@ def test_it_never_shows_session_text_on_the_staff_overview(pair):
     assert session.client_id in body
     for secret in (MARKER, "Try the breathing exercise", session.title):
         assert secret not in body
+
+
+def test_it_puts_the_request_and_the_answer_but_no_private_note_in_the_clients_export(pair):
+    import io
+    import json
+    import zipfile
+
+    session = requested(pair, message="My own words")
+    service.session_notes_save(
+        user=pair.therapist, session_id=session.session_id, version=session.version, private_notes=MARKER, shared_notes=""
+    )
+    service.session_reject(user=pair.therapist, session_id=session.session_id, reason="Away that week")
+    response = _as(pair.client).post("/client/account/data/")
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    [row] = json.loads(archive.read("sessions.json"))
+    assert (row["requestMessage"], row["rejectionReason"], row["durationMinutes"]) == ("My own words", "Away that week", 50)
+    assert all(MARKER not in archive.read(name).decode("utf-8-sig") for name in archive.namelist())
