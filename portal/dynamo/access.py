@@ -23,7 +23,7 @@ APP_OPERATIONS: dict[str, tuple[str, ...]] = {
     "Therapists/index/GSI_Therapists_BySpecialization": ("Query",),
     "ClientTherapistMapping": ("GetItem", "PutItem", "DeleteItem", "Query"),
     "ClientTherapistMapping/index/GSI_Mapping_TherapistId": ("Query",),
-    "Journal": ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "BatchWriteItem"),
+    "Journal": ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "BatchGetItem", "BatchWriteItem"),
     "Journal/index/LSI_Journal_FeelingTime": ("Query",),
     "Journal/index/LSI_Journal_SharedByTime": ("Query",),
     "Journal/index/LSI_Journal_Time": ("Query",),
