@@ -88,6 +88,7 @@ def test_it_gives_a_therapist_their_profile_and_the_notes_they_wrote(
     assert set(archive.namelist()) == {"README.txt", "profile.json", "session_notes.json", "session_notes.csv"}
     [session] = json.loads(archive.read("session_notes.json"))
     assert (session["privateNotes"], session["sharedNotes"]) == (PRIVATE_MARKER, SHARED_MARKER)
+    assert session["clientName"] == "Casey Client"
     assert json.loads(archive.read("profile.json"))["therapistId"] == world.therapist.account_id
     # Not the client's journal or messages: those are the client's to take.
     assert f"{CLIENT_MARKER} entry" not in _everything(archive)
