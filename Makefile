@@ -6,7 +6,7 @@ DYNAMODB_PORT ?= 8765
 PORT ?= 8000
 CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || command -v google-chrome || echo /usr/bin/chromium)
 
-.PHONY: run test deps browser bench bench-journal load faults check clean
+.PHONY: run test deps browser bench bench-journal load faults check clean rebuild-local-data
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@python=$$(scripts/find-python) && echo "Using $$python" && \
@@ -31,6 +31,10 @@ browser:
 
 run: deps
 	$(PY) -m devtools.run_local --port $(PORT) --dynamodb-port $(DYNAMODB_PORT)
+
+# Local data made by an earlier version: copy the tables whose shape changed into the new shape.
+rebuild-local-data: deps
+	$(PY) -m devtools.rebuild_local --dynamodb-port $(DYNAMODB_PORT)
 
 test: deps browser
 	CHROMIUM=$(CHROMIUM) $(PY) -m pytest

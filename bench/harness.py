@@ -161,18 +161,16 @@ def batch_write_entries(entries: list[JournalEntry]) -> None:
     from portal.dynamo.connection import get_gateway
     from portal.dynamo.gateway import serialize_item
 
-    # _to_item is private to the journal repository. Using it here is acceptable
-    # in a bench script: it guarantees the seeded items have exactly the shape
-    # (attributes, ISO formats, sparse sharedAt) the page will read, and there is
-    # no public bulk-insert API to use instead.
-    from portal.dynamo.journal import _to_item
+    # stored_item is the shape the journal repository writes (attributes, ISO
+    # formats, the index attributes): the seeded items are what the pages read.
+    from portal.dynamo.journal import stored_item
     from portal.dynamo.schema import JOURNAL
 
     gateway = get_gateway()
     table = gateway.table_name(JOURNAL)
     for start in range(0, len(entries), BATCH_WRITE_LIMIT):
         requests = [
-            {"PutRequest": {"Item": serialize_item(_to_item(entry))}}
+            {"PutRequest": {"Item": serialize_item(stored_item(entry))}}
             for entry in entries[start : start + BATCH_WRITE_LIMIT]
         ]
         for attempt in range(BATCH_WRITE_RETRIES + 1):

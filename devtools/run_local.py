@@ -125,6 +125,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except subprocess.CalledProcessError as exc:
         print(f"Setting up the local data failed: {exc}", file=sys.stderr)
+        print(
+            "If create_tables said the tables differ from schema.py, your local data was made by an earlier "
+            "version: run `make rebuild-local-data` (keeps the data) or delete var/dynamodb.sqlite.",
+            file=sys.stderr,
+        )
         return 1
     finally:
         # A second Ctrl-C while cleaning up must not leave the engine running.

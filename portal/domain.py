@@ -44,6 +44,10 @@ class InvalidCursor(DomainError):
     """A pagination cursor was tampered with or belongs to another listing."""
 
 
+class InvalidMessage(DomainError):
+    """A message that cannot be sent as written (empty, or too long)."""
+
+
 class UnreadableText(DomainError):
     """Stored clinical text failed its integrity check (altered, or moved from
     another record or field), or its key cannot be unwrapped. Never shown as
@@ -167,6 +171,8 @@ SPECIALIZATIONS: tuple[str, ...] = (
 MIN_INTENSITY = 1
 MAX_INTENSITY = 10
 MAX_NOTE_LENGTH = 2000
+# A message is a note to a person, not a document; DynamoDB's item limit is 400 KB.
+MAX_MESSAGE_LENGTH = 4000
 # Longer passwords are refused before hashing: hashing megabytes is a cheap denial of service.
 MAX_PASSWORD_LENGTH = 1024
 

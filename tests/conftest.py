@@ -13,6 +13,7 @@ from portal.dynamo.connection import get_gateway, register_client_hook, reset_ga
 from portal.dynamo.gateway import DynamoGateway
 from portal.dynamo.schema import ALL_TABLES
 from portal.dynamo.tables import create_missing_tables
+from tests.doubles import stale_reads as stale_reads_double
 from tests.dynamo_operations import RECORDER
 
 # The IAM policy test checks what the application did in DynamoDB during this run.
@@ -76,3 +77,11 @@ def dynoxide_dynamo(dynoxide_engine: dynoxide.Engine, settings: object) -> Itera
 def dynamo(moto_dynamo: DynamoGateway) -> DynamoGateway:
     """The default engine for unit, service and view tests: moto."""
     return moto_dynamo
+
+
+@pytest.fixture
+def stale_reads(dynamo: DynamoGateway) -> Iterator[stale_reads_double.StaleReadGateway]:
+    """The app's gateway, replaced by one whose eventually consistent reads are one write behind."""
+    double = stale_reads_double.StaleReadGateway(dynamo)
+    with stale_reads_double.installed(double):
+        yield double

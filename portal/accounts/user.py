@@ -14,6 +14,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
 
 from portal.domain import AccountKind
+from portal.ids import is_valid_id
 
 
 class Account(Protocol):
@@ -50,7 +51,14 @@ def user_key(kind: AccountKind, account_id: str) -> str:
 
 
 def parse_user_key(key: str) -> tuple[AccountKind, str] | None:
+    """``(kind, account id)``, or None for anything we never issued.
+
+    Keys arrive from URLs (a reset link's base64 part) and signed tokens: an
+    empty or oversized id would otherwise reach DynamoDB as a ValidationException.
+    """
     kind, _, account_id = key.partition(":")
+    if not is_valid_id(account_id):
+        return None
     try:
         return AccountKind(kind), account_id
     except ValueError:

@@ -16,7 +16,7 @@ from boto3.dynamodb.conditions import Attr, ConditionBase
 from portal.domain import AccountKind, AuditEvent, Conflict, NotFound
 from portal.dynamo.audit import audit_put
 from portal.dynamo.base import Repository
-from portal.dynamo.gateway import TransactionCancelled, TransactUpdate
+from portal.dynamo.gateway import TransactionCancelled, TransactUpdate, new_request_token
 from portal.dynamo.schema import CLIENTS, STAFF, THERAPISTS, Table
 from portal.timeutil import to_iso
 
@@ -62,6 +62,9 @@ class AccountStore(Repository):
             delete_from_sets=delete_from_sets,
             add=add,
             condition=exists & condition if condition is not None else exists,
+            # Two-factor on, a recovery code used, a TOTP step claimed: a retry of
+            # one of these after it landed must read as success, not "already".
+            token=new_request_token(),
         )
 
     def set_password_hash(self, kind: AccountKind, account_id: str, password_hash: str) -> int:

@@ -17,7 +17,7 @@ from boto3.dynamodb.conditions import Attr, Key
 
 from portal.domain import AccountKind, AuditCategory, AuditEvent, Page, audit_category_for
 from portal.dynamo.base import Repository, clamp_limit, to_page
-from portal.dynamo.gateway import Item, TransactPut
+from portal.dynamo.gateway import Item, TransactPut, new_request_token
 from portal.dynamo.pagination import decode_cursor
 from portal.dynamo.schema import AUDIT_LOG
 from portal.ids import new_id
@@ -124,7 +124,9 @@ class AuditRepository(Repository):
 
     def write(self, event: AuditEvent) -> AuditEvent:
         """Store an event made by ``new_audit_event``."""
-        self.db.put(AUDIT_LOG, _to_item(event), condition=Attr("categoryAt").not_exists())
+        self.db.put(
+            AUDIT_LOG, _to_item(event), condition=Attr("categoryAt").not_exists(), token=new_request_token()
+        )
         return event
 
     def list_for_subject(

@@ -25,7 +25,14 @@ from typing import Any, TypeVar
 from boto3.dynamodb.conditions import Attr
 
 from portal.domain import DuplicateSubmission
-from portal.dynamo.gateway import DynamoGateway, Item, TransactionCancelled, TransactOp, TransactPut
+from portal.dynamo.gateway import (
+    DynamoGateway,
+    Item,
+    TransactionCancelled,
+    TransactOp,
+    TransactPut,
+    busy_database,
+)
 from portal.dynamo.schema import IDEMPOTENCY_KEYS
 from portal.timeutil import epoch_seconds, utcnow
 
@@ -89,10 +96,13 @@ def create_once(
                     if existing is None:
                         raise DuplicateSubmission("This form was already sent.") from None
                     return existing, False
-            # A double submit racing its twin can be cancelled with
-            # TransactionConflict; trying again lets the claim decide.
-            if "TransactionConflict" not in exc.reasons or attempt == _CONFLICT_ATTEMPTS - 1:
+            if not exc.busy:
                 raise
+            # A double submit racing its twin can be cancelled with
+            # TransactionConflict; trying again lets the claim decide. One that
+            # outlives the retries means "busy": the 503 page, not a 500.
+            if attempt == _CONFLICT_ATTEMPTS - 1:
+                raise busy_database(exc) from exc
             time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
     raise AssertionError("unreachable: the last attempt returns or raises")
 

@@ -16,8 +16,8 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Attr, ConditionBase, Key
 
-from portal.domain import Message, Page, Sender
-from portal.dynamo.base import MAX_PAGE_SIZE, Repository, clamp_limit, to_page
+from portal.domain import MAX_MESSAGE_LENGTH, InvalidCursor, InvalidMessage, Message, Page, Sender
+from portal.dynamo.base import MAX_PAGE_SIZE, Repository, clamp_limit, query_page
 from portal.dynamo.field_crypto import (
     client_key_owner,
     data_key_scope,
@@ -107,7 +107,15 @@ class MessageRepository(Repository):
         content: str,
         idempotency_key: str,
     ) -> Message:
-        """Send Message: store it once per idempotency key and return it."""
+        """Send Message: store it once per idempotency key and return it.
+
+        Raises InvalidMessage for an empty one or one over MAX_MESSAGE_LENGTH
+        characters (DynamoDB would refuse an item over 400 KB outright).
+        """
+        if not content.strip():
+            raise InvalidMessage("A message needs some text.")
+        if len(content) > MAX_MESSAGE_LENGTH:
+            raise InvalidMessage(f"A message holds at most {MAX_MESSAGE_LENGTH} characters.")
         ulid = new_ulid()
         message_id = str(ulid)
         sort_key = f"{to_iso(ulid.datetime)}#{message_id}"
@@ -136,18 +144,20 @@ class MessageRepository(Repository):
     ) -> Page[Message]:
         """List Messages, newest page first (each page newest first)."""
         conversation = conversation_id(client_id, therapist_id)
-        scope = f"messages:{conversation}"
-        result = self.db.query(
+        return query_page(
+            self.db,
             MESSAGES,
             Key("conversationId").eq(conversation),
-            limit=clamp_limit(limit),
+            limit=limit,
             forward=False,
-            start_key=decode_cursor(cursor, scope),
+            scope=f"messages:{conversation}",
+            cursor=cursor,
+            convert=_from_item,
+            key_owners=_key_owners,
         )
-        return to_page(result, _from_item, scope, key_owners=_key_owners)
 
     def list_newer(
-        self, client_id: str, therapist_id: str, *, since: str | None, limit: int = 50
+        self, client_id: str, therapist_id: str, *, since: str, limit: int = 50
     ) -> Page[Message]:
         """Messages not yet delivered to this poller, oldest first (for polling).
 
@@ -157,9 +167,15 @@ class MessageRepository(Repository):
         delivered: the next poll reads from the start of that window and skips
         the keys it lists as delivered. ``next_cursor`` is the token for the
         next poll; it stays put when nothing new arrived.
+
+        ``since`` is required: without it every poll would deliver the oldest
+        messages of the conversation as "new". A page gets its first token from
+        ``since_token`` (what it shows) or ``empty_conversation_token``.
         """
         conversation = conversation_id(client_id, therapist_id)
         scope = f"messages.since:{conversation}"
+        if not since:
+            raise InvalidCursor("A polling token is required.")
         # A conversation can stay quiet for days while its page polls: no age limit.
         state = decode_cursor(since, scope, max_age=None) or {}
         floor = str(state.get("floor", ""))
@@ -181,6 +197,10 @@ class MessageRepository(Repository):
         if not fresh:
             return Page(items=[], next_cursor=since or self._poll_token(scope, floor, []))
         return Page(items=fresh, next_cursor=self._poll_token(scope, floor, [*delivered, *(m.sort_key for m in fresh)]))
+
+    def empty_conversation_token(self, client_id: str, therapist_id: str) -> str:
+        """A polling token for a page that shows no message yet: everything sent later is new."""
+        return self._poll_token(f"messages.since:{conversation_id(client_id, therapist_id)}", "", [])
 
     def since_token(self, shown: Sequence[Message]) -> str:
         """A polling token for a page that shows ``shown`` (for example the newest page)."""

@@ -3,8 +3,10 @@
 The six seed tables keep the seed's names, key attributes, index names and key
 types exactly. Where the seed leaves a gap we add to it (never rename):
 
-* Journal gets a sparse third LSI on ``sharedAt`` so a therapist's view of
-  shared entries is one Query however many private entries exist.
+* Journal gets two more local indexes (see JOURNAL below for why each exists):
+  a sparse one of shared entries by the time they were felt, and one by
+  feeling and time. Local indexes are fixed when a table is created, so
+  ``create_tables`` refuses to run over a table whose shape differs.
 * Session gets ``clientId`` and ``scheduledFor``; ``GSI_Session_ByTherapist``
   sorts by ``scheduledFor`` (the seed allows "another attribute") and
   ``GSI_Session_ByClient`` lets a client list their sessions without a Scan.
@@ -115,6 +117,21 @@ class Table:
     def range_key(self) -> str | None:
         return next((k.attribute for k in self.keys if k.key_type == "RANGE"), None)
 
+    def index(self, name: str) -> Index:
+        for index in self.global_indexes + self.local_indexes:
+            if index.name == name:
+                return index
+        raise KeyError(f"{self.name} has no index {name}")
+
+    def position_attributes(self, index: str | None = None) -> tuple[str, ...]:
+        """The attributes of a position in a Query or Scan (DynamoDB's LastEvaluatedKey)."""
+        parts = self.keys + (self.index(index).keys if index else ())
+        names: list[str] = []
+        for part in parts:
+            if part.attribute not in names:
+                names.append(part.attribute)
+        return tuple(names)
+
     def key_attributes(self) -> list[str]:
         names: list[str] = []
         for part in self.keys + tuple(
@@ -159,14 +176,31 @@ MAPPINGS = Table(
     ),
 )
 
+# Local indexes share the table's partition (one client's journal) and allow
+# consistent reads, so an entry saved or unshared a moment ago is seen at once.
+# A table takes at most five and only when it is created: these four are settled
+# (one slot is left). Every index copies whole items (projection ALL).
 JOURNAL = Table(
     name="Journal",
     keys=(_h("clientId"), _r("journalEntryId")),
     local_indexes=(
+        # Seed. The journal page, date filters, the chart and the export: entries
+        # by the time the feeling was felt, a date range as the key condition.
         Index("LSI_Journal_Time", (_h("clientId"), _r("timeOfEmotion")), local=True),
+        # Seed ("GSI_Journal_ByFeeling" in its API section is this index). Kept as
+        # the seed names it; within one feeling it orders by entry id only, so the
+        # product's feeling lists read LSI_Journal_FeelingTime instead.
         Index("LSI_Journal_ByFeeling", (_h("clientId"), _r("feeling")), local=True),
-        # Sparse: only shared entries carry sharedAt, so only they are in it.
-        Index("LSI_Journal_SharedAt", (_h("clientId"), _r("sharedAt")), local=True),
+        # Sparse: ``sharedFeltAt`` is ``timeOfEmotion`` copied onto an entry only
+        # while it is shared (removed when it is unshared), so only shared entries
+        # are in this index. A therapist's view is one Query however many private
+        # entries exist, in the order things were felt (not the order they were
+        # shared), and "since the last session" is one key condition.
+        Index("LSI_Journal_SharedByTime", (_h("clientId"), _r("sharedFeltAt")), local=True),
+        # ``feelingTime`` is "<feeling>#<timeOfEmotion>": "one feeling, newest
+        # first" and "one feeling between two dates" are one key condition each,
+        # instead of a filter on the time index that returns short or empty pages.
+        Index("LSI_Journal_FeelingTime", (_h("clientId"), _r("feelingTime")), local=True),
     ),
 )
 

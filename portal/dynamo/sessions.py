@@ -44,7 +44,7 @@ from portal.dynamo.field_crypto import (
     field_context,
     record_key_owner,
 )
-from portal.dynamo.gateway import Item, TransactionCancelled, TransactPut
+from portal.dynamo.gateway import Item, TransactionCancelled, TransactPut, new_request_token
 from portal.dynamo.pagination import decode_cursor
 from portal.dynamo.schema import IDEMPOTENCY_KEYS, SESSIONS
 from portal.timeutil import epoch_seconds, from_iso, maybe_from_iso, to_iso, utcnow
@@ -222,7 +222,9 @@ class SessionRepository(Repository):
         retry stores one session and gets that one back.
         """
         if idempotency_key is None:
-            self.db.put(SESSIONS, _to_item(session), condition=Attr("sessionId").not_exists())
+            self.db.put(
+                SESSIONS, _to_item(session), condition=Attr("sessionId").not_exists(), token=new_request_token()
+            )
             return session
         claim_key = f"session:{idempotency_key}"
         claim = {
@@ -293,6 +295,9 @@ class SessionRepository(Repository):
                 condition=Attr("sessionId").exists()
                 & Attr("version").eq(expected_version)
                 & Attr("status").is_in(allowed_before),
+                # A retry of this very update after it landed is success, not
+                # "changed by someone else" (its version moved because of us).
+                token=new_request_token(),
             )
         except Conflict:
             current = self.get(session.session_id)

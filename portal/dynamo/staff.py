@@ -10,7 +10,7 @@ from boto3.dynamodb.conditions import Attr, Key
 from portal.domain import AccountKind, StaffMember, normalize_email
 from portal.dynamo.accounts import put_account_with_email_claim
 from portal.dynamo.base import Repository
-from portal.dynamo.gateway import Item
+from portal.dynamo.gateway import Item, new_request_token
 from portal.dynamo.schema import STAFF
 from portal.timeutil import maybe_from_iso, to_iso, utcnow
 
@@ -70,6 +70,10 @@ class StaffRepository(Repository):
 
     def update_fields(self, staff_id: str, **fields: Any) -> StaffMember:
         item = self.db.update(
-            STAFF, {"staffId": staff_id}, set_values=fields, condition=Attr("staffId").exists()
+            STAFF,
+            {"staffId": staff_id},
+            set_values=fields,
+            condition=Attr("staffId").exists(),
+            token=new_request_token(),
         )
         return _from_item(item)

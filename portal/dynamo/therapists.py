@@ -9,9 +9,9 @@ from boto3.dynamodb.conditions import Attr, Key
 
 from portal.domain import AccountKind, Page, Therapist, normalize_email
 from portal.dynamo.accounts import put_account_with_email_claim
-from portal.dynamo.base import Repository, clamp_limit, to_page
+from portal.dynamo.base import Repository, clamp_limit, query_page, scan_page, to_page
 from portal.dynamo.filling import query_within_budget
-from portal.dynamo.gateway import Item
+from portal.dynamo.gateway import Item, new_request_token
 from portal.dynamo.pagination import decode_cursor
 from portal.dynamo.schema import THERAPISTS
 from portal.timeutil import maybe_from_iso, to_iso, utcnow
@@ -100,15 +100,16 @@ class TherapistRepository(Repository):
     def search_by_specialization(
         self, specialization: str, *, limit: int = 25, cursor: str | None = None
     ) -> Page[Therapist]:
-        scope = f"therapists.specialization:{specialization}"
-        result = self.db.query(
+        return query_page(
+            self.db,
             THERAPISTS,
             Key("specialization").eq(specialization),
+            limit=limit,
             index=_BY_SPECIALIZATION,
-            limit=clamp_limit(limit),
-            start_key=decode_cursor(cursor, scope),
+            scope=f"therapists.specialization:{specialization}",
+            cursor=cursor,
+            convert=_from_item,
         )
-        return to_page(result, _from_item, scope)
 
     def search_listed(
         self, specialization: str, *, limit: int = 20, cursor: str | None = None
@@ -155,13 +156,10 @@ class TherapistRepository(Repository):
             {"therapistId": therapist_id},
             set_values=fields,
             condition=Attr("therapistId").exists(),
+            token=new_request_token(),
         )
         return _from_item(item)
 
     def list_page(self, *, limit: int = 25, cursor: str | None = None) -> Page[Therapist]:
         """A page of every therapist (a Scan: for staff only)."""
-        scope = "therapists.all"
-        result = self.db.scan(
-            THERAPISTS, limit=clamp_limit(limit), start_key=decode_cursor(cursor, scope)
-        )
-        return to_page(result, _from_item, scope)
+        return scan_page(self.db, THERAPISTS, limit=limit, scope="therapists.all", cursor=cursor, convert=_from_item)

@@ -21,7 +21,7 @@ from boto3.dynamodb.conditions import Attr, Key
 
 from portal.domain import Conflict, NotFound
 from portal.dynamo.base import Repository
-from portal.dynamo.gateway import DynamoGateway, Item
+from portal.dynamo.gateway import DynamoGateway, Item, new_request_token
 from portal.dynamo.schema import WEB_SESSIONS
 from portal.timeutil import epoch_seconds, utcnow
 
@@ -108,7 +108,11 @@ class WebSessionRepository(Repository):
         # Even an expired-but-not-yet-deleted item blocks the key: a key is never
         # handed out twice, and the caller simply draws another one.
         self.db.put(
-            WEB_SESSIONS, _to_item(record), condition=Attr("sessionKey").not_exists()
+            WEB_SESSIONS,
+            _to_item(record),
+            condition=Attr("sessionKey").not_exists(),
+            # A retry after the first attempt stored it must not look like a taken key.
+            token=new_request_token(),
         )
 
     def save(self, record: WebSessionRecord) -> None:

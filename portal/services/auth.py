@@ -14,7 +14,7 @@ from django.core.mail import send_mail
 
 from portal.accounts.backends import BACKEND_FOR_KIND, load_account
 from portal.accounts.user import User, parse_user_key
-from portal.domain import AccountKind, DomainError, NotFound, normalize_email
+from portal.domain import AccountKind, DomainError, EmailClaim, NotFound, normalize_email
 from portal.dynamo.account_store import AccountStore
 from portal.dynamo.accounts import get_email_claim
 from portal.dynamo.connection import get_gateway
@@ -70,9 +70,9 @@ def _send(*, user: User, subject: str, message: str, purpose: str) -> bool:
     return True
 
 
-def account_kind_for_email(email: str) -> AccountKind | None:
-    claim = get_email_claim(get_gateway(), email)
-    return claim.account_kind if claim else None
+def email_claim_for(email: str) -> EmailClaim | None:
+    """Who owns ``email``: one consistent GetItem of the claim written at sign-up."""
+    return get_email_claim(get_gateway(), email)
 
 
 def load_user(user_key: str) -> User | None:

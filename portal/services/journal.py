@@ -20,6 +20,7 @@ from portal.domain import (
     MIN_INTENSITY,
     AccountKind,
     AuditEvent,
+    DatabaseUnavailable,
     DomainError,
     JournalEntry,
     NotFound,
@@ -149,20 +150,19 @@ class JournalFilter:
 def journal_page(
     *, user: User, filters: JournalFilter, cursor: str | None = None, limit: int = PAGE_SIZE
 ) -> Page[JournalEntry]:
-    """A page of the client's entries: one Query whatever the journal's size.
+    """A page of the client's entries, newest felt first: one Query whatever the journal's size.
 
-    A feeling alone reads LSI_Journal_ByFeeling, whose order within one feeling
-    is the order the entries were written. A feeling with dates reads the time
-    index with the dates as its key condition and the feeling as a filter, so
-    the page is in time order and never reads outside the chosen days.
+    A feeling (with or without dates) reads LSI_Journal_FeelingTime, dates
+    alone read LSI_Journal_Time; either way the filter is the key condition, so
+    every page is full until the last one.
     """
     client_id = own_client_id(user)
     journal = JournalRepository()
-    if filters.feeling and not (filters.start or filters.end):
-        return journal.list_by_feeling(client_id, filters.feeling, limit=limit, cursor=cursor)
-    return journal.list_by_time(
-        client_id, start=filters.start, end=filters.end, feeling=filters.feeling, limit=limit, cursor=cursor
-    )
+    if filters.feeling:
+        return journal.list_by_feeling(
+            client_id, filters.feeling, start=filters.start, end=filters.end, limit=limit, cursor=cursor
+        )
+    return journal.list_by_time(client_id, start=filters.start, end=filters.end, limit=limit, cursor=cursor)
 
 
 def journal_chart_entries(
@@ -171,23 +171,49 @@ def journal_chart_entries(
     return JournalRepository().list_for_chart(own_client_id(user), start=start, end=end, feeling=feeling)
 
 
+class ExportInterrupted(DatabaseUnavailable):
+    """The database failed after the download had started: the response must end as a failure."""
+
+
+EXPORT_PAGE_SIZE = 100
+
+
 def journal_export(*, user: User) -> Iterator[JournalEntry]:
-    """Every entry, oldest first, read a page at a time as the download streams."""
+    """Every entry, oldest first, read a page at a time as the download streams.
+
+    The first page is read before this returns, so a database that is down
+    already gives the 503 page rather than a download that starts and breaks.
+    A failure on a later page raises ExportInterrupted from the iterator: the
+    server then drops the connection without ending the response, and the
+    browser reports a failed download instead of saving a file that silently
+    stops part-way.
+    """
     client_id = own_client_id(user)
     journal = JournalRepository()
-    cursor: str | None = None
+    first = journal.list_by_time(client_id, newest_first=False, limit=EXPORT_PAGE_SIZE)
+    return _export_rest(journal, client_id, first)
+
+
+def _export_rest(journal: JournalRepository, client_id: str, page: Page[JournalEntry]) -> Iterator[JournalEntry]:
+    written = 0
     while True:
-        page = journal.list_by_time(client_id, newest_first=False, limit=100, cursor=cursor)
         yield from page.items
+        written += len(page.items)
         if not page.next_cursor:
             return
-        cursor = page.next_cursor
+        try:
+            page = journal.list_by_time(
+                client_id, newest_first=False, limit=EXPORT_PAGE_SIZE, cursor=page.next_cursor
+            )
+        except DatabaseUnavailable as exc:
+            logger.error("journal export of client %s interrupted after %d entries", client_id, written)
+            raise ExportInterrupted(str(exc)) from exc
 
 
 def shared_entries_for_therapist(
     *, user: User, client_id: str, cursor: str | None = None
 ) -> Page[JournalEntry]:
-    """The client's shared entries as their therapist sees them: one Query of the sparse index.
+    """The client's shared entries as their therapist sees them, newest felt first: one Query of the sparse index.
 
     404 unless the mapping is active. Every opening is written to the audit log.
     """

@@ -208,13 +208,22 @@ def login_view(request: HttpRequest) -> HttpResponse:
             )
             status = 429
         else:
-            kind = auth.account_kind_for_email(email)
+            claim = auth.email_claim_for(email)
             password = form.cleaned_data["password"]
-            if kind is None:
+            if claim is None:
                 auth.password_check_without_account(password)
                 user = None
             else:
-                user = cast(User | None, authenticate(request, email=email, password=password, kind=kind))
+                user = cast(
+                    User | None,
+                    authenticate(
+                        request,
+                        email=email,
+                        password=password,
+                        kind=claim.account_kind,
+                        claimed_id=claim.account_id,
+                    ),
+                )
             if user is None:
                 logger.info("failed login")
                 form.add_error(None, "That email and password do not match an account.")

@@ -120,7 +120,6 @@ def _context(request: HttpRequest, form: JournalEntryForm, filter_form: JournalF
         "form": form,
         "filter_form": filter_form,
         "filtering": filters.active,
-        "feeling_only": bool(filters.feeling and not (filters.start or filters.end)),
         "filter_query": filter_query,
         "page": page,
         # Without JavaScript a later page is its own page: it leads back to the newest entries
@@ -386,10 +385,14 @@ def journal_export(request: HttpRequest) -> StreamingHttpResponse:
     user = _user(request)
     zone = timezone.get_current_timezone()
     writer = csv.writer(_Echo())
+    # Reads the first page now: a database that is down gives the 503 page, not a broken file.
+    entries = journal_service.journal_export(user=user)
 
     def rows() -> Iterator[str]:
         yield writer.writerow(["time_of_emotion", "time_zone", "feeling", "intensity", "note", "shared"])
-        for entry in journal_service.journal_export(user=user):
+        # A later page that fails raises out of this iterator, so the server
+        # aborts the response and the browser shows a failed download.
+        for entry in entries:
             local = entry.time_of_emotion.astimezone(zone)
             yield writer.writerow(
                 [

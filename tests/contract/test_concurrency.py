@@ -164,12 +164,13 @@ def test_it_stores_all_1000_messages_of_50_concurrent_senders_in_their_order(
     sent = [m for batch in _all_at_once(SENDERS, sender) for m in batch]
 
     polled: list[Message] = []
-    token: str | None = None
+    token = repo.empty_conversation_token(client_id, therapist_id)
     while True:
         page = repo.list_newer(client_id, therapist_id, since=token, limit=100)
         if not page.items:
             break
         polled += page.items
+        assert page.next_cursor is not None
         token = page.next_cursor
     assert len(polled) == SENDERS * MESSAGES_EACH
     assert sorted(m.message_id for m in polled) == sorted(m.message_id for m in sent)
