@@ -3,9 +3,10 @@ SHELL := /bin/sh
 VENV := .venv
 PY := $(VENV)/bin/python
 DYNAMODB_PORT ?= 8765
+PORT ?= 8000
 CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || command -v google-chrome || echo /usr/bin/chromium)
 
-.PHONY: run test deps browser bench check clean
+.PHONY: run test deps browser bench bench-journal load faults check clean rebuild-local-data
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@python=$$(scripts/find-python) && echo "Using $$python" && \
@@ -29,17 +30,33 @@ browser:
 	else echo "Chromium is needed for the browser tests: install it (apt-get install chromium) or set CHROMIUM=/path"; exit 1; fi
 
 run: deps
-	$(PY) -m devtools.run_local --port 8000 --dynamodb-port $(DYNAMODB_PORT)
+	$(PY) -m devtools.run_local --port $(PORT) --dynamodb-port $(DYNAMODB_PORT)
+
+# Local data made by an earlier version: copy the tables whose shape changed into the new shape.
+rebuild-local-data: deps
+	$(PY) -m devtools.rebuild_local --dynamodb-port $(DYNAMODB_PORT)
 
 test: deps browser
 	CHROMIUM=$(CHROMIUM) $(PY) -m pytest
 
+# Benchmarks and load/fault runs: bounded in time, 127.0.0.1 only, not part of `make test` (bench/README.md).
 bench: deps
+	$(PY) -m bench.pages
+
+bench-journal: deps
 	$(PY) -m bench.journal_page
 
+load: deps
+	$(PY) -m bench.load
+
+faults: deps
+	$(PY) -m bench.faults
+
 check: deps
-	$(PY) -m ruff check portal therapy_site devtools bench tests
+	$(PY) -m ruff check portal therapy_site devtools bench tests gunicorn.conf.py
 	$(PY) -m mypy portal therapy_site devtools bench
+	DJANGO_DEBUG=true $(PY) manage.py deploy_templates --check
+	$(VENV)/bin/cfn-lint deploy/dynamodb.template.json
 	DJANGO_DEBUG=true $(PY) manage.py check
 	DJANGO_SECRET_KEY=check-only-$$(date +%s)-a-long-enough-random-looking-secret-value DJANGO_ALLOWED_HOSTS=portal.example \
 	  DATA_ENCRYPTION_KEYS=check:$$($(PY) -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())') \

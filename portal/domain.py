@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -26,6 +26,10 @@ class NotFound(DomainError):
 
 class Conflict(DomainError):
     """A write lost a race or was made against a stale version."""
+
+
+class DuplicateSubmission(Conflict):
+    """A form's idempotency key was already used, and what it created is gone (deleted since)."""
 
 
 class EmailTaken(Conflict):
@@ -173,6 +177,8 @@ MAX_INTENSITY = 10
 MAX_NOTE_LENGTH = 2000
 # A message is a note to a person, not a document; DynamoDB's item limit is 400 KB.
 MAX_MESSAGE_LENGTH = 4000
+# Longer passwords are refused before hashing: hashing megabytes is a cheap denial of service.
+MAX_PASSWORD_LENGTH = 1024
 
 
 # --- values -----------------------------------------------------------------
@@ -226,6 +232,11 @@ class Client:
     email_verified: bool = False
     created_at: datetime | None = None
     mfa_secret: str | None = None
+    # Set by staff: a deactivated account cannot log in and loses its sessions.
+    deactivated: bool = False
+    # Bumped (UpdateItem ADD) by every change that must end or refresh sessions.
+    account_version: int = 0
+    last_login_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -239,10 +250,15 @@ class Therapist:
     email_verified: bool = False
     created_at: datetime | None = None
     mfa_secret: str | None = None
+    # Set by staff: a deactivated account cannot log in and loses its sessions.
+    deactivated: bool = False
+    # Bumped (UpdateItem ADD) by every change that must end or refresh sessions.
+    account_version: int = 0
+    last_login_at: datetime | None = None
+    # Staff can take a therapist out of the directory (and put them back).
+    listed: bool = True
     bio: str = ""
     accepting_clients: bool = True
-    # Staff may unlist a therapist; a missing attribute means listed.
-    listed: bool = True
 
 
 MAX_BIO_LENGTH = 1000
@@ -259,6 +275,11 @@ class StaffMember:
     # Staff accounts are made by an administrator at the command line.
     time_zone: str = "UTC"
     email_verified: bool = True
+    # Set by staff: a deactivated account cannot log in and loses its sessions.
+    deactivated: bool = False
+    # Bumped (UpdateItem ADD) by every change that must end or refresh sessions.
+    account_version: int = 0
+    last_login_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -370,16 +391,36 @@ class SessionStatus(enum.StrEnum):
     REJECTED = "rejected"
     OPEN = "open"
     CLOSED = "closed"
+    CANCELLED = "cancelled"
 
 
-# pending -> approved | rejected, approved -> open -> closed.
+# pending -> approved | rejected, approved -> open -> closed, and pending or
+# approved -> cancelled (a withdrawn request, a cancelled appointment).
 SESSION_TRANSITIONS: dict[SessionStatus, frozenset[SessionStatus]] = {
-    SessionStatus.PENDING: frozenset({SessionStatus.APPROVED, SessionStatus.REJECTED}),
-    SessionStatus.APPROVED: frozenset({SessionStatus.OPEN}),
+    SessionStatus.PENDING: frozenset(
+        {SessionStatus.APPROVED, SessionStatus.REJECTED, SessionStatus.CANCELLED}
+    ),
+    SessionStatus.APPROVED: frozenset({SessionStatus.OPEN, SessionStatus.CANCELLED}),
     SessionStatus.OPEN: frozenset({SessionStatus.CLOSED}),
     SessionStatus.REJECTED: frozenset(),
     SessionStatus.CLOSED: frozenset(),
+    SessionStatus.CANCELLED: frozenset(),
 }
+# The time (and place) of a session may change only before it happens.
+RESCHEDULABLE: frozenset[SessionStatus] = frozenset({SessionStatus.PENDING, SessionStatus.APPROVED})
+# On the calendar: what is arranged, happening, or was held.
+ON_CALENDAR: frozenset[SessionStatus] = frozenset(
+    {SessionStatus.APPROVED, SessionStatus.OPEN, SessionStatus.CLOSED}
+)
+DEFAULT_SESSION_MINUTES = 50
+MIN_SESSION_MINUTES = 10
+MAX_SESSION_MINUTES = 240
+MAX_SESSION_TITLE_LENGTH = 120
+MAX_SESSION_TEXT_LENGTH = 2000
+MAX_SESSION_NOTES_LENGTH = 20000
+MAX_LOCATION_LENGTH = 300
+# Each side is emailed about this long before an approved session.
+REMINDER_LEAD = timedelta(hours=24)
 
 
 def statuses_allowed_before(target: SessionStatus) -> frozenset[SessionStatus]:
@@ -405,6 +446,41 @@ class TherapySession:
     version: int = 1
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    duration_minutes: int = DEFAULT_SESSION_MINUTES
+    # An office address or the video link the therapist uses.
+    location: str = ""
+    # The client's words when asking for the session, and the therapist's when declining it.
+    request_message: str = ""
+    rejection_reason: str = ""
+    requested_by: AccountKind = AccountKind.CLIENT
+    cancelled_by: AccountKind | None = None
+    # Names ride on the session so agendas and lists need no extra reads.
+    client_name: str = ""
+    therapist_name: str = ""
+    # When each side was emailed its reminder (None: still to send).
+    client_reminded_at: datetime | None = None
+    therapist_reminded_at: datetime | None = None
+
+    @property
+    def ends_at(self) -> datetime:
+        return self.scheduled_for + timedelta(minutes=self.duration_minutes)
+
+    @property
+    def reminders_pending(self) -> bool:
+        return self.status is SessionStatus.APPROVED and (
+            self.client_reminded_at is None or self.therapist_reminded_at is None
+        )
+
+
+@dataclass(frozen=True)
+class SessionSchedule:
+    """A therapy session without its title or notes: what staff may see."""
+
+    session_id: str
+    therapist_id: str
+    client_id: str
+    scheduled_for: datetime
+    status: SessionStatus
 
 
 class Sender(enum.StrEnum):
@@ -428,6 +504,49 @@ class Message:
         return Sender.THERAPIST if self.sender is Sender.CLIENT else Sender.CLIENT
 
 
+class AuditCategory(enum.StrEnum):
+    """The lists an audit event belongs to; the audit table's sort key starts with it.
+
+    Each list a person or staff reads about one subject ("who read my journal",
+    "what staff did to this account") is then one key condition, however many
+    events of other kinds pile up beside it.
+    """
+
+    JOURNAL_READ = "journal-read"
+    ACCOUNT = "account"
+    STAFF = "staff"
+    CARE = "care"
+    SESSION = "session"
+    MESSAGE = "message"
+    OTHER = "other"
+
+
+# Prefix of an action name -> its category; the longest matching prefix wins.
+_CATEGORY_PREFIXES: dict[str, AuditCategory] = {
+    "journal.shared.read": AuditCategory.JOURNAL_READ,
+    "journal.read": AuditCategory.JOURNAL_READ,
+    "staff.": AuditCategory.STAFF,
+    "account.": AuditCategory.ACCOUNT,
+    "login": AuditCategory.ACCOUNT,
+    "password.": AuditCategory.ACCOUNT,
+    "mfa.": AuditCategory.ACCOUNT,
+    "mapping.": AuditCategory.CARE,
+    "care.": AuditCategory.CARE,
+    "relationship.": AuditCategory.CARE,
+    "session.": AuditCategory.SESSION,
+    "message.": AuditCategory.MESSAGE,
+}
+
+
+def audit_category_for(action: str) -> AuditCategory:
+    """The category an action is filed under (``other`` for names nobody registered)."""
+    best: tuple[int, AuditCategory] = (0, AuditCategory.OTHER)
+    for prefix, category in _CATEGORY_PREFIXES.items():
+        if action.startswith(prefix) and len(prefix) > best[0]:
+            best = (len(prefix), category)
+    return best[1]
+
+
 @dataclass(frozen=True)
 class AuditEvent:
     subject_id: str
@@ -437,3 +556,4 @@ class AuditEvent:
     actor_kind: AccountKind
     actor_id: str
     detail: dict[str, str] = field(default_factory=dict)
+    category: AuditCategory = AuditCategory.OTHER

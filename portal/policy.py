@@ -13,8 +13,9 @@ from __future__ import annotations
 from django.http import Http404
 
 from portal.accounts.user import User
-from portal.domain import AccountKind, DomainError, Mapping, MappingStatus, Side
+from portal.domain import AccountKind, DomainError, Mapping, MappingStatus, Side, TherapySession
 from portal.dynamo.mappings import MappingRepository
+from portal.dynamo.sessions import SessionRepository
 
 
 class NotAllowed(DomainError):
@@ -31,6 +32,18 @@ def own_therapist_id(user: User) -> str:
     if not user.is_authenticated or user.kind is not AccountKind.THERAPIST:
         raise Http404
     return user.account_id
+
+
+def own_staff_id(user: User) -> str:
+    """The staff member's id; anyone else gets 404 (views refuse them earlier with 403)."""
+    if not user.is_authenticated or user.kind is not AccountKind.STAFF:
+        raise Http404
+    return user.account_id
+
+
+def may_turn_off_mfa(user: User) -> bool:
+    """Two-factor is the client's choice; therapists and staff must keep it."""
+    return user.is_authenticated and user.kind is AccountKind.CLIENT
 
 
 def own_data_subject(user: User) -> tuple[AccountKind, str]:
@@ -94,6 +107,15 @@ def relationship_of(user: User, other_id: str) -> Mapping:
     return mapping
 
 
+def active_mapping_for_client(user: User, therapist_id: str) -> Mapping:
+    """The active mapping between this client and ``therapist_id``, or 404."""
+    client_id = own_client_id(user)
+    mapping = MappingRepository().get(client_id, therapist_id)
+    if mapping is None or mapping.status is not MappingStatus.ACTIVE:
+        raise Http404
+    return mapping
+
+
 def journal_readers(user: User) -> list[Mapping]:
     """The therapists who can read this client's shared entries right now (active only).
 
@@ -102,6 +124,35 @@ def journal_readers(user: User) -> list[Mapping]:
     """
     mappings = MappingRepository().list_for_client(own_client_id(user), limit=100).items
     return [m for m in mappings if m.status is MappingStatus.ACTIVE]
+
+
+def care_is_active(client_id: str, therapist_id: str) -> bool:
+    """Booking and changing sessions need an active mapping (a consistent read of it)."""
+    mapping = MappingRepository().get(client_id, therapist_id)
+    return mapping is not None and mapping.status is MappingStatus.ACTIVE
+
+
+def require_active_care(client_id: str, therapist_id: str) -> None:
+    if not care_is_active(client_id, therapist_id):
+        raise NotAllowed("Sessions can be arranged only while you work together.")
+
+
+def session_for_client(user: User, session_id: str) -> TherapySession:
+    """One of the client's own sessions (past ones of an ended relationship too), or 404."""
+    client_id = own_client_id(user)
+    session = SessionRepository().get(session_id)
+    if session is None or session.client_id != client_id:
+        raise Http404
+    return session
+
+
+def session_for_therapist(user: User, session_id: str) -> TherapySession:
+    """One of the therapist's own sessions, or 404. Private notes are theirs alone."""
+    therapist_id = own_therapist_id(user)
+    session = SessionRepository().get(session_id)
+    if session is None or session.therapist_id != therapist_id:
+        raise Http404
+    return session
 
 
 def require_verified_email(user: User, action: str) -> None:

@@ -2,6 +2,7 @@ from django.urls import path
 
 from portal.views import (
     accounts,
+    calendar,
     data_rights,
     directory,
     health,
@@ -12,6 +13,9 @@ from portal.views import (
     profile,
     public,
     relationships,
+    security,
+    sessions_client,
+    sessions_therapist,
     staff,
     therapist,
 )
@@ -37,11 +41,18 @@ urlpatterns = [
     ),
     path("accounts/password/change/", accounts.password_change, name="password_change"),
     path("accounts/two-factor/setup/", mfa.mfa_setup, name="mfa_setup"),
+    path("accounts/security/", security.security, name="security"),
+    path("accounts/security/sessions/end-others/", security.end_other_sessions, name="end_other_sessions"),
+    path(
+        "accounts/security/recovery-codes/", security.regenerate_recovery_codes, name="regenerate_recovery_codes"
+    ),
+    path("accounts/security/two-factor/off/", security.turn_off_mfa, name="turn_off_mfa"),
     # homes
     path("client/", home.client_home, name="client_home"),
     path("client/journal/", journal.journal, name="journal"),
     path("client/journal/export.csv", journal.journal_export, name="journal_export"),
     path("client/journal/chart/", journal.journal_chart, name="journal_chart"),
+    path("client/journal/access/", journal.journal_access, name="journal_access"),
     path("client/journal/<str:entry_id>/", journal.entry_detail, name="journal_entry"),
     path("client/journal/<str:entry_id>/edit/", journal.entry_edit, name="journal_entry_edit"),
     path("client/journal/<str:entry_id>/delete/", journal.entry_delete, name="journal_entry_delete"),
@@ -62,7 +73,34 @@ urlpatterns = [
     path("therapist/clients/", relationships.my_clients, name="my_clients"),
     path("therapist/clients/invite/", relationships.invite, name="relationship_invite"),
     path("therapist/clients/<str:client_id>/end/", relationships.therapist_end, name="therapist_relationship_end"),
+    path("client/sessions/", sessions_client.sessions, name="client_sessions"),
+    path("client/sessions/<str:session_id>/", sessions_client.session_detail, name="client_session"),
+    path(
+        "client/sessions/<str:session_id>/withdraw/",
+        sessions_client.session_withdraw,
+        name="client_session_withdraw",
+    ),
+    path("client/sessions/<str:session_id>/session.ics", sessions_client.session_ics, name="client_session_ics"),
     path("therapist/", home.therapist_home, name="therapist_home"),
+    path("therapist/sessions/", sessions_therapist.sessions, name="therapist_sessions"),
+    path("therapist/sessions/<str:session_id>/", sessions_therapist.session_detail, name="therapist_session"),
+    path(
+        "therapist/sessions/<str:session_id>/reschedule/",
+        sessions_therapist.session_reschedule,
+        name="therapist_session_reschedule",
+    ),
+    path(
+        "therapist/sessions/<str:session_id>/session.ics",
+        sessions_therapist.session_ics,
+        name="therapist_session_ics",
+    ),
+    path(
+        "therapist/sessions/<str:session_id>/<str:action>/",
+        sessions_therapist.session_action,
+        name="therapist_session_action",
+    ),
+    path("calendar/feed/", calendar.feed_manage, name="calendar_feed_manage"),
+    path("calendar/<str:token>.ics", calendar.feed, name="calendar_feed"),
     path("therapist/clients/<str:client_id>/journal/", therapist.client_journal, name="therapist_client_journal"),
     path(
         "therapist/clients/<str:client_id>/<str:action>/",
@@ -70,6 +108,19 @@ urlpatterns = [
         name="therapist_relationship_action",
     ),
     path("staff/", staff.staff_home, name="staff_home"),
+    path("staff/sessions/", staff.staff_sessions, name="staff_sessions"),
+    path("staff/audit/", staff.staff_audit, name="staff_audit"),
+    path("staff/accounts/<str:kind>/<str:account_id>/", staff.staff_account, name="staff_account"),
+    path(
+        "staff/accounts/<str:kind>/<str:account_id>/relationships/",
+        staff.staff_relationships,
+        name="staff_relationships",
+    ),
+    path(
+        "staff/accounts/<str:kind>/<str:account_id>/<str:action>/",
+        staff.staff_account_action,
+        name="staff_account_action",
+    ),
     # data rights: take everything away, or leave for good
     path("client/account/data/", data_rights.client_data_export, name="client_data_export"),
     path("therapist/account/data/", data_rights.therapist_data_export, name="therapist_data_export"),

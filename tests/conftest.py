@@ -9,12 +9,27 @@ import pytest
 from moto import mock_aws
 
 from devtools import dynoxide
-from portal.dynamo.connection import get_gateway, reset_gateway
+from portal.dynamo.connection import get_gateway, register_client_hook, reset_gateway
 from portal.dynamo.gateway import DynamoGateway
 from portal.dynamo.schema import ALL_TABLES
 from portal.dynamo.tables import create_missing_tables
+from tests.doubles import stale_reads as stale_reads_double
+from tests.dynamo_operations import RECORDER
+
+# The IAM policy test checks what the application did in DynamoDB during this run.
+POLICY_TEST = "test_it_grants_every_operation_the_suite_made"
 
 _prefixes = count(1)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # For the whole run, on every client the product builds (moto's and dynoxide's alike).
+    register_client_hook("before-parameter-build.dynamodb", RECORDER.hook, "tests-operation-recorder")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # The policy check must see every other test's calls, so it runs last.
+    items.sort(key=lambda item: item.name == POLICY_TEST)
 
 
 @pytest.fixture(autouse=True)
@@ -62,3 +77,11 @@ def dynoxide_dynamo(dynoxide_engine: dynoxide.Engine, settings: object) -> Itera
 def dynamo(moto_dynamo: DynamoGateway) -> DynamoGateway:
     """The default engine for unit, service and view tests: moto."""
     return moto_dynamo
+
+
+@pytest.fixture
+def stale_reads(dynamo: DynamoGateway) -> Iterator[stale_reads_double.StaleReadGateway]:
+    """The app's gateway, replaced by one whose eventually consistent reads are one write behind."""
+    double = stale_reads_double.StaleReadGateway(dynamo)
+    with stale_reads_double.installed(double):
+        yield double

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from portal.domain import FEELINGS, JournalEntry
 from portal.dynamo.connection import get_gateway
 from portal.dynamo.gateway import serialize_item
-from portal.dynamo.journal import _to_item  # the stored shape, exactly as the repository writes it
+from portal.dynamo.journal import stored_item  # the stored shape, exactly as the repository writes it
 from portal.dynamo.schema import JOURNAL
 from portal.ids import new_id
 from portal.timeutil import utcnow
@@ -43,7 +43,7 @@ def seed_entries(
     name = gateway.table_name(JOURNAL)
     for offset in range(0, len(entries), 25):
         requests = [
-            {"PutRequest": {"Item": serialize_item(_to_item(entry))}} for entry in entries[offset : offset + 25]
+            {"PutRequest": {"Item": serialize_item(stored_item(entry))}} for entry in entries[offset : offset + 25]
         ]
         while requests:
             response = gateway.client.batch_write_item(RequestItems={name: requests})

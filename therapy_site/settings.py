@@ -8,6 +8,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 from therapy_site.env import env_bool, env_int, env_key_list, env_list, env_str
+from therapy_site.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -55,15 +56,19 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every log line of the request, including other middleware's, has its id.
+    "therapy_site.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Outermost of ours: session loading and the view share one key scope.
     "portal.middleware.DataKeyScopeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's, with a database failure while loading or saving as the 503 page in debug mode too.
+    "portal.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's AuthenticationMiddleware, without its account read on every request.
+    "portal.accounts.middleware.SessionAuthenticationMiddleware",
     "portal.accounts.middleware.IdleTimeoutMiddleware",
     "portal.accounts.middleware.UserTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -84,12 +89,15 @@ LOGIN_URL = "login"
 # a session idle for 30 minutes ends.
 SESSION_ENGINE = "portal.accounts.session_store"
 SESSION_COOKIE_AGE = 30 * 60
-# Pushing the expiry forward is done by IdleTimeoutMiddleware, which lets background
-# polling through without counting it as activity.
+# Pushing the expiry forward is done by IdleTimeoutMiddleware, at most once a minute,
+# and never for background polling.
 SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_IDLE_WARNING_SECONDS = 5 * 60
-MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+# Signed cookies, not the session: showing "Saved." after a redirect must not
+# write the session (a page view writes nothing). The texts are fixed phrases,
+# never health data.
+MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
 PASSWORD_RESET_TIMEOUT = 60 * 60
 EMAIL_VERIFICATION_MAX_AGE = 3 * 24 * 60 * 60
 
@@ -180,6 +188,8 @@ MAILERS = {
     }
 }
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "portal@localhost")
+# Where the portal is reached, for links in emails sent outside a request (reminders).
+PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000" if DEBUG else "") or ""
 
 # Where to turn in a crisis, shown (never sent anywhere) after a journal entry with a distressing
 # feeling at a high intensity, and wherever messaging needs it. One list for the whole product;
@@ -200,18 +210,9 @@ CRISIS_CONTACTS: list[dict[str, str]] = [
     },
 ]
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
-    "loggers": {
-        # botocore at DEBUG would print request bodies, which carry health data.
-        "botocore": {"level": "WARNING"},
-        "boto3": {"level": "WARNING"},
-    },
-}
+# JSON lines with a request id in production (log shippers parse them); plain
+# lines, still with the request id, for a developer's terminal under DEBUG.
+LOGGING = logging_config(json_lines=not DEBUG, level=env_str("DJANGO_LOG_LEVEL", "INFO") or "INFO")
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

@@ -18,7 +18,7 @@ from django.shortcuts import redirect
 
 from portal.accounts.user import User
 from portal.domain import AccountKind
-from portal.views.htmx import wants_fragment
+from portal.htmx import wants_fragment
 
 View = Callable[..., HttpResponseBase]
 

@@ -13,7 +13,7 @@ is ever logged here.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.contrib.auth import SESSION_KEY
@@ -39,6 +39,19 @@ _KEY_CHARS = frozenset(VALID_KEY_CHARS)
 _CREATE_ATTEMPTS = 10
 
 
+# Session data keys the login writes and the store copies onto the item, so
+# the person's list of sessions needs no decoding of anyone's session data.
+DEVICE_KEY = "_device"
+LOGGED_IN_AT_KEY = "_logged_in_at"
+
+
+def _logged_in_at(data: dict[str, Any]) -> datetime | None:
+    value = data.get(LOGGED_IN_AT_KEY)
+    if not isinstance(value, int | float):
+        return None
+    return datetime.fromtimestamp(int(value), tz=UTC)
+
+
 def _account_key(data: dict[str, Any]) -> str | None:
     # Our user ids are already "<kind>:<accountId>", which is the index's key.
     user_id = data.get(SESSION_KEY)
@@ -57,6 +70,14 @@ class SessionStore(SessionBase):
         super().__init__(session_key)
         # Built lazily on use by the repository itself: no connection at import.
         self._repository = repository or WebSessionRepository()
+        # The expiry of the stored session as loaded (None until loaded, or when
+        # there was none): tells when it was last pushed forward.
+        self._stored_expiry: datetime | None = None
+
+    def stored_expiry(self) -> datetime | None:
+        """When the stored session ends unless pushed again (None for a new or absent one)."""
+        self._get_session()  # type: ignore[attr-defined]
+        return self._stored_expiry
 
     def _validate_session_key(self, key: str | None) -> bool:
         # A forged cookie becomes "no session" (a fresh one is issued) rather than
@@ -90,7 +111,9 @@ class SessionStore(SessionBase):
             # Missing, expired or undecodable: the next save draws a new key, so a
             # client can never choose (fixate) the key its session is stored under.
             self._session_key = None
+            self._stored_expiry = None
             return {}
+        self._stored_expiry = record.expires_at if record else None
         return data
 
     def exists(self, session_key: str) -> bool:
@@ -122,6 +145,8 @@ class SessionStore(SessionBase):
             session_data=self.encode(data),
             expires_at=self._expiry_date(data),
             account_key=_account_key(data),
+            device=str(data[DEVICE_KEY])[:80] if data.get(DEVICE_KEY) else None,
+            logged_in_at=_logged_in_at(data),
         )
         if must_create:
             try:
@@ -136,6 +161,7 @@ class SessionStore(SessionBase):
                 # after a password change): Django turns this into SessionInterrupted
                 # instead of letting the request resurrect the session.
                 raise UpdateError from exc
+        self._stored_expiry = record.expires_at
 
     def _expiry_date(self, data: dict[str, Any]) -> datetime:
         # Passing expiry explicitly keeps get_expiry_date() from loading again.

@@ -14,6 +14,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
 
 from portal.domain import AccountKind
+from portal.ids import is_valid_id
 
 
 class Account(Protocol):
@@ -31,6 +32,10 @@ class Account(Protocol):
     def email_verified(self) -> bool: ...
     @property
     def mfa_secret(self) -> str | None: ...
+    @property
+    def deactivated(self) -> bool: ...
+    @property
+    def account_version(self) -> int: ...
 
 
 def account_id_of(account: Any) -> str:
@@ -46,7 +51,14 @@ def user_key(kind: AccountKind, account_id: str) -> str:
 
 
 def parse_user_key(key: str) -> tuple[AccountKind, str] | None:
+    """``(kind, account id)``, or None for anything we never issued.
+
+    Keys arrive from URLs (a reset link's base64 part) and signed tokens: an
+    empty or oversized id would otherwise reach DynamoDB as a ValidationException.
+    """
     kind, _, account_id = key.partition(":")
+    if not is_valid_id(account_id):
+        return None
     try:
         return AccountKind(kind), account_id
     except ValueError:
@@ -74,6 +86,9 @@ class User(AbstractBaseUser):
     time_zone: str = "UTC"
     email_verified: bool = False
     mfa_enabled: bool = False
+    # False once staff deactivated the account: it may not log in or stay logged in.
+    is_active: bool = True
+    account_version: int = 0
 
     @classmethod
     def from_account(cls, kind: AccountKind, account: Account) -> User:
@@ -85,6 +100,8 @@ class User(AbstractBaseUser):
         user.time_zone = account.time_zone
         user.email_verified = account.email_verified
         user.mfa_enabled = bool(account.mfa_secret)
+        user.is_active = not account.deactivated
+        user.account_version = account.account_version
         return user
 
     def save(self, *args: Any, **kwargs: Any) -> None:

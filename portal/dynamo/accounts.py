@@ -16,7 +16,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Attr
 
 from portal.domain import AccountKind, EmailClaim, EmailTaken, normalize_email
-from portal.dynamo.gateway import DynamoGateway, TransactionCancelled, TransactPut
+from portal.dynamo.gateway import DynamoGateway, TransactionCancelled, TransactPut, busy_database
 from portal.dynamo.schema import EMAIL_CLAIMS, Table
 
 _CONFLICT_ATTEMPTS = 5
@@ -47,10 +47,13 @@ def put_account_with_email_claim(
         except TransactionCancelled as exc:
             if exc.reasons and exc.reasons[0] == "ConditionalCheckFailed":
                 raise EmailTaken("An account with this email already exists.") from exc
-            # Two sign-ups racing for one claim can both be cancelled with
-            # TransactionConflict; trying again lets the claim decide.
-            if "TransactionConflict" not in exc.reasons or attempt == _CONFLICT_ATTEMPTS - 1:
+            if not exc.busy:
                 raise
+            # Two sign-ups racing for one claim can both be cancelled with
+            # TransactionConflict; trying again lets the claim decide. A conflict
+            # that outlives the retries means "busy": the 503 page, not a 500.
+            if attempt == _CONFLICT_ATTEMPTS - 1:
+                raise busy_database(exc) from exc
             time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
 
 

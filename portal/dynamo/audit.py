@@ -1,22 +1,56 @@
-"""The audit log: who did what to whose data, partitioned by the data's owner.
+"""The audit log: who did what to whose data or account.
 
-Partitioning by subject (for example the client whose journal was read) lets
-the owner see their own access history with one Query.
+Partitioned by the subject (the client whose journal was read, the account a
+staff member deactivated). The sort key starts with the event's category, so
+each list about one subject and one category is a single key condition and
+never returns short pages as other kinds of events accumulate. Three indexes
+serve the staff's audit browser, each one Query, newest first: a subject's
+whole history (LSI), one actor's actions, one day's events.
 """
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
 
-from portal.domain import AccountKind, AuditEvent, Page
+from portal.domain import AccountKind, AuditCategory, AuditEvent, Page, audit_category_for
 from portal.dynamo.base import Repository, clamp_limit, to_page
-from portal.dynamo.gateway import Item
+from portal.dynamo.gateway import Item, TransactPut, new_request_token
 from portal.dynamo.pagination import decode_cursor
 from portal.dynamo.schema import AUDIT_LOG
-from portal.ids import new_ulid
-from portal.timeutil import from_iso, to_iso
+from portal.ids import new_id
+from portal.timeutil import from_iso, to_iso, utcnow
+
+_BY_TIME = "LSI_Audit_ByTime"
+_BY_ACTOR = "GSI_Audit_ByActor"
+_BY_DAY = "GSI_Audit_ByDay"
+
+
+def actor_key(kind: AccountKind | str, actor_id: str) -> str:
+    return f"{kind}:{actor_id}"
+
+
+def _day(moment: datetime) -> str:
+    return to_iso(moment)[:10]
+
+
+def _to_item(event: AuditEvent) -> dict[str, Any]:
+    occurred = f"{to_iso(event.occurred_at)}#{event.event_id}"
+    return {
+        "subjectId": event.subject_id,
+        "categoryAt": f"{event.category}#{occurred}",
+        "occurredAt": occurred,
+        "day": _day(event.occurred_at),
+        "category": str(event.category),
+        "action": event.action,
+        "actorKind": str(event.actor_kind),
+        "actorId": event.actor_id,
+        "actorKey": actor_key(event.actor_kind, event.actor_id),
+        # An empty map is dropped: absent reads back as {}.
+        "detail": event.detail or None,
+    }
 
 
 def _from_item(item: Item) -> AuditEvent:
@@ -29,7 +63,41 @@ def _from_item(item: Item) -> AuditEvent:
         actor_kind=AccountKind(item["actorKind"]),
         actor_id=item["actorId"],
         detail=dict(item.get("detail", {})),
+        category=AuditCategory(item.get("category", AuditCategory.OTHER)),
     )
+
+
+def new_audit_event(
+    *,
+    subject_id: str,
+    action: str,
+    actor_kind: AccountKind,
+    actor_id: str,
+    detail: dict[str, str] | None = None,
+    category: AuditCategory | None = None,
+) -> AuditEvent:
+    """An event not written yet. ``detail`` holds ids and labels, never health data.
+
+    The category defaults to the one the action's name is filed under
+    (``portal.domain.audit_category_for``).
+    """
+    return AuditEvent(
+        subject_id=subject_id,
+        # The clock, not the ULID's time: ULIDs of one process only ever increase,
+        # so after a clock step backwards they would date events in the future.
+        occurred_at=utcnow(),
+        event_id=new_id(),
+        action=action,
+        actor_kind=actor_kind,
+        actor_id=actor_id,
+        detail=detail or {},
+        category=category or audit_category_for(action),
+    )
+
+
+def audit_put(event: AuditEvent) -> TransactPut:
+    """The event as one operation of a transaction, so a change and its record land together."""
+    return TransactPut(AUDIT_LOG, _to_item(event), Attr("categoryAt").not_exists())
 
 
 class AuditRepository(Repository):
@@ -41,45 +109,98 @@ class AuditRepository(Repository):
         actor_kind: AccountKind,
         actor_id: str,
         detail: dict[str, str] | None = None,
+        category: AuditCategory | None = None,
     ) -> AuditEvent:
-        """Append an event. ``detail`` holds ids and labels, never health data."""
-        ulid = new_ulid()
-        event = AuditEvent(
+        """Append an event (see ``new_audit_event``)."""
+        event = new_audit_event(
             subject_id=subject_id,
-            occurred_at=ulid.datetime,
-            event_id=str(ulid),
             action=action,
             actor_kind=actor_kind,
             actor_id=actor_id,
-            detail=detail or {},
+            detail=detail,
+            category=category,
         )
-        item: dict[str, Any] = {
-            "subjectId": subject_id,
-            "occurredAt": f"{to_iso(event.occurred_at)}#{event.event_id}",
-            "action": action,
-            "actorKind": str(actor_kind),
-            "actorId": actor_id,
-            "detail": event.detail or None,
-        }
-        self.db.put(AUDIT_LOG, item, condition=Attr("occurredAt").not_exists())
+        return self.write(event)
+
+    def write(self, event: AuditEvent) -> AuditEvent:
+        """Store an event made by ``new_audit_event``."""
+        self.db.put(
+            AUDIT_LOG, _to_item(event), condition=Attr("categoryAt").not_exists(), token=new_request_token()
+        )
         return event
 
     def list_for_subject(
         self,
         subject_id: str,
         *,
+        category: AuditCategory | None = None,
         action: str | None = None,
         limit: int = 20,
         cursor: str | None = None,
     ) -> Page[AuditEvent]:
-        """Newest first. Filtering by action may return short pages; the cursor still advances."""
-        scope = f"audit:{subject_id}:{action}"
+        """One subject's events, newest first: one Query.
+
+        With ``category`` (or an ``action``, which names its category) it is one
+        key condition on the table's sort key; without, the subject's whole
+        history through the time index. Pages are full whatever else the
+        subject collects.
+        """
+        if action is not None:
+            category = audit_category_for(action)
+        if category is None:
+            scope = f"audit.subject:{subject_id}"
+            result = self.db.query(
+                AUDIT_LOG,
+                Key("subjectId").eq(subject_id),
+                index=_BY_TIME,
+                limit=clamp_limit(limit),
+                forward=False,
+                start_key=decode_cursor(cursor, scope),
+            )
+            return to_page(result, _from_item, scope)
+        scope = f"audit.subject:{subject_id}:{category}"
         result = self.db.query(
             AUDIT_LOG,
-            Key("subjectId").eq(subject_id),
+            Key("subjectId").eq(subject_id) & Key("categoryAt").begins_with(f"{category}#"),
             limit=clamp_limit(limit),
             forward=False,
-            filter_condition=Attr("action").eq(action) if action else None,
+            start_key=decode_cursor(cursor, scope),
+        )
+        return to_page(result, _from_item, scope)
+
+    def list_by_actor(
+        self,
+        kind: AccountKind | str,
+        actor_id: str,
+        *,
+        limit: int = 20,
+        cursor: str | None = None,
+    ) -> Page[AuditEvent]:
+        """What one person did, newest first: one Query of the actor index."""
+        key = actor_key(kind, actor_id)
+        scope = f"audit.actor:{key}"
+        result = self.db.query(
+            AUDIT_LOG,
+            Key("actorKey").eq(key),
+            index=_BY_ACTOR,
+            limit=clamp_limit(limit),
+            forward=False,
+            start_key=decode_cursor(cursor, scope),
+        )
+        return to_page(result, _from_item, scope)
+
+    def list_by_day(
+        self, day: date, *, limit: int = 20, cursor: str | None = None
+    ) -> Page[AuditEvent]:
+        """Everything recorded on one UTC day, newest first: one Query of the day index."""
+        text = day.isoformat()
+        scope = f"audit.day:{text}"
+        result = self.db.query(
+            AUDIT_LOG,
+            Key("day").eq(text),
+            index=_BY_DAY,
+            limit=clamp_limit(limit),
+            forward=False,
             start_key=decode_cursor(cursor, scope),
         )
         return to_page(result, _from_item, scope)

@@ -9,9 +9,8 @@ from boto3.dynamodb.conditions import Attr, Key
 
 from portal.domain import AccountKind, Client, Page, normalize_email
 from portal.dynamo.accounts import put_account_with_email_claim
-from portal.dynamo.base import Repository, clamp_limit, to_page
-from portal.dynamo.gateway import Item
-from portal.dynamo.pagination import decode_cursor
+from portal.dynamo.base import Repository, scan_page
+from portal.dynamo.gateway import Item, new_request_token
 from portal.dynamo.schema import CLIENTS
 from portal.timeutil import maybe_from_iso, to_iso, utcnow
 
@@ -28,6 +27,8 @@ def _to_item(client: Client) -> dict[str, Any]:
         "emailVerified": client.email_verified,
         "createdAt": to_iso(client.created_at or utcnow()),
         "mfaSecret": client.mfa_secret,
+        "deactivated": True if client.deactivated else None,
+        "lastLoginAt": to_iso(client.last_login_at) if client.last_login_at else None,
     }
 
 
@@ -41,6 +42,9 @@ def _from_item(item: Item) -> Client:
         email_verified=bool(item.get("emailVerified", False)),
         created_at=maybe_from_iso(item.get("createdAt")),
         mfa_secret=item.get("mfaSecret"),
+        deactivated=bool(item.get("deactivated", False)),
+        account_version=int(item.get("accountVersion", 0)),
+        last_login_at=maybe_from_iso(item.get("lastLoginAt")),
     )
 
 
@@ -78,11 +82,10 @@ class ClientRepository(Repository):
             {"clientId": client_id},
             set_values=fields,
             condition=Attr("clientId").exists(),
+            token=new_request_token(),
         )
         return _from_item(item)
 
     def list_page(self, *, limit: int = 25, cursor: str | None = None) -> Page[Client]:
         """A page of every client (a Scan: for staff only)."""
-        scope = "clients.all"
-        result = self.db.scan(CLIENTS, limit=clamp_limit(limit), start_key=decode_cursor(cursor, scope))
-        return to_page(result, _from_item, scope)
+        return scan_page(self.db, CLIENTS, limit=limit, scope="clients.all", cursor=cursor, convert=_from_item)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
+from typing import Any
 
 import boto3
 from botocore.config import Config
@@ -23,6 +25,10 @@ _gateway_pid: int | None = None
 # (~0.2 s); one per process is enough even when the client is rebuilt.
 _session: boto3.session.Session | None = None
 _session_pid: int | None = None
+# (event name, handler, unique id) registered on every client this module builds:
+# observers that must see every call of the process (the test suite's record of
+# operations for the IAM policy check) whichever client is current.
+_client_hooks: list[tuple[str, Callable[..., Any], str]] = []
 
 
 def _client_config() -> Config:
@@ -52,6 +58,8 @@ def _build_gateway() -> DynamoGateway:
         _session = boto3.session.Session()
         _session_pid = os.getpid()
     client = _session.client("dynamodb", **kwargs)  # type: ignore[call-overload]
+    for event_name, handler, unique_id in _client_hooks:
+        client.meta.events.register(event_name, handler, unique_id=unique_id)
     return DynamoGateway(client, settings.DYNAMODB_TABLE_PREFIX)
 
 
@@ -66,6 +74,15 @@ def get_gateway() -> DynamoGateway:
             _gateway = _build_gateway()
             _gateway_pid = pid
         return _gateway
+
+
+def register_client_hook(event_name: str, handler: Callable[..., Any], unique_id: str) -> None:
+    """Register a botocore event handler on this client and every later one."""
+    with _lock:
+        if all(existing != unique_id for _, _, existing in _client_hooks):
+            _client_hooks.append((event_name, handler, unique_id))
+        if _gateway is not None:
+            _gateway.client.meta.events.register(event_name, handler, unique_id=unique_id)
 
 
 def reset_gateway() -> None:

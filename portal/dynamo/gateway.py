@@ -12,19 +12,20 @@ from __future__ import annotations
 import logging
 import random
 import time
+import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from boto3.dynamodb.conditions import ConditionBase, ConditionExpressionBuilder
+from boto3.dynamodb.conditions import Attr, ConditionBase, ConditionExpressionBuilder
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from portal.domain import Conflict, DatabaseUnavailable
-from portal.dynamo.schema import Table, physical_name
+from portal.dynamo.schema import WEB_SESSIONS, Table, physical_name
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +52,19 @@ _UNAVAILABLE_CODES = frozenset(
     }
 )
 
+# Cancellation reasons that mean "busy", not "your condition failed": the 503 page, not a 500.
+_BUSY_REASONS = frozenset(
+    {"ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded", "TransactionConflict"}
+)
+
+# DynamoDB refuses a key value that is empty or over these sizes with a
+# ValidationException; no item can have such a key, so the answer is "none".
+_MAX_PARTITION_KEY_BYTES = 2048
+_MAX_SORT_KEY_BYTES = 1024
+
+# The attribute a conditional write stores its request token in (see ``new_request_token``).
+REQUEST_TOKEN = "lastRequestToken"
+
 _BATCH_GET_LIMIT = 100
 _BATCH_WRITE_LIMIT = 25
 _BATCH_RETRIES = 8
@@ -62,6 +76,71 @@ class TransactionCancelled(Exception):
     def __init__(self, reasons: list[str]) -> None:
         super().__init__(", ".join(reasons))
         self.reasons = reasons
+
+    @property
+    def condition_failed(self) -> bool:
+        return "ConditionalCheckFailed" in self.reasons
+
+    @property
+    def busy(self) -> bool:
+        """Cancelled for load or a concurrent transaction, not for a condition: worth retrying."""
+        return not self.condition_failed and any(r in _BUSY_REASONS for r in self.reasons)
+
+
+def busy_database(exc: TransactionCancelled) -> DatabaseUnavailable:
+    """What a caller raises when a transaction stayed busy through its own retries."""
+    logger.error("dynamodb TransactWriteItems stayed cancelled: %s", ", ".join(exc.reasons))
+    return DatabaseUnavailable("TransactionCanceled: " + ", ".join(exc.reasons))
+
+
+def key_is_possible(table: Table, key: Mapping[str, Any]) -> bool:
+    """False for a key DynamoDB would refuse (empty, too long): no item has it."""
+    for part in table.keys:
+        value = key.get(part.attribute)
+        if not isinstance(value, str):
+            continue
+        limit = _MAX_PARTITION_KEY_BYTES if part.key_type == "HASH" else _MAX_SORT_KEY_BYTES
+        if not value or len(value.encode("utf-8")) > limit:
+            return False
+    return True
+
+
+def new_request_token() -> str:
+    """A token naming one logical write, the same across botocore's retries of it.
+
+    botocore retries a request whose answer was lost (a read timeout, a dropped
+    connection) although DynamoDB may already have applied it. A conditional
+    write then fails its own condition on the retry: "already on", "code
+    already used", "changed by someone else", for a write that succeeded. So a
+    conditional write stores its token in the item, refuses to apply twice
+    (the token is part of its condition, which also keeps an ADD from counting
+    one attempt twice), and asks for the item on a failed condition
+    (ReturnValuesOnConditionCheckFailure=ALL_OLD): if the item carries our
+    token, the failure was our own earlier attempt, and the write succeeded.
+    Transactions need none of this: botocore sends a ClientRequestToken.
+    """
+    return uuid.uuid4().hex
+
+
+def _not_applied_yet(token: str) -> ConditionBase:
+    return Attr(REQUEST_TOKEN).not_exists() | Attr(REQUEST_TOKEN).ne(token)
+
+
+def _applied_by(exc: Conflict, token: str) -> Item | None:
+    """The item as our own earlier attempt left it, if the failed condition was that attempt's doing."""
+    cause = exc.__cause__
+    raw: Any = cause.response.get("Item") if isinstance(cause, ClientError) else None
+    if not raw:
+        return None
+    item = deserialize_item(raw)
+    return item if item.get(REQUEST_TOKEN) == token else None
+
+
+def _was_retried(exc: Conflict) -> bool:
+    cause = exc.__cause__
+    if not isinstance(cause, ClientError):
+        return False
+    return int(cause.response.get("ResponseMetadata", {}).get("RetryAttempts", 0)) > 0
 
 
 def serialize_item(item: Mapping[str, Any]) -> dict[str, Any]:
@@ -125,8 +204,8 @@ class TransactUpdate:
     key: Key
     set_values: Mapping[str, Any] = field(default_factory=dict)
     condition: ConditionBase | None = None
-    # Counters moved in the same write (ADD creates a missing number at 0 first).
-    add: Mapping[str, int] = field(default_factory=dict)
+    remove: Sequence[str] = ()
+    add: Mapping[str, int | Decimal] | None = None
 
 
 @dataclass(frozen=True)
@@ -154,9 +233,12 @@ def _update_expression(
     remove: Sequence[str] = (),
     add: Mapping[str, int | Decimal | set[str]] | None = None,
     delete_from_sets: Mapping[str, set[str]] | None = None,
+    copy_values: Mapping[str, str] | None = None,
 ) -> str:
     parts: list[str] = []
     sets = [f"{expr.name(k)} = {expr.value(v)}" for k, v in set_values.items() if v is not None]
+    # SET target = source: copies an attribute inside the item, without reading it first.
+    sets += [f"{expr.name(k)} = {expr.name(source)}" for k, source in (copy_values or {}).items()]
     # Setting an attribute to None means "remove it": sparse indexes depend on absence.
     removes = [expr.name(k) for k in remove] + [
         expr.name(k) for k, v in set_values.items() if v is None
@@ -201,7 +283,14 @@ class DynamoGateway:
                 reasons = [
                     r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])
                 ]
-                raise TransactionCancelled(reasons) from exc
+                cancelled = TransactionCancelled(reasons)
+                if not cancelled.condition_failed and any(
+                    r in _BUSY_REASONS - {"TransactionConflict"} for r in reasons
+                ):
+                    # Throttled even after botocore's retries: the database is busy.
+                    logger.error("dynamodb %s on %s throttled: %s", operation, table, ", ".join(reasons))
+                    raise DatabaseUnavailable("TransactionCanceled: " + ", ".join(reasons)) from exc
+                raise cancelled from exc
             if code in _UNAVAILABLE_CODES:
                 logger.error("dynamodb %s on %s failed: %s", operation, table, code)
                 raise DatabaseUnavailable(code) from exc
@@ -220,6 +309,8 @@ class DynamoGateway:
     # --- single items -------------------------------------------------------
 
     def get(self, table: Table, key: Key, *, consistent: bool = False) -> Item | None:
+        if not key_is_possible(table, key):
+            return None
         name = self.table_name(table)
         response = self._call(
             "GetItem",
@@ -233,15 +324,31 @@ class DynamoGateway:
         return deserialize_item(raw) if raw else None
 
     def put(
-        self, table: Table, item: Mapping[str, Any], *, condition: ConditionBase | None = None
+        self,
+        table: Table,
+        item: Mapping[str, Any],
+        *,
+        condition: ConditionBase | None = None,
+        token: str | None = None,
     ) -> None:
+        """PutItem. With ``token`` (see ``new_request_token``) a retry of a put that landed is success."""
         name = self.table_name(table)
+        if token is not None:
+            item = {**item, REQUEST_TOKEN: token}
+            condition = _not_applied_yet(token) & condition if condition is not None else _not_applied_yet(token)
         request: dict[str, Any] = {"TableName": name, "Item": serialize_item(item)}
         if condition is not None:
             expr = _Expression()
             request["ConditionExpression"] = expr.condition(condition)
             expr.apply(request)
-        self._call("PutItem", name, self.client.put_item, **request)
+        if token is not None:
+            request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        try:
+            self._call("PutItem", name, self.client.put_item, **request)
+        except Conflict as exc:
+            if token is None or _applied_by(exc, token) is None:
+                raise
+            logger.info("dynamodb PutItem on %s had landed before its retry", name)
 
     def update(
         self,
@@ -252,9 +359,15 @@ class DynamoGateway:
         remove: Sequence[str] = (),
         add: Mapping[str, int | Decimal | set[str]] | None = None,
         delete_from_sets: Mapping[str, set[str]] | None = None,
+        copy_values: Mapping[str, str] | None = None,
         condition: ConditionBase | None = None,
+        token: str | None = None,
     ) -> Item:
-        """UpdateItem; returns the whole item as it is after the update."""
+        """UpdateItem; returns the whole item as it is after the update.
+
+        With ``token`` (see ``new_request_token``) the update applies at most
+        once, and a retry of one that landed returns the item it left.
+        """
         name = self.table_name(table)
         expr = _Expression()
         request: dict[str, Any] = {
@@ -262,13 +375,24 @@ class DynamoGateway:
             "Key": serialize_item(key),
             "ReturnValues": "ALL_NEW",
         }
+        if token is not None:
+            set_values = {**(set_values or {}), REQUEST_TOKEN: token}
+            condition = _not_applied_yet(token) & condition if condition is not None else _not_applied_yet(token)
+            request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
         if condition is not None:
             request["ConditionExpression"] = expr.condition(condition)
         request["UpdateExpression"] = _update_expression(
-            expr, set_values or {}, remove, add, delete_from_sets
+            expr, set_values or {}, remove, add, delete_from_sets, copy_values
         )
         expr.apply(request)
-        response = self._call("UpdateItem", name, self.client.update_item, **request)
+        try:
+            response = self._call("UpdateItem", name, self.client.update_item, **request)
+        except Conflict as exc:
+            applied = _applied_by(exc, token) if token is not None else None
+            if applied is None:
+                raise
+            logger.info("dynamodb UpdateItem on %s had landed before its retry", name)
+            return applied
         return deserialize_item(response.get("Attributes", {}))
 
     def delete(
@@ -288,6 +412,37 @@ class DynamoGateway:
         response = self._call("DeleteItem", name, self.client.delete_item, **request)
         raw = response.get("Attributes")
         return deserialize_item(raw) if raw else None
+
+    def delete_existing(self, table: Table, key: Key, *, condition: ConditionBase | None = None) -> bool:
+        """Delete an item that exists; False when there was none to delete.
+
+        A deleted item cannot carry a request token, so a retry is told apart
+        differently: when botocore had to retry and the item is now gone, the
+        attempt whose answer was lost is what deleted it, and that is success
+        (an unretried call that finds nothing is a plain "not there").
+        """
+        exists: ConditionBase = Attr(table.hash_key).exists()
+        name = self.table_name(table)
+        expr = _Expression()
+        request: dict[str, Any] = {
+            "TableName": name,
+            "Key": serialize_item(key),
+            "ConditionExpression": expr.condition(exists & condition if condition is not None else exists),
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+        expr.apply(request)
+        try:
+            self._call("DeleteItem", name, self.client.delete_item, **request)
+        except Conflict as exc:
+            cause = exc.__cause__
+            still_there = isinstance(cause, ClientError) and bool(cause.response.get("Item"))
+            if not still_there and _was_retried(exc):
+                logger.info("dynamodb DeleteItem on %s had landed before its retry", name)
+                return True
+            if still_there:
+                raise
+            return False
+        return True
 
     # --- collections ----------------------------------------------------------
 
@@ -361,14 +516,21 @@ class DynamoGateway:
         limit: int,
         start_key: dict[str, Any] | None = None,
         filter_condition: ConditionBase | None = None,
+        projection: Sequence[str] = (),
     ) -> QueryResult:
-        """One Scan call. For staff listings and maintenance only, never a client page."""
+        """One Scan call. For staff listings and maintenance only, never a client page.
+
+        ``projection`` names the only attributes to return (staff listings use it
+        so clinical attributes never leave the database).
+        """
         name = self.table_name(table)
         request: dict[str, Any] = {"TableName": name, "Limit": limit}
+        expr = _Expression()
         if filter_condition is not None:
-            expr = _Expression()
             request["FilterExpression"] = expr.condition(filter_condition)
-            expr.apply(request)
+        if projection:
+            request["ProjectionExpression"] = ", ".join(expr.name(a) for a in projection)
+        expr.apply(request)
         if start_key:
             request["ExclusiveStartKey"] = start_key
         response = self._call("Scan", name, self.client.scan, **request)
@@ -378,12 +540,27 @@ class DynamoGateway:
         )
 
     def batch_get(
-        self, table: Table, keys: Sequence[Key], *, consistent: bool = False
+        self,
+        table: Table,
+        keys: Sequence[Key],
+        *,
+        consistent: bool = False,
+        attributes: Sequence[str] | None = None,
     ) -> list[Item]:
-        """BatchGetItem in chunks of 100, retrying UnprocessedKeys with backoff."""
+        """BatchGetItem in chunks of 100, retrying UnprocessedKeys with backoff.
+
+        ``attributes`` limits what is read (a ProjectionExpression), e.g. to leave
+        clinical text out of a listing that only labels its items.
+        """
         name = self.table_name(table)
+        projection: dict[str, Any] = {}
+        if attributes:
+            names = {f"#p{number}": attribute for number, attribute in enumerate(attributes)}
+            projection = {"ProjectionExpression": ", ".join(names), "ExpressionAttributeNames": names}
         unique: dict[tuple[tuple[str, Any], ...], Key] = {}
         for key in keys:
+            if not key_is_possible(table, key):
+                continue
             unique.setdefault(tuple(sorted(key.items())), key)
         pending = [serialize_item(k) for k in unique.values()]
         found: list[Item] = []
@@ -395,7 +572,7 @@ class DynamoGateway:
                     "BatchGetItem",
                     name,
                     self.client.batch_get_item,
-                    RequestItems={name: {"Keys": request_keys, "ConsistentRead": consistent}},
+                    RequestItems={name: {"Keys": request_keys, "ConsistentRead": consistent, **projection}},
                 )
                 found.extend(deserialize_item(i) for i in response["Responses"].get(name, []))
                 request_keys = response.get("UnprocessedKeys", {}).get(name, {}).get("Keys", [])
@@ -445,7 +622,7 @@ class DynamoGateway:
                 entry = {"TableName": name, "Key": serialize_item(op.key)}
                 if op.condition is not None:
                     entry["ConditionExpression"] = expr.condition(op.condition)
-                entry["UpdateExpression"] = _update_expression(expr, op.set_values, add=op.add)
+                entry["UpdateExpression"] = _update_expression(expr, op.set_values, op.remove, op.add)
                 items.append({"Update": expr.apply(entry)})
             elif isinstance(op, TransactConditionCheck):
                 entry = {"TableName": name, "Key": serialize_item(op.key)}
@@ -472,5 +649,17 @@ class DynamoGateway:
                 raise
 
     def ping(self) -> None:
-        """One cheap call proving the database answers (for /healthz)."""
-        self._call("ListTables", "-", self.client.list_tables, Limit=1)
+        """One cheap call proving the database answers (for /healthz).
+
+        A GetItem of a key that never exists, rather than ListTables: it proves the
+        app's own table is reachable with the app's own permissions, and the
+        production IAM policy needs no action on every table of the account.
+        """
+        name = self.table_name(WEB_SESSIONS)
+        self._call(
+            "GetItem",
+            name,
+            self.client.get_item,
+            TableName=name,
+            Key={WEB_SESSIONS.hash_key: {"S": "healthz-probe"}},
+        )

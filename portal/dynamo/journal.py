@@ -1,7 +1,15 @@
-"""The Journal table and its three local indexes (time, feeling, shared)."""
+"""The Journal table and its four local indexes (time, feeling, shared by time, feeling and time).
+
+Two attributes exist only for the indexes (schema.py says why each index
+exists): ``feelingTime`` ("<feeling>#<timeOfEmotion>") on every entry, and
+``sharedFeltAt`` (the entry's ``timeOfEmotion``) only while it is shared.
+Every write that changes the time, the feeling or the sharing keeps them in
+step in the same request.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -9,23 +17,28 @@ from typing import Any
 from boto3.dynamodb.conditions import Attr, ConditionBase, Key
 
 from portal.domain import Conflict, JournalEntry, NotFound, Page
-from portal.dynamo.base import Repository, clamp_limit, to_page
+from portal.dynamo.base import Repository, clamp_limit, query_page
 from portal.dynamo.field_crypto import (
     client_key_owner,
     decrypt_optional,
     encrypt_optional,
     field_context,
 )
-from portal.dynamo.gateway import Item
-from portal.dynamo.pagination import decode_cursor
+from portal.dynamo.gateway import Item, TransactPut, new_request_token
+from portal.dynamo.idempotency import claim_key, create_once, load_item
 from portal.dynamo.schema import JOURNAL
 from portal.timeutil import from_iso, maybe_from_iso, to_iso, utcnow
 
 BY_TIME = "LSI_Journal_Time"
 BY_FEELING = "LSI_Journal_ByFeeling"
-SHARED = "LSI_Journal_SharedAt"
+SHARED = "LSI_Journal_SharedByTime"
+BY_FEELING_TIME = "LSI_Journal_FeelingTime"
+FEELING_TIME = "feelingTime"
+SHARED_FELT_AT = "sharedFeltAt"
 # A chart of more points than this says so; the page reads one Query whatever the range.
 CHART_MAX_POINTS = 400
+# A share or unshare racing an edit moves the edit's condition; a few tries settle it.
+_SHARING_ATTEMPTS = 3
 
 
 def _note_context(client_id: str, entry_id: str) -> str:
@@ -71,6 +84,47 @@ def _from_item(item: Item) -> JournalEntry:
     )
 
 
+def _feeling_time(feeling: str, time_iso: str) -> str:
+    return f"{feeling}#{time_iso}"
+
+
+def index_attributes(*, time_iso: str, feeling: str, shared: bool) -> dict[str, str | None]:
+    """The attributes only the indexes read (None: absent, which keeps the shared index sparse)."""
+    return {FEELING_TIME: _feeling_time(feeling, time_iso), SHARED_FELT_AT: time_iso if shared else None}
+
+
+def stored_item(entry: JournalEntry) -> dict[str, Any]:
+    """The item as the table holds it: the entry plus its index attributes."""
+    return {
+        **_to_item(entry),
+        **index_attributes(
+            time_iso=to_iso(entry.time_of_emotion), feeling=entry.feeling, shared=entry.shared_at is not None
+        ),
+    }
+
+
+def upgrade_item(item: Item) -> Item:
+    """An item written before the index attributes existed, with them (for rebuild_table)."""
+    return {
+        **item,
+        **{
+            k: v
+            for k, v in index_attributes(
+                time_iso=item["timeOfEmotion"], feeling=item["feeling"], shared="sharedAt" in item
+            ).items()
+            if v is not None
+        },
+    }
+
+
+def _feeling_range(feeling: str, start: datetime | None, end: datetime | None) -> ConditionBase:
+    """The key condition on LSI_Journal_FeelingTime for one feeling, optionally within [start, end]."""
+    # Every stored value is "<feeling>#<time>" and "~" sorts after any character of a time.
+    low = _feeling_time(feeling, to_iso(start)) if start else f"{feeling}#"
+    high = _feeling_time(feeling, to_iso(end)) if end else f"{feeling}#~"
+    return Key(FEELING_TIME).between(low, high)
+
+
 def _key(client_id: str, entry_id: str) -> dict[str, str]:
     return {"clientId": client_id, "journalEntryId": entry_id}
 
@@ -78,26 +132,57 @@ def _key(client_id: str, entry_id: str) -> dict[str, str]:
 class JournalRepository(Repository):
     def add(self, entry: JournalEntry) -> JournalEntry:
         """Add Journal Entry: PutItem (never over an existing id)."""
-        self.db.put(JOURNAL, _to_item(entry), condition=Attr("journalEntryId").not_exists())
+        self.db.put(
+            JOURNAL, stored_item(entry), condition=Attr("journalEntryId").not_exists(), token=new_request_token()
+        )
         return entry
+
+    def add_once(self, entry: JournalEntry, idempotency_key: str) -> tuple[JournalEntry, bool]:
+        """Add Journal Entry once per form key: the entry and its key's claim in one transaction.
+
+        Returns ``(entry, True)`` when stored now, or ``(the entry stored by the
+        first submission of this key, False)`` for a double submit or a retry.
+        """
+        return create_once(
+            self.db,
+            key=claim_key("journal", entry.client_id, idempotency_key),
+            target=_key(entry.client_id, entry.entry_id),
+            operations=[TransactPut(JOURNAL, stored_item(entry), Attr("journalEntryId").not_exists())],
+            created=entry,
+            load=load_item(self.db, JOURNAL, _from_item),
+        )
 
     def get(self, client_id: str, entry_id: str) -> JournalEntry | None:
         item = self.db.get(JOURNAL, _key(client_id, entry_id), consistent=True)
         return _from_item(item) if item else None
 
+    def get_labels(self, client_id: str, entry_ids: Iterable[str]) -> dict[str, JournalEntry]:
+        """Entries of one client by id, without their notes (``note`` is empty), for lists that
+        only name entries: BatchGetItem calls of 100; absent ids are left out.
+
+        The note is never read, so nothing is decrypted and no data key is fetched.
+        """
+        items = self.db.batch_get(
+            JOURNAL,
+            [_key(client_id, entry_id) for entry_id in entry_ids],
+            attributes=("clientId", "journalEntryId", "timeOfEmotion", "feeling", "intensity", "sharedAt"),
+        )
+        return {entry.entry_id: entry for entry in map(_from_item, items)}
+
     def list_recent(
         self, client_id: str, *, limit: int = 20, cursor: str | None = None
     ) -> Page[JournalEntry]:
         """List Journal Entries: Query Journal by clientId, newest written first."""
-        scope = f"journal.recent:{client_id}"
-        result = self.db.query(
+        return query_page(
+            self.db,
             JOURNAL,
             Key("clientId").eq(client_id),
-            limit=clamp_limit(limit),
+            limit=limit,
             forward=False,
-            start_key=decode_cursor(cursor, scope),
+            scope=f"journal.recent:{client_id}",
+            cursor=cursor,
+            convert=_from_item,
         )
-        return to_page(result, _from_item, scope)
 
     def list_by_time(
         self,
@@ -105,15 +190,12 @@ class JournalRepository(Repository):
         *,
         start: datetime | None = None,
         end: datetime | None = None,
-        feeling: str | None = None,
         newest_first: bool = True,
         limit: int = 20,
         cursor: str | None = None,
     ) -> Page[JournalEntry]:
-        """Entries by time of emotion (LSI_Journal_Time), optionally within [start, end].
+        """Entries by time of emotion (LSI_Journal_Time), optionally within [start, end]: one Query.
 
-        With ``feeling`` the feeling is a filter on the time index: pages stay in
-        time order but may hold fewer than ``limit`` entries (one Query each).
         Reads are strongly consistent (local indexes allow it), so an entry the
         client just saved or changed is on the page that follows.
         """
@@ -124,20 +206,18 @@ class JournalRepository(Repository):
             condition = condition & Key("timeOfEmotion").gte(to_iso(start))
         elif end:
             condition = condition & Key("timeOfEmotion").lte(to_iso(end))
-        scope = (
-            f"journal.time:{client_id}:{start and to_iso(start)}:{end and to_iso(end)}:{feeling}:{newest_first}"
-        )
-        result = self.db.query(
+        return query_page(
+            self.db,
             JOURNAL,
             condition,
             index=BY_TIME,
-            limit=clamp_limit(limit),
+            limit=limit,
             forward=not newest_first,
-            filter_condition=Attr("feeling").eq(feeling) if feeling else None,
-            start_key=decode_cursor(cursor, scope),
+            scope=f"journal.time:{client_id}:{start and to_iso(start)}:{end and to_iso(end)}:{newest_first}",
+            cursor=cursor,
+            convert=_from_item,
             consistent=True,
         )
-        return to_page(result, _from_item, scope)
 
     def list_by_feeling(
         self,
@@ -149,30 +229,23 @@ class JournalRepository(Repository):
         limit: int = 20,
         cursor: str | None = None,
     ) -> Page[JournalEntry]:
-        """Entries with one feeling (LSI_Journal_ByFeeling), optionally within [start, end].
+        """Entries with one feeling, newest felt first, optionally within [start, end].
 
-        The range is a filter on the feeling index, so a page may hold fewer
-        than ``limit`` entries; it is still one Query and the cursor moves on.
+        One Query of LSI_Journal_FeelingTime with the feeling and the dates in
+        the key condition: every page is full until the last one.
         """
-        time_filter: ConditionBase | None = None
-        if start and end:
-            time_filter = Attr("timeOfEmotion").between(to_iso(start), to_iso(end))
-        elif start:
-            time_filter = Attr("timeOfEmotion").gte(to_iso(start))
-        elif end:
-            time_filter = Attr("timeOfEmotion").lte(to_iso(end))
-        scope = f"journal.feeling:{client_id}:{feeling}:{start and to_iso(start)}:{end and to_iso(end)}"
-        result = self.db.query(
+        return query_page(
+            self.db,
             JOURNAL,
-            Key("clientId").eq(client_id) & Key("feeling").eq(feeling),
-            index=BY_FEELING,
-            limit=clamp_limit(limit),
+            Key("clientId").eq(client_id) & _feeling_range(feeling, start, end),
+            index=BY_FEELING_TIME,
+            limit=limit,
             forward=False,
-            filter_condition=time_filter,
-            start_key=decode_cursor(cursor, scope),
+            scope=f"journal.feeling:{client_id}:{feeling}:{start and to_iso(start)}:{end and to_iso(end)}",
+            cursor=cursor,
+            convert=_from_item,
             consistent=True,
         )
-        return to_page(result, _from_item, scope)
 
     def list_for_chart(
         self,
@@ -185,35 +258,47 @@ class JournalRepository(Repository):
     ) -> tuple[list[JournalEntry], bool]:
         """Up to ``limit`` entries in [start, end], most recent ones, in one Query.
 
-        Returns the entries and whether more existed in the range than were read.
+        With a feeling it reads LSI_Journal_FeelingTime, so the limit counts
+        entries of that feeling only. Returns the entries and whether more
+        existed in the range than were read.
         """
-        result = self.db.query(
-            JOURNAL,
-            Key("clientId").eq(client_id)
-            & Key("timeOfEmotion").between(to_iso(start), to_iso(end)),
-            index=BY_TIME,
-            limit=clamp_limit(limit, CHART_MAX_POINTS),
-            forward=False,
-            filter_condition=Attr("feeling").eq(feeling) if feeling else None,
-        )
-        return [_from_item(i) for i in result.items], result.last_key is not None
+        limit = clamp_limit(limit, CHART_MAX_POINTS)
+        if feeling:
+            condition = Key("clientId").eq(client_id) & _feeling_range(feeling, start, end)
+            index = BY_FEELING_TIME
+        else:
+            condition = Key("clientId").eq(client_id) & Key("timeOfEmotion").between(to_iso(start), to_iso(end))
+            index = BY_TIME
+        # One more than shown, so "more existed" is never claimed for a range of exactly ``limit``.
+        result = self.db.query(JOURNAL, condition, index=index, limit=limit + 1, forward=False)
+        more = len(result.items) > limit or result.last_key is not None
+        return [_from_item(i) for i in result.items[:limit]], more
 
     def list_shared(
-        self, client_id: str, *, limit: int = 20, cursor: str | None = None
+        self,
+        client_id: str,
+        *,
+        since: datetime | None = None,
+        limit: int = 20,
+        cursor: str | None = None,
     ) -> Page[JournalEntry]:
-        """Shared entries only, most recently shared first: one Query of the sparse index."""
-        scope = f"journal.shared:{client_id}"
-        result = self.db.query(
+        """Shared entries only, newest felt first (optionally felt since ``since``): one Query of the sparse index."""
+        condition: ConditionBase = Key("clientId").eq(client_id)
+        if since:
+            condition = condition & Key(SHARED_FELT_AT).gte(to_iso(since))
+        return query_page(
+            self.db,
             JOURNAL,
-            Key("clientId").eq(client_id),
+            condition,
             index=SHARED,
-            limit=clamp_limit(limit),
+            limit=limit,
             forward=False,
-            start_key=decode_cursor(cursor, scope),
+            scope=f"journal.shared:{client_id}:{since and to_iso(since)}",
+            cursor=cursor,
+            convert=_from_item,
             # Unsharing must take effect at once: a consistent read of the local index.
             consistent=True,
         )
-        return to_page(result, _from_item, scope)
 
     def count_shared(self, client_id: str) -> tuple[int, bool]:
         """How many entries are shared: one Select=COUNT Query of the sparse index.
@@ -225,37 +310,86 @@ class JournalRepository(Repository):
         return found, more is None
 
     def update(self, entry: JournalEntry) -> JournalEntry:
-        """Replace the editable fields of an existing entry (never creates one)."""
-        updated_at = utcnow()
-        try:
-            item = self.db.update(
-                JOURNAL,
-                _key(entry.client_id, entry.entry_id),
-                set_values={
-                    "timeOfEmotion": to_iso(entry.time_of_emotion),
-                    "feeling": entry.feeling,
-                    "intensity": entry.intensity,
-                    "note": _encrypted_note(entry),
-                    "updatedAt": to_iso(updated_at),
-                },
-                condition=Attr("journalEntryId").exists(),
-            )
-        except Conflict:
-            raise NotFound("No such journal entry.") from None
-        return _from_item(item)
+        """Replace the editable fields of an existing entry (never creates one).
+
+        The index attributes follow the new time and feeling. Whether the entry
+        is in the shared index depends on ``sharedAt`` as stored, which a
+        concurrent share or unshare may have just changed: the write is
+        conditional on the sharing it assumed and tries again if that moved.
+        """
+        shared = entry.shared_at is not None
+        for _ in range(_SHARING_ATTEMPTS):
+            time_iso = to_iso(entry.time_of_emotion)
+            try:
+                item = self.db.update(
+                    JOURNAL,
+                    _key(entry.client_id, entry.entry_id),
+                    set_values={
+                        "timeOfEmotion": time_iso,
+                        "feeling": entry.feeling,
+                        "intensity": entry.intensity,
+                        "note": _encrypted_note(entry),
+                        "updatedAt": to_iso(utcnow()),
+                        **index_attributes(time_iso=time_iso, feeling=entry.feeling, shared=shared),
+                    },
+                    condition=Attr("journalEntryId").exists()
+                    & (Attr("sharedAt").exists() if shared else Attr("sharedAt").not_exists()),
+                    token=new_request_token(),
+                )
+            except Conflict:
+                current = self.get(entry.client_id, entry.entry_id)
+                if current is None:
+                    raise NotFound("No such journal entry.") from None
+                shared = current.shared_at is not None
+                continue
+            return _from_item(item)
+        raise Conflict("This entry is being changed elsewhere; please try again.")
 
     def set_shared(self, client_id: str, entry_id: str, shared_at: datetime | None) -> JournalEntry:
-        """Share (set sharedAt) or unshare (remove it, leaving the sparse index)."""
+        """Share (set sharedAt, copy the time felt into the shared index) or unshare (remove both)."""
         try:
-            item = self.db.update(
-                JOURNAL,
-                _key(client_id, entry_id),
-                set_values={"sharedAt": to_iso(shared_at) if shared_at else None},
-                condition=Attr("journalEntryId").exists(),
-            )
+            if shared_at is not None:
+                item = self.db.update(
+                    JOURNAL,
+                    _key(client_id, entry_id),
+                    set_values={"sharedAt": to_iso(shared_at)},
+                    copy_values={SHARED_FELT_AT: "timeOfEmotion"},
+                    condition=Attr("journalEntryId").exists(),
+                    token=new_request_token(),
+                )
+            else:
+                item = self.db.update(
+                    JOURNAL,
+                    _key(client_id, entry_id),
+                    remove=("sharedAt", SHARED_FELT_AT),
+                    condition=Attr("journalEntryId").exists(),
+                    token=new_request_token(),
+                )
         except Conflict:
             raise NotFound("No such journal entry.") from None
         return _from_item(item)
 
     def delete(self, client_id: str, entry_id: str) -> bool:
-        return self.db.delete(JOURNAL, _key(client_id, entry_id)) is not None
+        """Delete an entry; False if there was none (a retry of a delete that landed is True)."""
+        return self.db.delete_existing(JOURNAL, _key(client_id, entry_id))
+
+    def list_shared_felt_between(
+        self, client_id: str, *, start: datetime, end: datetime, limit: int = CHART_MAX_POINTS
+    ) -> tuple[list[JournalEntry], bool]:
+        """Shared entries felt in [start, end], oldest first, in one Query; and whether more exist.
+
+        The sparse shared index sorts by the time felt, so "since the last
+        session" is its key condition: private entries are never read.
+        """
+        limit = clamp_limit(limit, CHART_MAX_POINTS)
+        result = self.db.query(
+            JOURNAL,
+            Key("clientId").eq(client_id) & Key(SHARED_FELT_AT).between(to_iso(start), to_iso(end)),
+            index=SHARED,
+            limit=limit + 1,
+            forward=True,
+            # Unsharing takes effect at once: a consistent read of the local index.
+            consistent=True,
+        )
+        more = len(result.items) > limit or result.last_key is not None
+        return [_from_item(i) for i in result.items[:limit]], more

@@ -208,9 +208,9 @@ class MappingRepository(Repository):
             pass
 
     def delete(self, client_id: str, therapist_id: str) -> bool:
-        """Unmap whatever the status: DeleteItem. True if there was a mapping to delete."""
-        old = self.db.delete(MAPPINGS, _key(client_id, therapist_id))
-        return old is not None
+        """Unmap: DeleteItem. True if there was a mapping to delete."""
+        # A retried delete that had landed still counts as this call's delete.
+        return self.db.delete_existing(MAPPINGS, {"clientId": client_id, "therapistId": therapist_id})
 
     def get(self, client_id: str, therapist_id: str) -> Mapping | None:
         # Strongly consistent: access decisions must see a revocation at once.

@@ -10,16 +10,14 @@ message and returns it.
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, ConditionBase, Key
 
-from portal.domain import MAX_MESSAGE_LENGTH, ConversationClosed, InvalidMessage, Message, Page, Sender
-from portal.dynamo.base import MAX_PAGE_SIZE, Repository, clamp_limit, to_page
+from portal.domain import MAX_MESSAGE_LENGTH, ConversationClosed, InvalidCursor, InvalidMessage, Message, Page, Sender
+from portal.dynamo.base import MAX_PAGE_SIZE, Repository, clamp_limit, query_page
 from portal.dynamo.field_crypto import (
     client_key_owner,
     data_key_scope,
@@ -36,20 +34,18 @@ from portal.dynamo.gateway import (
     TransactPut,
     TransactUpdate,
 )
+from portal.dynamo.idempotency import claim_key, create_once, load_item
 from portal.dynamo.pagination import decode_cursor, encode_cursor
-from portal.dynamo.schema import IDEMPOTENCY_KEYS, MAPPINGS, MESSAGES, RELATIONSHIPS
+from portal.dynamo.schema import MAPPINGS, MESSAGES, RELATIONSHIPS
 from portal.ids import new_ulid
-from portal.timeutil import epoch_seconds, from_iso, to_iso, utcnow
+from portal.timeutil import from_iso, to_iso
 
-_CONFLICT_ATTEMPTS = 5
 # Longer than a send can take between choosing its key and its write landing
 # (client timeouts and retries are well under this).
 POLL_LAG = timedelta(seconds=15)
 # How many delivered keys a polling token carries at most: enough for any real
 # conversation's 15 seconds, small enough (~2.5 KB) to travel in a query string.
 _MAX_SEEN = 30
-# Long enough to cover any retry or a browser's resubmission.
-IDEMPOTENCY_WINDOW = timedelta(days=1)
 
 
 # The receiver's unread counter on the relationship record (reset when they open the thread).
@@ -122,7 +118,11 @@ class MessageRepository(Repository):
         content: str,
         idempotency_key: str,
     ) -> Message:
-        """Send Message: store it once per idempotency key and return it."""
+        """Send Message: store it once per idempotency key and return it.
+
+        Raises InvalidMessage for an empty one or one over MAX_MESSAGE_LENGTH
+        characters (DynamoDB would refuse an item over 400 KB outright).
+        """
         return self._send(client_id, therapist_id, sender, content, idempotency_key, guarded=False)
 
     def send_in_relationship(
@@ -172,17 +172,7 @@ class MessageRepository(Repository):
             sort_key=sort_key,
         )
         conversation = conversation_id(client_id, therapist_id)
-        claim_key = f"message:{conversation}:{sender}:{idempotency_key}"
-        claim: dict[str, Any] = {
-            "idempotencyKey": claim_key,
-            "conversationId": conversation,
-            "createdAt": sort_key,
-            "expiresAt": epoch_seconds(utcnow() + IDEMPOTENCY_WINDOW),
-        }
-        operations: list[TransactOp] = [
-            TransactPut(IDEMPOTENCY_KEYS, claim, Attr("idempotencyKey").not_exists()),
-            TransactPut(MESSAGES, _to_item(message), Attr("createdAt").not_exists()),
-        ]
+        operations: list[TransactOp] = [TransactPut(MESSAGES, _to_item(message), Attr("createdAt").not_exists())]
         pair = {"clientId": client_id, "therapistId": therapist_id}
         if guarded:
             operations.append(TransactConditionCheck(MAPPINGS, pair, Attr("status").eq("active")))
@@ -198,52 +188,41 @@ class MessageRepository(Repository):
                     add={UNREAD_ATTRIBUTE[message.receiver]: 1},
                 )
             )
-        for attempt in range(_CONFLICT_ATTEMPTS):
-            try:
-                self.db.transact_write(operations)
-                return message
-            except TransactionCancelled as exc:
-                if exc.reasons and exc.reasons[0] == "ConditionalCheckFailed":
-                    existing = self._claimed_message(claim_key)
-                    if existing is not None:
-                        return existing
-                if guarded and len(exc.reasons) > 2 and exc.reasons[2] == "ConditionalCheckFailed":
-                    raise ConversationClosed("This conversation is closed: the relationship is not active.") from None
-                # A double submit racing its twin can be cancelled with
-                # TransactionConflict; trying again lets the claim decide.
-                if "TransactionConflict" not in exc.reasons or attempt == _CONFLICT_ATTEMPTS - 1:
-                    raise
-                time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
-        raise AssertionError("unreachable: the last attempt returns or raises")
-
-    def _claimed_message(self, key: str) -> Message | None:
-        claim = self.db.get(IDEMPOTENCY_KEYS, {"idempotencyKey": key}, consistent=True)
-        if claim is None:
-            return None
-        item = self.db.get(
-            MESSAGES,
-            {"conversationId": claim["conversationId"], "createdAt": claim["createdAt"]},
-            consistent=True,
-        )
-        return _from_item(item) if item else None
+        try:
+            stored, _ = create_once(
+                self.db,
+                key=claim_key("message", f"{conversation}:{sender}", idempotency_key),
+                target={"conversationId": conversation, "createdAt": sort_key},
+                operations=operations,
+                created=message,
+                load=load_item(self.db, MESSAGES, _from_item),
+            )
+        except TransactionCancelled as exc:
+            # The transaction is [claim, message, mapping check, record update].
+            if guarded and len(exc.reasons) > 2 and exc.reasons[2] == "ConditionalCheckFailed":
+                raise ConversationClosed("This conversation is closed: the relationship is not active.") from None
+            raise
+        return stored
 
     def list_conversation(
         self, client_id: str, therapist_id: str, *, limit: int = 30, cursor: str | None = None
     ) -> Page[Message]:
         """List Messages, newest page first (each page newest first)."""
         conversation = conversation_id(client_id, therapist_id)
-        scope = f"messages:{conversation}"
-        result = self.db.query(
+        return query_page(
+            self.db,
             MESSAGES,
             Key("conversationId").eq(conversation),
-            limit=clamp_limit(limit),
+            limit=limit,
             forward=False,
-            start_key=decode_cursor(cursor, scope),
+            scope=f"messages:{conversation}",
+            cursor=cursor,
+            convert=_from_item,
+            key_owners=_key_owners,
         )
-        return to_page(result, _from_item, scope, key_owners=_key_owners)
 
     def list_newer(
-        self, client_id: str, therapist_id: str, *, since: str | None, limit: int = 50
+        self, client_id: str, therapist_id: str, *, since: str, limit: int = 50
     ) -> Page[Message]:
         """Messages not yet delivered to this poller, oldest first (for polling).
 
@@ -253,9 +232,15 @@ class MessageRepository(Repository):
         delivered: the next poll reads from the start of that window and skips
         the keys it lists as delivered. ``next_cursor`` is the token for the
         next poll; it stays put when nothing new arrived.
+
+        ``since`` is required: without it every poll would deliver the oldest
+        messages of the conversation as "new". A page gets its first token from
+        ``since_token`` (what it shows) or ``empty_conversation_token``.
         """
         conversation = conversation_id(client_id, therapist_id)
         scope = f"messages.since:{conversation}"
+        if not since:
+            raise InvalidCursor("A polling token is required.")
         # A conversation can stay quiet for days while its page polls: no age limit.
         state = decode_cursor(since, scope, max_age=None) or {}
         floor = str(state.get("floor", ""))

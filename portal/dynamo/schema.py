@@ -3,20 +3,39 @@
 The six seed tables keep the seed's names, key attributes, index names and key
 types exactly. Where the seed leaves a gap we add to it (never rename):
 
-* Journal gets a sparse third LSI on ``sharedAt`` so a therapist's view of
-  shared entries is one Query however many private entries exist.
+* Journal gets two more local indexes (see JOURNAL below for why each exists):
+  a sparse one of shared entries by the time they were felt, and one by
+  feeling and time. Local indexes are fixed when a table is created, so
+  ``create_tables`` refuses to run over a table whose shape differs.
 * Session gets ``clientId`` and ``scheduledFor``; ``GSI_Session_ByTherapist``
   sorts by ``scheduledFor`` (the seed allows "another attribute") and
   ``GSI_Session_ByClient`` lets a client list their sessions without a Scan.
+  Statuses: pending -> approved | rejected | cancelled, approved -> open |
+  cancelled, open -> closed (``SESSION_TRANSITIONS`` in portal/domain.py);
+  every update is conditional on the version read and on the statuses the
+  new one may come from. A session also holds ``durationMinutes`` (50 by
+  default), ``location`` (where: an address or a video link), the client's
+  ``requestMessage``, the therapist's ``rejectionReason``, both names (so
+  lists need no extra reads) and when each side was reminded.
+  ``GSI_Session_RemindersDue`` is sparse: only an approved session with a
+  reminder still to send carries ``reminderDay`` (the UTC day its reminder
+  falls due) and ``remindAt``, so ``send_due_notices`` finds what is due with
+  a Query per day, never a Scan. Clinical text on a session (title, request
+  message, rejection reason, private and shared notes) is encrypted field by
+  field; times, statuses and ids stay readable because indexes and
+  conditions need them.
 * Messages: the seed names the partition key only by its value,
   ``CLIENT#<clientId>#THERAPIST#<therapistId>``; we call that attribute
   ``conversationId``. ``createdAt`` values are ``<iso-8601>#<messageId>`` so
   two messages in one millisecond never overwrite each other.
 
 Supporting tables: web sessions (TTL), staff accounts, email claims (one email
-is one account), login throttle counters (TTL), the audit log, idempotency
-keys for message sends (TTL), wrapped data keys, account-erasure progress and
-relationship records.
+is one account), login throttle counters (TTL), the audit log (sort key
+prefixed by the event's category, indexes by time, actor and day),
+idempotency keys for message sends and session requests (TTL), wrapped data
+keys, account-erasure progress, and calendar feeds (the SHA-256 of each
+account's secret feed token, never the token itself),
+and relationship records.
 
 ClientTherapistMapping gets a sparse GSI of pending items (a therapist's
 requests waiting for an answer in one Query); ``create_tables`` adds a missing
@@ -98,6 +117,21 @@ class Table:
     def range_key(self) -> str | None:
         return next((k.attribute for k in self.keys if k.key_type == "RANGE"), None)
 
+    def index(self, name: str) -> Index:
+        for index in self.global_indexes + self.local_indexes:
+            if index.name == name:
+                return index
+        raise KeyError(f"{self.name} has no index {name}")
+
+    def position_attributes(self, index: str | None = None) -> tuple[str, ...]:
+        """The attributes of a position in a Query or Scan (DynamoDB's LastEvaluatedKey)."""
+        parts = self.keys + (self.index(index).keys if index else ())
+        names: list[str] = []
+        for part in parts:
+            if part.attribute not in names:
+                names.append(part.attribute)
+        return tuple(names)
+
     def key_attributes(self) -> list[str]:
         names: list[str] = []
         for part in self.keys + tuple(
@@ -142,14 +176,31 @@ MAPPINGS = Table(
     ),
 )
 
+# Local indexes share the table's partition (one client's journal) and allow
+# consistent reads, so an entry saved or unshared a moment ago is seen at once.
+# A table takes at most five and only when it is created: these four are settled
+# (one slot is left). Every index copies whole items (projection ALL).
 JOURNAL = Table(
     name="Journal",
     keys=(_h("clientId"), _r("journalEntryId")),
     local_indexes=(
+        # Seed. The journal page, date filters, the chart and the export: entries
+        # by the time the feeling was felt, a date range as the key condition.
         Index("LSI_Journal_Time", (_h("clientId"), _r("timeOfEmotion")), local=True),
+        # Seed ("GSI_Journal_ByFeeling" in its API section is this index). Kept as
+        # the seed names it; within one feeling it orders by entry id only, so the
+        # product's feeling lists read LSI_Journal_FeelingTime instead.
         Index("LSI_Journal_ByFeeling", (_h("clientId"), _r("feeling")), local=True),
-        # Sparse: only shared entries carry sharedAt, so only they are in it.
-        Index("LSI_Journal_SharedAt", (_h("clientId"), _r("sharedAt")), local=True),
+        # Sparse: ``sharedFeltAt`` is ``timeOfEmotion`` copied onto an entry only
+        # while it is shared (removed when it is unshared), so only shared entries
+        # are in this index. A therapist's view is one Query however many private
+        # entries exist, in the order things were felt (not the order they were
+        # shared), and "since the last session" is one key condition.
+        Index("LSI_Journal_SharedByTime", (_h("clientId"), _r("sharedFeltAt")), local=True),
+        # ``feelingTime`` is "<feeling>#<timeOfEmotion>": "one feeling, newest
+        # first" and "one feeling between two dates" are one key condition each,
+        # instead of a filter on the time index that returns short or empty pages.
+        Index("LSI_Journal_FeelingTime", (_h("clientId"), _r("feelingTime")), local=True),
     ),
 )
 
@@ -159,6 +210,8 @@ SESSIONS = Table(
     global_indexes=(
         Index("GSI_Session_ByTherapist", (_h("therapistId"), _r("scheduledFor"))),
         Index("GSI_Session_ByClient", (_h("clientId"), _r("scheduledFor"))),
+        # Sparse: only approved sessions whose reminders are not all sent.
+        Index("GSI_Session_RemindersDue", (_h("reminderDay"), _r("remindAt"))),
     ),
 )
 
@@ -195,9 +248,24 @@ LOGIN_THROTTLE = Table(
     seed=False,
 )
 
+# The audit log, partitioned by the account whose data or account an event is
+# about. The sort key ``categoryAt`` is ``<category>#<iso time>#<eventId>``, so
+# one subject's events of one category (a client's "who read my journal") are
+# one key condition, newest first, however many events of other kinds the
+# subject collects. ``occurredAt`` (``<iso time>#<eventId>``) orders the indexes:
+# * LSI_Audit_ByTime: one subject's whole history, newest first (consistent);
+# * GSI_Audit_ByActor: what one person (``actorKey`` = ``<kind>:<id>``) did;
+# * GSI_Audit_ByDay: everything on one UTC day (``day`` = ``YYYY-MM-DD``). One
+#   partition per day takes every event of that day: far below a partition's
+#   1,000 writes a second for a practice's audit trail (shard ``day`` if not).
 AUDIT_LOG = Table(
     name="AuditLog",
-    keys=(_h("subjectId"), _r("occurredAt")),
+    keys=(_h("subjectId"), _r("categoryAt")),
+    local_indexes=(Index("LSI_Audit_ByTime", (_h("subjectId"), _r("occurredAt")), local=True),),
+    global_indexes=(
+        Index("GSI_Audit_ByActor", (_h("actorKey"), _r("occurredAt"))),
+        Index("GSI_Audit_ByDay", (_h("day"), _r("occurredAt"))),
+    ),
     seed=False,
 )
 
@@ -205,6 +273,15 @@ IDEMPOTENCY_KEYS = Table(
     name="IdempotencyKeys",
     keys=(_h("idempotencyKey"),),
     ttl_attribute="expiresAt",
+    seed=False,
+)
+
+# Two kinds of item: "token#<sha256 of the token>" names the account a feed
+# belongs to; "account#<kind>:<id>" names the account's current token hash, so
+# a new link revokes the old one in the same transaction.
+CALENDAR_FEEDS = Table(
+    name="CalendarFeeds",
+    keys=(_h("feedKey"),),
     seed=False,
 )
 
@@ -260,6 +337,7 @@ ALL_TABLES: tuple[Table, ...] = (
     IDEMPOTENCY_KEYS,
     DATA_KEYS,
     ACCOUNT_ERASURES,
+    CALENDAR_FEEDS,
     RELATIONSHIPS,
 )
 

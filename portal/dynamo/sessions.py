@@ -2,20 +2,33 @@
 
 Updates are optimistic: each carries the version it was read at, and the write
 is conditional on that version still being current, so a stale edit becomes a
-Conflict instead of silently overwriting someone else's change.
+Conflict instead of silently overwriting someone else's change. The same
+condition holds the status rules, so no race can slip an illegal move through.
+
+Every attribute is mapped in ``_to_item``/``_from_item`` alone. The clinical
+fields (title, request message, rejection reason, private and shared notes)
+are encrypted there, under the keys schema.py explains.
 """
 
 from __future__ import annotations
 
+import random
+import time
+from collections.abc import Collection
+from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
-from boto3.dynamodb.conditions import Attr, Key
+from boto3.dynamodb.conditions import Attr, ConditionBase, Key
 
 from portal.domain import (
+    MAX_SESSION_MINUTES,
+    REMINDER_LEAD,
+    AccountKind,
     Conflict,
     NotFound,
     Page,
+    SessionSchedule,
     SessionStatus,
     TherapySession,
     check_session_transition,
@@ -31,20 +44,34 @@ from portal.dynamo.field_crypto import (
     field_context,
     record_key_owner,
 )
-from portal.dynamo.gateway import Item
+from portal.dynamo.gateway import Item, TransactionCancelled, TransactPut, new_request_token
 from portal.dynamo.pagination import decode_cursor
-from portal.dynamo.schema import SESSIONS
-from portal.timeutil import from_iso, maybe_from_iso, to_iso, utcnow
+from portal.dynamo.schema import IDEMPOTENCY_KEYS, SESSIONS
+from portal.timeutil import epoch_seconds, from_iso, maybe_from_iso, to_iso, utcnow
 
 _BY_THERAPIST = "GSI_Session_ByTherapist"
 _BY_CLIENT = "GSI_Session_ByClient"
+_REMINDERS_DUE = "GSI_Session_RemindersDue"
+
+# Who was reminded: written by the reminder command only, never by an edit
+# made from a page that was read before the reminder went out.
+_REMINDER_MARKS = ("clientRemindedAt", "therapistRemindedAt")
+# The sparse index's keys: present exactly while a reminder is still to send.
+_REMINDER_KEYS = ("reminderDay", "remindAt")
+_NEVER_REWRITTEN = ("sessionId", "createdAt")
+
+ReminderSide = Literal["client", "therapist"]
+
+_CONFLICT_ATTEMPTS = 5
+# Long enough to cover any retry or a browser's resubmission.
+IDEMPOTENCY_SECONDS = 24 * 60 * 60
 
 
-# Whose key encrypts each clinical field (reasons in schema.py): the title names
-# the client's concern and goes with the client; the notes are the therapist's
-# record and survive the client's erasure.
-_CLIENT_FIELDS = ("title",)
-_RECORD_FIELDS = ("privateNotes", "sharedNotes")
+# Whose key encrypts each clinical field (reasons in schema.py): what the client
+# wrote or what names their concern goes with the client; what the therapist
+# wrote is the therapist's record and survives the client's erasure.
+_CLIENT_FIELDS = ("title", "requestMessage")
+_RECORD_FIELDS = ("privateNotes", "sharedNotes", "rejectionReason")
 
 
 def _owner(field: str, therapist_id: str, client_id: str) -> str:
@@ -78,12 +105,19 @@ def _key_owners(item: Item) -> list[str]:
     ]
 
 
+def reminder_day(moment: datetime) -> str:
+    """The partition of the reminders index a reminder due at ``moment`` falls in (a UTC day)."""
+    return to_iso(moment)[:10]
+
+
 def _clinical_values(session: TherapySession) -> dict[str, str | None]:
     values: dict[str, str | None] = {}
     for field, text in (
         ("title", session.title),
+        ("requestMessage", session.request_message),
         ("privateNotes", session.private_notes),
         ("sharedNotes", session.shared_notes),
+        ("rejectionReason", session.rejection_reason),
     ):
         # Text erased with a former client's key is left as stored (unreadable),
         # so the therapist can still save their own notes on that session.
@@ -93,16 +127,30 @@ def _clinical_values(session: TherapySession) -> dict[str, str | None]:
 
 
 def _to_item(session: TherapySession) -> dict[str, Any]:
+    remind_at = session.scheduled_for - REMINDER_LEAD
+    pending = session.reminders_pending
     return {
         "sessionId": session.session_id,
         "therapistId": session.therapist_id,
         "clientId": session.client_id,
         **_clinical_values(session),
         "scheduledFor": to_iso(session.scheduled_for),
+        "durationMinutes": session.duration_minutes,
+        "location": session.location or None,
         "status": str(session.status),
+        "requestedBy": str(session.requested_by),
+        "cancelledBy": str(session.cancelled_by) if session.cancelled_by else None,
+        "clientName": session.client_name or None,
+        "therapistName": session.therapist_name or None,
         "version": session.version,
         "createdAt": to_iso(session.created_at or utcnow()),
         "updatedAt": to_iso(session.updated_at) if session.updated_at else None,
+        "clientRemindedAt": to_iso(session.client_reminded_at) if session.client_reminded_at else None,
+        "therapistRemindedAt": (
+            to_iso(session.therapist_reminded_at) if session.therapist_reminded_at else None
+        ),
+        "reminderDay": reminder_day(remind_at) if pending else None,
+        "remindAt": to_iso(remind_at) if pending else None,
     }
 
 
@@ -113,55 +161,143 @@ def _from_item(item: Item) -> TherapySession:
         return _session_from_item(item)
 
 
-def _session_from_item(item: Item) -> TherapySession:
+def _session_from_item(item: Item, *, clinical: bool = True) -> TherapySession:
+    """``clinical=False`` leaves the clinical text out (and reads no key): for work
+    that needs only the time, the status and the ids, such as reminders."""
+
+    def text(field: str) -> str:
+        return _open(item, field) if clinical else ""
+
+    cancelled_by = item.get("cancelledBy")
     return TherapySession(
         session_id=item["sessionId"],
         therapist_id=item["therapistId"],
         client_id=item["clientId"],
-        title=_open(item, "title"),
+        title=text("title"),
         scheduled_for=from_iso(item["scheduledFor"]),
         status=SessionStatus(item["status"]),
-        private_notes=_open(item, "privateNotes"),
-        shared_notes=_open(item, "sharedNotes"),
+        private_notes=text("privateNotes"),
+        shared_notes=text("sharedNotes"),
         version=int(Decimal(item.get("version", 1))),
         created_at=maybe_from_iso(item.get("createdAt")),
         updated_at=maybe_from_iso(item.get("updatedAt")),
+        duration_minutes=int(Decimal(item.get("durationMinutes", 50))),
+        location=item.get("location", ""),
+        request_message=text("requestMessage"),
+        rejection_reason=text("rejectionReason"),
+        requested_by=AccountKind(item.get("requestedBy", "client")),
+        cancelled_by=AccountKind(cancelled_by) if cancelled_by else None,
+        client_name=item.get("clientName", ""),
+        therapist_name=item.get("therapistName", ""),
+        client_reminded_at=maybe_from_iso(item.get("clientRemindedAt")),
+        therapist_reminded_at=maybe_from_iso(item.get("therapistRemindedAt")),
+    )
+
+
+def _status_filter(statuses: Collection[SessionStatus] | None) -> ConditionBase | None:
+    if not statuses:
+        return None
+    return Attr("status").is_in(sorted(str(s) for s in statuses))
+
+# Everything staff may see of a session; titles and notes are never fetched.
+_SCHEDULE_ATTRIBUTES = ("sessionId", "therapistId", "clientId", "scheduledFor", "status")
+
+
+def _schedule_from_item(item: Item) -> SessionSchedule:
+    return SessionSchedule(
+        session_id=item["sessionId"],
+        therapist_id=item["therapistId"],
+        client_id=item["clientId"],
+        scheduled_for=from_iso(item["scheduledFor"]),
+        status=SessionStatus(item["status"]),
     )
 
 
 class SessionRepository(Repository):
-    def create(self, session: TherapySession) -> TherapySession:
-        """Create Session: PutItem (never over an existing id)."""
-        self.db.put(SESSIONS, _to_item(session), condition=Attr("sessionId").not_exists())
-        return session
+    def create(self, session: TherapySession, *, idempotency_key: str | None = None) -> TherapySession:
+        """Create Session: PutItem (never over an existing id).
+
+        With ``idempotency_key`` (from the form that was submitted) the key is
+        claimed in the same transaction as the session, so a double submit or a
+        retry stores one session and gets that one back.
+        """
+        if idempotency_key is None:
+            self.db.put(
+                SESSIONS, _to_item(session), condition=Attr("sessionId").not_exists(), token=new_request_token()
+            )
+            return session
+        claim_key = f"session:{idempotency_key}"
+        claim = {
+            "idempotencyKey": claim_key,
+            "sessionId": session.session_id,
+            "expiresAt": epoch_seconds(utcnow()) + IDEMPOTENCY_SECONDS,
+        }
+        operations = [
+            TransactPut(IDEMPOTENCY_KEYS, claim, Attr("idempotencyKey").not_exists()),
+            TransactPut(SESSIONS, _to_item(session), Attr("sessionId").not_exists()),
+        ]
+        for attempt in range(_CONFLICT_ATTEMPTS):
+            try:
+                self.db.transact_write(operations)
+                return session
+            except TransactionCancelled as exc:
+                if exc.reasons and exc.reasons[0] == "ConditionalCheckFailed":
+                    existing = self._claimed(claim_key)
+                    if existing is not None:
+                        return existing
+                # A double submit racing its twin can be cancelled with
+                # TransactionConflict; trying again lets the claim decide.
+                if "TransactionConflict" not in exc.reasons or attempt == _CONFLICT_ATTEMPTS - 1:
+                    raise Conflict("This request could not be saved; please try again.") from None
+                time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _claimed(self, claim_key: str) -> TherapySession | None:
+        claim = self.db.get(IDEMPOTENCY_KEYS, {"idempotencyKey": claim_key}, consistent=True)
+        if claim is None or "sessionId" not in claim:
+            return None
+        return self.get(claim["sessionId"])
 
     def get(self, session_id: str) -> TherapySession | None:
         item = self.db.get(SESSIONS, {"sessionId": session_id}, consistent=True)
         return _from_item(item) if item else None
 
-    def update(self, session: TherapySession, *, expected_version: int) -> TherapySession:
+    def update(
+        self, session: TherapySession, *, expected_version: int, reset_reminders: bool = False
+    ) -> TherapySession:
         """Update Session: UpdateItem conditional on ``expected_version``.
 
         The status may only move along the allowed transitions (checked in the
-        same condition, so no race can slip an illegal move through). Raises
-        Conflict when someone else updated it since, IllegalTransition for a
-        move the status rules forbid, NotFound when it is gone.
+        same condition). Who was reminded is left as stored unless
+        ``reset_reminders`` (a new time, or a newly approved session), so an edit
+        made from a page read before a reminder went out never sends it twice.
+        Raises Conflict when someone else updated it since, IllegalTransition for
+        a move the status rules forbid, NotFound when it is gone.
         """
         allowed_before = sorted(str(s) for s in statuses_allowed_before(session.status))
+        values = _to_item(session)
+        for name in _NEVER_REWRITTEN:
+            values.pop(name)
+        if not reset_reminders:
+            for name in _REMINDER_MARKS:
+                values.pop(name)
+            if session.status is SessionStatus.APPROVED:
+                # Still approved: whether a reminder is due is the reminder command's business.
+                for name in _REMINDER_KEYS:
+                    values.pop(name)
+        values["version"] = expected_version + 1
+        values["updatedAt"] = to_iso(utcnow())
         try:
             item = self.db.update(
                 SESSIONS,
                 {"sessionId": session.session_id},
-                set_values={
-                    **_clinical_values(session),
-                    "scheduledFor": to_iso(session.scheduled_for),
-                    "status": str(session.status),
-                    "version": expected_version + 1,
-                    "updatedAt": to_iso(utcnow()),
-                },
+                set_values=values,
                 condition=Attr("sessionId").exists()
                 & Attr("version").eq(expected_version)
                 & Attr("status").is_in(allowed_before),
+                # A retry of this very update after it landed is success, not
+                # "changed by someone else" (its version moved because of us).
+                token=new_request_token(),
             )
         except Conflict:
             current = self.get(session.session_id)
@@ -174,35 +310,217 @@ class SessionRepository(Repository):
             ) from None
         return _from_item(item)
 
-    def list_by_therapist(
-        self, therapist_id: str, *, limit: int = 25, cursor: str | None = None
+    # --- listings -------------------------------------------------------------------
+
+    def _list(
+        self,
+        attribute: str,
+        owner_id: str,
+        index: str,
+        *,
+        after: datetime | None,
+        before: datetime | None,
+        newest_first: bool,
+        statuses: Collection[SessionStatus] | None,
+        limit: int,
+        cursor: str | None,
     ) -> Page[TherapySession]:
-        """List Sessions by Therapist (GSI_Session_ByTherapist), in scheduled order."""
-        scope = f"sessions.therapist:{therapist_id}"
+        condition: ConditionBase = Key(attribute).eq(owner_id)
+        if after and before:
+            condition = condition & Key("scheduledFor").between(to_iso(after), to_iso(before))
+        elif after:
+            condition = condition & Key("scheduledFor").gte(to_iso(after))
+        elif before:
+            condition = condition & Key("scheduledFor").lt(to_iso(before))
+        wanted = ",".join(sorted(str(s) for s in statuses or ()))
+        scope = (
+            f"sessions.{attribute}:{owner_id}:{after and to_iso(after)}:{before and to_iso(before)}"
+            f":{newest_first}:{wanted}"
+        )
         result = self.db.query(
             SESSIONS,
-            Key("therapistId").eq(therapist_id),
-            index=_BY_THERAPIST,
+            condition,
+            index=index,
             limit=clamp_limit(limit),
+            forward=not newest_first,
+            # Pages may come out short when a filter drops items; one Query each all the same.
+            filter_condition=_status_filter(statuses),
             start_key=decode_cursor(cursor, scope),
         )
         return to_page(result, _from_item, scope, key_owners=_key_owners)
 
-    def list_by_client(
-        self, client_id: str, *, limit: int = 25, cursor: str | None = None
+    def list_by_therapist(
+        self,
+        therapist_id: str,
+        *,
+        after: datetime | None = None,
+        before: datetime | None = None,
+        newest_first: bool = False,
+        statuses: Collection[SessionStatus] | None = None,
+        limit: int = 25,
+        cursor: str | None = None,
     ) -> Page[TherapySession]:
-        scope = f"sessions.client:{client_id}"
+        """List Sessions by Therapist (GSI_Session_ByTherapist), in scheduled order.
+
+        ``after`` is inclusive, ``before`` exclusive.
+        """
+        return self._list(
+            "therapistId",
+            therapist_id,
+            _BY_THERAPIST,
+            after=after,
+            before=before,
+            newest_first=newest_first,
+            statuses=statuses,
+            limit=limit,
+            cursor=cursor,
+        )
+
+    def list_by_client(
+        self,
+        client_id: str,
+        *,
+        after: datetime | None = None,
+        before: datetime | None = None,
+        newest_first: bool = False,
+        statuses: Collection[SessionStatus] | None = None,
+        limit: int = 25,
+        cursor: str | None = None,
+    ) -> Page[TherapySession]:
+        """A client's sessions (GSI_Session_ByClient), in scheduled order."""
+        return self._list(
+            "clientId",
+            client_id,
+            _BY_CLIENT,
+            after=after,
+            before=before,
+            newest_first=newest_first,
+            statuses=statuses,
+            limit=limit,
+            cursor=cursor,
+        )
+
+    def list_around(
+        self,
+        therapist_id: str,
+        start: datetime,
+        end: datetime,
+        *,
+        statuses: Collection[SessionStatus],
+        limit: int = 25,
+    ) -> list[TherapySession]:
+        """The therapist's sessions that may overlap [start, end): one Query of the agenda.
+
+        A session overlapping the span starts before ``end`` and at most the
+        longest session length before ``start``, so that window is all we read.
+        """
+        page = self.list_by_therapist(
+            therapist_id,
+            after=start - timedelta(minutes=MAX_SESSION_MINUTES),
+            before=end,
+            statuses=statuses,
+            limit=limit,
+        )
+        return [s for s in page.items if s.scheduled_for < end and s.ends_at > start]
+
+    def previous_closed(
+        self, client_id: str, therapist_id: str, *, before: datetime, limit: int = 10
+    ) -> TherapySession | None:
+        """The latest closed session of this pair before ``before``, in one Query.
+
+        A stand-in until the relationship record keeps the last session's time.
+        """
         result = self.db.query(
             SESSIONS,
-            Key("clientId").eq(client_id),
+            Key("clientId").eq(client_id) & Key("scheduledFor").lt(to_iso(before)),
             index=_BY_CLIENT,
             limit=clamp_limit(limit),
-            start_key=decode_cursor(cursor, scope),
+            forward=False,
+            filter_condition=Attr("therapistId").eq(therapist_id)
+            & Attr("status").eq(str(SessionStatus.CLOSED)),
         )
-        return to_page(result, _from_item, scope, key_owners=_key_owners)
+        return _from_item(result.items[0]) if result.items else None
 
     def list_all(self, *, limit: int = 25, cursor: str | None = None) -> Page[TherapySession]:
         """List All Sessions: a paged Scan, for staff."""
         scope = "sessions.all"
         result = self.db.scan(SESSIONS, limit=clamp_limit(limit), start_key=decode_cursor(cursor, scope))
         return to_page(result, _from_item, scope, key_owners=_key_owners)
+
+    # --- reminders --------------------------------------------------------------------
+
+    def reminders_due(self, day: str, *, now: datetime, limit: int = 100) -> list[TherapySession]:
+        """Sessions in one day's partition of the sparse reminders index whose reminder is due.
+
+        Without their clinical text: a reminder says only when.
+        """
+        result = self.db.query(
+            SESSIONS,
+            Key("reminderDay").eq(day) & Key("remindAt").lte(to_iso(now)),
+            index=_REMINDERS_DUE,
+            limit=clamp_limit(limit),
+        )
+        return [_session_from_item(item, clinical=False) for item in result.items]
+
+    def mark_reminded(self, session: TherapySession, side: ReminderSide) -> bool:
+        """Record that ``side`` was reminded, once: False when it already was (or things moved on).
+
+        Conditional on the session still being approved at the time that was
+        read, so a reminder never goes out for a cancelled or moved session.
+        When both sides are then reminded the session leaves the sparse index.
+        """
+        mark = f"{side}RemindedAt"
+        other = "therapistRemindedAt" if side == "client" else "clientRemindedAt"
+        try:
+            item = self.db.update(
+                SESSIONS,
+                {"sessionId": session.session_id},
+                set_values={mark: to_iso(utcnow())},
+                condition=Attr(mark).not_exists()
+                & Attr("status").eq(str(SessionStatus.APPROVED))
+                & Attr("scheduledFor").eq(to_iso(session.scheduled_for)),
+            )
+        except Conflict:
+            return False
+        if other in item:
+            try:
+                self.db.update(
+                    SESSIONS,
+                    {"sessionId": session.session_id},
+                    remove=_REMINDER_KEYS,
+                    condition=Attr(mark).exists() & Attr(other).exists(),
+                )
+            except Conflict:
+                pass  # rescheduled meanwhile: the new time's reminder stands
+        return True
+
+    def unmark_reminded(self, session: TherapySession, side: ReminderSide) -> None:
+        """Undo a mark whose email could not be sent, so the next run tries again."""
+        remind_at = session.scheduled_for - REMINDER_LEAD
+        try:
+            self.db.update(
+                SESSIONS,
+                {"sessionId": session.session_id},
+                set_values={
+                    f"{side}RemindedAt": None,
+                    "reminderDay": reminder_day(remind_at),
+                    "remindAt": to_iso(remind_at),
+                },
+                condition=Attr("scheduledFor").eq(to_iso(session.scheduled_for))
+                & Attr("status").eq(str(SessionStatus.APPROVED)),
+            )
+        except Conflict:
+            pass
+
+    def list_all_schedules(
+        self, *, limit: int = 25, cursor: str | None = None
+    ) -> Page[SessionSchedule]:
+        """List All Sessions for staff: a paged Scan that reads no title or note at all."""
+        scope = "sessions.all.schedules"
+        result = self.db.scan(
+            SESSIONS,
+            limit=clamp_limit(limit),
+            start_key=decode_cursor(cursor, scope),
+            projection=_SCHEDULE_ATTRIBUTES,
+        )
+        return to_page(result, _schedule_from_item, scope)

@@ -9,9 +9,9 @@ from boto3.dynamodb.conditions import Attr, Key
 
 from portal.domain import AccountKind, Page, Therapist, normalize_email
 from portal.dynamo.accounts import put_account_with_email_claim
-from portal.dynamo.base import Repository, clamp_limit, to_page
+from portal.dynamo.base import Repository, clamp_limit, query_page, scan_page, to_page
 from portal.dynamo.filling import query_within_budget
-from portal.dynamo.gateway import Item
+from portal.dynamo.gateway import Item, new_request_token
 from portal.dynamo.pagination import decode_cursor
 from portal.dynamo.schema import THERAPISTS
 from portal.timeutil import maybe_from_iso, to_iso, utcnow
@@ -41,9 +41,12 @@ def _to_item(therapist: Therapist) -> dict[str, Any]:
         "emailVerified": therapist.email_verified,
         "createdAt": to_iso(therapist.created_at or utcnow()),
         "mfaSecret": therapist.mfa_secret,
+        "deactivated": True if therapist.deactivated else None,
+        "lastLoginAt": to_iso(therapist.last_login_at) if therapist.last_login_at else None,
+        # Absent means listed; only an unlisted therapist carries the attribute.
+        "listed": None if therapist.listed else False,
         "bio": therapist.bio or None,
         "acceptingClients": therapist.accepting_clients,
-        "listed": therapist.listed,
     }
 
 
@@ -58,6 +61,9 @@ def _from_item(item: Item) -> Therapist:
         email_verified=bool(item.get("emailVerified", False)),
         created_at=maybe_from_iso(item.get("createdAt")),
         mfa_secret=item.get("mfaSecret"),
+        deactivated=bool(item.get("deactivated", False)),
+        account_version=int(item.get("accountVersion", 0)),
+        last_login_at=maybe_from_iso(item.get("lastLoginAt")),
         bio=item.get("bio", ""),
         # Accepting is a choice made at sign-up or on the profile; never assumed.
         accepting_clients=bool(item.get("acceptingClients", False)),
@@ -94,15 +100,16 @@ class TherapistRepository(Repository):
     def search_by_specialization(
         self, specialization: str, *, limit: int = 25, cursor: str | None = None
     ) -> Page[Therapist]:
-        scope = f"therapists.specialization:{specialization}"
-        result = self.db.query(
+        return query_page(
+            self.db,
             THERAPISTS,
             Key("specialization").eq(specialization),
+            limit=limit,
             index=_BY_SPECIALIZATION,
-            limit=clamp_limit(limit),
-            start_key=decode_cursor(cursor, scope),
+            scope=f"therapists.specialization:{specialization}",
+            cursor=cursor,
+            convert=_from_item,
         )
-        return to_page(result, _from_item, scope)
 
     def search_listed(
         self, specialization: str, *, limit: int = 20, cursor: str | None = None
@@ -140,7 +147,8 @@ class TherapistRepository(Repository):
 
     def set_listed(self, therapist_id: str, *, listed: bool) -> Therapist:
         """Staff list or unlist a therapist in the directory."""
-        return self.update_fields(therapist_id, listed=listed)
+        # Absent means listed: only an unlisted therapist carries the attribute.
+        return self.update_fields(therapist_id, listed=None if listed else False)
 
     def update_fields(self, therapist_id: str, **fields: Any) -> Therapist:
         item = self.db.update(
@@ -148,13 +156,10 @@ class TherapistRepository(Repository):
             {"therapistId": therapist_id},
             set_values=fields,
             condition=Attr("therapistId").exists(),
+            token=new_request_token(),
         )
         return _from_item(item)
 
     def list_page(self, *, limit: int = 25, cursor: str | None = None) -> Page[Therapist]:
         """A page of every therapist (a Scan: for staff only)."""
-        scope = "therapists.all"
-        result = self.db.scan(
-            THERAPISTS, limit=clamp_limit(limit), start_key=decode_cursor(cursor, scope)
-        )
-        return to_page(result, _from_item, scope)
+        return scan_page(self.db, THERAPISTS, limit=limit, scope="therapists.all", cursor=cursor, convert=_from_item)

@@ -15,7 +15,7 @@ from boto3.dynamodb.conditions import Attr
 
 from portal.domain import Conflict
 from portal.dynamo.base import Repository
-from portal.dynamo.gateway import Item
+from portal.dynamo.gateway import Item, new_request_token
 from portal.dynamo.schema import LOGIN_THROTTLE
 from portal.timeutil import epoch_seconds, utcnow
 
@@ -51,6 +51,8 @@ class ThrottleRepository(Repository):
                     set_values={_EXPIRES: expires_epoch},
                     add={_COUNT: 1},
                     condition=Attr(_KEY).not_exists() | Attr(_EXPIRES).gt(now_epoch),
+                    # A retry of an ADD that landed would count one attempt twice.
+                    token=new_request_token(),
                 )
                 return int(item[_COUNT])
             except Conflict:
@@ -63,12 +65,17 @@ class ThrottleRepository(Repository):
                     {_KEY: key},
                     set_values={_COUNT: 1, _EXPIRES: expires_epoch},
                     condition=Attr(_EXPIRES).lte(now_epoch),
+                    token=new_request_token(),
                 )
                 return int(item[_COUNT])
             except Conflict:
                 pass
         item = self.db.update(
-            LOGIN_THROTTLE, {_KEY: key}, set_values={_EXPIRES: expires_epoch}, add={_COUNT: 1}
+            LOGIN_THROTTLE,
+            {_KEY: key},
+            set_values={_EXPIRES: expires_epoch},
+            add={_COUNT: 1},
+            token=new_request_token(),
         )
         return int(item[_COUNT])
 
@@ -85,10 +92,15 @@ class ThrottleRepository(Repository):
                 {_KEY: key},
                 add={_COUNT: -1},
                 condition=Attr(_KEY).exists() & Attr(_COUNT).gt(0),
+                token=new_request_token(),
             )
         except Conflict:
             return None
         return int(item[_COUNT])
+
+    def delete(self, key: str) -> None:
+        """Remove a counter (absent is fine): one DeleteItem."""
+        self.db.delete(LOGIN_THROTTLE, {_KEY: key})
 
     def counts(self, keys: Sequence[str], *, now: datetime | None = None) -> dict[str, int]:
         """The live count of every key in one BatchGetItem (per 100 keys).

@@ -21,7 +21,7 @@ from boto3.dynamodb.conditions import Attr, Key
 
 from portal.domain import Conflict, NotFound
 from portal.dynamo.base import Repository
-from portal.dynamo.gateway import DynamoGateway, Item
+from portal.dynamo.gateway import DynamoGateway, Item, new_request_token
 from portal.dynamo.schema import WEB_SESSIONS
 from portal.timeutil import epoch_seconds, utcnow
 
@@ -42,6 +42,10 @@ class WebSessionRecord:
     expires_at: datetime
     # "<kind>:<accountId>" while logged in, None for an anonymous session.
     account_key: str | None = None
+    # A coarse label of the browser ("Firefox on Windows") and when it logged
+    # in, so a person can recognise their sessions; never the full user agent.
+    device: str | None = None
+    logged_in_at: datetime | None = None
 
     def is_expired(self, now: datetime) -> bool:
         # The moment expiresAt names is already past the session's life,
@@ -56,6 +60,8 @@ def _to_item(record: WebSessionRecord) -> dict[str, Any]:
         "expiresAt": epoch_seconds(record.expires_at),
         # None is dropped by the gateway's serializer, keeping the GSI sparse.
         "accountKey": record.account_key or None,
+        "deviceLabel": record.device or None,
+        "loggedInAt": epoch_seconds(record.logged_in_at) if record.logged_in_at else None,
     }
 
 
@@ -66,6 +72,10 @@ def _from_item(item: Item) -> WebSessionRecord:
         # Numbers come back as Decimal.
         expires_at=datetime.fromtimestamp(int(item["expiresAt"]), tz=UTC),
         account_key=item.get("accountKey"),
+        device=item.get("deviceLabel"),
+        logged_in_at=(
+            datetime.fromtimestamp(int(item["loggedInAt"]), tz=UTC) if "loggedInAt" in item else None
+        ),
     )
 
 
@@ -98,7 +108,11 @@ class WebSessionRepository(Repository):
         # Even an expired-but-not-yet-deleted item blocks the key: a key is never
         # handed out twice, and the caller simply draws another one.
         self.db.put(
-            WEB_SESSIONS, _to_item(record), condition=Attr("sessionKey").not_exists()
+            WEB_SESSIONS,
+            _to_item(record),
+            condition=Attr("sessionKey").not_exists(),
+            # A retry after the first attempt stored it must not look like a taken key.
+            token=new_request_token(),
         )
 
     def save(self, record: WebSessionRecord) -> None:
@@ -118,6 +132,20 @@ class WebSessionRepository(Repository):
     def delete(self, session_key: str) -> bool:
         """Delete one session; False if there was none (not an error)."""
         return self.db.delete(WEB_SESSIONS, {"sessionKey": session_key}) is not None
+
+    def list_for_account(self, account_key: str, *, limit: int = 50) -> list[WebSessionRecord]:
+        """The account's live sessions, newest login first: one Query of the account index.
+
+        The index is eventually consistent: a session made a moment ago may be
+        missing, one ended a moment ago may still show (it is dead all the same).
+        """
+        result = self.db.query(
+            WEB_SESSIONS, Key("accountKey").eq(account_key), index=_BY_ACCOUNT, limit=limit
+        )
+        now = self._clock()
+        records = [r for r in map(_from_item, result.items) if not r.is_expired(now)]
+        epoch = datetime.fromtimestamp(0, tz=UTC)
+        return sorted(records, key=lambda r: r.logged_in_at or epoch, reverse=True)
 
     def delete_for_account(
         self, account_key: str, *, except_session_key: str | None = None

@@ -11,7 +11,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 
 from portal.accounts.user import User
-from portal.domain import MAX_BIO_LENGTH, SPECIALIZATIONS, normalize_email
+from portal.domain import MAX_BIO_LENGTH, MAX_PASSWORD_LENGTH, SPECIALIZATIONS, normalize_email
 
 
 @lru_cache(maxsize=1)
@@ -53,9 +53,11 @@ class ClientSignUpForm(_PasswordPairMixin):
     email = forms.EmailField(max_length=254, label="Email")
     # As help text, the hint is tied to its field (aria-describedby) rather than floating below the form.
     password = forms.CharField(
+        max_length=MAX_PASSWORD_LENGTH,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), strip=False, help_text=PASSWORD_HINT
     )
     password_again = forms.CharField(
+        max_length=MAX_PASSWORD_LENGTH,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         strip=False,
         label="Password again",
@@ -108,6 +110,7 @@ class TherapistSignUpForm(ClientSignUpForm):
 class LoginForm(forms.Form):
     email = forms.EmailField(max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     password = forms.CharField(
+        max_length=MAX_PASSWORD_LENGTH,
         strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
     )
 
@@ -124,12 +127,14 @@ class PasswordResetRequestForm(forms.Form):
 
 class SetPasswordForm(_PasswordPairMixin):
     password = forms.CharField(
+        max_length=MAX_PASSWORD_LENGTH,
         label="New password",
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=PASSWORD_HINT,
     )
     password_again = forms.CharField(
+        max_length=MAX_PASSWORD_LENGTH,
         label="New password again",
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
@@ -145,6 +150,7 @@ class SetPasswordForm(_PasswordPairMixin):
 
 class PasswordChangeForm(SetPasswordForm):
     current_password = forms.CharField(
+        max_length=MAX_PASSWORD_LENGTH,
         strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
     )
     field_order = ["current_password", "password", "password_again"]
@@ -203,3 +209,23 @@ class SetupCodeForm(forms.Form):
 
     def clean_code(self) -> str:
         return self.cleaned_data["code"].replace(" ", "")
+
+
+class ConfirmPasswordForm(forms.Form):
+    password = forms.CharField(
+        label="Your password",
+        max_length=MAX_PASSWORD_LENGTH,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class TurnOffMfaForm(ConfirmPasswordForm):
+    code = forms.CharField(
+        max_length=20,
+        strip=True,
+        label="Code from your authenticator app",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autocapitalize": "off"}
+        ),
+    )

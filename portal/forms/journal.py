@@ -11,6 +11,7 @@ from django.forms.boundfield import BoundWidget
 from django.utils import timezone
 
 from portal.domain import FEELING_BY_NAME, FEELINGS, MAX_INTENSITY, MAX_NOTE_LENGTH, MIN_INTENSITY, Valence
+from portal.forms.idempotency import IdempotentForm
 
 EARLIEST_YEAR = 1900
 LATEST_YEAR = 2200
@@ -145,3 +146,7 @@ class JournalFilterForm(forms.Form):
             else None
         )
         return start_dt, end_dt
+
+
+class NewJournalEntryForm(IdempotentForm, JournalEntryForm):
+    """Writing a new entry: the same fields, plus the key that makes a resend store it once."""

@@ -4,7 +4,7 @@ What goes: the account and its email claim (at once, in the transaction that
 starts the erasure, so nobody can log in from then on and the email is free),
 the client's data key (crypto-shredding: every copy of the text they wrote, in
 backups and point-in-time copies too, becomes unreadable), their web sessions,
-journal entries (with their sharing) and relationships.
+their calendar feed, journal entries (with their sharing) and relationships.
 
 What stays: sessions and messages, the therapist's clinical record. They show
 "Former client", and what the client wrote in them reads "Removed at the
@@ -27,6 +27,7 @@ from django.contrib.auth.hashers import check_password
 from portal.accounts.user import user_key
 from portal.domain import AccountKind, DatabaseUnavailable, DomainError, NotFound
 from portal.dynamo.audit import AuditRepository
+from portal.dynamo.calendar_feeds import CalendarFeedRepository
 from portal.dynamo.clients import ClientRepository
 from portal.dynamo.data_keys import DataKeyRepository
 from portal.dynamo.erasures import ErasureJob, ErasureRepository
@@ -53,6 +54,14 @@ def _end_web_sessions(client_id: str) -> None:
     WebSessionRepository().delete_for_account(user_key(AccountKind.CLIENT, client_id))
 
 
+def _revoke_calendar_feed(client_id: str) -> None:
+    # The secret feed would otherwise keep serving the sessions' times, which stay.
+    feeds = CalendarFeedRepository()
+    current = feeds.current_hash(AccountKind.CLIENT, client_id)
+    if current is not None:
+        feeds.replace(AccountKind.CLIENT, client_id, new_hash=None, old_hash=current)
+
+
 def _delete_journal(client_id: str) -> None:
     erasures = ErasureRepository()
     while erasures.delete_journal_page(client_id):
@@ -75,6 +84,7 @@ def _delete_relationships(client_id: str) -> None:
 STEPS: tuple[tuple[str, Callable[[str], None]], ...] = (
     ("data_key", _destroy_data_key),
     ("web_sessions", _end_web_sessions),
+    ("calendar_feed", _revoke_calendar_feed),
     ("journal", _delete_journal),
     ("relationships", _delete_relationships),
 )

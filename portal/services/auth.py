@@ -12,15 +12,13 @@ from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core import signing
 from django.core.mail import send_mail
 
-from portal.accounts.backends import BACKEND_FOR_KIND
+from portal.accounts.backends import BACKEND_FOR_KIND, load_account
 from portal.accounts.user import User, parse_user_key
-from portal.domain import AccountKind, DomainError, NotFound, normalize_email
+from portal.domain import AccountKind, DomainError, EmailClaim, NotFound, normalize_email
 from portal.dynamo.account_store import AccountStore
 from portal.dynamo.accounts import get_email_claim
-from portal.dynamo.clients import ClientRepository
 from portal.dynamo.connection import get_gateway
-from portal.dynamo.staff import StaffRepository
-from portal.dynamo.therapists import TherapistRepository
+from portal.timeutil import utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -72,24 +70,23 @@ def _send(*, user: User, subject: str, message: str, purpose: str) -> bool:
     return True
 
 
-def account_kind_for_email(email: str) -> AccountKind | None:
-    claim = get_email_claim(get_gateway(), email)
-    return claim.account_kind if claim else None
+def email_claim_for(email: str) -> EmailClaim | None:
+    """Who owns ``email``: one consistent GetItem of the claim written at sign-up."""
+    return get_email_claim(get_gateway(), email)
 
 
 def load_user(user_key: str) -> User | None:
+    """The account behind a user key, read consistently (it decides about the account)."""
     parsed = parse_user_key(user_key)
     if parsed is None:
         return None
-    kind, account_id = parsed
-    account: Any
-    if kind is AccountKind.CLIENT:
-        account = ClientRepository().get(account_id)
-    elif kind is AccountKind.THERAPIST:
-        account = TherapistRepository().get(account_id)
-    else:
-        account = StaffRepository().get(account_id)
-    return User.from_account(kind, account) if account else None
+    account = load_account(*parsed)
+    return User.from_account(parsed[0], account) if account else None
+
+
+def login_recorded(*, user: User) -> None:
+    """When the account last logged in, for the staff's account page (one UpdateItem)."""
+    AccountStore().record_login(user.kind, user.account_id, utcnow())
 
 
 def backend_path(user: User) -> str:
@@ -168,7 +165,7 @@ def password_reset_user(*, user_key: str, token: str) -> User:
 def password_set(*, user: User, new_password: str) -> User:
     """Store a new password hash; the caller ends the account's other sessions."""
     new_hash = make_password(new_password)
-    AccountStore().set_password_hash(user.kind, user.account_id, new_hash)
+    user.account_version = AccountStore().set_password_hash(user.kind, user.account_id, new_hash)
     user.password = new_hash
     logger.info("password changed for account %s", user.pk)
     return user

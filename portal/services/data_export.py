@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from portal.domain import (
+    FORMER_CLIENT,
     AccountKind,
     AuditEvent,
     Client,
@@ -137,20 +138,30 @@ def _client_session_row(session: TherapySession) -> dict[str, Any]:
         "therapistId": session.therapist_id,
         "title": str(session.title),
         "scheduledFor": _iso(session.scheduled_for),
+        "durationMinutes": session.duration_minutes,
+        "location": session.location,
         "status": str(session.status),
+        "requestMessage": str(session.request_message),
+        "rejectionReason": str(session.rejection_reason),
         "sharedNotes": str(session.shared_notes),
         "createdAt": _iso(session.created_at),
         "updatedAt": _iso(session.updated_at),
     }
 
 
-def _therapist_session_row(session: TherapySession) -> dict[str, Any]:
+def _therapist_session_row(session: TherapySession, names: dict[str, str]) -> dict[str, Any]:
     return {
         "sessionId": session.session_id,
         "clientId": session.client_id,
+        # A client who deleted their account has no name left to show.
+        "clientName": names.get(session.client_id, FORMER_CLIENT),
         "title": str(session.title),
         "scheduledFor": _iso(session.scheduled_for),
+        "durationMinutes": session.duration_minutes,
+        "location": session.location,
         "status": str(session.status),
+        "requestMessage": str(session.request_message),
+        "rejectionReason": str(session.rejection_reason),
         "privateNotes": str(session.private_notes),
         "sharedNotes": str(session.shared_notes),
         "updatedAt": _iso(session.updated_at),
@@ -158,7 +169,8 @@ def _therapist_session_row(session: TherapySession) -> dict[str, Any]:
 
 
 _THERAPIST_SESSION_COLUMNS = [
-    "sessionId", "clientId", "title", "scheduledFor", "status", "privateNotes", "sharedNotes", "updatedAt",
+    "sessionId", "clientId", "clientName", "title", "scheduledFor", "durationMinutes", "location", "status",
+    "requestMessage", "rejectionReason", "privateNotes", "sharedNotes", "updatedAt",
 ]
 
 
@@ -287,7 +299,8 @@ def _therapist_files(therapist: Therapist, when: datetime) -> Iterator[tuple[str
         for page in _pages(
             lambda c: sessions.list_by_therapist(therapist.therapist_id, limit=EXPORT_PAGE_SIZE, cursor=c)
         ):
-            yield [_therapist_session_row(s) for s in page]
+            names = {c.client_id: c.name for c in ClientRepository().get_many(s.client_id for s in page).values()}
+            yield [_therapist_session_row(s, names) for s in page]
 
     yield "README.txt", _readme("therapist", when)
     yield "profile.json", _json_document(_therapist_profile(therapist))

@@ -20,6 +20,7 @@ from portal.domain import (
     MIN_INTENSITY,
     AccountKind,
     AuditEvent,
+    DatabaseUnavailable,
     DomainError,
     JournalEntry,
     NotFound,
@@ -66,8 +67,11 @@ def journal_entry_create(
     feeling: str,
     intensity: int,
     note: str = "",
+    idempotency_key: str | None = None,
     journal: JournalRepository | None = None,
 ) -> JournalEntry:
+    """Store a new entry. With the form's ``idempotency_key`` a double submit or a
+    retry returns the entry the first submission stored instead of a second one."""
     _validate(feeling, intensity, note, time_of_emotion)
     entry = JournalEntry(
         client_id=client_id,
@@ -78,7 +82,14 @@ def journal_entry_create(
         note=note,
         created_at=utcnow(),
     )
-    stored = (journal or JournalRepository()).add(entry)
+    repository = journal or JournalRepository()
+    if idempotency_key is None:
+        stored = repository.add(entry)
+    else:
+        stored, created = repository.add_once(entry, idempotency_key)
+        if not created:
+            logger.info("journal entry %s sent again by client %s: kept once", stored.entry_id, client_id)
+            return stored
     logger.info("journal entry %s created by client %s", entry.entry_id, client_id)
     return stored
 
@@ -139,20 +150,19 @@ class JournalFilter:
 def journal_page(
     *, user: User, filters: JournalFilter, cursor: str | None = None, limit: int = PAGE_SIZE
 ) -> Page[JournalEntry]:
-    """A page of the client's entries: one Query whatever the journal's size.
+    """A page of the client's entries, newest felt first: one Query whatever the journal's size.
 
-    A feeling alone reads LSI_Journal_ByFeeling, whose order within one feeling
-    is the order the entries were written. A feeling with dates reads the time
-    index with the dates as its key condition and the feeling as a filter, so
-    the page is in time order and never reads outside the chosen days.
+    A feeling (with or without dates) reads LSI_Journal_FeelingTime, dates
+    alone read LSI_Journal_Time; either way the filter is the key condition, so
+    every page is full until the last one.
     """
     client_id = own_client_id(user)
     journal = JournalRepository()
-    if filters.feeling and not (filters.start or filters.end):
-        return journal.list_by_feeling(client_id, filters.feeling, limit=limit, cursor=cursor)
-    return journal.list_by_time(
-        client_id, start=filters.start, end=filters.end, feeling=filters.feeling, limit=limit, cursor=cursor
-    )
+    if filters.feeling:
+        return journal.list_by_feeling(
+            client_id, filters.feeling, start=filters.start, end=filters.end, limit=limit, cursor=cursor
+        )
+    return journal.list_by_time(client_id, start=filters.start, end=filters.end, limit=limit, cursor=cursor)
 
 
 def journal_chart_entries(
@@ -161,23 +171,49 @@ def journal_chart_entries(
     return JournalRepository().list_for_chart(own_client_id(user), start=start, end=end, feeling=feeling)
 
 
+class ExportInterrupted(DatabaseUnavailable):
+    """The database failed after the download had started: the response must end as a failure."""
+
+
+EXPORT_PAGE_SIZE = 100
+
+
 def journal_export(*, user: User) -> Iterator[JournalEntry]:
-    """Every entry, oldest first, read a page at a time as the download streams."""
+    """Every entry, oldest first, read a page at a time as the download streams.
+
+    The first page is read before this returns, so a database that is down
+    already gives the 503 page rather than a download that starts and breaks.
+    A failure on a later page raises ExportInterrupted from the iterator: the
+    server then drops the connection without ending the response, and the
+    browser reports a failed download instead of saving a file that silently
+    stops part-way.
+    """
     client_id = own_client_id(user)
     journal = JournalRepository()
-    cursor: str | None = None
+    first = journal.list_by_time(client_id, newest_first=False, limit=EXPORT_PAGE_SIZE)
+    return _export_rest(journal, client_id, first)
+
+
+def _export_rest(journal: JournalRepository, client_id: str, page: Page[JournalEntry]) -> Iterator[JournalEntry]:
+    written = 0
     while True:
-        page = journal.list_by_time(client_id, newest_first=False, limit=100, cursor=cursor)
         yield from page.items
+        written += len(page.items)
         if not page.next_cursor:
             return
-        cursor = page.next_cursor
+        try:
+            page = journal.list_by_time(
+                client_id, newest_first=False, limit=EXPORT_PAGE_SIZE, cursor=page.next_cursor
+            )
+        except DatabaseUnavailable as exc:
+            logger.error("journal export of client %s interrupted after %d entries", client_id, written)
+            raise ExportInterrupted(str(exc)) from exc
 
 
 def shared_entries_for_therapist(
     *, user: User, client_id: str, cursor: str | None = None
 ) -> Page[JournalEntry]:
-    """The client's shared entries as their therapist sees them: one Query of the sparse index.
+    """The client's shared entries as their therapist sees them, newest felt first: one Query of the sparse index.
 
     404 unless the mapping is active. Every opening is written to the audit log.
     """
@@ -188,25 +224,93 @@ def shared_entries_for_therapist(
         action=SHARED_READ,
         actor_kind=AccountKind.THERAPIST,
         actor_id=user.account_id,
-        detail={"entries": str(len(page.items)), "page": "next" if cursor else "first"},
+        # Ids only (no feelings or text): the client's access history names the entries from them.
+        detail={
+            "entries": str(len(page.items)),
+            "page": "next" if cursor else "first",
+            **({"entryIds": " ".join(entry.entry_id for entry in page.items)} if page.items else {}),
+        },
     )
     return page
 
 
+# Reads by one therapist less than this apart are one visit (the idle logoff's length).
+VISIT_GAP = timedelta(minutes=30)
+ACCESS_PAGE_SIZE = 25
+
+
 @dataclass(frozen=True)
-class AccessRecord:
-    event: AuditEvent
+class AccessVisit:
+    """One therapist's reading of the shared entries, from their first opening to their last."""
+
+    reader_id: str
     reader_name: str
+    started_at: datetime
+    ended_at: datetime
+    openings: int
+    # The entries read that still exist, newest felt first.
+    entries: list[JournalEntry]
+    # Entries read then and deleted since, and (for readings recorded before entry ids
+    # were kept) how many entries were shown without saying which.
+    deleted_entries: int
+    unnamed_entries: int
 
 
-def journal_access_history(*, user: User, limit: int = 10) -> list[AccessRecord]:
-    """Who read my shared entries, and when: one Query, one BatchGetItem for names."""
+def _entry_ids(event: AuditEvent) -> list[str]:
+    return event.detail.get("entryIds", "").split()
+
+
+def _group_visits(events: list[AuditEvent]) -> list[list[AuditEvent]]:
+    """Consecutive readings (newest first) by the same reader, each within VISIT_GAP of the next."""
+    visits: list[list[AuditEvent]] = []
+    for event in events:
+        current = visits[-1] if visits else None
+        if (
+            current is not None
+            and current[-1].actor_id == event.actor_id
+            and current[-1].occurred_at - event.occurred_at <= VISIT_GAP
+        ):
+            current.append(event)
+        else:
+            visits.append([event])
+    return visits
+
+
+def journal_access_history(
+    *, user: User, cursor: str | None = None, limit: int = ACCESS_PAGE_SIZE
+) -> Page[AccessVisit]:
+    """Who read my shared entries, visit by visit, naming the entries read.
+
+    One Query of the audit log, one BatchGetItem for the readers' names and one
+    for the entries (BatchGetItem takes 100 keys a call, and a page of readings
+    names at most ACCESS_PAGE_SIZE * PAGE_SIZE entries, so the count stays fixed
+    whatever the journal's size). A visit cut by the page's end continues on
+    the next page.
+    """
     client_id = own_client_id(user)
-    events = AuditRepository().list_for_subject(client_id, action=SHARED_READ, limit=limit).items
-    if not events:
-        return []
-    therapists = TherapistRepository().get_many({e.actor_id for e in events})
-    return [
-        AccessRecord(e, therapists[e.actor_id].name if e.actor_id in therapists else "A former therapist")
-        for e in events
-    ]
+    page = AuditRepository().list_for_subject(client_id, action=SHARED_READ, limit=limit, cursor=cursor)
+    if not page.items:
+        return Page(items=[], next_cursor=page.next_cursor)
+    therapists = TherapistRepository().get_many({e.actor_id for e in page.items})
+    wanted = {entry_id for event in page.items for entry_id in _entry_ids(event)}
+    entries = JournalRepository().get_labels(client_id, wanted) if wanted else {}
+    visits: list[AccessVisit] = []
+    for group in _group_visits(page.items):
+        ids = list(dict.fromkeys(entry_id for event in group for entry_id in _entry_ids(event)))
+        found = sorted((entries[i] for i in ids if i in entries), key=lambda e: e.time_of_emotion, reverse=True)
+        reader = therapists.get(group[0].actor_id)
+        visits.append(
+            AccessVisit(
+                reader_id=group[0].actor_id,
+                reader_name=reader.name if reader else "A former therapist",
+                started_at=group[-1].occurred_at,
+                ended_at=group[0].occurred_at,
+                openings=len(group),
+                entries=found,
+                deleted_entries=len(ids) - len(found),
+                unnamed_entries=sum(
+                    int(e.detail.get("entries", "0") or 0) for e in group if "entryIds" not in e.detail
+                ),
+            )
+        )
+    return Page(items=visits, next_cursor=page.next_cursor)

@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 
 THREAD_PAGE_SIZE = 30
 LIST_LIMIT = 50
-THREAD_OPENED = "messages.thread.opened"
+THREAD_OPENED = "message.thread.opened"
 # The permission to poll one thread rides in a signed token this long; then the
 # poll checks the relationship record again and gets a new token.
 POLL_PERMISSION_SECONDS = 5 * 60

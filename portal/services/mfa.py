@@ -100,6 +100,16 @@ def mfa_enable(*, user: User, secret: str, code: str, now: float | None = None) 
     return codes
 
 
+def mfa_recovery_codes_regenerate(*, user: User) -> list[str]:
+    """New recovery codes in place of every old one (used or not); shown once."""
+    codes = [_new_recovery_code() for _ in range(RECOVERY_CODE_COUNT)]
+    AccountStore().replace_recovery_hashes(
+        user.kind, user.account_id, {_hash_code(c.replace("-", "")) for c in codes}
+    )
+    logger.info("recovery codes regenerated for account %s", user.pk)
+    return codes
+
+
 def mfa_verify(*, user: User, code: str, now: float | None = None) -> None:
     """Accept a current TOTP code or an unused recovery code; raise InvalidCode otherwise."""
     store = AccountStore()

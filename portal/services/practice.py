@@ -15,9 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from portal.accounts.user import User
-from portal.domain import Mapping, MappingStatus, Page, Relationship, Side
+from portal.domain import Client, Mapping, MappingStatus, Page, Relationship, Side, Therapist
+from portal.dynamo.clients import ClientRepository
 from portal.dynamo.mappings import MappingRepository
 from portal.dynamo.relationships import RelationshipRepository
+from portal.dynamo.therapists import TherapistRepository
 from portal.policy import own_client_id, own_therapist_id
 
 PAGE_SIZE = 25
@@ -71,4 +73,58 @@ def therapist_clients(*, user: User, cursor: str | None = None) -> TherapistClie
         invited=[m for m in pending.items if m.requested_by is Side.THERAPIST],
         more_waiting=pending.next_cursor is not None,
         clients=clients,
+    )
+
+
+# --- with the accounts themselves (the sessions pages pick a client or therapist from these) ---------
+
+
+@dataclass(frozen=True)
+class TherapistOfClient:
+    mapping: Mapping
+    therapist: Therapist
+
+
+@dataclass(frozen=True)
+class ClientOfTherapist:
+    mapping: Mapping
+    client: Client
+
+
+@dataclass(frozen=True)
+class ClientShown:
+    """What a therapist's page shows of a client: the account record also holds credentials."""
+
+    client_id: str
+    name: str
+    time_zone: str
+
+
+def client_shown_to_therapist(*, client_id: str) -> ClientShown | None:
+    """The client's name and time zone, for a page whose access check has already passed."""
+    client = ClientRepository().get(client_id)
+    if client is None:
+        return None
+    return ClientShown(client_id=client.client_id, name=client.name, time_zone=client.time_zone)
+
+
+def client_therapists_page(*, client_id: str, cursor: str | None = None) -> Page[TherapistOfClient]:
+    """One Query of mappings and one BatchGetItem of the therapists on that page."""
+    mappings = MappingRepository().list_for_client(client_id, limit=PAGE_SIZE, cursor=cursor)
+    therapists = TherapistRepository().get_many(m.therapist_id for m in mappings.items) if mappings.items else {}
+    return Page(
+        items=[
+            TherapistOfClient(m, therapists[m.therapist_id]) for m in mappings.items if m.therapist_id in therapists
+        ],
+        next_cursor=mappings.next_cursor,
+    )
+
+
+def therapist_clients_page(*, therapist_id: str, cursor: str | None = None) -> Page[ClientOfTherapist]:
+    """One Query of mappings and one BatchGetItem of the clients on that page."""
+    mappings = MappingRepository().list_for_therapist(therapist_id, limit=PAGE_SIZE, cursor=cursor)
+    clients = ClientRepository().get_many(m.client_id for m in mappings.items) if mappings.items else {}
+    return Page(
+        items=[ClientOfTherapist(m, clients[m.client_id]) for m in mappings.items if m.client_id in clients],
+        next_cursor=mappings.next_cursor,
     )

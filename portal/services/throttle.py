@@ -113,6 +113,9 @@ def _seconds_until_allowed(
 
     The moment it reaches ``limit`` exactly; callers round up strictly past it.
     """
+    if current >= limit and current == 0:
+        # Nothing may weigh anything: wait until the previous window has aged out.
+        return window.end - now
     if current >= limit:
         # The current count cannot decay within its own window; in the next one it
         # becomes ``previous`` and decays: current * (1 - f) < limit when f > 1 - limit / current.
@@ -147,8 +150,14 @@ def throttle_attempt(
     window: timedelta = DEFAULT_WINDOW,
     now: datetime | None = None,
     throttles: ThrottleRepository | None = None,
+    refund_refused: bool = False,
 ) -> ThrottleTicket:
     """Count one attempt for every identifier, then refuse it if that goes over ``limit``.
+
+    With ``refund_refused`` a refused attempt is given back before ``Throttled``
+    is raised: it checked nothing, so it is not a guess, and someone who keeps
+    trying (a stranger at another person's login) cannot push the lockout ever
+    further away; it ends as the earlier failures age out of the window.
 
     The attempt is added first (one atomic UpdateItem ADD per identifier, which
     returns the new count), then the previous windows of all identifiers are
@@ -184,10 +193,18 @@ def throttle_attempt(
     ]
     previous_counts = repository.counts(previous_keys, now=moment)
     elapsed = (moment.timestamp() - current_window.start) / current_window.length
+    over = [
+        current + previous_counts[previous_key] * (1 - elapsed) > limit
+        for current, previous_key in zip(currents, previous_keys, strict=True)
+    ]
+    if any(over) and refund_refused:
+        for key in ticket.counter_keys:
+            repository.decrement(key)
+        currents = [current - 1 for current in currents]
     waits: list[float] = []
-    for current, previous_key in zip(currents, previous_keys, strict=True):
+    for current, previous_key, is_over in zip(currents, previous_keys, over, strict=True):
         previous = previous_counts[previous_key]
-        if current + previous * (1 - elapsed) > limit:
+        if is_over:
             # The next attempt adds one more, so it is allowed once these counts
             # weigh ``limit - 1`` or less.
             waits.append(
@@ -218,3 +235,26 @@ def throttle_release(
     repository = throttles or ThrottleRepository()
     for key in ticket.counter_keys:
         repository.decrement(key)
+
+
+def throttle_clear(
+    *,
+    scope: str,
+    identifiers: Sequence[str],
+    window: timedelta = DEFAULT_WINDOW,
+    now: datetime | None = None,
+    throttles: ThrottleRepository | None = None,
+) -> None:
+    """Forget the failures of ``identifiers`` in ``scope`` (both windows that still weigh).
+
+    For example after a completed password reset: whoever guessed before
+    guessed at a password that no longer exists.
+    """
+    digests = [_digest(identifier) for identifier in _normalize(identifiers)]
+    if not digests:
+        return
+    current = _window_at(now or utcnow(), window)
+    repository = throttles or ThrottleRepository()
+    for digest in digests:
+        for index in (current.index, current.index - 1):
+            repository.delete(_key(scope, digest, index))

@@ -19,7 +19,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from portal.accounts.decorators import login_required
 from portal.accounts.middleware import passive
-from portal.accounts.session_store import end_other_sessions
+from portal.accounts.session_store import DEVICE_KEY, LOGGED_IN_AT_KEY, end_other_sessions
+from portal.accounts.session_user import remember_account
 from portal.accounts.user import User
 from portal.domain import AccountKind, EmailTaken
 from portal.forms.accounts import (
@@ -32,6 +33,16 @@ from portal.forms.accounts import (
 )
 from portal.services import auth
 from portal.services.accounts import client_sign_up, therapist_sign_up
+from portal.services.devices import device_label
+from portal.services.login_throttle import (
+    DEVICE_COOKIE,
+    DEVICE_COOKIE_MAX_AGE,
+    device_cookie_value,
+    login_attempt,
+    login_counters_clear,
+    login_succeeded,
+    trusted_device,
+)
 from portal.services.throttle import Throttled, throttle_attempt, throttle_release
 
 logger = logging.getLogger(__name__)
@@ -79,10 +90,35 @@ def _already_logged_in(request: HttpRequest) -> HttpResponse | None:
     return redirect(_landing(user, request))  # type: ignore[arg-type]
 
 
-def _finish_login(request: HttpRequest, user: User) -> HttpResponse:
+DEACTIVATED_MESSAGE = (
+    "This account is deactivated, so it cannot log in. "
+    "If you think this is a mistake, please contact the practice."
+)
+
+
+def start_session(request: HttpRequest, user: User, target: str) -> HttpResponse:
+    """Log in: the session, its device label, the account's last login and the device cookie."""
     login(request, user, backend=auth.backend_path(user))
+    request.session[DEVICE_KEY] = device_label(request.headers.get("User-Agent", ""))
+    request.session[LOGGED_IN_AT_KEY] = int(time.time())
+    auth.login_recorded(user=user)
+    response = redirect(target)
+    # This browser has now logged in to this account: its own throttle allowance.
+    response.set_cookie(
+        DEVICE_COOKIE,
+        device_cookie_value(user.email),
+        max_age=DEVICE_COOKIE_MAX_AGE,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
+
+
+def _finish_login(request: HttpRequest, user: User) -> HttpResponse:
+    response = start_session(request, user, _landing(user, request))
     logger.info("login of account %s", user.pk)
-    return redirect(_landing(user, request))
+    return response
 
 
 # --- sign-up -------------------------------------------------------------------
@@ -158,11 +194,11 @@ def login_view(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
-        identifiers = [f"email:{email}", f"ip:{client_address(request)}"]
+        device = trusted_device(request.COOKIES.get(DEVICE_COOKIE), email)
         try:
             # Counted before the password is checked, so parallel guesses cannot
             # all slip under the limit; a successful login gives its attempt back.
-            ticket = throttle_attempt(scope="login", identifiers=identifiers)
+            attempt = login_attempt(email=email, address=client_address(request), device=device)
         except Throttled as exc:
             minutes = max(1, round(exc.retry_after / 60))
             form.add_error(
@@ -172,19 +208,34 @@ def login_view(request: HttpRequest) -> HttpResponse:
             )
             status = 429
         else:
-            kind = auth.account_kind_for_email(email)
+            claim = auth.email_claim_for(email)
             password = form.cleaned_data["password"]
-            if kind is None:
+            if claim is None:
                 auth.password_check_without_account(password)
                 user = None
             else:
-                user = cast(User | None, authenticate(request, email=email, password=password, kind=kind))
+                user = cast(
+                    User | None,
+                    authenticate(
+                        request,
+                        email=email,
+                        password=password,
+                        kind=claim.account_kind,
+                        claimed_id=claim.account_id,
+                    ),
+                )
             if user is None:
                 logger.info("failed login")
                 form.add_error(None, "That email and password do not match an account.")
                 status = 400
+            elif not user.is_active:
+                # Said only to someone who knew the password.
+                login_succeeded(attempt)
+                logger.info("login refused: account %s is deactivated", user.pk)
+                form.add_error(None, DEACTIVATED_MESSAGE)
+                status = 403
             elif user.mfa_enabled:
-                throttle_release(ticket)
+                login_succeeded(attempt)
                 request.session.cycle_key()
                 request.session[MFA_PENDING_KEY] = {
                     "user": user.pk,
@@ -193,7 +244,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 }
                 return redirect("mfa_verify")
             else:
-                throttle_release(ticket)
+                login_succeeded(attempt)
                 return _finish_login(request, user)
     elif form.is_bound:
         status = 400
@@ -213,11 +264,15 @@ def pending_mfa_user(request: HttpRequest) -> tuple[User, str] | None:
 
 def complete_mfa_login(request: HttpRequest, user: User, next_url: str) -> HttpResponse:
     request.session.pop(MFA_PENDING_KEY, None)
-    login(request, user, backend=auth.backend_path(user))
+    if not user.is_active:
+        # Deactivated between the password and the code.
+        messages.error(request, DEACTIVATED_MESSAGE)
+        return redirect("login")
+    if not (next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()})):
+        next_url = auth.HOME_FOR_KIND[user.kind]
+    response = start_session(request, user, next_url)
     logger.info("login of account %s with second factor", user.pk)
-    if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-        return redirect(next_url)
-    return redirect(auth.HOME_FOR_KIND[user.kind])
+    return response
 
 
 @require_POST
@@ -255,11 +310,14 @@ def keep_alive(request: HttpRequest) -> HttpResponse:
 @require_GET
 def verify_email(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        auth.email_verify(token=token)
+        verified = auth.email_verify(token=token)
     except auth.InvalidToken as exc:
         return render(request, "portal/accounts/verify_failed.html", {"reason": str(exc)}, status=400)
     messages.success(request, "Thank you: your email address is confirmed.")
     if request.user.is_authenticated:
+        if request.user.pk == verified.pk:
+            # The session's copy of the account says "unverified" until refreshed.
+            remember_account(request.session, verified)
         return redirect(auth.HOME_FOR_KIND[cast(User, request.user).kind])
     return redirect("login")
 
@@ -319,6 +377,8 @@ def password_reset_confirm(request: HttpRequest, uidb64: str, token: str) -> Htt
     if request.method == "POST" and form.is_valid():
         auth.password_set(user=user, new_password=form.cleaned_data["password"])
         end_other_sessions(user.pk, None)
+        # Guesses at the old password no longer matter: the owner may log in at once.
+        login_counters_clear(email=user.email, address=client_address(request))
         messages.success(request, "Your password is changed. Please log in with it.")
         return redirect("login")
     return render(
@@ -351,6 +411,9 @@ def password_change(request: HttpRequest) -> HttpResponse:
         else:
             throttle_release(ticket)
             update_session_auth_hash(request, updated)
+            # The password change bumped the account version: this session keeps
+            # going with the new one, every other one ends at its next check.
+            remember_account(request.session, updated)
             ended = end_other_sessions(updated.pk, request.session.session_key)
             logger.info("password change ended %d other session(s) of %s", ended, updated.pk)
             messages.success(request, "Your password is changed. Other devices have been logged out.")

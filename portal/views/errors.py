@@ -13,10 +13,21 @@ from portal.domain import DatabaseUnavailable, UnreadableText
 logger = logging.getLogger(__name__)
 
 
+# A request of any other method may have changed something before the database failed.
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+
 def database_unavailable(request: HttpRequest) -> HttpResponse:
-    """The 503 page, rendered without the request: the session and account may be unreadable."""
+    """The 503 page, rendered without the request: the session and account may be unreadable.
+
+    It tells the truth about the request that failed: a page view changed
+    nothing, but a form sent may or may not have been stored (the write can land
+    and its answer be lost). Sending it again is safe: forms that create carry
+    an idempotency key, and the other changes set a value rather than add one.
+    """
     logger.error("database unavailable during %s %s", request.method, request.path)
-    response = HttpResponse(render_to_string("503.html"), status=503)
+    context = {"write_unknown": request.method not in _SAFE_METHODS}
+    response = HttpResponse(render_to_string("503.html", context), status=503)
     response["Retry-After"] = "30"
     return response
 

@@ -6,15 +6,12 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from portal.domain import DatabaseUnavailable
-from portal.dynamo.connection import get_gateway
+from portal.services.health import database_healthy
 
 
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    try:
-        get_gateway().ping()
-    except DatabaseUnavailable:
+    if not database_healthy():
         return JsonResponse({"status": "unavailable", "dynamodb": "unreachable"}, status=503)
     return JsonResponse({"status": "ok", "dynamodb": "ok"})

@@ -1,17 +1,15 @@
-"""When a view answers with a fragment of its page instead of the whole page."""
+"""htmx helpers for views. ``wants_fragment`` lives in portal/htmx.py, where the role
+decorators (below the views) can use it too; it is re-exported here for views."""
 
 from __future__ import annotations
 
 import json
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 
+from portal.htmx import wants_fragment
 
-def wants_fragment(request: HttpRequest) -> bool:
-    """An htmx request, except htmx restoring a page from history (Back button):
-    that one replaces the whole body and needs the whole page."""
-    htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.history_restore_request  # type: ignore[union-attr]
+__all__ = ["after_swap", "wants_fragment"]
 
 
 def after_swap(

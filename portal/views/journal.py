@@ -18,8 +18,8 @@ from django.views.decorators.vary import vary_on_headers
 
 from portal.accounts.decorators import client_required
 from portal.accounts.user import User
-from portal.domain import JournalEntry, NotFound
-from portal.forms.journal import JournalEntryForm, JournalFilterForm
+from portal.domain import DuplicateSubmission, JournalEntry, NotFound
+from portal.forms.journal import JournalEntryForm, JournalFilterForm, NewJournalEntryForm
 from portal.ids import is_valid_id
 from portal.policy import NotAllowed
 from portal.services import journal as journal_service
@@ -120,7 +120,6 @@ def _context(request: HttpRequest, form: JournalEntryForm, filter_form: JournalF
         "form": form,
         "filter_form": filter_form,
         "filtering": filters.active,
-        "feeling_only": bool(filters.feeling and not (filters.start or filters.end)),
         "filter_query": filter_query,
         "page": page,
         # Without JavaScript a later page is its own page: it leads back to the newest entries
@@ -140,8 +139,12 @@ def _entry_context(request: HttpRequest, entry: JournalEntry, **extra: Any) -> d
     return {"entry": entry, "return_to": _return_to(request), **_readers(request), **extra}
 
 
-def _save(request: HttpRequest, form: JournalEntryForm, filter_form: JournalFilterForm) -> HttpResponse:
-    """The entry form was valid: store it and confirm, keeping the filter and what is loaded."""
+def _save(request: HttpRequest, form: NewJournalEntryForm, filter_form: JournalFilterForm) -> HttpResponse:
+    """The entry form was valid: store it and confirm, keeping the filter and what is loaded.
+
+    Sent twice (a double click, a retry after a timeout or the 503 page), it is
+    stored once: the second sending is answered with the entry the first stored.
+    """
     data = form.cleaned_data
     htmx = request.htmx  # type: ignore[attr-defined]
     try:
@@ -151,9 +154,16 @@ def _save(request: HttpRequest, form: JournalEntryForm, filter_form: JournalFilt
             feeling=data["feeling"],
             intensity=data["intensity"],
             note=data["note"],
+            idempotency_key=data["idempotency_key"],
         )
     except InvalidEntry as exc:
         form.add_error(None, str(exc))
+        return _entry_form_errors(request, form, filter_form)
+    except DuplicateSubmission:
+        # Stored by an earlier sending of this form and deleted since: not again,
+        # unless the person sends it anew (with a new key).
+        form.renew_key()
+        form.add_error(None, "This entry was already saved once and has since been deleted. Send it again to save it anew.")
         return _entry_form_errors(request, form, filter_form)
     support = entry_calls_for_support(entry)
     shown = _matches(entry, _filters(filter_form))
@@ -163,7 +173,7 @@ def _save(request: HttpRequest, form: JournalEntryForm, filter_form: JournalFilt
             messages.info(request, "It doesn't match the filter, so it isn't in this list.")
         return redirect(_without_cursor(_return_to(request)))
     context = {
-        "form": JournalEntryForm(),
+        "form": NewJournalEntryForm(),
         "saved": True,
         "saved_entry": entry,
         "saved_shown": shown,
@@ -189,7 +199,6 @@ def _entry_form_errors(request: HttpRequest, form: JournalEntryForm, filter_form
         return after_swap(response, focus=focus, announce="Not saved yet: please check the form.")
     context = _context(request, form, filter_form)
     context["older_page"] = False
-    context["access_history"] = journal_service.journal_access_history(user=_user(request))
     return render(request, TEMPLATE, context, status=400)
 
 
@@ -210,12 +219,12 @@ def journal(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         # The filter in force is the one of the view the form was sent from.
         filter_form = JournalFilterForm(QueryDict(urlsplit(_return_to(request)).query) or None)
-        form = JournalEntryForm(request.POST)
+        form = NewJournalEntryForm(request.POST)
         if form.is_valid():
             return _save(request, form, filter_form)
         return _entry_form_errors(request, form, filter_form)
     filter_form = JournalFilterForm(request.GET or None)
-    context = _context(request, JournalEntryForm(), filter_form)
+    context = _context(request, NewJournalEntryForm(), filter_form)
     if wants_fragment(request):
         if request.htmx.target == "load-more":  # type: ignore[attr-defined]
             items = context["page"].items
@@ -226,8 +235,20 @@ def journal(request: HttpRequest) -> HttpResponse:
             return after_swap(response, focus=f"#entry-{items[0].entry_id}", announce=f"{len(items)} more {noun} loaded.")
         response = render(request, f"{TEMPLATE}#entry-list", context)
         return after_swap(response, focus="#entries-heading", announce=_list_sentence(context))
-    context["access_history"] = journal_service.journal_access_history(user=_user(request))
     return render(request, TEMPLATE, context)
+
+
+@client_required
+@require_GET
+@vary_on_headers("HX-Request")
+def journal_access(request: HttpRequest) -> HttpResponse:
+    """Who read my shared entries: visit by visit, naming what was read (its own page, so the
+    journal page itself stays within three DynamoDB calls)."""
+    history = journal_service.journal_access_history(user=_user(request), cursor=request.GET.get("cursor"))
+    template = "portal/client/journal_access.html"
+    if wants_fragment(request) and request.GET.get("cursor"):
+        template += "#visits"
+    return render(request, template, {"history": history})
 
 
 @client_required
@@ -364,10 +385,14 @@ def journal_export(request: HttpRequest) -> StreamingHttpResponse:
     user = _user(request)
     zone = timezone.get_current_timezone()
     writer = csv.writer(_Echo())
+    # Reads the first page now: a database that is down gives the 503 page, not a broken file.
+    entries = journal_service.journal_export(user=user)
 
     def rows() -> Iterator[str]:
         yield writer.writerow(["time_of_emotion", "time_zone", "feeling", "intensity", "note", "shared"])
-        for entry in journal_service.journal_export(user=user):
+        # A later page that fails raises out of this iterator, so the server
+        # aborts the response and the browser shows a failed download.
+        for entry in entries:
             local = entry.time_of_emotion.astimezone(zone)
             yield writer.writerow(
                 [

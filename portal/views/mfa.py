@@ -9,6 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from portal.accounts.decorators import login_required
+from portal.accounts.session_user import remember_account
 from portal.accounts.user import User
 from portal.forms.accounts import OneTimeCodeForm, SetupCodeForm
 from portal.services import auth
@@ -47,6 +48,8 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
             form.add_error("code", str(exc))
         else:
             request.session.pop(_SETUP_SECRET_KEY, None)
+            # mfa_enable turned the flag on in ``user``: the session's copy follows.
+            remember_account(request.session, user)
             return render(
                 request,
                 "portal/accounts/mfa_recovery_codes.html",

@@ -9,9 +9,10 @@ from django.views.decorators.vary import vary_on_headers
 
 from portal.accounts.decorators import therapist_required
 from portal.accounts.user import User
-from portal.dynamo.clients import ClientRepository
 from portal.ids import is_valid_id
 from portal.services.journal import shared_entries_for_therapist
+from portal.services.mood_chart import mood_chart
+from portal.services.practice import client_shown_to_therapist
 from portal.views.htmx import wants_fragment
 
 
@@ -24,12 +25,12 @@ def client_journal(request: HttpRequest, client_id: str) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     # The policy check (active mapping, else 404) runs inside the service, first.
     page = shared_entries_for_therapist(user=user, client_id=client_id, cursor=request.GET.get("cursor"))
-    client = ClientRepository().get(client_id)
+    client = client_shown_to_therapist(client_id=client_id)
     if client is None:
         raise Http404
     template = "portal/therapist/client_journal.html"
     if wants_fragment(request) and request.GET.get("cursor"):
-        template += "#shared-page"
-    # Only what the page shows: the account record also holds credentials.
-    shown = {"client_id": client.client_id, "name": client.name, "time_zone": client.time_zone}
-    return render(request, template, {"client": shown, "page": page})
+        return render(request, f"{template}#shared-page", {"client": client, "page": page})
+    # The mood of the entries on this page, at a glance: drawn from what was read, no further reads.
+    chart = mood_chart(entries=page.items, time_zone=client.time_zone, start=None, end=None, feeling=None)
+    return render(request, template, {"client": client, "page": page, "chart": chart})

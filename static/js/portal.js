@@ -38,8 +38,18 @@
     // activity) before saying it has ended.
     function checkEnded() {
       fetch(body.dataset.sessionStatusUrl, { credentials: "same-origin" })
-        .then(function (response) { if (response.status === 401) showEnded(); else restart(); })
+        .then(function (response) {
+          if (response.status === 401) { showEnded(); return; }
+          secondsLeft(response.headers.get("X-Session-Idle-Seconds"));
+          restart();
+        })
         .catch(function () { restart(); });
+    }
+    // The server pushes the expiry at most once a minute, so after each request
+    // it says how long the session really has left.
+    function secondsLeft(value) {
+      var seconds = parseInt(value || "", 10);
+      if (seconds > 0) idle = seconds;
     }
     function restart() {
       clearTimeout(warnTimer); clearTimeout(endTimer);
@@ -59,7 +69,9 @@
         headers: { "X-CSRFToken": csrfToken(), "HX-Request": "true" },
         credentials: "same-origin"
       }).then(function (response) {
-        if (response.status === 401) showEnded(); else restart();
+        if (response.status === 401) { showEnded(); return; }
+        secondsLeft(response.headers.get("X-Session-Idle-Seconds"));
+        restart();
       }).catch(function () { /* offline: the next request will tell */ });
     }
     // Someone writing a long entry is active even before they press Save.
@@ -69,7 +81,11 @@
     body.addEventListener("htmx:afterRequest", function (event) {
       var xhr = event.detail && event.detail.xhr;
       if (xhr && xhr.status === 401) { showEnded(); return; }
-      if (!event.detail.elt || !event.detail.elt.hasAttribute("data-passive")) { lastPing = Date.now(); restart(); }
+      if (!event.detail.elt || !event.detail.elt.hasAttribute("data-passive")) {
+        lastPing = Date.now();
+        if (xhr) secondsLeft(xhr.getResponseHeader("X-Session-Idle-Seconds"));
+        restart();
+      }
     });
     restart();
   }

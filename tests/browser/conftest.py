@@ -19,7 +19,7 @@ from playwright.sync_api import ConsoleMessage, Page
 
 from portal.dynamo.gateway import DynamoGateway
 
-_EXPECTED_STATUS = re.compile(r"Failed to load resource: the server responded with a status of (400|429)")
+_EXPECTED_STATUS = re.compile(r"Failed to load resource: the server responded with a status of (400|409|429)")
 
 _CHROMIUM_FLAGS = [
     "--no-sandbox",
@@ -79,7 +79,7 @@ def console_errors(page: Page) -> Iterator[list[str]]:
     errors: list[str] = []
 
     def collect(message: ConsoleMessage) -> None:
-        # A form re-rendered with its errors is answered 400 (or 429): the browser
+        # A form re-rendered with its errors is answered 400 (409 for a stale save, 429): the browser
         # reports that status, which is not a fault of the page.
         if message.type == "error" and not _EXPECTED_STATUS.search(message.text):
             errors.append(message.text)

@@ -120,7 +120,14 @@ def test_it_shares_an_entry_that_the_therapist_then_sees(site, page: Page, brows
     therapist_page.close()
 
     page.reload()
-    expect(page.get_by_text("Dr Tess ·")).to_be_visible()
+    page.get_by_role("link", name="Who read my shared entries").click()
+    visit = page.locator("#access-visits li", has_text="Dr Tess")
+    expect(visit.get_by_role("heading", name="Dr Tess")).to_be_visible()
+    expect(visit).to_contain_text("Sad,")
+    expect(visit).not_to_contain_text("Calm,")
+    page.evaluate(AXE.read_text())
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    assert [v["id"] for v in result["violations"]] == []
     assert console_errors == []
 
 

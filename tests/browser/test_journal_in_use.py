@@ -155,6 +155,28 @@ def test_it_shows_crisis_contacts_after_a_distressing_entry(site, page: Page, wr
     assert console_errors == []
 
 
+def test_it_shows_form_errors_that_pass_axe_and_name_their_fields(site, page: Page, writer, console_errors):
+    _log_in(page, site, writer)
+    page.goto(f"{site}/client/journal/")
+    form = page.locator("#entry-form")
+    form.locator("summary", has_text="When").click()
+    form.get_by_label("When").fill("1800-01-01T10:00")
+    form.get_by_role("button", name="Save entry").click()
+    expect(page.locator("#id_feeling_0")).to_be_focused()
+    _announced(page).to_have_text("Not saved yet: please check the form.")
+    expect(form.get_by_role("group", name="Feeling")).to_have_attribute("aria-describedby", "id_feeling_error")
+    when = form.get_by_label("When")
+    expect(when).to_be_visible()  # the "when" section comes back open, showing what was typed and why not
+    expect(when).to_have_attribute("aria-describedby", "id_time_of_emotion_helptext id_time_of_emotion_error")
+    for target in ("id_feeling_error", "id_intensity_error", "id_time_of_emotion_helptext", "id_time_of_emotion_error"):
+        expect(page.locator(f"#{target}")).to_have_count(1)
+    expect(page.locator("#id_time_of_emotion_error")).to_contain_text("check the year")
+    for viewport in (PHONE, DESKTOP):
+        page.set_viewport_size(viewport)
+        assert _axe(page) == []
+    assert console_errors == []
+
+
 def test_it_sets_up_two_factor_on_a_phone(site, page: Page, console_errors):
     page.set_viewport_size(PHONE)
     user = make_account(AccountKind.CLIENT)

@@ -164,12 +164,13 @@ def test_it_stores_all_1000_messages_of_50_concurrent_senders_in_their_order(
     sent = [m for batch in _all_at_once(SENDERS, sender) for m in batch]
 
     polled: list[Message] = []
-    token: str | None = None
+    token = repo.empty_conversation_token(client_id, therapist_id)
     while True:
         page = repo.list_newer(client_id, therapist_id, since=token, limit=100)
         if not page.items:
             break
         polled += page.items
+        assert page.next_cursor is not None
         token = page.next_cursor
     assert len(polled) == SENDERS * MESSAGES_EACH
     assert sorted(m.message_id for m in polled) == sorted(m.message_id for m in sent)
@@ -193,3 +194,59 @@ def test_it_stores_all_1000_messages_of_50_concurrent_senders_in_their_order(
             break
     assert newest_first == polled[::-1]
     assert _count(engine, schema.MESSAGES) == SENDERS * MESSAGES_EACH
+
+
+def test_it_stores_one_journal_entry_for_ten_concurrent_sends_of_one_form(engine: DynamoGateway) -> None:
+    from portal.dynamo.journal import JournalRepository
+    from tests.factories import make_entry
+
+    repo = JournalRepository()
+    client_id, key = new_id(), new_id()
+
+    def send(_: int) -> tuple[str, bool]:
+        stored, created = repo.add_once(make_entry(client_id=client_id, note="double click"), key)
+        return stored.entry_id, created
+
+    results = _all_at_once(10, send)
+    assert len({entry_id for entry_id, _ in results}) == 1
+    assert sum(created for _, created in results) == 1
+    assert _count(engine, schema.JOURNAL) == 1
+
+
+def test_it_leaves_exactly_one_outcome_when_a_client_withdraws_as_the_therapist_approves(
+    engine: DynamoGateway,
+) -> None:
+    from portal.domain import AccountKind, Conflict, IllegalTransition, SessionStatus
+    from portal.dynamo.sessions import SessionRepository
+    from tests.factories import make_session
+
+    repo = SessionRepository()
+    for _ in range(10):
+        read = repo.create(make_session())
+        moves = [
+            replace(read, status=SessionStatus.CANCELLED, cancelled_by=AccountKind.CLIENT),
+            replace(read, status=SessionStatus.APPROVED, location="Room 2"),
+        ]
+
+        def attempt(n: int, moves: list[Any] = moves, version: int = read.version) -> str:
+            try:
+                return str(repo.update(moves[n], expected_version=version).status)
+            except (Conflict, IllegalTransition):
+                return "refused"
+
+        outcomes = _all_at_once(2, attempt)
+        assert sorted(outcomes).count("refused") == 1, outcomes
+        stored = repo.get(read.session_id)
+        assert stored is not None and stored.version == 2
+        assert str(stored.status) == next(o for o in outcomes if o != "refused")
+
+
+def test_it_stores_one_session_for_a_request_submitted_ten_times_at_once(engine: DynamoGateway) -> None:
+    from portal.dynamo.sessions import SessionRepository
+    from tests.factories import make_session
+
+    repo = SessionRepository()
+    client_id, key = new_id(), new_id()
+    made = _all_at_once(10, lambda n: repo.create(make_session(client_id=client_id), idempotency_key=key))
+    assert len({s.session_id for s in made}) == 1
+    assert len(repo.list_by_client(client_id).items) == 1

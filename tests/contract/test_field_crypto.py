@@ -175,9 +175,12 @@ def test_it_leaves_no_clinical_text_in_any_table(dynamo: DynamoGateway) -> None:
             title=f"title {MARKER}",
             private_notes=f"private {MARKER}",
             shared_notes=f"shared {MARKER}",
+            request_message=f"request {MARKER}",
         )
     )
-    SessionRepository().update(replace(session, shared_notes=f"updated {MARKER}"), expected_version=1)
+    SessionRepository().update(
+        replace(session, shared_notes=f"updated {MARKER}", rejection_reason=f"reason {MARKER}"), expected_version=1
+    )
     for sender in Sender:
         MessageRepository().send(
             client_id=client_id,
@@ -198,6 +201,7 @@ def test_it_leaves_no_clinical_text_in_any_table(dynamo: DynamoGateway) -> None:
         f"private {MARKER}",
         f"updated {MARKER}",
     )
+    assert (read.request_message, read.rejection_reason) == (f"request {MARKER}", f"reason {MARKER}")
     assert {m.content for m in MessageRepository().list_conversation(client_id, therapist_id).items} == {
         f"message {MARKER}"
     }

@@ -220,5 +220,8 @@ def test_it_says_database_unavailable_when_unreachable_or_a_table_is_missing(
     stranger = DynamoGateway(dynamo.client, f"missing_{dynamo.prefix}")
     with pytest.raises(DatabaseUnavailable):
         stranger.get(schema.CLIENTS, {"clientId": new_id()})
+    with pytest.raises(DatabaseUnavailable):
+        stranger.ping()
     assert stranger.describe(schema.CLIENTS) is None
+    dynamo.ping()
     assert dynamo.describe(schema.CLIENTS) is not None

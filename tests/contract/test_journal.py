@@ -1,5 +1,5 @@
 """JournalRepository: add, list (newest first), by time (LSI_Journal_Time), by feeling
-(LSI_Journal_ByFeeling), shared entries (sparse LSI_Journal_SharedAt), update, delete."""
+(LSI_Journal_FeelingTime), shared entries by time felt (sparse LSI_Journal_SharedByTime), update, delete."""
 
 from __future__ import annotations
 
@@ -174,3 +174,128 @@ def test_it_deletes_an_entry_from_the_table_and_every_index(dynamo: DynamoGatewa
     assert _ids(repo.list_by_feeling(entry.client_id, "angry").items) == [kept.entry_id]
     assert repo.list_shared(entry.client_id).items == []
     assert repo.delete(entry.client_id, entry.entry_id) is False
+
+
+def _seed(dynamo: DynamoGateway, entries: list[JournalEntry]) -> None:
+    from portal.dynamo.gateway import serialize_item
+    from portal.dynamo.journal import stored_item
+
+    name = dynamo.table_name(schema.JOURNAL)
+    for start in range(0, len(entries), 25):
+        requests = [{"PutRequest": {"Item": serialize_item(stored_item(e))}} for e in entries[start : start + 25]]
+        dynamo.client.batch_write_item(RequestItems={name: requests})
+
+
+def test_it_finds_one_sad_entry_behind_400_newer_calm_ones_in_one_query(dynamo: DynamoGateway) -> None:
+    """The chart's feeling filter was applied after Limit=400: "No entries in this range yet"."""
+    repo = JournalRepository()
+    client_id = new_id()
+    sad = make_entry(client_id=client_id, feeling="sad", time_of_emotion=DAY_ONE)
+    calm = [
+        make_entry(client_id=client_id, feeling="calm", time_of_emotion=DAY_ONE + timedelta(minutes=n + 1))
+        for n in range(400)
+    ]
+    _seed(dynamo, [sad, *calm])
+    with count_dynamodb_calls() as calls:
+        entries, more = repo.list_for_chart(
+            client_id, start=DAY_ONE - timedelta(days=1), end=DAY_ONE + timedelta(days=1), feeling="sad"
+        )
+    assert calls.by_operation() == {"Query": 1, "GetItem": 1}  # + the client's data key
+    assert _ids(entries) == [sad.entry_id] and more is False
+    # Without a feeling the chart shows the newest 400 and says there were more.
+    everything, more = repo.list_for_chart(client_id, start=DAY_ONE - timedelta(days=1), end=DAY_ONE + timedelta(days=1))
+    assert len(everything) == 400 and more is True
+
+
+def test_it_pages_one_feeling_between_two_dates_newest_first_with_full_pages(dynamo: DynamoGateway) -> None:
+    repo = JournalRepository()
+    client_id = new_id()
+    # Alternating feelings over 60 days: a filter on the time index would return half-empty pages.
+    entries = [
+        make_entry(
+            client_id=client_id,
+            feeling=("sad", "calm", "calm")[n % 3],
+            time_of_emotion=DAY_ONE + timedelta(days=n),
+        )
+        for n in range(60)
+    ]
+    _seed(dynamo, entries)
+    start, end = DAY_ONE + timedelta(days=10), DAY_ONE + timedelta(days=40)
+    expected = sorted(
+        (e for e in entries if e.feeling == "sad" and start <= e.time_of_emotion <= end),
+        key=lambda e: e.time_of_emotion,
+        reverse=True,
+    )
+    pages = []
+    cursor = None
+    while True:
+        with count_dynamodb_calls() as calls:
+            page = repo.list_by_feeling(client_id, "sad", start=start, end=end, limit=4, cursor=cursor)
+        assert calls.by_operation() == {"Query": 1, "GetItem": 1}  # + the client's data key
+        pages.append(_ids(page.items))
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert [len(p) for p in pages] == [4, 4, 2]  # 10 sad entries in the range, newest felt first
+    assert [i for p in pages for i in p] == _ids(expected)
+    # One feeling alone: newest felt first, not the order the entries were written.
+    newest = repo.list_by_feeling(client_id, "sad", limit=3).items
+    assert [e.time_of_emotion for e in newest] == sorted(
+        (e.time_of_emotion for e in entries if e.feeling == "sad"), reverse=True
+    )[:3]
+
+
+def test_it_lists_shared_entries_by_the_time_they_were_felt(dynamo: DynamoGateway) -> None:
+    repo = JournalRepository()
+    client_id = new_id()
+    felt_long_ago = repo.add(make_entry(client_id=client_id, time_of_emotion=DAY_ONE))
+    felt_recently = repo.add(make_entry(client_id=client_id, time_of_emotion=DAY_ONE + timedelta(days=5)))
+    # Shared in the opposite order to when they were felt.
+    repo.set_shared(client_id, felt_recently.entry_id, DAY_ONE + timedelta(days=6))
+    repo.set_shared(client_id, felt_long_ago.entry_id, DAY_ONE + timedelta(days=7))
+    assert _ids(repo.list_shared(client_id).items) == [felt_recently.entry_id, felt_long_ago.entry_id]
+    # "Since the last session" is one key condition.
+    since = repo.list_shared(client_id, since=DAY_ONE + timedelta(days=1)).items
+    assert _ids(since) == [felt_recently.entry_id]
+    # Editing the time of a shared entry moves it in the shared index; unsharing takes it out.
+    moved = repo.update(replace(repo.get(client_id, felt_long_ago.entry_id), time_of_emotion=DAY_ONE + timedelta(days=9)))  # type: ignore[arg-type]
+    assert moved.is_shared
+    assert _ids(repo.list_shared(client_id).items) == [felt_long_ago.entry_id, felt_recently.entry_id]
+    repo.set_shared(client_id, felt_long_ago.entry_id, None)
+    raw = _raw_item(dynamo, felt_long_ago)
+    assert "sharedFeltAt" not in raw and "sharedAt" not in raw
+    assert _ids(repo.list_shared(client_id).items) == [felt_recently.entry_id]
+
+
+def test_it_keeps_an_unshared_entry_out_of_the_shared_index_when_an_edit_assumed_it_shared(
+    dynamo: DynamoGateway,
+) -> None:
+    """An edit read the entry while shared; it was unshared before the edit landed."""
+    repo = JournalRepository()
+    client_id = new_id()
+    entry = repo.add(make_entry(client_id=client_id, time_of_emotion=DAY_ONE))
+    shared = repo.set_shared(client_id, entry.entry_id, DAY_ONE)
+    repo.set_shared(client_id, entry.entry_id, None)
+    edited = repo.update(replace(shared, feeling="sad"))
+    assert edited.feeling == "sad" and not edited.is_shared
+    assert "sharedFeltAt" not in _raw_item(dynamo, entry)
+    assert repo.list_shared(client_id).items == []
+    assert _ids(repo.list_by_feeling(client_id, "sad").items) == [entry.entry_id]
+
+
+def test_it_reads_entry_labels_in_one_batch_without_their_notes(dynamo: DynamoGateway) -> None:
+    repo = JournalRepository()
+    client_id = new_id()
+    entries = [repo.add(make_entry(client_id=client_id, note="never needed here")) for _ in range(3)]
+    with count_dynamodb_calls() as calls:
+        labels = repo.get_labels(client_id, [e.entry_id for e in entries[:2]] + [new_id()])
+    # One BatchGetItem and no data-key read: the notes are not even fetched.
+    assert calls.by_operation() == {"BatchGetItem": 1}
+    assert sorted(labels) == sorted(_ids(entries[:2]))
+    first = labels[entries[0].entry_id]
+    assert (first.feeling, first.intensity, first.time_of_emotion, first.note) == (
+        entries[0].feeling,
+        entries[0].intensity,
+        entries[0].time_of_emotion,
+        "",
+    )

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from portal.domain import ConversationClosed, InvalidCursor, Message, Sender, Side
+from portal.domain import ConversationClosed, InvalidCursor, InvalidMessage, Message, Sender, Side
 from portal.dynamo import schema
 from portal.dynamo.call_counter import count_dynamodb_calls
 from portal.dynamo.gateway import DynamoGateway
@@ -75,9 +75,10 @@ def test_it_lists_a_conversation_newest_page_first(dynamo: DynamoGateway) -> Non
 def test_it_polls_for_newer_messages_with_a_since_token(dynamo: DynamoGateway) -> None:
     repo = MessageRepository()
     client_id, therapist_id = new_id(), new_id()
+    empty_page = repo.empty_conversation_token(client_id, therapist_id)
     first = [_send(repo, client_id, therapist_id, f"early {i}") for i in range(3)]
 
-    start = repo.list_newer(client_id, therapist_id, since=None)
+    start = repo.list_newer(client_id, therapist_id, since=empty_page)
     assert start.items == first  # oldest first, for appending to the page
     assert start.next_cursor is not None
 
@@ -150,8 +151,9 @@ def test_it_delivers_a_message_that_lands_after_a_later_one_was_polled(
 
     repo = MessageRepository()
     client_id, therapist_id = new_id(), new_id()
+    empty_page = repo.empty_conversation_token(client_id, therapist_id)
     on_time = _send(repo, client_id, therapist_id, "on time")
-    poll = repo.list_newer(client_id, therapist_id, since=None)
+    poll = repo.list_newer(client_id, therapist_id, since=empty_page)
     assert poll.items == [on_time]
 
     # A send whose key was chosen two seconds ago (say, a slow request) lands only now.
@@ -179,7 +181,7 @@ def test_it_keeps_a_polling_token_valid_through_a_quiet_week(dynamo: DynamoGatew
     repo = MessageRepository()
     client_id, therapist_id = new_id(), new_id()
     first = _send(repo, client_id, therapist_id, "before the quiet week")
-    token = repo.list_newer(client_id, therapist_id, since=None).next_cursor
+    token = repo.since_token([first])
     with time_machine.travel(utcnow() + timedelta(days=7)):
         later = _send(repo, client_id, therapist_id, "a week later")
         poll = repo.list_newer(client_id, therapist_id, since=token)
@@ -189,10 +191,36 @@ def test_it_keeps_a_polling_token_valid_through_a_quiet_week(dynamo: DynamoGatew
 def test_it_keeps_the_polling_token_small_in_a_burst(dynamo: DynamoGateway) -> None:
     repo = MessageRepository()
     client_id, therapist_id = new_id(), new_id()
+    empty_page = repo.empty_conversation_token(client_id, therapist_id)
     sent = [_send(repo, client_id, therapist_id, f"burst {i}") for i in range(60)]
-    poll = repo.list_newer(client_id, therapist_id, since=None, limit=100)
+    poll = repo.list_newer(client_id, therapist_id, since=empty_page, limit=100)
     assert poll.items == sent
     assert poll.next_cursor is not None and len(poll.next_cursor) < 3000  # fits a URL
+
+
+def test_it_requires_a_polling_token(dynamo: DynamoGateway) -> None:
+    """Without one, the oldest messages of the conversation would come back as "new"."""
+    repo = MessageRepository()
+    client_id, therapist_id = new_id(), new_id()
+    _send(repo, client_id, therapist_id, "long ago")
+    for missing in (None, ""):
+        with pytest.raises(InvalidCursor):
+            repo.list_newer(client_id, therapist_id, since=missing)  # type: ignore[arg-type]
+
+
+def test_it_caps_a_message_at_4000_characters(dynamo: DynamoGateway) -> None:
+    repo = MessageRepository()
+    client_id, therapist_id = new_id(), new_id()
+    longest = _send(repo, client_id, therapist_id, "x" * 4000)
+    assert len(longest.content) == 4000
+    with pytest.raises(InvalidMessage):
+        _send(repo, client_id, therapist_id, "y" * 4001)
+    # Far over DynamoDB's 400 KB item limit: refused before any call, not a ValidationException.
+    with count_dynamodb_calls() as calls, pytest.raises(InvalidMessage):
+        _send(repo, client_id, therapist_id, "z" * 500_000)
+    assert calls.total == 0
+    page = repo.list_conversation(client_id, therapist_id)
+    assert [m.content for m in page.items] == [longest.content]
 
 
 def _activate(client_id: str, therapist_id: str) -> None:

@@ -84,7 +84,7 @@ def _sign_up(name: str = "Sam Journal") -> Owner:
 def _write(owner: Owner, when: str, feeling: str, intensity: str, note: str) -> None:
     response = owner.http.post(
         "/client/journal/",
-        {"time_of_emotion": when, "feeling": feeling, "intensity": intensity, "note": note},
+        {"time_of_emotion": when, "feeling": feeling, "intensity": intensity, "note": note, "idempotency_key": new_id()},
     )
     assert response.status_code == 302, response.content.decode()
     assert response["Location"] == "/client/journal/"
@@ -298,8 +298,11 @@ def test_a_shared_entry_reaches_the_therapist_and_the_reading_is_shown(owner: Ow
     assert "spring worry" not in body and "today calm" not in body
     assert _ids(page.context["page"].items) == [spring_calm.entry_id]
 
-    # The client sees who read.
-    assert "Dr Quill" in owner.http.get("/client/journal/").content.decode()
+    # The client sees who read, and which entry.
+    access = owner.http.get("/client/journal/access/")
+    assert access.status_code == 200
+    (visit,) = access.context["history"].items
+    assert visit.reader_name == "Dr Quill" and _ids(visit.entries) == [spring_calm.entry_id]
 
     # Another therapist, without a mapping: 404.
     stranger = HttpClient()

@@ -12,9 +12,8 @@ from portal.domain import InvalidCursor, JournalEntry, Page
 from portal.dynamo import schema
 from portal.dynamo.call_counter import count_dynamodb_calls
 from portal.dynamo.gateway import DynamoGateway, serialize_item
-from portal.dynamo.journal import JournalRepository
+from portal.dynamo.journal import JournalRepository, stored_item
 from portal.ids import new_id
-from portal.timeutil import to_iso
 
 EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -28,26 +27,30 @@ def _seed_journal(
 
     Going around the repository keeps 1,000 rows to 40 requests.
     """
-    name = dynamo.table_name(schema.JOURNAL)
     ids = [new_id() for _ in range(count)]
     rows = [
-        {
-            "clientId": client_id,
-            "journalEntryId": entry_id,
-            "timeOfEmotion": to_iso(EPOCH + timedelta(minutes=n)),
-            "feeling": ("calm", "sad", "happy")[n % 3],
-            "intensity": n % 10,
-            "createdAt": to_iso(EPOCH),
-            "sharedAt": to_iso(EPOCH + timedelta(minutes=n))
-            if shared_every and n % shared_every == 0
-            else None,
-        }
+        stored_item(
+            JournalEntry(
+                client_id=client_id,
+                entry_id=entry_id,
+                time_of_emotion=EPOCH + timedelta(minutes=n),
+                feeling=("calm", "sad", "happy")[n % 3],
+                intensity=n % 10 + 1,
+                created_at=EPOCH,
+                shared_at=EPOCH + timedelta(minutes=n) if shared_every and n % shared_every == 0 else None,
+            )
+        )
         for n, entry_id in enumerate(ids)
     ]
+    _write(dynamo, rows)
+    return ids
+
+
+def _write(dynamo: DynamoGateway, rows: list[dict[str, object]]) -> None:
+    name = dynamo.table_name(schema.JOURNAL)
     for start in range(0, len(rows), 25):
         requests = [{"PutRequest": {"Item": serialize_item(r)}} for r in rows[start : start + 25]]
         dynamo.client.batch_write_item(RequestItems={name: requests})
-    return ids
 
 
 def _all_pages(list_page: Lister) -> list[list[str]]:
@@ -97,17 +100,39 @@ def test_it_pages_through_25_entries_as_10_10_5_without_gap_or_duplicate(
     assert [i for p in by_time for i in p] == ids  # seeded in time order
 
 
-def test_it_ends_cleanly_when_the_last_page_is_exactly_full(dynamo: DynamoGateway) -> None:
+@pytest.mark.parametrize("listing", ["recent", "by time", "by feeling", "shared", "oldest first"])
+def test_it_offers_no_next_page_when_the_last_page_is_exactly_full(dynamo: DynamoGateway, listing: str) -> None:
+    """DynamoDB returns a LastEvaluatedKey whenever it stops at the limit; "load more" must not then show nothing."""
     repo = JournalRepository()
     client_id = new_id()
-    ids = _seed_journal(dynamo, client_id, 20)
-
-    pages = _all_pages(lambda cursor: repo.list_recent(client_id, limit=10, cursor=cursor))
-
-    # DynamoDB may hand back a cursor after a full last page, leading to one empty page.
-    assert [len(p) for p in pages[:2]] == [10, 10]
-    assert all(p == [] for p in pages[2:]) and len(pages) <= 3
-    assert [i for p in pages for i in p] == ids[::-1]
+    # Every entry "calm" and shared, so every listing holds all 20.
+    rows = [
+        stored_item(
+            JournalEntry(
+                client_id=client_id,
+                entry_id=new_id(),
+                time_of_emotion=EPOCH + timedelta(minutes=n),
+                feeling="calm",
+                intensity=5,
+                created_at=EPOCH,
+                shared_at=EPOCH,
+            )
+        )
+        for n in range(20)
+    ]
+    _write(dynamo, rows)
+    listers: dict[str, Lister] = {
+        "recent": lambda cursor: repo.list_recent(client_id, limit=10, cursor=cursor),
+        "by time": lambda cursor: repo.list_by_time(client_id, limit=10, cursor=cursor),
+        "by feeling": lambda cursor: repo.list_by_feeling(client_id, "calm", limit=10, cursor=cursor),
+        "shared": lambda cursor: repo.list_shared(client_id, limit=10, cursor=cursor),
+        "oldest first": lambda cursor: repo.list_by_time(client_id, newest_first=False, limit=10, cursor=cursor),
+    }
+    pages = _all_pages(listers[listing])
+    assert [len(p) for p in pages] == [10, 10]
+    assert len({i for p in pages for i in p}) == 20
+    # A journal of exactly one page offers no "load more" at all.
+    assert repo.list_recent(client_id, limit=20).next_cursor is None
 
 
 def test_it_refuses_a_tampered_cursor(dynamo: DynamoGateway) -> None:

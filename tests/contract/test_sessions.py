@@ -178,3 +178,79 @@ def test_it_follows_the_whole_legal_path_and_allows_edits_without_a_move(dynamo:
         )
     stored = repo.get(session.session_id)
     assert stored is not None and stored.status is SessionStatus.CLOSED and stored.version == 5
+
+
+# --- what the session workflow adds ----------------------------------------------------
+
+
+def test_it_stores_one_session_per_idempotency_key(dynamo: DynamoGateway) -> None:
+    repo = SessionRepository()
+    key = new_id()
+    first = repo.create(make_session(), idempotency_key=key)
+    again = repo.create(make_session(client_id=first.client_id), idempotency_key=key)
+    assert again == first
+    assert [s.session_id for s in repo.list_by_client(first.client_id).items] == [first.session_id]
+
+
+def test_it_refuses_cancelling_a_closed_session_in_the_writes_condition(dynamo: DynamoGateway) -> None:
+    from portal.domain import IllegalTransition
+
+    repo = SessionRepository()
+    session = repo.create(make_session(status=SessionStatus.CLOSED))
+    before = _raw_item(dynamo, session.session_id)
+    with pytest.raises(IllegalTransition):
+        repo.update(replace(session, status=SessionStatus.CANCELLED), expected_version=1)
+    assert _raw_item(dynamo, session.session_id) == before
+    pending = repo.create(make_session())
+    assert repo.update(replace(pending, status=SessionStatus.CANCELLED), expected_version=1).status is SessionStatus.CANCELLED
+
+
+def test_it_lists_by_time_window_and_status_with_one_query(dynamo: DynamoGateway) -> None:
+    repo = SessionRepository()
+    therapist_id = new_id()
+    statuses = [SessionStatus.APPROVED, SessionStatus.PENDING, SessionStatus.APPROVED, SessionStatus.CANCELLED]
+    made = [
+        repo.create(make_session(therapist_id=therapist_id, scheduled_for=MONDAY + timedelta(hours=h), status=s))
+        for h, s in enumerate(statuses)
+    ]
+    with count_dynamodb_calls() as calls:
+        approved = repo.list_by_therapist(
+            therapist_id, after=MONDAY + timedelta(minutes=30), statuses={SessionStatus.APPROVED}
+        )
+        earlier = repo.list_by_therapist(therapist_id, before=MONDAY + timedelta(hours=2), newest_first=True)
+    # Two Queries (and a batched read of the keys of each page's clinical text).
+    assert calls.count("Query") == 2 and calls.count("Scan") == 0
+    assert [s.session_id for s in approved.items] == [made[2].session_id]
+    assert [s.session_id for s in earlier.items] == [made[1].session_id, made[0].session_id]
+
+
+def test_it_keeps_only_sessions_with_a_reminder_to_send_in_the_sparse_index(dynamo: DynamoGateway) -> None:
+    from portal.dynamo.sessions import reminder_day
+
+    repo = SessionRepository()
+    start = MONDAY + timedelta(days=1)
+    approved = repo.create(make_session(scheduled_for=start, status=SessionStatus.APPROVED))
+    repo.create(make_session(scheduled_for=start, status=SessionStatus.PENDING))
+    day = reminder_day(MONDAY)
+    assert [s.session_id for s in repo.reminders_due(day, now=MONDAY + timedelta(hours=1))] == [approved.session_id]
+    assert repo.reminders_due(day, now=MONDAY - timedelta(minutes=1)) == []
+
+    assert repo.mark_reminded(approved, "client") is True
+    assert repo.mark_reminded(approved, "client") is False  # once
+    still = repo.reminders_due(day, now=MONDAY + timedelta(hours=1))
+    assert [s.client_reminded_at is not None for s in still] == [True]
+    assert repo.mark_reminded(approved, "therapist") is True
+    assert repo.reminders_due(day, now=MONDAY + timedelta(hours=1)) == []
+    # An edit made from a copy read before the reminders keeps them sent.
+    repo.update(replace(approved, shared_notes="x"), expected_version=1)
+    stored = repo.get(approved.session_id)
+    assert stored.client_reminded_at and stored.therapist_reminded_at
+    assert repo.reminders_due(day, now=MONDAY + timedelta(hours=1)) == []
+
+
+def test_it_never_marks_a_reminder_for_a_session_that_moved_or_was_cancelled(dynamo: DynamoGateway) -> None:
+    repo = SessionRepository()
+    read = repo.create(make_session(scheduled_for=MONDAY, status=SessionStatus.APPROVED))
+    repo.update(replace(read, status=SessionStatus.CANCELLED), expected_version=1)
+    assert repo.mark_reminded(read, "client") is False
+    assert repo.get(read.session_id).client_reminded_at is None

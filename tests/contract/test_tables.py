@@ -55,13 +55,19 @@ SEED_TABLES: dict[str, dict[str, Any]] = {
 
 # What DESIGN.md adds to the seed (and nothing else may appear).
 ADDED_INDEXES: dict[str, dict[str, KeySchema]] = {
-    "Journal": {"LSI_Journal_SharedAt": [("clientId", "HASH"), ("sharedAt", "RANGE")]},
-    "Session": {"GSI_Session_ByClient": [("clientId", "HASH"), ("scheduledFor", "RANGE")]},
+    "Journal": {
+        "LSI_Journal_SharedByTime": [("clientId", "HASH"), ("sharedFeltAt", "RANGE")],
+        "LSI_Journal_FeelingTime": [("clientId", "HASH"), ("feelingTime", "RANGE")],
+    },
+    "Session": {
+        "GSI_Session_ByClient": [("clientId", "HASH"), ("scheduledFor", "RANGE")],
+        "GSI_Session_RemindersDue": [("reminderDay", "HASH"), ("remindAt", "RANGE")],
+    },
     "ClientTherapistMapping": {
         "GSI_Mapping_PendingByTherapist": [("pendingTherapistId", "HASH"), ("requestedAt", "RANGE")]
     },
 }
-LOCAL_INDEXES = {"LSI_Journal_Time", "LSI_Journal_ByFeeling", "LSI_Journal_SharedAt"}
+LOCAL_INDEXES = {"LSI_Journal_Time", "LSI_Journal_ByFeeling", "LSI_Journal_SharedByTime", "LSI_Journal_FeelingTime"}
 TTL_TABLES = {
     "WebSessions": "expiresAt",
     "LoginThrottle": "expiresAt",
@@ -153,27 +159,110 @@ def test_it_enables_ttl_on_the_expiring_tables_only(dynamo: DynamoGateway) -> No
         assert _ttl(dynamo, f"{dynamo.prefix}{name}")[0] == "DISABLED", name
 
 
-def test_it_adds_a_missing_global_index_to_a_live_table_and_keeps_its_items(
-    dynamo: DynamoGateway, other_prefix: DynamoGateway
+# --- tables that drift from schema.py -------------------------------------------------
+
+# The Journal as an earlier `make run` created it: a sparse index on when an entry was shared.
+OLD_JOURNAL = schema.Table(
+    name="Journal",
+    keys=schema.JOURNAL.keys,
+    local_indexes=(
+        schema.Index("LSI_Journal_Time", (schema.KeyPart("clientId", "HASH"), schema.KeyPart("timeOfEmotion", "RANGE")), local=True),
+        schema.Index("LSI_Journal_ByFeeling", (schema.KeyPart("clientId", "HASH"), schema.KeyPart("feeling", "RANGE")), local=True),
+        schema.Index("LSI_Journal_SharedAt", (schema.KeyPart("clientId", "HASH"), schema.KeyPart("sharedAt", "RANGE")), local=True),
+    ),
+)
+
+
+def test_it_stops_with_the_difference_when_an_existing_table_has_an_old_shape(
+    other_prefix: DynamoGateway,
 ) -> None:
-    # The mapping table as it was before the pending index existed, with an item in it.
-    before = schema.Table(
-        name=schema.MAPPINGS.name,
-        keys=schema.MAPPINGS.keys,
-        global_indexes=schema.MAPPINGS.global_indexes[:1],
+    from portal.dynamo.tables import SchemaDrift
+
+    other_prefix.client.create_table(**schema.create_table_request(OLD_JOURNAL, other_prefix.prefix))
+    with pytest.raises(SchemaDrift) as drift:
+        create_missing_tables(other_prefix)
+    assert sorted(drift.value.differences) == [
+        "Journal: local index LSI_Journal_FeelingTime (clientId HASH, feelingTime RANGE) is missing",
+        "Journal: local index LSI_Journal_SharedAt (clientId HASH, sharedAt RANGE) is not in schema.py",
+        "Journal: local index LSI_Journal_SharedByTime (clientId HASH, sharedFeltAt RANGE) is missing",
+    ]
+    message = str(drift.value)
+    assert "rebuild_table" in message and "var/dynamodb.sqlite" in message
+    # Nothing was created on top of a database in the wrong shape.
+    assert other_prefix.describe(schema.CLIENTS) is None
+
+
+def test_it_stops_when_a_global_index_has_other_keys_than_schema_py(other_prefix: DynamoGateway) -> None:
+    from portal.dynamo.tables import SchemaDrift
+
+    other_keys = schema.Table(
+        name="Therapists",
+        keys=schema.THERAPISTS.keys,
+        global_indexes=(
+            schema.THERAPISTS.global_indexes[0],
+            schema.Index("GSI_Therapists_BySpecialization", (schema.KeyPart("name", "HASH"),)),
+        ),
     )
-    create_missing_tables(other_prefix, tables=(before,))
-    name = other_prefix.table_name(schema.MAPPINGS)
-    other_prefix.client.put_item(TableName=name, Item={"clientId": {"S": "c"}, "therapistId": {"S": "t"}})
+    other_prefix.client.create_table(**schema.create_table_request(other_keys, other_prefix.prefix))
+    with pytest.raises(SchemaDrift) as drift:
+        create_missing_tables(other_prefix, tables=(schema.THERAPISTS,))
+    assert drift.value.differences == [
+        "Therapists: global index GSI_Therapists_BySpecialization has keys name HASH, "
+        "schema.py says specialization HASH"
+    ]
+
+
+def test_it_rebuilds_an_old_journal_into_the_new_shape_keeping_every_entry(other_prefix: DynamoGateway) -> None:
+    from portal.dynamo.gateway import serialize_item
+    from portal.dynamo.journal import JournalRepository
+    from portal.dynamo.tables import rebuild_table
+    from portal.ids import new_id
+
+    other_prefix.client.create_table(**schema.create_table_request(OLD_JOURNAL, other_prefix.prefix))
+    name = other_prefix.table_name(schema.JOURNAL)
+    client_id = new_id()
+    old_items = [
+        {
+            "clientId": client_id,
+            "journalEntryId": new_id(),
+            "timeOfEmotion": f"2025-03-{day:02d}T09:30:00.000000Z",
+            "feeling": "sad" if day % 2 else "calm",
+            "intensity": 5,
+            "createdAt": "2025-03-01T09:30:00.000000Z",
+            **({"sharedAt": "2025-04-01T00:00:00.000000Z"} if day % 3 == 0 else {}),
+        }
+        for day in range(1, 31)
+    ]
+    for start in range(0, len(old_items), 25):
+        other_prefix.client.batch_write_item(
+            RequestItems={name: [{"PutRequest": {"Item": serialize_item(i)}} for i in old_items[start : start + 25]]}
+        )
+
+    assert rebuild_table(other_prefix, schema.JOURNAL) == 30
+    create_missing_tables(other_prefix)  # the shape matches now: no SchemaDrift
+    repo = JournalRepository(other_prefix)
+    shared = repo.list_shared(client_id, limit=100).items
+    assert [e.time_of_emotion.day for e in shared] == [30, 27, 24, 21, 18, 15, 12, 9, 6, 3]
+    sad = repo.list_by_feeling(client_id, "sad", limit=100).items
+    assert [e.time_of_emotion.day for e in sad] == list(range(29, 0, -2))
+    assert other_prefix.client.describe_table(TableName=name)["Table"]["ItemCount"] in (0, 30)  # counts lag on AWS
+    assert name + "__rebuild" not in other_prefix.client.list_tables(Limit=100)["TableNames"]
+
+
+def test_it_adds_a_global_index_that_a_table_made_earlier_lacks(other_prefix: DynamoGateway) -> None:
+    older = schema.Table(
+        name=schema.SESSIONS.name,
+        keys=schema.SESSIONS.keys,
+        global_indexes=schema.SESSIONS.global_indexes[:1],
+    )
+    create_missing_tables(other_prefix, tables=(older,))
     report: list[str] = []
 
-    assert create_missing_tables(other_prefix, tables=(schema.MAPPINGS,), report=report.append) == []
+    assert create_missing_tables(other_prefix, tables=(schema.SESSIONS,), report=report.append) == []
 
-    described = other_prefix.client.describe_table(TableName=name)["Table"]
-    assert set(_indexes(described)) == {"GSI_Mapping_TherapistId", "GSI_Mapping_PendingByTherapist"}
-    assert f"added index: {name}.GSI_Mapping_PendingByTherapist" in report
-    assert other_prefix.client.scan(TableName=name)["Count"] == 1
-    # Run again: nothing more to add.
-    again: list[str] = []
-    create_missing_tables(other_prefix, tables=(schema.MAPPINGS,), report=again.append)
-    assert again == [f"exists:  {name}"]
+    described = other_prefix.describe(schema.SESSIONS)
+    assert described is not None
+    assert {i["IndexName"] for i in described["GlobalSecondaryIndexes"]} == {
+        i.name for i in schema.SESSIONS.global_indexes
+    }
+    assert sum(line.startswith("added index") for line in report) == len(schema.SESSIONS.global_indexes) - 1

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import io
+import json
+import zipfile
 from typing import Any
 
 import pytest
@@ -13,7 +15,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.core.management import call_command
 from django.test import Client as HttpClient
 
-from portal.domain import AccountKind, DatabaseUnavailable, is_erased
+from portal.domain import AccountKind, DatabaseUnavailable, NotFound, is_erased
 from portal.dynamo import schema
 from portal.dynamo.audit import AuditRepository
 from portal.dynamo.clients import ClientRepository
@@ -25,6 +27,7 @@ from portal.dynamo.mappings import MappingRepository
 from portal.dynamo.messages import MessageRepository
 from portal.dynamo.sessions import SessionRepository
 from portal.services.account_erasure import FINISHED, STARTED
+from portal.services.calendar import feed_create, feed_ics
 from tests.accounts import PASSWORD, log_in, make_account
 from tests.data_rights_data import CLIENT_MARKER, PRIVATE_MARKER, THERAPIST_MARKER, client_world
 
@@ -57,6 +60,8 @@ def test_it_erases_the_client_and_keeps_the_therapists_record(dynamo: DynamoGate
     world = client_world(entries=3)
     client_id, therapist_id = world.client.account_id, world.therapist.account_id
     log_in(client, world.client)
+    feed_token = feed_create(user=world.client)
+    assert feed_ics(token=feed_token)
     other_device = HttpClient()
     log_in(other_device, world.client)
     assert len(_web_sessions_of(dynamo, client_id)) == 2
@@ -77,10 +82,20 @@ def test_it_erases_the_client_and_keeps_the_therapists_record(dynamo: DynamoGate
     assert session is not None and is_erased(session.title) and session.private_notes == PRIVATE_MARKER
     contents = {m.content for m in MessageRepository().list_conversation(client_id, therapist_id).items}
     assert contents == {f"{THERAPIST_MARKER} reply", "Removed at the client's request."}
+    with pytest.raises(NotFound):
+        feed_ics(token=feed_token)  # the secret calendar link no longer shows the session times
     actions = [e.action for e in AuditRepository().list_for_subject(client_id).items]
     assert STARTED in actions and FINISHED in actions
     job = ErasureRepository().get(client_id)
     assert job is not None and job.finished
+    # The therapist's own export still holds their notes, for a "Former client".
+    therapist_http = HttpClient()
+    log_in(therapist_http, world.therapist)
+    export = therapist_http.post("/therapist/account/data/")
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(export.streaming_content)))
+    [row] = json.loads(archive.read("session_notes.json"))
+    assert (row["clientName"], row["privateNotes"]) == ("Former client", PRIVATE_MARKER)
+    assert row["title"] == "Removed at the client's request."
     # Both devices are logged out, and the email can sign up again.
     assert other_device.get("/client/").status_code == 302
     assert client.get("/account/deleted/").status_code == 200
@@ -130,7 +145,7 @@ def test_it_finishes_an_interrupted_erasure_on_the_next_run(
     assert ClientRepository().get(client_id, consistent=True) is None
     job = ErasureRepository().get(client_id)
     assert job is not None and not job.finished
-    assert job.steps_done == {"data_key", "web_sessions"}
+    assert job.steps_done == {"data_key", "web_sessions", "calendar_feed"}
     assert len(JournalRepository().list_recent(client_id).items) == 3
 
     monkeypatch.setattr(DynamoGateway, "batch_delete", real_batch_delete)
@@ -140,7 +155,7 @@ def test_it_finishes_an_interrupted_erasure_on_the_next_run(
     assert f"finished the erasure of {client_id}" in out.getvalue()
     job = ErasureRepository().get(client_id)
     assert job is not None and job.finished
-    assert job.steps_done == {"data_key", "web_sessions", "journal", "relationships"}
+    assert job.steps_done == {"data_key", "web_sessions", "calendar_feed", "journal", "relationships"}
     assert JournalRepository().list_recent(client_id).items == []
     assert MappingRepository().get(client_id, world.therapist.account_id) is None
     again = io.StringIO()

@@ -62,3 +62,21 @@ def test_it_completes_a_demo_load_that_stopped_half_way(dynamo):
     client = ClientRepository().find_by_email("client@example.com")
     assert len(JournalRepository().list_by_time(client.client_id).items) == 4
     assert StaffRepository().find_by_email("staff@example.com") is not None
+
+
+def test_it_stops_create_tables_over_an_old_local_journal_and_says_how_to_rebuild(dynamo):
+    import pytest
+    from django.core.management.base import CommandError
+
+    from portal.dynamo.schema import JOURNAL, create_table_request
+    from tests.contract.test_tables import OLD_JOURNAL
+
+    dynamo.client.delete_table(TableName=dynamo.table_name(JOURNAL))
+    dynamo.client.create_table(**create_table_request(OLD_JOURNAL, dynamo.prefix))
+    with pytest.raises(CommandError) as stopped:
+        call_command("create_tables", stdout=StringIO())
+    message = str(stopped.value)
+    assert "LSI_Journal_FeelingTime" in message and "is missing" in message
+    assert "python manage.py rebuild_table" in message and "make run" in message
+    # The rebuild itself (a maintenance Scan the app's IAM role does not need) is
+    # proven in tests/unit/test_local_data.py and tests/contract/test_tables.py.

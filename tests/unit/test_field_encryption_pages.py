@@ -11,6 +11,8 @@ from django.test import Client as HttpClient
 from portal.domain import AccountKind
 from portal.dynamo import schema
 from portal.dynamo.call_counter import count_dynamodb_calls
+from portal.dynamo.data_keys import DataKeyRepository
+from portal.dynamo.field_crypto import client_key_owner
 from portal.dynamo.gateway import DynamoGateway
 from portal.services.journal import journal_entry_create
 from portal.timeutil import utcnow
@@ -73,3 +75,14 @@ def test_it_shows_a_clear_page_for_a_note_moved_to_another_entry(client_user, cl
     assert "This record cannot be read" in body
     assert "words meant" not in body and "other words" not in body
     assert "words meant" not in caplog.text
+
+
+def test_it_keeps_no_key_between_requests_so_a_destroyed_key_dies_at_once(client_user, client, dynamo) -> None:
+    _add(client_user, "words before the key goes")
+    assert "words before the key goes" in client.get("/client/journal/").content.decode()
+
+    DataKeyRepository().destroy(client_key_owner(client_user.account_id))
+    body = client.get("/client/journal/").content.decode()
+
+    assert "words before the key goes" not in body
+    assert "Removed at the client&#x27;s request." in body

@@ -117,3 +117,37 @@ def test_it_shows_the_503_page_to_a_logged_in_visitor_whose_session_cannot_be_re
         assert response.status_code == 503, url
         assert "can&#x27;t reach our records" in response.content.decode() or "can't reach our records" in response.content.decode()
     reset_gateway()
+
+
+@pytest.fixture
+def table_scoped_policy(dynamo):
+    """What a table-scoped IAM policy does: account-wide actions such as ListTables are refused."""
+    from botocore.exceptions import ClientError
+
+    def refuse(**_: object) -> None:
+        raise ClientError(
+            {"Error": {"Code": "AccessDeniedException", "Message": "not authorized: dynamodb:ListTables"}},
+            "ListTables",
+        )
+
+    events = dynamo.client.meta.events
+    events.register("before-call.dynamodb.ListTables", refuse, unique_id="test-refuse-list-tables")
+    yield dynamo
+    events.unregister("before-call.dynamodb.ListTables", unique_id="test-refuse-list-tables")
+
+
+def test_it_stays_healthy_under_a_policy_that_refuses_list_tables(table_scoped_policy, client: HttpClient):
+    from portal.dynamo.call_counter import count_dynamodb_calls
+
+    with count_dynamodb_calls() as calls:
+        response = client.get("/healthz")
+    assert response.status_code == 200
+    assert calls.operations == ["GetItem"]
+
+
+def test_it_reports_unhealthy_when_a_product_table_is_gone(dynamo, client: HttpClient):
+    from portal.dynamo.schema import WEB_SESSIONS
+
+    dynamo.client.delete_table(TableName=dynamo.table_name(WEB_SESSIONS))
+    response = client.get("/healthz")
+    assert response.status_code == 503

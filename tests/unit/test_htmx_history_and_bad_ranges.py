@@ -6,6 +6,7 @@ import pytest
 from django.test import Client as HttpClient
 
 from portal.domain import AccountKind
+from portal.ids import new_id
 from tests.accounts import log_in, make_account
 
 
@@ -54,7 +55,7 @@ def test_it_explains_a_chart_start_in_the_future(logged_in_client):
 @pytest.mark.parametrize("typed", ["0999-06-01T12:00", "0001-01-01T00:00"])
 def test_it_refuses_a_mistyped_year_and_keeps_the_journal_readable(logged_in_client, typed):
     response = logged_in_client.post(
-        "/client/journal/", {"time_of_emotion": typed, "feeling": "calm", "intensity": "3", "note": "kept"}
+        "/client/journal/", {"idempotency_key": new_id(), "time_of_emotion": typed, "feeling": "calm", "intensity": "3", "note": "kept"}
     )
     assert response.status_code == 400
     assert "check the year" in response.content.decode()

@@ -48,7 +48,12 @@ def test_it_counts_each_request_as_activity(dynamo):
 
 
 def test_it_gives_the_page_what_it_needs_to_warn_before_logoff(dynamo):
-    body = _logged_in_client().get("/client/").content.decode()
-    assert 'data-idle-seconds="1800"' in body
+    start = utcnow().replace(microsecond=0)
+    with time_machine.travel(start, tick=False) as clock:
+        http = _logged_in_client()
+        # Within the minute the expiry is not pushed: the page is told what is really left.
+        clock.move_to(start + timedelta(seconds=30))
+        body = http.get("/client/").content.decode()
+    assert 'data-idle-seconds="1770"' in body
     assert 'data-idle-warning-seconds="300"' in body
     assert 'id="idle-warning"' in body

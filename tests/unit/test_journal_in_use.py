@@ -12,6 +12,7 @@ from django.test import Client as HttpClient
 from portal.domain import FEELINGS, VOCABULARY, AccountKind, MappingStatus, Valence, is_distressing, mood_value
 from portal.dynamo.journal import JournalRepository
 from portal.dynamo.mappings import MappingRepository
+from portal.ids import new_id
 from portal.services.journal import journal_entry_create
 from portal.timeutil import utcnow
 from tests.accounts import log_in, make_account
@@ -74,7 +75,7 @@ def test_it_offers_feelings_as_chips_grouped_by_valence_and_intensity_as_ten_cho
 
 
 def test_it_links_each_field_error_to_an_element_that_exists(client_user, client):
-    response = client.post("/client/journal/", {"feeling": "", "intensity": "", "note": "x" * 2001})
+    response = client.post("/client/journal/", {"idempotency_key": new_id(), "feeling": "", "intensity": "", "note": "x" * 2001})
     assert response.status_code == 400
     body = response.content.decode()
     described = re.findall(r'aria-describedby="([^"]+)"', body)
@@ -90,7 +91,7 @@ def test_it_keeps_the_filter_after_a_save_without_javascript(client_user, client
     _add(client_user, feeling="calm", note="a calm morning")
     response = client.post(
         "/client/journal/?feeling=lonely",
-        {"feeling": "lonely", "intensity": "5", "note": "still lonely", "next": "/client/journal/?feeling=lonely"},
+        {"idempotency_key": new_id(), "feeling": "lonely", "intensity": "5", "note": "still lonely", "next": "/client/journal/?feeling=lonely"},
     )
     assert response.status_code == 302 and response["Location"] == "/client/journal/?feeling=lonely"
     page = client.get(response["Location"]).content.decode()
@@ -101,7 +102,7 @@ def test_it_keeps_the_filter_after_an_htmx_save_and_adds_only_the_new_entry(clie
     _add(client_user, feeling="lonely", note="a lonely evening")
     current = {"HTTP_HX_CURRENT_URL": "http://testserver/client/journal/?feeling=lonely"}
     matching = client.post(
-        "/client/journal/", {"feeling": "lonely", "intensity": "5", "note": "new one"}, **HTMX, **current
+        "/client/journal/", {"idempotency_key": new_id(), "feeling": "lonely", "intensity": "5", "note": "new one"}, **HTMX, **current
     )
     body = matching.content.decode()
     # The list already loaded is not re-rendered (pages loaded with "load more" stay), the new entry is added.
@@ -115,7 +116,7 @@ def test_it_keeps_the_filter_after_an_htmx_save_and_adds_only_the_new_entry(clie
     }
 
     other = client.post(
-        "/client/journal/", {"feeling": "calm", "intensity": "5", "note": "calm one"}, **HTMX, **current
+        "/client/journal/", {"idempotency_key": new_id(), "feeling": "calm", "intensity": "5", "note": "calm one"}, **HTMX, **current
     )
     body = other.content.decode()
     assert "hx-swap-oob" not in body and "doesn't match the filter" in body
@@ -124,20 +125,20 @@ def test_it_keeps_the_filter_after_an_htmx_save_and_adds_only_the_new_entry(clie
 
 def test_it_shows_crisis_contacts_after_a_distressing_entry_and_tells_nobody(client_user, client, caplog, settings):
     settings.CRISIS_CONTACTS = [{"name": "Test Line", "how": "Call 555.", "call": "555", "text": ""}]
-    calm = client.post("/client/journal/", {"feeling": "sad", "intensity": "7"}, **HTMX).content.decode()
+    calm = client.post("/client/journal/", {"idempotency_key": new_id(), "feeling": "sad", "intensity": "7"}, **HTMX).content.decode()
     assert "Test Line" not in calm
-    response = client.post("/client/journal/", {"feeling": "sad", "intensity": "9", "note": "very low"}, **HTMX)
+    response = client.post("/client/journal/", {"idempotency_key": new_id(), "feeling": "sad", "intensity": "9", "note": "very low"}, **HTMX)
     body = response.content.decode()
     assert "Test Line" in body and 'href="tel:555"' in body and "nobody has been told" in body
     assert _swapped(response)["focus"] == "#entry-saved"
     # Without JavaScript the confirmation after the redirect carries them too.
-    redirect = client.post("/client/journal/", {"feeling": "anxious", "intensity": "8"})
+    redirect = client.post("/client/journal/", {"idempotency_key": new_id(), "feeling": "anxious", "intensity": "8"})
     assert "Test Line" in client.get(redirect["Location"]).content.decode()
     assert "very low" not in caplog.text
 
 
 def test_it_uses_the_us_crisis_numbers_by_default(client_user, client):
-    body = client.post("/client/journal/", {"feeling": "angry", "intensity": "10"}, **HTMX).content.decode()
+    body = client.post("/client/journal/", {"idempotency_key": new_id(), "feeling": "angry", "intensity": "10"}, **HTMX).content.decode()
     assert 'href="tel:988"' in body and 'href="sms:988"' in body and 'href="tel:911"' in body
 
 
@@ -260,3 +261,22 @@ def test_the_staff_list_scroll_region_is_reachable_by_keyboard(dynamo, client):
     log_in(client, staff)
     body = client.get("/staff/").content.decode()
     assert re.search(r'class="table-wrap" role="region" aria-label="[^"]+" tabindex="0"', body)
+
+
+def test_the_therapist_sees_the_mood_chart_of_the_shared_entries_only(dynamo):
+    from portal.dynamo.call_counter import count_dynamodb_calls
+
+    patient = make_account(AccountKind.CLIENT, name="Pat")
+    therapist = make_account(AccountKind.THERAPIST)
+    MappingRepository().put(patient.account_id, therapist.account_id, MappingStatus.ACTIVE)
+    shared = _add(patient, feeling="hopeful", intensity=7)
+    _add(patient, feeling="ashamed", intensity=9)  # private: on no chart the therapist sees
+    JournalRepository().set_shared(patient.account_id, shared.entry_id, utcnow())
+    http = HttpClient()
+    log_in(http, therapist)
+    with count_dynamodb_calls() as calls:
+        response = http.get(f"/therapist/clients/{patient.account_id}/journal/")
+    body = response.content.decode()
+    assert response.status_code == 200 and 'id="shared-chart"' in body
+    assert body.count('<path class="chart-point') == 1 and "mark-hopeful" in body and "mark-ashamed" not in body
+    assert calls.count("Query") == 1 and calls.count("Scan") == 0

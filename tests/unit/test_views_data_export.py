@@ -88,6 +88,7 @@ def test_it_gives_a_therapist_their_profile_and_the_notes_they_wrote(
     assert set(archive.namelist()) == {"README.txt", "profile.json", "session_notes.json", "session_notes.csv"}
     [session] = json.loads(archive.read("session_notes.json"))
     assert (session["privateNotes"], session["sharedNotes"]) == (PRIVATE_MARKER, SHARED_MARKER)
+    assert session["clientName"] == "Casey Client"
     assert json.loads(archive.read("profile.json"))["therapistId"] == world.therapist.account_id
     # Not the client's journal or messages: those are the client's to take.
     assert f"{CLIENT_MARKER} entry" not in _everything(archive)
@@ -138,14 +139,16 @@ def test_it_shows_the_503_page_when_the_database_is_down_before_the_download_sta
 ) -> None:
     world = client_world(entries=1)
     log_in(client, world.client)
-    real_get = DynamoGateway.get
+    from portal.dynamo.clients import ClientRepository
+    from portal.services import data_export
 
-    def failing_profile_read(self, table, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if table.name == "Clients" and kwargs.get("consistent"):
+    # Only the export's own profile read fails: loading the signed-in user
+    # (also a consistent read of Clients) happens before the view and succeeds.
+    class FailingProfiles(ClientRepository):
+        def get(self, client_id, *, consistent=False):  # type: ignore[no-untyped-def]
             raise DatabaseUnavailable("injected")
-        return real_get(self, table, *args, **kwargs)
 
-    monkeypatch.setattr(DynamoGateway, "get", failing_profile_read)
+    monkeypatch.setattr(data_export, "ClientRepository", FailingProfiles)
     response = client.post(CLIENT_URL)
     assert response.status_code == 503
 

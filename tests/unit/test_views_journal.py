@@ -10,9 +10,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.test import Client as HttpClient
 
-from portal.domain import AccountKind, MappingStatus
+from portal.domain import AccountKind, DatabaseUnavailable, MappingStatus
 from portal.dynamo.journal import JournalRepository
 from portal.dynamo.mappings import MappingRepository
+from portal.ids import new_id
 from portal.services.journal import journal_entry_create
 from portal.timeutil import utcnow
 from tests.accounts import log_in, make_account
@@ -22,7 +23,15 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def _entry_form(**overrides: str) -> dict[str, str]:
-    return {"time_of_emotion": "2026-07-01T21:30", "feeling": "anxious", "intensity": "7", "note": "", **overrides}
+    # Each call is a freshly rendered form: its own idempotency key.
+    return {
+        "time_of_emotion": "2026-07-01T21:30",
+        "feeling": "anxious",
+        "intensity": "7",
+        "note": "",
+        "idempotency_key": new_id(),
+        **overrides,
+    }
 
 
 @pytest.fixture
@@ -44,6 +53,7 @@ def _add(user, minutes_ago: int = 5, **fields):
 URLS = [
     "/client/journal/",
     "/client/journal/chart/",
+    "/client/journal/access/",
     "/client/journal/export.csv",
     "/client/journal/01J0000000000000000000000A/edit/",
 ]
@@ -315,10 +325,11 @@ def test_it_records_each_reading_and_shows_the_client_who_read(care_team):
     therapist_http, patient_http = HttpClient(), HttpClient()
     log_in(therapist_http, therapist)
     log_in(patient_http, patient)
-    assert "Nobody has read" in patient_http.get("/client/journal/").content.decode()
+    assert "Nobody has read" in patient_http.get("/client/journal/access/").content.decode()
     therapist_http.get(f"/therapist/clients/{patient.account_id}/journal/")
-    body = patient_http.get("/client/journal/").content.decode()
+    body = patient_http.get("/client/journal/access/").content.decode()
     assert "Dr Tess" in body and "Nobody has read" not in body
+    assert 'href="/client/journal/access/"' in patient_http.get("/client/journal/").content.decode()
 
 
 # --- cost and privacy ------------------------------------------------------------------------
@@ -340,7 +351,8 @@ def test_it_makes_the_same_few_calls_with_10_and_5000_entries_and_never_scans(dy
         assert calls.count("Scan") == 0
         counts.append(calls.by_operation())
     assert counts[0] == counts[1]
-    assert sum(counts[0].values()) <= 6
+    # The session's GetItem and the page's Query: the access history has its own page.
+    assert counts[0] == {"GetItem": 1, "Query": 1}
 
 
 def test_it_reads_shared_entries_with_one_query_however_many_are_private(care_team):
@@ -364,3 +376,101 @@ def test_it_writes_no_journal_text_to_the_logs(client_user, client, caplog):
     client.post(f"/client/journal/{entry.entry_id}/share/", {"shared": "1"})
     assert "MY-PRIVATE-WORDS" not in caplog.text
     assert entry.entry_id in caplog.text  # ids are logged, words are not
+
+
+# --- export when the database fails part-way -------------------------------------------------
+
+
+@pytest.fixture
+def journal_queries_fail_on(dynamo):
+    from portal.dynamo.schema import JOURNAL
+    from tests.doubles.failures import FailingQueryGateway
+    from tests.doubles.stale_reads import installed
+
+    def install(nth: int):
+        double = FailingQueryGateway(dynamo, table=JOURNAL, fail_on=nth)
+        return installed(double)
+
+    return install
+
+
+def test_it_aborts_the_export_when_a_later_page_fails(client_user, client, journal_queries_fail_on, caplog):
+    seed_entries(client_user.account_id, 130, note="words that stay out of logs")
+    with journal_queries_fail_on(2):
+        response = client.get("/client/journal/export.csv")
+        assert response.status_code == 200
+        received: list[bytes] = []
+        # The iterator raises instead of ending: the server drops the connection
+        # without finishing the response, which the browser reports as failed.
+        with caplog.at_level(logging.ERROR), pytest.raises(DatabaseUnavailable):
+            for chunk in response.streaming_content:
+                received.append(chunk)
+    rows = list(csv.reader(io.StringIO(b"".join(received).decode())))
+    assert len(rows) == 1 + 100  # the header and the first page, nothing made up
+    assert any(
+        "interrupted after 100 entries" in r.getMessage() and client_user.account_id in r.getMessage()
+        for r in caplog.records
+    )
+    assert "words that stay out of logs" not in caplog.text
+
+
+def test_it_answers_503_when_the_first_export_page_fails(client_user, journal_queries_fail_on):
+    seed_entries(client_user.account_id, 3)
+    http = HttpClient(raise_request_exception=False)
+    log_in(http, client_user)
+    with journal_queries_fail_on(1):
+        response = http.get("/client/journal/export.csv")
+    assert response.status_code == 503
+    assert not response.streaming
+
+
+# --- paging edges --------------------------------------------------------------------------------
+
+
+def test_it_offers_no_load_more_for_a_journal_of_exactly_one_page(client_user, client):
+    seed_entries(client_user.account_id, 20)
+    body = client.get("/client/journal/").content.decode()
+    assert body.count('class="entry card"') == 20
+    assert 'id="load-more"' not in body
+    seed_entries(client_user.account_id, 1, start=utcnow() - timedelta(days=400))
+    assert 'id="load-more"' in client.get("/client/journal/").content.decode()
+
+
+def test_it_shows_the_therapist_exactly_one_page_of_20_shared_entries_without_load_more(care_team):
+    from portal.dynamo.audit import AuditRepository
+
+    patient, therapist = care_team
+    seed_entries(patient.account_id, 20, shared_every=1)
+    http = HttpClient()
+    log_in(http, therapist)
+    body = http.get(f"/therapist/clients/{patient.account_id}/journal/").content.decode()
+    assert 'id="shared-more"' not in body
+    # One reading, of 20 entries: no later "reading" of an empty page.
+    events = AuditRepository().list_for_subject(patient.account_id).items
+    assert [e.detail["entries"] for e in events] == ["20"]
+
+
+def test_it_orders_the_therapists_view_by_when_entries_were_felt(care_team):
+    patient, therapist = care_team
+    felt_earlier = _add(patient, minutes_ago=600, note="felt earlier, shared last")
+    felt_later = _add(patient, minutes_ago=60, note="felt later, shared first")
+    JournalRepository().set_shared(patient.account_id, felt_later.entry_id, utcnow() - timedelta(minutes=30))
+    JournalRepository().set_shared(patient.account_id, felt_earlier.entry_id, utcnow())
+    http = HttpClient()
+    log_in(http, therapist)
+    body = http.get(f"/therapist/clients/{patient.account_id}/journal/").content.decode()
+    assert body.index("felt later, shared first") < body.index("felt earlier, shared last")
+
+
+def test_it_fills_a_page_of_one_feeling_between_dates_with_one_query(client_user, client):
+    from portal.dynamo.call_counter import count_dynamodb_calls
+
+    # 5 sad entries among 300, spread over 300 hours: a feeling filter on the time index came back short.
+    entries = seed_entries(client_user.account_id, 300, step=timedelta(hours=1))
+    sad = [e for e in entries if e.feeling == "sad"]
+    assert sad
+    start = (utcnow() - timedelta(days=20)).date().isoformat()
+    with count_dynamodb_calls() as calls:
+        body = client.get("/client/journal/", {"feeling": "sad", "start": start}).content.decode()
+    assert calls.count("Query") <= 3  # the page's list is one Query, like the others on the page
+    assert body.count('class="entry card"') == min(20, len(sad))

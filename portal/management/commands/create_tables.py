@@ -1,4 +1,8 @@
-"""python manage.py create_tables: create whatever tables are missing (safe to re-run)."""
+"""python manage.py create_tables: create whatever tables are missing (safe to re-run).
+
+Stops with a clear message when an existing table's keys or indexes differ
+from portal/dynamo/schema.py (see portal/dynamo/tables.py for why).
+"""
 
 from __future__ import annotations
 
@@ -9,11 +13,11 @@ from django.core.management.base import BaseCommand, CommandError
 
 from portal.domain import DatabaseUnavailable
 from portal.dynamo.connection import get_gateway
-from portal.dynamo.tables import create_missing_tables
+from portal.dynamo.tables import SchemaDrift, create_missing_tables
 
 
 class Command(BaseCommand):
-    help = "Create the DynamoDB tables that do not exist yet and enable TTL where used."
+    help = "Create the DynamoDB tables that do not exist yet, enable TTL where used, check the others' shape."
 
     def handle(self, *args: Any, **options: Any) -> None:
         gateway = get_gateway()
@@ -21,6 +25,8 @@ class Command(BaseCommand):
         self.stdout.write(f"DynamoDB at {target}, table prefix {gateway.prefix!r}")
         try:
             created = create_missing_tables(gateway, report=self.stdout.write)
+        except SchemaDrift as exc:
+            raise CommandError(str(exc)) from exc
         except (DatabaseUnavailable, BotoCoreError, ClientError) as exc:
             raise CommandError(f"DynamoDB did not answer ({exc}).") from exc
         if created:

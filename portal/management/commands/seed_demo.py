@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import pyotp
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from portal.domain import AccountKind, Conflict, Side
 from portal.dynamo.account_store import AccountStore
@@ -46,6 +46,13 @@ _DIRECTORY = (
 class Command(BaseCommand):
     help = "Load demo data (clients, therapists, relationships, a staff member, journal entries) once."
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--base-url",
+            default="http://127.0.0.1:8000",
+            help="Where the app is served, for the login address printed at the end.",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         gateway = get_gateway()
         emails = (CLIENT_EMAIL, THERAPIST_EMAIL, STAFF_EMAIL, SECOND_CLIENT_EMAIL) + tuple(d[0] for d in _DIRECTORY)
@@ -56,7 +63,7 @@ class Command(BaseCommand):
             self._load(claims)
             self.stdout.write(self.style.SUCCESS("Loaded demo data."))
         self.stdout.write(
-            "Log in at http://127.0.0.1:8000/accounts/login/ with the password "
+            f"Log in at {options['base_url'].rstrip('/')}/accounts/login/ with the password "
             f"{DEMO_PASSWORD!r} as:\n"
             f"  client     {CLIENT_EMAIL}\n"
             f"  therapist  {THERAPIST_EMAIL}\n"

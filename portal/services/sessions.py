@@ -1,0 +1,567 @@
+"""Therapy sessions: requesting, approving, holding and closing them, and their notes.
+
+A client asks for a session with a therapist they work with (``pending``); the
+therapist approves it (giving where it takes place) or rejects it (with an
+optional reason the client reads); a therapist may also book a session
+directly (it starts ``approved``). An approved session is opened when it
+begins and closed when it ends; a pending or approved one can be cancelled
+(a client withdrawing a request, a therapist cancelling an appointment) and
+moved to another time. Every change is a conditional write on the version the
+change was based on, so when both sides act at once exactly one wins.
+
+Private notes are the therapist's alone: every function that serves the
+client returns sessions with them blanked, and nothing here logs clinical text.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from portal.accounts.user import User
+from portal.domain import (
+    DEFAULT_SESSION_MINUTES,
+    MAX_LOCATION_LENGTH,
+    MAX_SESSION_MINUTES,
+    MAX_SESSION_NOTES_LENGTH,
+    MAX_SESSION_TEXT_LENGTH,
+    MAX_SESSION_TITLE_LENGTH,
+    MIN_SESSION_MINUTES,
+    RESCHEDULABLE,
+    AccountKind,
+    Conflict,
+    DomainError,
+    JournalEntry,
+    Page,
+    SessionStatus,
+    TherapySession,
+)
+from portal.dynamo.audit import AuditRepository
+from portal.dynamo.clients import ClientRepository
+from portal.dynamo.journal import JournalRepository
+from portal.dynamo.sessions import SessionRepository
+from portal.dynamo.therapists import TherapistRepository
+from portal.ids import new_id
+from portal.policy import (
+    care_is_active,
+    own_client_id,
+    own_therapist_id,
+    require_active_care,
+    session_for_client,
+    session_for_therapist,
+)
+from portal.services.mood_chart import MoodChart, mood_chart
+from portal.timeutil import utcnow
+
+logger = logging.getLogger(__name__)
+
+PAGE_SIZE = 20
+# The statuses on an agenda: arranged or happening.
+AGENDA = frozenset({SessionStatus.APPROVED, SessionStatus.OPEN})
+# Which statuses may overlap a new appointment.
+BLOCKING = AGENDA
+# A request for a time that has just passed is a slip; one from long ago is not a request.
+PAST_SLACK = timedelta(minutes=5)
+EARLIEST_YEAR = 2000
+LATEST_YEAR = 2200
+# Requests still worth answering: a pending one whose time passed a day ago is stale.
+REQUEST_HORIZON = timedelta(days=1)
+# With no earlier session, "since the last session" covers this long.
+FIRST_SESSION_LOOKBACK = timedelta(days=30)
+ENDED_READ = "session.read.ended"
+
+
+class InvalidSession(DomainError):
+    """What was typed cannot make a session; the message says why."""
+
+
+class SessionOverlap(DomainError):
+    """The time overlaps other approved sessions of the therapist (asked to confirm first)."""
+
+    def __init__(self, overlapping: list[TherapySession]) -> None:
+        super().__init__("This time overlaps another session in your agenda.")
+        self.overlapping = overlapping
+
+
+class NotesConflict(Conflict):
+    """The notes changed since the therapist opened them; ``current`` is the newer version."""
+
+    def __init__(self, current: TherapySession) -> None:
+        super().__init__("These notes were saved elsewhere since you opened them.")
+        self.current = current
+
+
+class ReadOnlySession(DomainError):
+    """The relationship ended: its sessions stay readable but no longer change."""
+
+
+# --- validation ---------------------------------------------------------------------
+
+
+def _check_title(title: str) -> str:
+    title = title.strip()
+    if not title:
+        raise InvalidSession("Give the session a short title.")
+    if len(title) > MAX_SESSION_TITLE_LENGTH:
+        raise InvalidSession(f"A title holds at most {MAX_SESSION_TITLE_LENGTH} characters.")
+    return title
+
+
+def _check_text(text: str, what: str, limit: int = MAX_SESSION_TEXT_LENGTH) -> str:
+    text = text.strip()
+    if len(text) > limit:
+        raise InvalidSession(f"{what} holds at most {limit} characters.")
+    return text
+
+
+def _check_time(scheduled_for: datetime) -> None:
+    if scheduled_for.tzinfo is None:
+        raise ValueError("session times must carry a zone")
+    if not EARLIEST_YEAR <= scheduled_for.year <= LATEST_YEAR:
+        raise InvalidSession("That date looks mistyped: please check the year.")
+    if scheduled_for < utcnow() - PAST_SLACK:
+        raise InvalidSession("Choose a time that has not passed yet.")
+
+
+def _check_duration(minutes: int) -> None:
+    if not MIN_SESSION_MINUTES <= minutes <= MAX_SESSION_MINUTES:
+        raise InvalidSession(
+            f"A session lasts between {MIN_SESSION_MINUTES} and {MAX_SESSION_MINUTES} minutes."
+        )
+
+
+def _check_overlap(
+    therapist_id: str, start: datetime, minutes: int, *, ignore: str | None, confirmed: bool
+) -> None:
+    if confirmed:
+        return
+    end = start + timedelta(minutes=minutes)
+    overlapping = [
+        s
+        for s in SessionRepository().list_around(therapist_id, start, end, statuses=BLOCKING)
+        if s.session_id != ignore
+    ]
+    if overlapping:
+        raise SessionOverlap(overlapping)
+
+
+def for_client(session: TherapySession) -> TherapySession:
+    """The session as its client may see it: never the therapist's private notes."""
+    return replace(session, private_notes="")
+
+
+# --- the client's side ----------------------------------------------------------------
+
+
+def session_request(
+    *,
+    user: User,
+    therapist_id: str,
+    title: str,
+    scheduled_for: datetime,
+    message: str = "",
+    idempotency_key: str,
+) -> TherapySession:
+    """A client asks for a session with a therapist they work with (it starts pending)."""
+    client_id = own_client_id(user)
+    title = _check_title(title)
+    message = _check_text(message, "A message")
+    _check_time(scheduled_for)
+    require_active_care(client_id, therapist_id)
+    therapist = TherapistRepository().get(therapist_id)
+    session = TherapySession(
+        session_id=new_id(),
+        therapist_id=therapist_id,
+        client_id=client_id,
+        title=title,
+        scheduled_for=scheduled_for,
+        status=SessionStatus.PENDING,
+        request_message=message,
+        requested_by=AccountKind.CLIENT,
+        client_name=user.name,
+        therapist_name=therapist.name if therapist else "",
+        created_at=utcnow(),
+    )
+    stored = SessionRepository().create(session, idempotency_key=f"{user.pk}:{idempotency_key}")
+    logger.info("session %s requested by client %s", stored.session_id, client_id)
+    return for_client(stored)
+
+
+def session_withdraw(*, user: User, session_id: str) -> TherapySession:
+    """The client takes back a pending request."""
+    session = session_for_client(user, session_id)
+    if session.status is not SessionStatus.PENDING:
+        raise InvalidSession("Only a request that is still waiting can be withdrawn.")
+    updated = SessionRepository().update(
+        replace(session, status=SessionStatus.CANCELLED, cancelled_by=AccountKind.CLIENT),
+        expected_version=session.version,
+    )
+    logger.info("session %s withdrawn by client %s", session_id, session.client_id)
+    return for_client(updated)
+
+
+@dataclass(frozen=True)
+class ClientSessions:
+    upcoming: Page[TherapySession]
+    pending: Page[TherapySession]
+    past: Page[TherapySession]
+
+
+def client_sessions(
+    *,
+    user: User,
+    upcoming_cursor: str | None = None,
+    pending_cursor: str | None = None,
+    past_cursor: str | None = None,
+) -> ClientSessions:
+    """The client's upcoming, requested and past sessions: one Query each, a page at a time."""
+    client_id = own_client_id(user)
+    repo = SessionRepository()
+    now = utcnow()
+    # An hour back so a session under way still shows as the next one.
+    current = now - timedelta(minutes=MAX_SESSION_MINUTES)
+    upcoming = repo.list_by_client(
+        client_id, after=current, statuses=AGENDA, limit=PAGE_SIZE, cursor=upcoming_cursor
+    )
+    pending = repo.list_by_client(
+        client_id,
+        after=now - REQUEST_HORIZON,
+        statuses={SessionStatus.PENDING},
+        limit=PAGE_SIZE,
+        cursor=pending_cursor,
+    )
+    past = repo.list_by_client(
+        client_id, before=now, newest_first=True, limit=PAGE_SIZE, cursor=past_cursor
+    )
+    return ClientSessions(
+        upcoming=Page([for_client(s) for s in upcoming.items], upcoming.next_cursor),
+        pending=Page([for_client(s) for s in pending.items], pending.next_cursor),
+        past=Page(
+            [for_client(s) for s in past.items if s.status is not SessionStatus.PENDING],
+            past.next_cursor,
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class ClientSessionPage:
+    session: TherapySession
+    active: bool  # the relationship goes on, so the session may still change
+
+
+def client_session_page(*, user: User, session_id: str) -> ClientSessionPage:
+    session = session_for_client(user, session_id)
+    return ClientSessionPage(
+        session=for_client(session), active=care_is_active(session.client_id, session.therapist_id)
+    )
+
+
+# --- the therapist's side -----------------------------------------------------------------
+
+
+def _therapist_session(user: User, session_id: str) -> TherapySession:
+    """The therapist's own session, refusing changes once the relationship has ended."""
+    session = session_for_therapist(user, session_id)
+    if not care_is_active(session.client_id, session.therapist_id):
+        raise ReadOnlySession("You no longer work with this client: the session can't change.")
+    return session
+
+
+def session_create(
+    *,
+    user: User,
+    client_id: str,
+    title: str,
+    scheduled_for: datetime,
+    duration_minutes: int = DEFAULT_SESSION_MINUTES,
+    location: str = "",
+    idempotency_key: str,
+    confirm_overlap: bool = False,
+) -> TherapySession:
+    """A therapist books a session with an active client directly: it starts approved."""
+    therapist_id = own_therapist_id(user)
+    title = _check_title(title)
+    location = _check_text(location, "Where", MAX_LOCATION_LENGTH)
+    _check_time(scheduled_for)
+    _check_duration(duration_minutes)
+    require_active_care(client_id, therapist_id)
+    _check_overlap(therapist_id, scheduled_for, duration_minutes, ignore=None, confirmed=confirm_overlap)
+    client = ClientRepository().get(client_id)
+    session = TherapySession(
+        session_id=new_id(),
+        therapist_id=therapist_id,
+        client_id=client_id,
+        title=title,
+        scheduled_for=scheduled_for,
+        status=SessionStatus.APPROVED,
+        duration_minutes=duration_minutes,
+        location=location,
+        requested_by=AccountKind.THERAPIST,
+        client_name=client.name if client else "",
+        therapist_name=user.name,
+        created_at=utcnow(),
+    )
+    stored = SessionRepository().create(session, idempotency_key=f"{user.pk}:{idempotency_key}")
+    logger.info("session %s created by therapist %s", stored.session_id, therapist_id)
+    return stored
+
+
+def session_approve(
+    *,
+    user: User,
+    session_id: str,
+    location: str,
+    duration_minutes: int = DEFAULT_SESSION_MINUTES,
+    confirm_overlap: bool = False,
+) -> TherapySession:
+    session = _therapist_session(user, session_id)
+    location = _check_text(location, "Where", MAX_LOCATION_LENGTH)
+    _check_duration(duration_minutes)
+    if session.status is SessionStatus.PENDING:
+        _check_overlap(
+            session.therapist_id,
+            session.scheduled_for,
+            duration_minutes,
+            ignore=session.session_id,
+            confirmed=confirm_overlap,
+        )
+    updated = SessionRepository().update(
+        replace(
+            session,
+            status=SessionStatus.APPROVED,
+            location=location,
+            duration_minutes=duration_minutes,
+            client_reminded_at=None,
+            therapist_reminded_at=None,
+        ),
+        expected_version=session.version,
+        reset_reminders=True,
+    )
+    logger.info("session %s approved by therapist %s", session_id, session.therapist_id)
+    return updated
+
+
+def session_reject(*, user: User, session_id: str, reason: str = "") -> TherapySession:
+    session = _therapist_session(user, session_id)
+    reason = _check_text(reason, "A reason")
+    updated = SessionRepository().update(
+        replace(session, status=SessionStatus.REJECTED, rejection_reason=reason),
+        expected_version=session.version,
+    )
+    logger.info("session %s rejected by therapist %s", session_id, session.therapist_id)
+    return updated
+
+
+def _move(user: User, session_id: str, target: SessionStatus, verb: str) -> TherapySession:
+    session = _therapist_session(user, session_id)
+    changes: dict[str, object] = {"status": target}
+    if target is SessionStatus.CANCELLED:
+        changes["cancelled_by"] = AccountKind.THERAPIST
+    # The write's own condition refuses an illegal move (IllegalTransition).
+    updated = SessionRepository().update(replace(session, **changes), expected_version=session.version)  # type: ignore[arg-type]
+    logger.info("session %s %s by therapist %s", session_id, verb, session.therapist_id)
+    return updated
+
+
+def session_open(*, user: User, session_id: str) -> TherapySession:
+    return _move(user, session_id, SessionStatus.OPEN, "opened")
+
+
+def session_close(*, user: User, session_id: str) -> TherapySession:
+    return _move(user, session_id, SessionStatus.CLOSED, "closed")
+
+
+def session_cancel(*, user: User, session_id: str) -> TherapySession:
+    return _move(user, session_id, SessionStatus.CANCELLED, "cancelled")
+
+
+def session_reschedule(
+    *,
+    user: User,
+    session_id: str,
+    scheduled_for: datetime,
+    duration_minutes: int,
+    location: str,
+    confirm_overlap: bool = False,
+) -> TherapySession:
+    """A new time (and place) for a pending or approved session; reminders follow the new time."""
+    session = _therapist_session(user, session_id)
+    if session.status not in RESCHEDULABLE:
+        raise InvalidSession("Only a requested or approved session can move to another time.")
+    location = _check_text(location, "Where", MAX_LOCATION_LENGTH)
+    _check_time(scheduled_for)
+    _check_duration(duration_minutes)
+    if session.status is SessionStatus.APPROVED:
+        _check_overlap(
+            session.therapist_id,
+            scheduled_for,
+            duration_minutes,
+            ignore=session.session_id,
+            confirmed=confirm_overlap,
+        )
+    updated = SessionRepository().update(
+        replace(
+            session,
+            scheduled_for=scheduled_for,
+            duration_minutes=duration_minutes,
+            location=location,
+            client_reminded_at=None,
+            therapist_reminded_at=None,
+        ),
+        expected_version=session.version,
+        reset_reminders=True,
+    )
+    logger.info("session %s rescheduled by therapist %s", session_id, session.therapist_id)
+    return updated
+
+
+def session_notes_save(
+    *, user: User, session_id: str, version: int, private_notes: str, shared_notes: str
+) -> TherapySession:
+    """Save both notes, only over the version the therapist was editing.
+
+    A stale save raises NotesConflict carrying the newer session, so the page
+    can keep what was typed and show what changed beside it.
+    """
+    session = _therapist_session(user, session_id)
+    private_notes = _check_text(private_notes, "Private notes", MAX_SESSION_NOTES_LENGTH)
+    shared_notes = _check_text(shared_notes, "Shared notes", MAX_SESSION_NOTES_LENGTH)
+    if session.status in {SessionStatus.REJECTED, SessionStatus.CANCELLED}:
+        raise InvalidSession("A session that will not take place has no notes.")
+    if session.version != version:
+        raise NotesConflict(session)
+    try:
+        updated = SessionRepository().update(
+            replace(session, private_notes=private_notes, shared_notes=shared_notes),
+            expected_version=version,
+        )
+    except Conflict:
+        current = session_for_therapist(user, session_id)
+        raise NotesConflict(current) from None
+    logger.info("session %s notes saved by therapist %s", session_id, session.therapist_id)
+    return updated
+
+
+@dataclass(frozen=True)
+class TherapistSessions:
+    agenda: Page[TherapySession]
+    requests: Page[TherapySession]
+    past: Page[TherapySession]
+
+
+def therapist_sessions(
+    *,
+    user: User,
+    today_starts: datetime,
+    agenda_cursor: str | None = None,
+    requests_cursor: str | None = None,
+    past_cursor: str | None = None,
+) -> TherapistSessions:
+    """Today and upcoming in time order, requests to answer, and past sessions: one Query each."""
+    therapist_id = own_therapist_id(user)
+    repo = SessionRepository()
+    now = utcnow()
+    agenda = repo.list_by_therapist(
+        therapist_id, after=today_starts, statuses=AGENDA, limit=PAGE_SIZE, cursor=agenda_cursor
+    )
+    requests = repo.list_by_therapist(
+        therapist_id,
+        after=now - REQUEST_HORIZON,
+        statuses={SessionStatus.PENDING},
+        limit=PAGE_SIZE,
+        cursor=requests_cursor,
+    )
+    past = repo.list_by_therapist(
+        therapist_id, before=now, newest_first=True, limit=PAGE_SIZE, cursor=past_cursor
+    )
+    return TherapistSessions(
+        agenda=agenda,
+        requests=requests,
+        past=Page([s for s in past.items if s.status is not SessionStatus.PENDING], past.next_cursor),
+    )
+
+
+@dataclass(frozen=True)
+class SinceLastSession:
+    since: datetime
+    until: datetime
+    first_session: bool  # no earlier session: the panel covers FIRST_SESSION_LOOKBACK
+    entries: list[JournalEntry]
+    truncated: bool
+    chart: MoodChart
+
+
+@dataclass(frozen=True)
+class TherapistSessionPage:
+    session: TherapySession
+    active: bool
+    since_last: SinceLastSession | None
+
+
+def last_session_time(*, client_id: str, therapist_id: str, before: datetime) -> datetime | None:
+    """When this pair's previous session took place: one read.
+
+    The one place that knows where that time is kept, so moving it to the
+    relationship record is a change here alone.
+    """
+    previous = SessionRepository().previous_closed(client_id, therapist_id, before=before)
+    return previous.scheduled_for if previous else None
+
+
+def since_last_session(
+    *, session: TherapySession, time_zone: str, now: datetime | None = None
+) -> SinceLastSession:
+    """What the client shared, felt since the previous session, with its mood chart (two reads)."""
+    now = now or utcnow()
+    previous = last_session_time(
+        client_id=session.client_id, therapist_id=session.therapist_id, before=session.scheduled_for
+    )
+    until = min(now, session.ends_at)
+    since = previous or (session.scheduled_for - FIRST_SESSION_LOOKBACK)
+    if since > until:
+        since = until - FIRST_SESSION_LOOKBACK
+    entries, truncated = JournalRepository().list_shared_felt_between(
+        session.client_id, start=since, end=until
+    )
+    chart = mood_chart(entries=entries, time_zone=time_zone, start=since, end=until, feeling=None)
+    return SinceLastSession(
+        since=since,
+        until=until,
+        first_session=previous is None,
+        entries=list(reversed(entries)),
+        truncated=truncated,
+        chart=chart,
+    )
+
+
+def _read_as_therapist(user: User, session_id: str) -> tuple[TherapySession, bool]:
+    """The therapist's session and whether the relationship is active.
+
+    Reading a session of an ended relationship is audited: the client's data is
+    being read by someone they no longer work with.
+    """
+    session = session_for_therapist(user, session_id)
+    active = care_is_active(session.client_id, session.therapist_id)
+    if not active:
+        AuditRepository().record(
+            subject_id=session.client_id,
+            action=ENDED_READ,
+            actor_kind=AccountKind.THERAPIST,
+            actor_id=session.therapist_id,
+            detail={"session": session.session_id},
+        )
+    return session, active
+
+
+def session_for_therapist_read(*, user: User, session_id: str) -> TherapySession:
+    return _read_as_therapist(user, session_id)[0]
+
+
+def therapist_session_page(*, user: User, session_id: str, time_zone: str) -> TherapistSessionPage:
+    """One session for its therapist, with "since last session" while the relationship is active."""
+    session, active = _read_as_therapist(user, session_id)
+    if not active or session.status in {SessionStatus.REJECTED, SessionStatus.CANCELLED}:
+        return TherapistSessionPage(session=session, active=active, since_last=None)
+    since = since_last_session(session=session, time_zone=time_zone)
+    return TherapistSessionPage(session=session, active=True, since_last=since)

@@ -1,0 +1,122 @@
+"""The client's sessions: ask for one, see upcoming, requested and past ones, read shared notes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from portal.accounts.decorators import client_required
+from portal.accounts.user import User
+from portal.domain import Conflict, IllegalTransition, MappingStatus, NotFound
+from portal.forms.sessions import SessionRequestForm
+from portal.ids import is_valid_id
+from portal.policy import NotAllowed
+from portal.services import calendar as calendar_service
+from portal.services import sessions as session_service
+from portal.services.practice import client_therapists_page
+from portal.views.calendar import ics_download
+from portal.views.htmx import wants_fragment
+
+LIST_TEMPLATE = "portal/sessions/client_list.html"
+DETAIL_TEMPLATE = "portal/sessions/client_detail.html"
+SECTIONS = ("upcoming", "pending", "past")
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _therapist_choices(user: User) -> list[tuple[str, str]]:
+    page = client_therapists_page(client_id=user.account_id)
+    return [
+        (row.therapist.therapist_id, row.therapist.name)
+        for row in page.items
+        if row.mapping.status is MappingStatus.ACTIVE
+    ]
+
+
+def _session_id(session_id: str) -> str:
+    if not is_valid_id(session_id):
+        raise Http404
+    return session_id
+
+
+@client_required
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def sessions(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    status = 200
+    if request.method == "POST":
+        form = SessionRequestForm(request.POST, therapists=_therapist_choices(user))
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                session = session_service.session_request(
+                    user=user,
+                    therapist_id=data["therapist"],
+                    title=data["title"],
+                    scheduled_for=form.scheduled_for(),
+                    message=data["message"],
+                    idempotency_key=data["idempotency_key"],
+                )
+            except (session_service.InvalidSession, NotAllowed, Conflict) as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, "Your request was sent. Your therapist will answer it here.")
+                return redirect("client_session", session_id=session.session_id)
+        status = 400
+    else:
+        form = SessionRequestForm(therapists=_therapist_choices(user))
+    cursors = {name: request.GET.get(name) for name in SECTIONS}
+    listing = session_service.client_sessions(
+        user=user,
+        upcoming_cursor=cursors["upcoming"],
+        pending_cursor=cursors["pending"],
+        past_cursor=cursors["past"],
+    )
+    context: dict[str, Any] = {"form": form, "listing": listing, "feed": calendar_service.feed_status(user=user)}
+    if request.method == "GET" and wants_fragment(request):
+        section = next((name for name in SECTIONS if cursors[name]), None)
+        if section:
+            return render(request, f"{LIST_TEMPLATE}#{section}-page", context)
+    return render(request, LIST_TEMPLATE, context, status=status)
+
+
+@client_required
+@require_GET
+def session_detail(request: HttpRequest, session_id: str) -> HttpResponse:
+    page = session_service.client_session_page(user=_user(request), session_id=_session_id(session_id))
+    return render(request, DETAIL_TEMPLATE, {"page": page, "session": page.session})
+
+
+@client_required
+@require_POST
+def session_withdraw(request: HttpRequest, session_id: str) -> HttpResponse:
+    try:
+        session_service.session_withdraw(user=_user(request), session_id=_session_id(session_id))
+    except NotFound:
+        raise Http404 from None
+    except (session_service.InvalidSession, IllegalTransition) as exc:
+        messages.error(request, str(exc))
+    except Conflict:
+        messages.error(request, "Your therapist answered this request a moment ago: see the answer below.")
+    else:
+        messages.success(request, "Your request was withdrawn.")
+    return redirect("client_session", session_id=session_id)
+
+
+@client_required
+@require_GET
+def session_ics(request: HttpRequest, session_id: str) -> HttpResponse:
+    session = session_service.client_session_page(user=_user(request), session_id=_session_id(session_id)).session
+    try:
+        body = calendar_service.session_ics(session)
+    except NotFound:
+        raise Http404 from None
+    return ics_download(body, f"session-{session.scheduled_for:%Y-%m-%d}.ics")

@@ -1,0 +1,1 @@
+"""Doubles that make the local engines behave the way AWS DynamoDB may."""

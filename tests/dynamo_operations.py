@@ -1,0 +1,116 @@
+"""A record of every DynamoDB operation the application's code makes during the test run.
+
+tests/conftest.py registers ``RECORDER.hook`` on every boto3 client the product
+builds, for the whole pytest session; tests/deploy/test_iam_policy.py (run last)
+checks each recorded use against the IAM policy generated from
+portal/dynamo/access.py. A use counts when application code (a module under
+``portal/``) is on the stack; calls that only test helpers make do not widen the
+policy. The hook costs a dictionary lookup per call once a use is known.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import portal
+from portal.dynamo.schema import ALL_TABLES
+
+_PORTAL_DIR = str(Path(portal.__file__).resolve().parent)
+# The gateway and the table set-up are plumbing every caller goes through; they
+# do not make a call "the application's".
+_PLUMBING = frozenset(
+    str(Path(_PORTAL_DIR, "dynamo", name)) for name in ("gateway.py", "tables.py", "call_counter.py")
+)
+# Tables are created and described by CloudFormation in production, by
+# create_tables and the test fixtures here; the application role never needs these.
+CONTROL_PLANE = frozenset(
+    {
+        "CreateTable",
+        "DeleteTable",
+        "DescribeTable",
+        "UpdateTable",
+        "DescribeTimeToLive",
+        "UpdateTimeToLive",
+        "DescribeContinuousBackups",
+        "UpdateContinuousBackups",
+    }
+)
+_TRANSACT_ACTIONS = {
+    "Put": "PutItem",
+    "Update": "UpdateItem",
+    "Delete": "DeleteItem",
+    "ConditionCheck": "ConditionCheckItem",
+}
+_LOGICAL_NAMES = sorted((table.name for table in ALL_TABLES), key=len, reverse=True)
+
+
+@dataclass(frozen=True)
+class Use:
+    """One IAM action on one table or one of its indexes (logical names, no prefix)."""
+
+    action: str
+    table: str
+    index: str | None = None
+
+    @property
+    def resource(self) -> str:
+        return f"{self.table}/index/{self.index}" if self.index else self.table
+
+    def sort_key(self) -> tuple[str, str]:
+        return (self.resource, self.action)
+
+
+def logical_table(physical: str) -> str:
+    """``t12_Journal`` -> ``Journal``: tests run with per-test table prefixes."""
+    for name in _LOGICAL_NAMES:
+        if physical == name or physical.endswith(name):
+            return name
+    return physical
+
+
+def uses_of(operation: str, params: Mapping[str, Any]) -> Iterator[Use]:
+    """The IAM actions one API call needs (a transaction needs one per item)."""
+    if operation in CONTROL_PLANE:
+        return
+    if operation in ("TransactWriteItems", "TransactGetItems"):
+        for item in params.get("TransactItems", ()):
+            for kind, request in item.items():
+                action = "GetItem" if kind == "Get" else _TRANSACT_ACTIONS.get(kind, kind)
+                yield Use(action, logical_table(request["TableName"]))
+        return
+    if operation in ("BatchGetItem", "BatchWriteItem"):
+        for physical in params.get("RequestItems", {}):
+            yield Use(operation, logical_table(physical))
+        return
+    table = params.get("TableName")
+    yield Use(operation, logical_table(table) if table else "*", params.get("IndexName"))
+
+
+def _called_from_application(frame: FrameType | None) -> bool:
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if filename.startswith(_PORTAL_DIR) and filename not in _PLUMBING:
+            return True
+        frame = frame.f_back
+    return False
+
+
+class OperationRecorder:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.uses: set[Use] = set()
+
+    def hook(self, model: Any, params: Mapping[str, Any], **_: Any) -> None:
+        new = [use for use in uses_of(model.name, params) if use not in self.uses]
+        if new and _called_from_application(sys._getframe(1)):
+            with self._lock:
+                self.uses.update(new)
+
+
+RECORDER = OperationRecorder()

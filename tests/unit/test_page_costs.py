@@ -1,0 +1,146 @@
+"""What each page costs in DynamoDB calls, stated per page, at two data sizes where size matters.
+
+A signed-in page view reads its session (one GetItem; the person rides in it)
+and then only its own data, and writes nothing, except the listed exceptions
+(the audit event of a therapist's read). Each count here is the whole request
+within a minute of the last expiry push; a push adds one account GetItem and
+one session PutItem, at most once a minute (tests/unit/test_session_user.py).
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client as HttpClient
+
+from portal.domain import AccountKind, MappingStatus
+from portal.dynamo.call_counter import count_dynamodb_calls
+from portal.dynamo.mappings import MappingRepository
+from portal.services.journal import journal_entry_create
+from portal.timeutil import utcnow
+from tests.accounts import log_in, make_account
+from tests.journal_data import seed_entries
+
+SMALL, LARGE = 3, 400
+
+
+def _cost(http: HttpClient, url: str) -> dict[str, int]:
+    with count_dynamodb_calls() as calls:
+        response = http.get(url)
+    assert response.status_code == 200, url
+    return calls.by_operation()
+
+
+def _client_with_entries(size: int, *, shared_every: int = 0) -> tuple[HttpClient, str]:
+    user = make_account(AccountKind.CLIENT)
+    # With notes: showing them costs the client's data key, once a page.
+    seed_entries(user.account_id, size, shared_every=shared_every, note="a few words")
+    http = HttpClient()
+    log_in(http, user)
+    return http, user.account_id
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        # The session, one Query of the journal and the client's data key for the notes
+        # (GetItem): the access history is its own page.
+        ("/client/journal/", {"GetItem": 2, "Query": 1}),
+        ("/client/journal/?start=2020-01-01&end=2030-01-01", {"GetItem": 2, "Query": 1}),
+        ("/client/journal/chart/", {"GetItem": 2, "Query": 1}),
+        # The session, the audit Query; names and entries in one BatchGetItem each when anyone read.
+        ("/client/journal/access/", {"GetItem": 1, "Query": 1}),
+    ],
+)
+def test_it_costs_the_client_journal_pages_the_same_at_any_size(dynamo, url, expected):
+    for size in (SMALL, LARGE):
+        http, _ = _client_with_entries(size)
+        assert _cost(http, url) == expected, (url, size)
+
+
+def test_it_costs_the_journal_page_at_most_three_calls(dynamo):
+    http, _ = _client_with_entries(LARGE)
+    assert sum(_cost(http, "/client/journal/").values()) <= 3
+
+
+def test_it_costs_an_entry_edit_page_the_session_and_the_entry(dynamo):
+    user = make_account(AccountKind.CLIENT)
+    entry = journal_entry_create(client_id=user.account_id, time_of_emotion=utcnow(), feeling="calm", intensity=3)
+    http = HttpClient()
+    log_in(http, user)
+    assert _cost(http, f"/client/journal/{entry.entry_id}/edit/") == {"GetItem": 2}
+
+
+def _with_relationships(kind: AccountKind, count: int) -> HttpClient:
+    person = make_account(kind)
+    for _ in range(count):
+        other = make_account(AccountKind.THERAPIST if kind is AccountKind.CLIENT else AccountKind.CLIENT)
+        pair = (person, other) if kind is AccountKind.CLIENT else (other, person)
+        MappingRepository().put(pair[0].account_id, pair[1].account_id, MappingStatus.ACTIVE)
+    http = HttpClient()
+    log_in(http, person)
+    return http
+
+
+@pytest.mark.parametrize(
+    ("kind", "url"), [(AccountKind.CLIENT, "/client/"), (AccountKind.THERAPIST, "/therapist/")]
+)
+def test_it_costs_a_home_page_the_session_one_query_and_one_batch_of_names(dynamo, kind, url):
+    for size in (1, 25):
+        http = _with_relationships(kind, size)
+        assert _cost(http, url) == {"GetItem": 1, "Query": 1, "BatchGetItem": 1}, size
+
+
+def test_it_costs_the_therapists_view_of_a_client_the_same_at_any_size(dynamo):
+    for size in (SMALL * 7, LARGE):
+        patient = make_account(AccountKind.CLIENT)
+        seed_entries(patient.account_id, size, shared_every=7)
+        therapist = make_account(AccountKind.THERAPIST)
+        MappingRepository().put(patient.account_id, therapist.account_id, MappingStatus.ACTIVE)
+        http = HttpClient()
+        log_in(http, therapist)
+        # Session, the mapping (policy), the client's name; the shared-entries Query;
+        # and the audit event of the read (a listed page-view write).
+        assert _cost(http, f"/therapist/clients/{patient.account_id}/journal/") == {
+            "GetItem": 3,
+            "Query": 1,
+            "PutItem": 1,
+        }, size
+
+
+def test_it_costs_the_staff_home_one_scan_page_at_any_size(dynamo):
+    for size in (1, 30):
+        for _ in range(size):
+            make_account(AccountKind.CLIENT)
+        http = HttpClient()
+        log_in(http, make_account(AccountKind.STAFF))
+        assert _cost(http, "/staff/") == {"GetItem": 1, "Scan": 1}, size
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("/accounts/password/change/", {"GetItem": 1}),
+        # The first visit keeps the new secret in the session (a write); later visits reuse it.
+        ("/accounts/two-factor/setup/", {"GetItem": 1, "PutItem": 1}),
+    ],
+)
+def test_it_costs_the_account_pages_for_a_signed_in_person(dynamo, url, expected):
+    user = make_account(AccountKind.CLIENT, mfa_secret="")
+    http = HttpClient()
+    log_in(http, user)
+    assert _cost(http, url) == expected
+
+
+@pytest.mark.parametrize("url", ["/accounts/login/", "/accounts/signup/client/", "/accounts/password/reset/", "/"])
+def test_it_costs_public_pages_nothing(dynamo, url):
+    assert _cost(HttpClient(), url) == {}
+
+
+def test_it_costs_the_second_two_factor_setup_visit_no_write(dynamo):
+    user = make_account(AccountKind.CLIENT, mfa_secret="")
+    http = HttpClient()
+    log_in(http, user)
+    http.get("/accounts/two-factor/setup/")
+    assert _cost(http, "/accounts/two-factor/setup/") == {"GetItem": 1}
+
+
