@@ -51,6 +51,7 @@ from portal.policy import (
     require_verified_email,
     side_of,
 )
+from portal.services.sessions import sessions_cancel_for_ended_relationship
 from portal.timeutil import utcnow
 
 logger = logging.getLogger(__name__)
@@ -319,4 +320,10 @@ def relationship_end(*, user: User, other_id: str, portal_url: str) -> None:
     except Conflict:
         raise Conflict(_RACE) from None
     _audit(user, mapping, ENDED)
+    # Nothing is booked with a relationship that no longer exists.
+    sessions_cancel_for_ended_relationship(
+        client_id=mapping.client_id,
+        therapist_id=mapping.therapist_id,
+        ended_by=AccountKind.CLIENT if side is Side.CLIENT else AccountKind.THERAPIST,
+    )
     _notify(mapping, to=side.other, what="A care relationship was ended.", portal_url=portal_url)

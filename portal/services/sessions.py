@@ -32,7 +32,9 @@ from portal.domain import (
     AccountKind,
     Conflict,
     DomainError,
+    IllegalTransition,
     JournalEntry,
+    NotFound,
     Page,
     SessionStatus,
     TherapySession,
@@ -565,3 +567,42 @@ def therapist_session_page(*, user: User, session_id: str, time_zone: str) -> Th
         return TherapistSessionPage(session=session, active=active, since_last=None)
     since = since_last_session(session=session, time_zone=time_zone)
     return TherapistSessionPage(session=session, active=True, since_last=since)
+
+
+def sessions_cancel_for_ended_relationship(*, client_id: str, therapist_id: str, ended_by: AccountKind) -> int:
+    """Cancel the pair's pending and approved sessions still ahead: the relationship has just ended.
+
+    Past sessions stay as they are (the clinical record). Each cancel is the
+    usual conditional update, so a session changed meanwhile (opened, say) is
+    left alone. Reads the client's upcoming sessions a page at a time: a POST
+    action, bounded by how many sessions one client has booked ahead.
+    """
+    repository = SessionRepository()
+    cancelled = 0
+    cursor: str | None = None
+    while True:
+        page = repository.list_by_client(
+            client_id,
+            after=utcnow(),
+            statuses=(SessionStatus.PENDING, SessionStatus.APPROVED),
+            limit=100,
+            cursor=cursor,
+        )
+        for session in page.items:
+            if session.therapist_id != therapist_id:
+                continue
+            try:
+                repository.update(
+                    replace(session, status=SessionStatus.CANCELLED, cancelled_by=ended_by),
+                    expected_version=session.version,
+                )
+            except (Conflict, IllegalTransition, NotFound):
+                continue
+            cancelled += 1
+        if not page.next_cursor:
+            break
+        cursor = page.next_cursor
+    if cancelled:
+        logger.info("%d sessions of client %s with therapist %s cancelled at the end", cancelled, client_id, therapist_id)
+    return cancelled
+
