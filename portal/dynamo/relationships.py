@@ -132,6 +132,18 @@ class RelationshipRepository(Repository):
         )
         return to_page(result, _from_item, scope)
 
+    def set_client_name(self, client_id: str, therapist_id: str, name: str) -> None:
+        """Replace the client's name on one record (an erased client becomes "Former client")."""
+        try:
+            self.db.update(
+                RELATIONSHIPS,
+                _key(client_id, therapist_id),
+                set_values={"clientName": name},
+                condition=Attr("clientId").exists(),
+            )
+        except Conflict:
+            pass
+
     def set_therapist_name(self, client_id: str, therapist_id: str, name: str) -> None:
         """Copy a therapist's new name onto one record (never creates one)."""
         try:

@@ -376,6 +376,22 @@ class SessionRepository(Repository):
             cursor=cursor,
         )
 
+    def set_client_name(self, session_id: str, name: str) -> None:
+        """Replace the client's name copied onto a session (an erased client becomes "Former client").
+
+        The version stays: the therapist's notes and status are untouched, so an
+        edit they have open still saves.
+        """
+        try:
+            self.db.update(
+                SESSIONS,
+                {"sessionId": session_id},
+                set_values={"clientName": name},
+                condition=Attr("sessionId").exists(),
+            )
+        except Conflict:
+            pass
+
     def list_by_client(
         self,
         client_id: str,

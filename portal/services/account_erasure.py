@@ -25,7 +25,7 @@ from collections.abc import Callable
 from django.contrib.auth.hashers import check_password
 
 from portal.accounts.user import user_key
-from portal.domain import AccountKind, DatabaseUnavailable, DomainError, NotFound
+from portal.domain import FORMER_CLIENT, AccountKind, DatabaseUnavailable, DomainError, NotFound
 from portal.dynamo.audit import AuditRepository
 from portal.dynamo.calendar_feeds import CalendarFeedRepository
 from portal.dynamo.clients import ClientRepository
@@ -33,6 +33,8 @@ from portal.dynamo.data_keys import DataKeyRepository
 from portal.dynamo.erasures import ErasureJob, ErasureRepository
 from portal.dynamo.field_crypto import client_key_owner
 from portal.dynamo.mappings import MappingRepository
+from portal.dynamo.relationships import RelationshipRepository
+from portal.dynamo.sessions import SessionRepository
 from portal.dynamo.web_sessions import WebSessionRepository
 from portal.timeutil import utcnow
 
@@ -80,6 +82,22 @@ def _delete_relationships(client_id: str) -> None:
             return
 
 
+def _forget_name(client_id: str) -> None:
+    """The name copied onto what stays (relationship records, sessions) becomes "Former client"."""
+    records = RelationshipRepository()
+    for record in records.list_for_client(client_id, limit=100).items:
+        records.set_client_name(client_id, record.therapist_id, FORMER_CLIENT)
+    sessions = SessionRepository()
+    cursor: str | None = None
+    while True:
+        page = sessions.list_by_client(client_id, limit=100, cursor=cursor)
+        for session in page.items:
+            sessions.set_client_name(session.session_id, FORMER_CLIENT)
+        cursor = page.next_cursor
+        if cursor is None:
+            return
+
+
 # In order: the key first, so the text is unreadable as early as possible.
 STEPS: tuple[tuple[str, Callable[[str], None]], ...] = (
     ("data_key", _destroy_data_key),
@@ -87,6 +105,7 @@ STEPS: tuple[tuple[str, Callable[[str], None]], ...] = (
     ("calendar_feed", _revoke_calendar_feed),
     ("journal", _delete_journal),
     ("relationships", _delete_relationships),
+    ("name", _forget_name),
 )
 
 

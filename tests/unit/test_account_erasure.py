@@ -66,6 +66,10 @@ def test_it_erases_the_client_and_keeps_the_therapists_record(dynamo: DynamoGate
     log_in(other_device, world.client)
     assert len(_web_sessions_of(dynamo, client_id)) == 2
 
+    # Sessions booked through the pages carry both names, as this one now does.
+    SessionRepository().set_client_name(world.session_id, "Casey Client")
+    assert [item for item in _raw_tables(dynamo)["Session"] if "Casey Client" in str(item)]
+
     response = _delete(client)
 
     assert response.status_code == 302 and response["Location"] == "/account/deleted/"
@@ -77,6 +81,9 @@ def test_it_erases_the_client_and_keeps_the_therapists_record(dynamo: DynamoGate
     assert MappingRepository().get(client_id, therapist_id) is None
     [tombstone] = [k for k in raw["DataKeys"] if k["ownerId"] == client_key_owner(client_id)]
     assert "wrappedKey" not in tombstone
+    # The name copied onto what stays is gone from the raw items too.
+    for table in ("Relationships", "Session"):
+        assert not [item for item in raw[table] if "Casey Client" in str(item)]
     # The therapist's clinical record stays: their words readable, the client's removed.
     session = SessionRepository().get(world.session_id)
     assert session is not None and is_erased(session.title) and session.private_notes == PRIVATE_MARKER
@@ -155,7 +162,7 @@ def test_it_finishes_an_interrupted_erasure_on_the_next_run(
     assert f"finished the erasure of {client_id}" in out.getvalue()
     job = ErasureRepository().get(client_id)
     assert job is not None and job.finished
-    assert job.steps_done == {"data_key", "web_sessions", "calendar_feed", "journal", "relationships"}
+    assert job.steps_done == {"data_key", "web_sessions", "calendar_feed", "journal", "relationships", "name"}
     assert JournalRepository().list_recent(client_id).items == []
     assert MappingRepository().get(client_id, world.therapist.account_id) is None
     again = io.StringIO()
