@@ -248,3 +248,19 @@ def test_it_moves_the_therapists_visit_forward_once_per_visit(dynamo: DynamoGate
     stored = records.get(client_id, therapist_id)
     assert stored is not None
     assert (stored.therapist_previous_visit_at, stored.therapist_last_visit_at) == (first, second)
+
+
+def test_it_reads_a_mapping_and_its_record_in_one_consistent_call(dynamo: DynamoGateway) -> None:
+    client_id, therapist_id = new_id(), new_id()
+    mappings = MappingRepository()
+    assert mappings.get_with_relationship(client_id, therapist_id) == (None, None)
+
+    accepted = mappings.accept(_pending(client_id, therapist_id), at=utcnow())
+    RelationshipRepository().note_session(client_id, therapist_id, at=utcnow() - timedelta(days=2))
+    with count_dynamodb_calls() as calls:
+        mapping, record = mappings.get_with_relationship(client_id, therapist_id)
+
+    assert calls.by_operation() == {"BatchGetItem": 1}
+    assert mapping == accepted
+    assert record == RelationshipRepository().get(client_id, therapist_id)
+    assert record is not None and record.last_session_at is not None
