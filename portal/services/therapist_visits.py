@@ -18,7 +18,7 @@ from portal.accounts.user import User
 from portal.domain import JournalEntry, Page, Relationship
 from portal.dynamo.journal import JournalRepository
 from portal.dynamo.relationships import RelationshipRepository
-from portal.services.journal import VISIT_GAP, shared_entries_for_therapist
+from portal.services.journal import VISIT_GAP, shared_entries_and_record
 from portal.timeutil import utcnow
 
 
@@ -50,14 +50,12 @@ def _baseline(record: Relationship | None, now: datetime) -> tuple[datetime | No
 def shared_entries_visit(*, user: User, client_id: str, cursor: str | None = None) -> SharedEntriesVisit:
     """The shared entries (policy and audit as in ``shared_entries_for_therapist``), with what is new.
 
-    Costs one consistent GetItem of the relationship record; on the first page
-    also one Select=COUNT Query when there was a previous visit, and one
-    UpdateItem when this opening starts a visit.
+    The relationship record comes with the mapping, in one BatchGetItem; the
+    first page also costs one Select=COUNT Query when there was a previous
+    visit, and one UpdateItem when this opening starts a visit.
     """
-    page = shared_entries_for_therapist(user=user, client_id=client_id, cursor=cursor)
+    page, record = shared_entries_and_record(user=user, client_id=client_id, cursor=cursor)
     therapist_id = user.account_id
-    records = RelationshipRepository()
-    record = records.get(client_id, therapist_id)
     now = utcnow()
     since, starts_visit = _baseline(record, now)
     new_ids = frozenset(
@@ -71,7 +69,7 @@ def shared_entries_visit(*, user: User, client_id: str, cursor: str | None = Non
         if since is not None:
             new_count, complete = JournalRepository().count_shared_after(client_id, since)
         if record is not None and starts_visit:
-            records.note_therapist_visit(client_id, therapist_id, at=now, last_visit=record.therapist_last_visit_at)
+            RelationshipRepository().note_therapist_visit(client_id, therapist_id, at=now, last_visit=record.therapist_last_visit_at)
     return SharedEntriesVisit(
         page=page, since=since, new_ids=new_ids, new_count=new_count, new_count_complete=complete
     )
