@@ -477,6 +477,10 @@ class TherapySession:
     # When each side was emailed its reminder (None: still to send).
     client_reminded_at: datetime | None = None
     therapist_reminded_at: datetime | None = None
+    # Set when the session is closed: the time of the pair's previous session as
+    # the relationship record held it then (None: no earlier one was known), so
+    # a past session's "since last session" keeps the window it had.
+    previous_session_at: datetime | None = None
 
     @property
     def ends_at(self) -> datetime:

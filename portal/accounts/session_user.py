@@ -27,13 +27,14 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 
 from portal.accounts.backends import account_is_active, load_account
-from portal.accounts.user import User, parse_user_key
+from portal.accounts.user import Reader, User, parse_user_key
+from portal.policy import journal_readers
 
 ACCOUNT_KEY = "_account"
 
 
 def _snapshot(user: User) -> dict[str, Any]:
-    return {
+    snapshot: dict[str, Any] = {
         "id": user.pk,
         "name": user.name,
         "email": user.email,
@@ -42,11 +43,37 @@ def _snapshot(user: User) -> dict[str, Any]:
         "mfa": user.mfa_enabled,
         "version": user.account_version,
     }
+    if user.readers is not None:
+        snapshot["readers"] = [[r.therapist_id, r.therapist_name] for r in user.readers]
+    return snapshot
+
+
+def with_readers(user: User) -> User:
+    """``user`` with a client's current readers loaded (one consistent Query of the mappings).
+
+    The journal says who can read a shared entry; the list rides in the
+    session like the name, so it is at most as old as the last account check
+    (a minute while someone is active, and fresh on every POST, so a share's
+    confirmation always names who can read it at that moment).
+    """
+    if user.is_client:
+        user.readers = tuple(Reader(m.therapist_id, m.therapist_name) for m in journal_readers(user))
+    return user
+
+
+def refresh_readers(session: SessionBase, user: User) -> None:
+    """After the client changed a relationship themself: their own pages show it at once."""
+    if user.is_client:
+        remember_account(session, with_readers(user))
 
 
 def remember_account(session: SessionBase, user: User) -> None:
     """Store (or refresh) the session's copy of ``user``; writes only when it changed."""
     snapshot = _snapshot(user)
+    stored = session.get(ACCOUNT_KEY)
+    if "readers" not in snapshot and isinstance(stored, dict) and stored.get("id") == user.pk and "readers" in stored:
+        # A refresh of the account's own fields (email verified, two-factor) keeps the readers.
+        snapshot["readers"] = stored["readers"]
     if session.get(ACCOUNT_KEY) != snapshot:
         session[ACCOUNT_KEY] = snapshot
 
@@ -69,6 +96,8 @@ def user_from_session(session: SessionBase) -> User | None:
         user.email_verified = bool(snapshot["verified"])
         user.mfa_enabled = bool(snapshot["mfa"])
         user.account_version = int(snapshot["version"])
+        if "readers" in snapshot:
+            user.readers = tuple(Reader(str(i), str(n)) for i, n in snapshot["readers"])
     except (KeyError, TypeError, ValueError):
         return None
     # The copy holds no password hash (user.password stays empty): nothing on a
@@ -82,11 +111,11 @@ def session_account_check(session: SessionBase, user: User) -> User | None:
     account = load_account(user.kind, user.account_id)
     if account is None or not account_is_active(account) or account.account_version != user.account_version:
         return None
-    fresh = User.from_account(user.kind, account)
+    fresh = with_readers(User.from_account(user.kind, account))
     remember_account(session, fresh)
     return fresh
 
 
 @receiver(user_logged_in, dispatch_uid="portal.accounts.session_user.remember_at_login")
 def _remember_at_login(sender: Any, request: HttpRequest, user: User, **_: Any) -> None:
-    remember_account(request.session, user)
+    remember_account(request.session, with_readers(user))

@@ -8,6 +8,7 @@ table.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -65,6 +66,14 @@ def parse_user_key(key: str) -> tuple[AccountKind, str] | None:
         return None
 
 
+@dataclass(frozen=True)
+class Reader:
+    """A therapist who can read the client's shared entries now (the name as the mapping holds it)."""
+
+    therapist_id: str
+    therapist_name: str
+
+
 class User(AbstractBaseUser):
     id: models.CharField[str, str] = models.CharField(primary_key=True, max_length=64)
     email: models.EmailField[str, str] = models.EmailField(unique=True)
@@ -89,6 +98,10 @@ class User(AbstractBaseUser):
     # False once staff deactivated the account: it may not log in or stay logged in.
     is_active: bool = True
     account_version: int = 0
+    # A client's active therapists, carried in the session beside the name so
+    # that the journal need not Query the mappings on every view; None: not
+    # loaded (another kind of account, or a user not built from a session).
+    readers: tuple[Reader, ...] | None = None
 
     @classmethod
     def from_account(cls, kind: AccountKind, account: Account) -> User:

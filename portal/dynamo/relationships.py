@@ -100,6 +100,31 @@ def _from_item(item: Item) -> Relationship:
     )
 
 
+def relationship_from_item(item: Item) -> Relationship:
+    """For repositories that read a record in the same call as other items (mappings.py)."""
+    return _from_item(item)
+
+
+def record_key(client_id: str, therapist_id: str) -> dict[str, str]:
+    return _key(client_id, therapist_id)
+
+
+def session_held_op(client_id: str, therapist_id: str, *, session_at: datetime, at: datetime) -> TransactUpdate:
+    """The record's half of closing a session held at ``session_at`` (closed at ``at``).
+
+    ``lastSessionAt`` only moves forward: the condition fails when the record
+    already holds this session or a later one (an older session closed late),
+    and the caller then closes the session alone.
+    """
+    session_iso = to_iso(session_at)
+    return TransactUpdate(
+        RELATIONSHIPS,
+        _key(client_id, therapist_id),
+        set_values={"lastSessionAt": session_iso, "lastActivityAt": to_iso(at)},
+        condition=Attr("lastSessionAt").not_exists() | Attr("lastSessionAt").lt(session_iso),
+    )
+
+
 def activation_op(
     client_id: str, therapist_id: str, *, at: datetime, client_name: str, therapist_name: str
 ) -> TransactUpdate:

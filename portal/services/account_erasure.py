@@ -85,10 +85,15 @@ def _delete_relationships(client_id: str) -> None:
 def _forget_name(client_id: str) -> None:
     """The name copied onto what stays (relationship records, sessions) becomes "Former client"."""
     records = RelationshipRepository()
-    for record in records.list_for_client(client_id, limit=100).items:
-        records.set_client_name(client_id, record.therapist_id, FORMER_CLIENT)
-    sessions = SessionRepository()
     cursor: str | None = None
+    while True:
+        records_page = records.list_for_client(client_id, limit=100, cursor=cursor)
+        for record in records_page.items:
+            records.set_client_name(client_id, record.therapist_id, FORMER_CLIENT)
+        cursor = records_page.next_cursor
+        if cursor is None:
+            break
+    sessions = SessionRepository()
     while True:
         page = sessions.list_by_client(client_id, limit=100, cursor=cursor)
         for session in page.items:

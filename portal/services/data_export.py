@@ -32,6 +32,7 @@ from portal.domain import (
     Message,
     NotFound,
     Page,
+    Relationship,
     Therapist,
     TherapySession,
 )
@@ -41,6 +42,7 @@ from portal.dynamo.field_crypto import data_key_scope
 from portal.dynamo.journal import JournalRepository
 from portal.dynamo.mappings import MappingRepository
 from portal.dynamo.messages import MessageRepository
+from portal.dynamo.relationships import RelationshipRepository
 from portal.dynamo.sessions import SessionRepository
 from portal.dynamo.therapists import TherapistRepository
 from portal.services.zip_stream import zip_stream
@@ -122,12 +124,26 @@ def _journal_row(entry: JournalEntry) -> dict[str, Any]:
 _JOURNAL_COLUMNS = list(_journal_row(JournalEntry("", "", utcnow(), "", 0)).keys())
 
 
-def _mapping_row(mapping: Mapping, names: dict[str, str]) -> dict[str, Any]:
+def _mapping_row(mapping: Mapping, names: dict[str, str], record: Relationship | None) -> dict[str, Any]:
     return {
         "therapistId": mapping.therapist_id,
         "therapistName": names.get(mapping.therapist_id),
         "status": str(mapping.status),
         "updatedAt": _iso(mapping.updated_at),
+        "activeSince": _iso(record.active_since) if record else None,
+        "endedAt": None,
+    }
+
+
+def _ended_row(record: Relationship) -> dict[str, Any]:
+    """A relationship that has ended: its mapping is gone, the record says when it was."""
+    return {
+        "therapistId": record.therapist_id,
+        "therapistName": record.therapist_name or None,
+        "status": "ended",
+        "updatedAt": _iso(record.ended_at),
+        "activeSince": _iso(record.active_since),
+        "endedAt": _iso(record.ended_at),
     }
 
 
@@ -239,14 +255,26 @@ def _client_files(client: Client, when: datetime) -> Iterator[tuple[str, Iterabl
     yield "journal.csv", _csv(_JOURNAL_COLUMNS, journal_pages())
 
     # The therapists this client has conversations with, gathered from the
-    # relationships and sessions as they stream past (ids only).
+    # relationships and sessions as they stream past (ids only). The relationship
+    # records outlive the mappings, so a former therapist's messages are found too.
     partners: dict[str, None] = {}
 
     def relationship_pages() -> Iterator[list[dict[str, Any]]]:
+        # A client has few records: held while the mappings stream past, then the
+        # ended ones (a record without a mapping) follow.
+        records = {
+            r.therapist_id: r
+            for page in _pages(lambda c: RelationshipRepository().list_for_client(client_id, limit=EXPORT_PAGE_SIZE, cursor=c))
+            for r in page
+        }
+        partners.update(dict.fromkeys(records))
         for page in _pages(lambda c: mappings.list_for_client(client_id, limit=EXPORT_PAGE_SIZE, cursor=c)):
             names = {t.therapist_id: t.name for t in TherapistRepository().get_many(m.therapist_id for m in page).values()}
             partners.update(dict.fromkeys(m.therapist_id for m in page))
-            yield [_mapping_row(m, names) for m in page]
+            yield [_mapping_row(m, names, records.pop(m.therapist_id, None)) for m in page]
+        ended = [_ended_row(r) for r in records.values() if r.ended_at is not None]
+        if ended:
+            yield ended
 
     yield "relationships.json", _json_array(relationship_pages())
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from portal.accounts.user import User
-from portal.domain import Mapping, NotFound
+from portal.accounts.user import Reader, User
+from portal.domain import NotFound
 from portal.dynamo.journal import JournalRepository
 from portal.policy import journal_readers, own_client_id
 
@@ -38,9 +38,16 @@ class UnshareResult:
     finished: bool
 
 
-def sharing_readers(*, user: User) -> list[Mapping]:
-    """The active therapists who can read the client's shared entries now."""
-    return journal_readers(user)
+def sharing_readers(*, user: User) -> list[Reader]:
+    """The active therapists who can read the client's shared entries now.
+
+    From the session's copy when it has one (see portal/accounts/session_user.py:
+    refreshed by a consistent read at least every minute and on every POST),
+    else one Query of the client's mappings.
+    """
+    if user.readers is not None:
+        return list(user.readers)
+    return [Reader(m.therapist_id, m.therapist_name) for m in journal_readers(user)]
 
 
 def shared_entry_count(*, user: User) -> SharedCount:

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from portal.accounts.decorators import client_required, therapist_required
+from portal.accounts.session_user import refresh_readers
 from portal.accounts.user import User
 from portal.domain import Conflict, DomainError, IllegalTransition, MappingStatus, NotFound
 from portal.forms.relationships import InviteForm
@@ -102,6 +103,8 @@ def _run(request: HttpRequest, action: Callable[[], object], ok: str, *, client_
         raise Http404 from None
     except (Conflict, IllegalTransition, DomainError) as exc:
         return _answer(request, ok=None, error=str(exc), client_side=client_side)
+    # A client who accepted or ended sees the journal's readers change at once.
+    refresh_readers(request.session, _user(request))
     return _answer(request, ok=ok, error=None, client_side=client_side)
 
 

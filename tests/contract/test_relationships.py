@@ -225,3 +225,19 @@ def test_it_grants_one_notice_per_interval_and_markers_never_move_back(dynamo: D
     assert stored is not None
     assert (stored.therapist_read_at, stored.therapist_last_visit_at, stored.last_session_at) == (now, now, now)
     assert stored.client_read_at is None
+
+
+def test_it_reads_a_mapping_and_its_record_in_one_consistent_call(dynamo: DynamoGateway) -> None:
+    client_id, therapist_id = new_id(), new_id()
+    mappings = MappingRepository()
+    assert mappings.get_with_relationship(client_id, therapist_id) == (None, None)
+
+    accepted = mappings.accept(_pending(client_id, therapist_id), at=utcnow())
+    RelationshipRepository().note_session(client_id, therapist_id, at=utcnow() - timedelta(days=2))
+    with count_dynamodb_calls() as calls:
+        mapping, record = mappings.get_with_relationship(client_id, therapist_id)
+
+    assert calls.by_operation() == {"BatchGetItem": 1}
+    assert mapping == accepted
+    assert record == RelationshipRepository().get(client_id, therapist_id)
+    assert record is not None and record.last_session_at is not None

@@ -12,8 +12,11 @@ from django.test import Client as HttpClient
 
 from portal.domain import AccountKind, DatabaseUnavailable
 from portal.dynamo.gateway import DynamoGateway
+from portal.ids import new_id
 from portal.services import data_export
+from portal.services.messaging import message_send
 from tests.accounts import log_in, make_account
+from tests.messaging_data import end_relationship, make_active_pair
 from tests.data_rights_data import (
     CLIENT_MARKER,
     PRIVATE_MARKER,
@@ -64,7 +67,7 @@ def test_it_gives_a_client_everything_held_about_them(dynamo: DynamoGateway, cli
     [relationship] = json.loads(archive.read("relationships.json"))
     assert relationship == {
         "therapistId": world.therapist.account_id, "therapistName": "Dr Tara", "status": "active",
-        "updatedAt": relationship["updatedAt"],
+        "updatedAt": relationship["updatedAt"], "activeSince": relationship["activeSince"], "endedAt": None,
     }
     [session] = json.loads(archive.read("sessions.json"))
     assert session["sharedNotes"] == SHARED_MARKER and session["title"] == f"{CLIENT_MARKER} title"
@@ -75,6 +78,25 @@ def test_it_gives_a_client_everything_held_about_them(dynamo: DynamoGateway, cli
     assert ("journal.shared_read", world.therapist.account_id) in {(a["action"], a["actorId"]) for a in access}
     # The one thing never in it: the therapist's private notes.
     assert PRIVATE_MARKER not in _everything(archive)
+
+
+def test_it_gives_a_client_the_messages_and_history_of_a_former_therapist(
+    dynamo: DynamoGateway, client: HttpClient
+) -> None:
+    # Ended, no session ever: the mapping is gone and only the relationship record remembers the pair.
+    former_client, former = make_active_pair()
+    message_send(
+        user=former_client, other_id=former.account_id, content=f"{CLIENT_MARKER} to a former", idempotency_key=new_id()
+    )
+    end_relationship(former_client, former)
+    log_in(client, former_client)
+
+    archive = _download(client, CLIENT_URL)
+
+    assert [m["content"] for m in json.loads(archive.read("messages.json"))] == [f"{CLIENT_MARKER} to a former"]
+    [relationship] = json.loads(archive.read("relationships.json"))
+    assert relationship["therapistId"] == former.account_id and relationship["status"] == "ended"
+    assert relationship["therapistName"] == "Dr Tara Chen" and relationship["endedAt"] and relationship["activeSince"]
 
 
 def test_it_gives_a_therapist_their_profile_and_the_notes_they_wrote(
@@ -140,7 +162,6 @@ def test_it_shows_the_503_page_when_the_database_is_down_before_the_download_sta
     world = client_world(entries=1)
     log_in(client, world.client)
     from portal.dynamo.clients import ClientRepository
-    from portal.services import data_export
 
     # Only the export's own profile read fails: loading the signed-in user
     # (also a consistent read of Clients) happens before the view and succeeds.
