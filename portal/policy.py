@@ -13,7 +13,7 @@ from __future__ import annotations
 from django.http import Http404
 
 from portal.accounts.user import User
-from portal.domain import AccountKind, DomainError, Mapping, MappingStatus, Side, TherapySession
+from portal.domain import AccountKind, DomainError, Mapping, MappingStatus, Relationship, Side, TherapySession
 from portal.dynamo.mappings import MappingRepository
 from portal.dynamo.sessions import SessionRepository
 
@@ -63,6 +63,19 @@ def active_mapping_for_therapist(user: User, client_id: str) -> Mapping:
     if mapping is None or mapping.status is not MappingStatus.ACTIVE:
         raise Http404
     return mapping
+
+
+def active_care_record_for_therapist(user: User, client_id: str) -> Relationship | None:
+    """404 unless this therapist's mapping with ``client_id`` is active; the pair's relationship record.
+
+    Both in one consistent BatchGetItem: the shared entries decide from the
+    mapping and mark what is new from the record's last visit.
+    """
+    therapist_id = own_therapist_id(user)
+    mapping, record = MappingRepository().get_with_relationship(client_id, therapist_id)
+    if mapping is None or mapping.status is not MappingStatus.ACTIVE:
+        raise Http404
+    return record
 
 
 def side_of(user: User) -> Side:
@@ -130,6 +143,16 @@ def care_is_active(client_id: str, therapist_id: str) -> bool:
     """Booking and changing sessions need an active mapping (a consistent read of it)."""
     mapping = MappingRepository().get(client_id, therapist_id)
     return mapping is not None and mapping.status is MappingStatus.ACTIVE
+
+
+def care_with_record(client_id: str, therapist_id: str) -> tuple[bool, Relationship | None]:
+    """Whether care is active, and the pair's relationship record, in one consistent read.
+
+    For a session page that decides from the mapping and shows what the record
+    keeps (the previous session's time) without a second round trip.
+    """
+    mapping, record = MappingRepository().get_with_relationship(client_id, therapist_id)
+    return mapping is not None and mapping.status is MappingStatus.ACTIVE, record
 
 
 def require_active_care(client_id: str, therapist_id: str) -> None:

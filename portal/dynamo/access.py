@@ -21,7 +21,9 @@ APP_OPERATIONS: dict[str, tuple[str, ...]] = {
     "Therapists": ("GetItem", "PutItem", "UpdateItem", "Scan", "BatchGetItem"),
     "Therapists/index/GSI_Therapists_ByEmail": ("Query",),
     "Therapists/index/GSI_Therapists_BySpecialization": ("Query",),
-    "ClientTherapistMapping": ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "ConditionCheckItem"),
+    "ClientTherapistMapping": (
+        "GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "ConditionCheckItem", "BatchGetItem",
+    ),
     "ClientTherapistMapping/index/GSI_Mapping_TherapistId": ("Query",),
     "ClientTherapistMapping/index/GSI_Mapping_PendingByTherapist": ("Query",),
     "Journal": ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "BatchGetItem", "BatchWriteItem"),

@@ -490,8 +490,12 @@ class DynamoGateway:
         index: str | None = None,
         start_key: dict[str, Any] | None = None,
         consistent: bool = False,
+        filter_condition: ConditionBase | None = None,
     ) -> tuple[int, dict[str, Any] | None]:
-        """One Query with Select=COUNT: how many items match (in up to 1 MB read), and where to go on."""
+        """One Query with Select=COUNT: how many items match (in up to 1 MB read), and where to go on.
+
+        A filter narrows what is counted, not what is read: the 1 MB bound applies before it.
+        """
         name = self.table_name(table)
         expr = _Expression()
         request: dict[str, Any] = {
@@ -499,6 +503,8 @@ class DynamoGateway:
             "KeyConditionExpression": expr.condition(key_condition, is_key_condition=True),
             "Select": "COUNT",
         }
+        if filter_condition is not None:
+            request["FilterExpression"] = expr.condition(filter_condition)
         if index:
             request["IndexName"] = index
         if start_key:
@@ -582,6 +588,40 @@ class DynamoGateway:
                         logger.error("dynamodb BatchGetItem on %s: keys left unprocessed", name)
                         raise DatabaseUnavailable("BatchGetItem left keys unprocessed")
                     time.sleep(min(1.0, 0.02 * 2**attempt) * random.uniform(0.5, 1.0))
+        return found
+
+    def batch_get_tables(
+        self, requests: Sequence[tuple[Table, Sequence[Key]]], *, consistent: bool = False
+    ) -> dict[str, list[Item]]:
+        """One BatchGetItem across several tables (at most 100 keys in all), retrying UnprocessedKeys.
+
+        For a page that needs a few items of different tables at once (a mapping
+        and its relationship record): one round trip instead of one GetItem each.
+        Returns the items found, by the table's logical name (``Table.name``).
+        """
+        logical = {self.table_name(table): table.name for table, _ in requests}
+        pending: dict[str, Any] = {}
+        for table, keys in requests:
+            possible = [serialize_item(k) for k in keys if key_is_possible(table, k)]
+            if possible:
+                pending[self.table_name(table)] = {"Keys": possible, "ConsistentRead": consistent}
+        if sum(len(r["Keys"]) for r in pending.values()) > _BATCH_GET_LIMIT:
+            raise ValueError(f"one BatchGetItem reads at most {_BATCH_GET_LIMIT} keys")
+        found: dict[str, list[Item]] = {table.name: [] for table, _ in requests}
+        attempt = 0
+        while pending:
+            response = self._call(
+                "BatchGetItem", ",".join(sorted(pending)), self.client.batch_get_item, RequestItems=pending
+            )
+            for name, items in response["Responses"].items():
+                found[logical[name]].extend(deserialize_item(i) for i in items)
+            pending = response.get("UnprocessedKeys") or {}
+            if pending:
+                attempt += 1
+                if attempt > _BATCH_RETRIES:
+                    logger.error("dynamodb BatchGetItem on %s: keys left unprocessed", ",".join(sorted(pending)))
+                    raise DatabaseUnavailable("BatchGetItem left keys unprocessed")
+                time.sleep(min(1.0, 0.02 * 2**attempt) * random.uniform(0.5, 1.0))
         return found
 
     def batch_delete(self, table: Table, keys: Sequence[Key]) -> None:

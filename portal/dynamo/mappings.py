@@ -18,13 +18,13 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Attr, ConditionBase, Key
 
-from portal.domain import Conflict, Mapping, MappingStatus, Page, Side
+from portal.domain import Conflict, Mapping, MappingStatus, Page, Relationship, Side
 from portal.dynamo.base import Repository, clamp_limit, to_page
 from portal.dynamo.filling import query_within_budget
 from portal.dynamo.gateway import Item, TransactDelete, TransactionCancelled, TransactOp, TransactUpdate
 from portal.dynamo.pagination import decode_cursor
-from portal.dynamo.relationships import activation_op, ending_op
-from portal.dynamo.schema import MAPPINGS
+from portal.dynamo.relationships import activation_op, ending_op, record_key, relationship_from_item
+from portal.dynamo.schema import MAPPINGS, RELATIONSHIPS
 from portal.timeutil import maybe_from_iso, to_iso, utcnow
 
 BY_THERAPIST = "GSI_Mapping_TherapistId"
@@ -216,6 +216,20 @@ class MappingRepository(Repository):
         # Strongly consistent: access decisions must see a revocation at once.
         item = self.db.get(MAPPINGS, _key(client_id, therapist_id), consistent=True)
         return _from_item(item) if item else None
+
+    def get_with_relationship(self, client_id: str, therapist_id: str) -> tuple[Mapping | None, Relationship | None]:
+        """The mapping and the pair's relationship record in one consistent BatchGetItem.
+
+        For a page that decides access from the mapping and also shows what the
+        record keeps (the last session's time): one round trip, not two.
+        """
+        found = self.db.batch_get_tables(
+            [(MAPPINGS, [_key(client_id, therapist_id)]), (RELATIONSHIPS, [record_key(client_id, therapist_id)])],
+            consistent=True,
+        )
+        mapping = next(map(_from_item, found[MAPPINGS.name]), None)
+        record = next(map(relationship_from_item, found[RELATIONSHIPS.name]), None)
+        return mapping, record
 
     def list_for_client(
         self, client_id: str, *, limit: int = 25, cursor: str | None = None

@@ -15,9 +15,10 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Collection
+from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 from boto3.dynamodb.conditions import Attr, ConditionBase, Key
 
@@ -44,8 +45,16 @@ from portal.dynamo.field_crypto import (
     field_context,
     record_key_owner,
 )
-from portal.dynamo.gateway import Item, TransactionCancelled, TransactPut, new_request_token
+from portal.dynamo.gateway import (
+    Item,
+    TransactionCancelled,
+    TransactPut,
+    TransactUpdate,
+    busy_database,
+    new_request_token,
+)
 from portal.dynamo.pagination import decode_cursor
+from portal.dynamo.relationships import session_held_op
 from portal.dynamo.schema import IDEMPOTENCY_KEYS, SESSIONS
 from portal.timeutil import epoch_seconds, from_iso, maybe_from_iso, to_iso, utcnow
 
@@ -151,6 +160,7 @@ def _to_item(session: TherapySession) -> dict[str, Any]:
         ),
         "reminderDay": reminder_day(remind_at) if pending else None,
         "remindAt": to_iso(remind_at) if pending else None,
+        "previousSessionAt": to_iso(session.previous_session_at) if session.previous_session_at else None,
     }
 
 
@@ -191,6 +201,7 @@ def _session_from_item(item: Item, *, clinical: bool = True) -> TherapySession:
         therapist_name=item.get("therapistName", ""),
         client_reminded_at=maybe_from_iso(item.get("clientRemindedAt")),
         therapist_reminded_at=maybe_from_iso(item.get("therapistRemindedAt")),
+        previous_session_at=maybe_from_iso(item.get("previousSessionAt")),
     )
 
 
@@ -210,6 +221,33 @@ def _schedule_from_item(item: Item) -> SessionSchedule:
         client_id=item["clientId"],
         scheduled_for=from_iso(item["scheduledFor"]),
         status=SessionStatus(item["status"]),
+    )
+
+
+def _update_values(session: TherapySession, expected_version: int, *, reset_reminders: bool) -> dict[str, Any]:
+    """What an update of ``session`` writes (see ``SessionRepository.update``)."""
+    values = _to_item(session)
+    for name in _NEVER_REWRITTEN:
+        values.pop(name)
+    if not reset_reminders:
+        for name in _REMINDER_MARKS:
+            values.pop(name)
+        if session.status is SessionStatus.APPROVED:
+            # Still approved: whether a reminder is due is the reminder command's business.
+            for name in _REMINDER_KEYS:
+                values.pop(name)
+    values["version"] = expected_version + 1
+    values["updatedAt"] = to_iso(utcnow())
+    return values
+
+
+def _update_condition(session: TherapySession, expected_version: int) -> ConditionBase:
+    """The version the change was based on, and a status the new one may follow."""
+    allowed_before = sorted(str(s) for s in statuses_allowed_before(session.status))
+    return (
+        Attr("sessionId").exists()
+        & Attr("version").eq(expected_version)
+        & Attr("status").is_in(allowed_before)
     )
 
 
@@ -274,41 +312,68 @@ class SessionRepository(Repository):
         Raises Conflict when someone else updated it since, IllegalTransition for
         a move the status rules forbid, NotFound when it is gone.
         """
-        allowed_before = sorted(str(s) for s in statuses_allowed_before(session.status))
-        values = _to_item(session)
-        for name in _NEVER_REWRITTEN:
-            values.pop(name)
-        if not reset_reminders:
-            for name in _REMINDER_MARKS:
-                values.pop(name)
-            if session.status is SessionStatus.APPROVED:
-                # Still approved: whether a reminder is due is the reminder command's business.
-                for name in _REMINDER_KEYS:
-                    values.pop(name)
-        values["version"] = expected_version + 1
-        values["updatedAt"] = to_iso(utcnow())
         try:
             item = self.db.update(
                 SESSIONS,
                 {"sessionId": session.session_id},
-                set_values=values,
-                condition=Attr("sessionId").exists()
-                & Attr("version").eq(expected_version)
-                & Attr("status").is_in(allowed_before),
+                set_values=_update_values(session, expected_version, reset_reminders=reset_reminders),
+                condition=_update_condition(session, expected_version),
                 # A retry of this very update after it landed is success, not
                 # "changed by someone else" (its version moved because of us).
                 token=new_request_token(),
             )
         except Conflict:
-            current = self.get(session.session_id)
-            if current is None:
-                raise NotFound("No such session.") from None
-            if current.version == expected_version:
-                check_session_transition(current.status, session.status)
-            raise Conflict(
-                "This session was changed by someone else since you opened it."
-            ) from None
+            self._refused(session, expected_version)
         return _from_item(item)
+
+    def _refused(self, session: TherapySession, expected_version: int) -> NoReturn:
+        """Why an update's condition failed: gone, an illegal move, or someone else's change."""
+        current = self.get(session.session_id)
+        if current is None:
+            raise NotFound("No such session.") from None
+        if current.version == expected_version:
+            check_session_transition(current.status, session.status)
+        raise Conflict("This session was changed by someone else since you opened it.") from None
+
+    def close(self, session: TherapySession, *, expected_version: int) -> TherapySession:
+        """Close a session and move the pair's ``lastSessionAt`` to its time, in one transaction.
+
+        Both land or neither does, so a closed session never leaves "since last
+        session" reading an older time. When the record already holds this
+        session's time or a later one (an older session closed late, or a retry),
+        only the session is closed: the record's time never moves backwards.
+        ``session`` carries the closed status and ``previous_session_at``.
+        """
+        if session.status is not SessionStatus.CLOSED:
+            raise ValueError("close() writes a closed session")
+        now = utcnow()
+        operations = [
+            TransactUpdate(
+                SESSIONS,
+                {"sessionId": session.session_id},
+                set_values={**_update_values(session, expected_version, reset_reminders=False), "updatedAt": to_iso(now)},
+                condition=_update_condition(session, expected_version),
+            ),
+            session_held_op(session.client_id, session.therapist_id, session_at=session.scheduled_for, at=now),
+        ]
+        for attempt in range(_CONFLICT_ATTEMPTS):
+            try:
+                self.db.transact_write(operations)
+            except TransactionCancelled as exc:
+                reasons = exc.reasons + ["None"] * (2 - len(exc.reasons))
+                if reasons[0] == "ConditionalCheckFailed":
+                    self._refused(session, expected_version)
+                if reasons[1] == "ConditionalCheckFailed":
+                    # The record is already at this session or past it: close the session alone.
+                    return self.update(session, expected_version=expected_version)
+                # A concurrent write to the record (a message sent) cancels with
+                # TransactionConflict; trying again settles it.
+                if not exc.busy or attempt == _CONFLICT_ATTEMPTS - 1:
+                    raise busy_database(exc) from None
+                time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
+                continue
+            return replace(session, version=expected_version + 1, updated_at=now)
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     # --- listings -------------------------------------------------------------------
 
@@ -438,24 +503,6 @@ class SessionRepository(Repository):
             limit=limit,
         )
         return [s for s in page.items if s.scheduled_for < end and s.ends_at > start]
-
-    def previous_closed(
-        self, client_id: str, therapist_id: str, *, before: datetime, limit: int = 10
-    ) -> TherapySession | None:
-        """The latest closed session of this pair before ``before``, in one Query.
-
-        A stand-in until the relationship record keeps the last session's time.
-        """
-        result = self.db.query(
-            SESSIONS,
-            Key("clientId").eq(client_id) & Key("scheduledFor").lt(to_iso(before)),
-            index=_BY_CLIENT,
-            limit=clamp_limit(limit),
-            forward=False,
-            filter_condition=Attr("therapistId").eq(therapist_id)
-            & Attr("status").eq(str(SessionStatus.CLOSED)),
-        )
-        return _from_item(result.items[0]) if result.items else None
 
     def list_all(self, *, limit: int = 25, cursor: str | None = None) -> Page[TherapySession]:
         """List All Sessions: a paged Scan, for staff."""

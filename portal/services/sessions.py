@@ -36,6 +36,7 @@ from portal.domain import (
     JournalEntry,
     NotFound,
     Page,
+    Relationship,
     SessionStatus,
     TherapySession,
 )
@@ -47,6 +48,7 @@ from portal.dynamo.therapists import TherapistRepository
 from portal.ids import new_id
 from portal.policy import (
     care_is_active,
+    care_with_record,
     own_client_id,
     own_therapist_id,
     require_active_care,
@@ -371,7 +373,25 @@ def session_open(*, user: User, session_id: str) -> TherapySession:
 
 
 def session_close(*, user: User, session_id: str) -> TherapySession:
-    return _move(user, session_id, SessionStatus.CLOSED, "closed")
+    """Close an open session, and keep its time as the pair's last session.
+
+    The relationship record's ``lastSessionAt`` moves in the same transaction
+    (see SessionRepository.close), so "since last session" never lags a close.
+    The session keeps the previous session's time as the record held it, so
+    its own page later shows the window it covered.
+    """
+    session = session_for_therapist(user, session_id)
+    active, record = care_with_record(session.client_id, session.therapist_id)
+    if not active:
+        raise ReadOnlySession("You no longer work with this client: the session can't change.")
+    last = record.last_session_at if record else None
+    previous = last if last is not None and last < session.scheduled_for else None
+    closed = SessionRepository().close(
+        replace(session, status=SessionStatus.CLOSED, previous_session_at=previous),
+        expected_version=session.version,
+    )
+    logger.info("session %s closed by therapist %s", session_id, session.therapist_id)
+    return closed
 
 
 def session_cancel(*, user: User, session_id: str) -> TherapySession:
@@ -488,7 +508,8 @@ def therapist_sessions(
 class SinceLastSession:
     since: datetime
     until: datetime
-    first_session: bool  # no earlier session: the panel covers FIRST_SESSION_LOOKBACK
+    # No earlier session is known for this one: the panel covers FIRST_SESSION_LOOKBACK before it.
+    first_session: bool
     entries: list[JournalEntry]
     truncated: bool
     chart: MoodChart
@@ -501,24 +522,35 @@ class TherapistSessionPage:
     since_last: SinceLastSession | None
 
 
-def last_session_time(*, client_id: str, therapist_id: str, before: datetime) -> datetime | None:
-    """When this pair's previous session took place: one read.
+def previous_session_time(*, session: TherapySession, record: Relationship | None) -> datetime | None:
+    """When the pair's session before ``session`` took place, with no read of its own.
 
-    The one place that knows where that time is kept, so moving it to the
-    relationship record is a change here alone.
+    A closed session carries the time it was closed after (kept at close), so
+    a past session's panel keeps its own window; any other session takes the
+    relationship record's ``lastSessionAt`` when that is earlier than it. A
+    record already past this session (it is older than the last one closed)
+    says nothing about what came before it: None.
     """
-    previous = SessionRepository().previous_closed(client_id, therapist_id, before=before)
-    return previous.scheduled_for if previous else None
+    if session.status is SessionStatus.CLOSED:
+        return session.previous_session_at
+    last = record.last_session_at if record else None
+    return last if last is not None and last < session.scheduled_for else None
 
 
 def since_last_session(
-    *, session: TherapySession, time_zone: str, now: datetime | None = None
+    *,
+    session: TherapySession,
+    record: Relationship | None,
+    time_zone: str,
+    now: datetime | None = None,
 ) -> SinceLastSession:
-    """What the client shared, felt since the previous session, with its mood chart (two reads)."""
+    """What the client shared, felt between the previous session and this one's end (or now).
+
+    One Query of the shared-by-time index: the entries and the chart both come
+    from it, so private entries are never read.
+    """
     now = now or utcnow()
-    previous = last_session_time(
-        client_id=session.client_id, therapist_id=session.therapist_id, before=session.scheduled_for
-    )
+    previous = previous_session_time(session=session, record=record)
     until = min(now, session.ends_at)
     since = previous or (session.scheduled_for - FIRST_SESSION_LOOKBACK)
     if since > until:
@@ -537,22 +569,23 @@ def since_last_session(
     )
 
 
-def _read_as_therapist(user: User, session_id: str) -> tuple[TherapySession, bool]:
-    """The therapist's session and whether the relationship is active.
+def _audit_ended_read(session: TherapySession) -> None:
+    """A read of a session of an ended relationship: someone the client no longer works with."""
+    AuditRepository().record(
+        subject_id=session.client_id,
+        action=ENDED_READ,
+        actor_kind=AccountKind.THERAPIST,
+        actor_id=session.therapist_id,
+        detail={"session": session.session_id},
+    )
 
-    Reading a session of an ended relationship is audited: the client's data is
-    being read by someone they no longer work with.
-    """
+
+def _read_as_therapist(user: User, session_id: str) -> tuple[TherapySession, bool]:
+    """The therapist's session and whether the relationship is active (reads of an ended one audited)."""
     session = session_for_therapist(user, session_id)
     active = care_is_active(session.client_id, session.therapist_id)
     if not active:
-        AuditRepository().record(
-            subject_id=session.client_id,
-            action=ENDED_READ,
-            actor_kind=AccountKind.THERAPIST,
-            actor_id=session.therapist_id,
-            detail={"session": session.session_id},
-        )
+        _audit_ended_read(session)
     return session, active
 
 
@@ -561,11 +594,19 @@ def session_for_therapist_read(*, user: User, session_id: str) -> TherapySession
 
 
 def therapist_session_page(*, user: User, session_id: str, time_zone: str) -> TherapistSessionPage:
-    """One session for its therapist, with "since last session" while the relationship is active."""
-    session, active = _read_as_therapist(user, session_id)
-    if not active or session.status in {SessionStatus.REJECTED, SessionStatus.CANCELLED}:
-        return TherapistSessionPage(session=session, active=active, since_last=None)
-    since = since_last_session(session=session, time_zone=time_zone)
+    """One session for its therapist, with "since last session" while the relationship is active.
+
+    The session (GetItem), the mapping and the relationship record together
+    (one BatchGetItem), and the shared entries (one Query): a fixed cost.
+    """
+    session = session_for_therapist(user, session_id)
+    active, record = care_with_record(session.client_id, session.therapist_id)
+    if not active:
+        _audit_ended_read(session)
+        return TherapistSessionPage(session=session, active=False, since_last=None)
+    if session.status in {SessionStatus.REJECTED, SessionStatus.CANCELLED}:
+        return TherapistSessionPage(session=session, active=True, since_last=None)
+    since = since_last_session(session=session, record=record, time_zone=time_zone)
     return TherapistSessionPage(session=session, active=True, since_last=since)
 
 

@@ -12,6 +12,7 @@ from portal.domain import Conflict, NotFound, SessionStatus, TherapySession
 from portal.dynamo import schema
 from portal.dynamo.call_counter import count_dynamodb_calls
 from portal.dynamo.gateway import DynamoGateway
+from portal.dynamo.relationships import RelationshipRepository
 from portal.dynamo.sessions import SessionRepository
 from portal.ids import new_id
 from tests.factories import make_session
@@ -254,3 +255,46 @@ def test_it_never_marks_a_reminder_for_a_session_that_moved_or_was_cancelled(dyn
     repo.update(replace(read, status=SessionStatus.CANCELLED), expected_version=1)
     assert repo.mark_reminded(read, "client") is False
     assert repo.get(read.session_id).client_reminded_at is None
+
+
+def test_it_closes_a_session_and_moves_the_records_last_session_time_together(dynamo: DynamoGateway) -> None:
+    repo, records = SessionRepository(), RelationshipRepository()
+    earlier = repo.create(make_session(status=SessionStatus.OPEN, scheduled_for=MONDAY))
+    later = repo.create(
+        make_session(
+            status=SessionStatus.OPEN,
+            client_id=earlier.client_id,
+            therapist_id=earlier.therapist_id,
+            scheduled_for=MONDAY + timedelta(days=7),
+        )
+    )
+
+    with count_dynamodb_calls() as calls:
+        closed = repo.close(
+            replace(later, status=SessionStatus.CLOSED, previous_session_at=MONDAY - timedelta(days=7)),
+            expected_version=later.version,
+        )
+    # One TransactWriteItems (and the client's data key for the title): both land together.
+    assert calls.count("TransactWriteItems") == 1 and calls.count("UpdateItem") == 0
+    assert repo.get(later.session_id) == closed
+    assert closed.previous_session_at == MONDAY - timedelta(days=7)
+    record = records.get(later.client_id, later.therapist_id)
+    assert record is not None and record.last_session_at == later.scheduled_for
+
+    # The earlier session closed late: closed, but the record's time does not move back.
+    repo.close(replace(earlier, status=SessionStatus.CLOSED), expected_version=earlier.version)
+    assert repo.get(earlier.session_id).status is SessionStatus.CLOSED  # type: ignore[union-attr]
+    record = records.get(later.client_id, later.therapist_id)
+    assert record is not None and record.last_session_at == later.scheduled_for
+
+
+def test_it_refuses_a_stale_close_and_leaves_the_record_alone(dynamo: DynamoGateway) -> None:
+    repo = SessionRepository()
+    session = repo.create(make_session(status=SessionStatus.OPEN, scheduled_for=MONDAY))
+    repo.update(replace(session, shared_notes="Newer"), expected_version=session.version)
+
+    with pytest.raises(Conflict):
+        repo.close(replace(session, status=SessionStatus.CLOSED), expected_version=session.version)
+
+    assert repo.get(session.session_id).status is SessionStatus.OPEN  # type: ignore[union-attr]
+    assert RelationshipRepository().get(session.client_id, session.therapist_id) is None

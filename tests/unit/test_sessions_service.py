@@ -9,8 +9,10 @@ from datetime import timedelta
 import pytest
 from django.http import Http404
 
-from portal.domain import AccountKind, Conflict, IllegalTransition, SessionStatus
+from portal.domain import AccountKind, Conflict, IllegalTransition, SessionStatus, TherapySession
 from portal.dynamo.audit import AuditRepository
+from portal.dynamo.journal import JournalRepository
+from portal.dynamo.relationships import RelationshipRepository
 from portal.dynamo.sessions import SessionRepository
 from portal.ids import new_id
 from portal.policy import NotAllowed
@@ -237,30 +239,73 @@ def test_it_refuses_other_peoples_sessions(pair):
         service.session_withdraw(user=other.client, session_id=session.session_id)
 
 
-def test_it_shows_shared_entries_felt_since_the_last_closed_session(pair):
-    # A session held five days ago, and today's.
-    earlier = SessionRepository().create(
+def _held(pair, days_ago: float) -> TherapySession:
+    """A session under way ``days_ago`` days back (opened, not closed yet)."""
+    return SessionRepository().create(
         make_session(
             client_id=pair.client.account_id, therapist_id=pair.therapist.account_id,
-            scheduled_for=utcnow() - timedelta(days=5), status=SessionStatus.CLOSED,
+            scheduled_for=utcnow() - timedelta(days=days_ago), status=SessionStatus.OPEN,
         )
     )
+
+
+def _close(pair, session: TherapySession) -> TherapySession:
+    return service.session_close(user=pair.therapist, session_id=session.session_id)
+
+
+def _record(pair):
+    return RelationshipRepository().get(pair.client.account_id, pair.therapist.account_id)
+
+
+def _felt(pair, days_ago: float, note: str, *, shared: bool) -> None:
+    made = journal_entry_create(
+        client_id=pair.client.account_id, time_of_emotion=utcnow() - timedelta(days=days_ago),
+        feeling="anxious", intensity=6, note=note,
+    )
+    if shared:
+        JournalRepository().set_shared(pair.client.account_id, made.entry_id, utcnow())
+
+
+def test_it_moves_the_records_last_session_time_when_a_session_closes_and_never_back(pair):
+    older, newer = _held(pair, 9), _held(pair, 5)
+    closed = _close(pair, newer)
+    assert closed.status is SessionStatus.CLOSED
+    assert _record(pair).last_session_at == newer.scheduled_for
+    # An older session closed late is closed, but the record keeps the later time.
+    assert _close(pair, older).status is SessionStatus.CLOSED
+    assert SessionRepository().get(older.session_id).status is SessionStatus.CLOSED
+    assert _record(pair).last_session_at == newer.scheduled_for
+
+
+def test_it_keeps_the_session_and_the_record_unchanged_when_the_close_is_refused(pair):
+    session = _held(pair, 2)
+    stale = SessionRepository().get(session.session_id)
+    service.session_notes_save(
+        user=pair.therapist, session_id=session.session_id, version=session.version,
+        private_notes="", shared_notes="x",
+    )
+    # The close is based on a version someone else has moved on from: nothing lands.
+    with pytest.raises(Conflict):
+        SessionRepository().close(replace(stale, status=SessionStatus.CLOSED), expected_version=stale.version)
+    assert SessionRepository().get(session.session_id).status is SessionStatus.OPEN
+    record = _record(pair)
+    assert record is None or record.last_session_at is None
+    # Closing a session that is not open is refused the same way, the record untouched.
+    approved = booked(pair)
+    with pytest.raises(IllegalTransition):
+        _close(pair, approved)
+    record = _record(pair)
+    assert record is None or record.last_session_at is None
+
+
+def test_it_shows_shared_entries_felt_since_the_last_closed_session(pair):
+    earlier = _held(pair, 5)
+    _close(pair, earlier)
     current = booked(pair, when=utcnow() + timedelta(hours=2))
-
-    def entry(days_ago, note, shared):
-        made = journal_entry_create(
-            client_id=pair.client.account_id, time_of_emotion=utcnow() - timedelta(days=days_ago),
-            feeling="anxious", intensity=6, note=note,
-        )
-        if shared:
-            from portal.dynamo.journal import JournalRepository
-
-            JournalRepository().set_shared(pair.client.account_id, made.entry_id, utcnow())
-
-    entry(7, "before the last session", True)
-    entry(3, "shared since", True)
-    entry(2, "private since", False)
-    entry(1, "shared yesterday", True)
+    _felt(pair, 7, "before the last session", shared=True)
+    _felt(pair, 3, "shared since", shared=True)
+    _felt(pair, 2, "private since", shared=False)
+    _felt(pair, 1, "shared yesterday", shared=True)
 
     page = service.therapist_session_page(user=pair.therapist, session_id=current.session_id, time_zone="UTC")
     since = page.since_last
@@ -268,6 +313,63 @@ def test_it_shows_shared_entries_felt_since_the_last_closed_session(pair):
     assert since.since == earlier.scheduled_for
     assert [e.note for e in since.entries] == ["shared yesterday", "shared since"]
     assert since.chart.count == 2
+
+
+def test_it_covers_the_thirty_days_before_a_first_session(pair):
+    current = booked(pair, when=utcnow() + timedelta(hours=2))
+    _felt(pair, 40, "too long ago", shared=True)
+    _felt(pair, 10, "this month", shared=True)
+    since = service.therapist_session_page(
+        user=pair.therapist, session_id=current.session_id, time_zone="UTC"
+    ).since_last
+    assert since is not None and since.first_session
+    assert since.since == current.scheduled_for - service.FIRST_SESSION_LOOKBACK
+    assert [e.note for e in since.entries] == ["this month"]
+
+
+def test_it_shows_a_past_session_the_window_it_covered_not_the_latest_one(pair):
+    # Sessions 10 and 4 days ago, both closed; the page of the one 4 days ago
+    # covers from the one before it to its own end, whatever came later.
+    first, second = _held(pair, 10), _held(pair, 4)
+    _close(pair, first)
+    _close(pair, second)
+    assert SessionRepository().get(second.session_id).previous_session_at == first.scheduled_for
+    _felt(pair, 12, "before both", shared=True)
+    _felt(pair, 7, "between them", shared=True)
+    _felt(pair, 1, "after the second", shared=True)
+    upcoming = booked(pair, when=utcnow() + timedelta(days=1))
+
+    past = service.therapist_session_page(user=pair.therapist, session_id=second.session_id, time_zone="UTC")
+    assert past.since_last is not None and not past.since_last.first_session
+    assert (past.since_last.since, past.since_last.until) == (first.scheduled_for, second.ends_at)
+    assert [e.note for e in past.since_last.entries] == ["between them"]
+
+    ahead = service.therapist_session_page(user=pair.therapist, session_id=upcoming.session_id, time_zone="UTC")
+    assert ahead.since_last is not None and ahead.since_last.since == second.scheduled_for
+    assert [e.note for e in ahead.since_last.entries] == ["after the second"]
+
+    # The first session had none before it: the 30 days before it, up to its end.
+    oldest = service.therapist_session_page(user=pair.therapist, session_id=first.session_id, time_zone="UTC")
+    assert oldest.since_last is not None and oldest.since_last.first_session
+    assert oldest.since_last.until == first.ends_at
+    assert [e.note for e in oldest.since_last.entries] == ["before both"]
+
+
+def test_it_does_not_take_a_later_session_as_the_previous_one_of_an_older_unclosed_session(pair):
+    # An approved session from a week ago that was never closed, and a later one that was.
+    forgotten = SessionRepository().create(
+        make_session(
+            client_id=pair.client.account_id, therapist_id=pair.therapist.account_id,
+            scheduled_for=utcnow() - timedelta(days=7), status=SessionStatus.APPROVED,
+        )
+    )
+    _close(pair, _held(pair, 2))
+    since = service.therapist_session_page(
+        user=pair.therapist, session_id=forgotten.session_id, time_zone="UTC"
+    ).since_last
+    assert since is not None and since.first_session
+    assert since.since == forgotten.scheduled_for - service.FIRST_SESSION_LOOKBACK
+    assert since.until == forgotten.ends_at
 
 
 def test_it_logs_ids_and_never_session_text(pair, caplog):

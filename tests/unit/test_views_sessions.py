@@ -18,6 +18,7 @@ from portal.services import sessions as service
 from portal.services.journal import journal_entry_create
 from portal.timeutil import utcnow
 from tests.accounts import log_in, make_account
+from tests.factories import make_session
 from tests.sessions_data import Pair, booked, care_pair, end_care, in_days, requested
 
 MARKER = "PRIVATE-NOTE-MARKER-7f3a"
@@ -227,9 +228,9 @@ def test_it_reads_a_session_page_with_its_panel_in_under_six_calls_of_its_own(pa
     own, operations, response = _own_calls(_as(pair.therapist), f"/therapist/sessions/{session.session_id}/")
     assert response.status_code == 200
     assert len(response.context["page"].since_last.entries) == 30
-    # The session and the keys of its text, the mapping, the previous session's time,
-    # the shared entries (whose key is already read).
-    assert own == 5, operations
+    # The session and the keys of its text, the mapping with the relationship record
+    # (one BatchGetItem), the shared entries (whose key is already read).
+    assert own == 4, operations
 
 
 def test_it_books_a_session_directly_and_warns_about_an_overlap_first(pair):
@@ -327,6 +328,34 @@ def test_it_opens_closes_cancels_and_reschedules(pair):
     http.post(f"/therapist/sessions/{other.session_id}/cancel/")
     cancelled = SessionRepository().get(other.session_id)
     assert (cancelled.status, cancelled.cancelled_by) == (SessionStatus.CANCELLED, AccountKind.THERAPIST)
+
+
+def test_it_starts_the_next_sessions_panel_at_the_session_closed_on_its_page(pair):
+    http = _as(pair.therapist)
+    held = SessionRepository().create(
+        make_session(
+            client_id=pair.client.account_id, therapist_id=pair.therapist.account_id,
+            scheduled_for=utcnow() - timedelta(days=3), status=SessionStatus.APPROVED,
+        )
+    )
+    for day, note in ((5, "BEFORE-THE-SESSION"), (1, "SINCE-THE-SESSION")):
+        made = journal_entry_create(
+            client_id=pair.client.account_id, time_of_emotion=utcnow() - timedelta(days=day),
+            feeling="calm", intensity=3, note=note,
+        )
+        JournalRepository().set_shared(pair.client.account_id, made.entry_id, utcnow())
+    next_one = booked(pair, when=in_days(2))
+    body = http.get(f"/therapist/sessions/{next_one.session_id}/").content.decode()
+    assert "Shared in the 30 days before this session" in body and "BEFORE-THE-SESSION" in body
+
+    http.post(f"/therapist/sessions/{held.session_id}/open/")
+    assert http.post(f"/therapist/sessions/{held.session_id}/close/").status_code == 302
+
+    response = http.get(f"/therapist/sessions/{next_one.session_id}/")
+    body = response.content.decode()
+    assert response.context["page"].since_last.since == held.scheduled_for
+    assert "Since the last session" in body
+    assert "SINCE-THE-SESSION" in body and "BEFORE-THE-SESSION" not in body
 
 
 def test_it_keeps_an_ended_relationships_session_readable_and_unchangeable(pair):
