@@ -347,7 +347,10 @@ class Relationship:
     therapist_read_at: datetime | None = None
     last_notice_at: datetime | None = None
     last_session_at: datetime | None = None
+    # Start of the therapist's latest visit to the client's shared entries, and of the one before
+    # (what "new since your last visit" is measured from while the latest visit goes on).
     therapist_last_visit_at: datetime | None = None
+    therapist_previous_visit_at: datetime | None = None
     # Messages each side has not opened yet, kept by the sends and the opening.
     client_unread: int = 0
     therapist_unread: int = 0

@@ -65,6 +65,19 @@ def active_mapping_for_therapist(user: User, client_id: str) -> Mapping:
     return mapping
 
 
+def active_care_record_for_therapist(user: User, client_id: str) -> Relationship | None:
+    """404 unless this therapist's mapping with ``client_id`` is active; the pair's relationship record.
+
+    Both in one consistent BatchGetItem: the shared entries decide from the
+    mapping and mark what is new from the record's last visit.
+    """
+    therapist_id = own_therapist_id(user)
+    mapping, record = MappingRepository().get_with_relationship(client_id, therapist_id)
+    if mapping is None or mapping.status is not MappingStatus.ACTIVE:
+        raise Http404
+    return record
+
+
 def side_of(user: User) -> Side:
     """Which side of a care relationship this user is on; staff are on neither (404)."""
     if user.is_authenticated and user.kind is AccountKind.CLIENT:

@@ -490,8 +490,12 @@ class DynamoGateway:
         index: str | None = None,
         start_key: dict[str, Any] | None = None,
         consistent: bool = False,
+        filter_condition: ConditionBase | None = None,
     ) -> tuple[int, dict[str, Any] | None]:
-        """One Query with Select=COUNT: how many items match (in up to 1 MB read), and where to go on."""
+        """One Query with Select=COUNT: how many items match (in up to 1 MB read), and where to go on.
+
+        A filter narrows what is counted, not what is read: the 1 MB bound applies before it.
+        """
         name = self.table_name(table)
         expr = _Expression()
         request: dict[str, Any] = {
@@ -499,6 +503,8 @@ class DynamoGateway:
             "KeyConditionExpression": expr.condition(key_condition, is_key_condition=True),
             "Select": "COUNT",
         }
+        if filter_condition is not None:
+            request["FilterExpression"] = expr.condition(filter_condition)
         if index:
             request["IndexName"] = index
         if start_key:

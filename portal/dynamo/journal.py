@@ -309,6 +309,23 @@ class JournalRepository(Repository):
         found, more = self.db.count(JOURNAL, Key("clientId").eq(client_id), index=SHARED, consistent=True)
         return found, more is None
 
+    def count_shared_after(self, client_id: str, after: datetime) -> tuple[int, bool]:
+        """How many entries were shared after ``after``: one Select=COUNT Query of the sparse index.
+
+        The index sorts by the time felt, not by when an entry was shared, so the
+        share time is a filter: the Query reads up to 1 MB of shared entries
+        (thousands) and beyond that the count is a lower bound. Returns the count
+        and whether it is complete.
+        """
+        found, more = self.db.count(
+            JOURNAL,
+            Key("clientId").eq(client_id),
+            index=SHARED,
+            consistent=True,
+            filter_condition=Attr("sharedAt").gt(to_iso(after)),
+        )
+        return found, more is None
+
     def update(self, entry: JournalEntry) -> JournalEntry:
         """Replace the editable fields of an existing entry (never creates one).
 

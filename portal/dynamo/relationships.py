@@ -56,6 +56,7 @@ def _from_item(item: Item) -> Relationship:
         last_notice_at=maybe_from_iso(item.get("lastNoticeAt")),
         last_session_at=maybe_from_iso(item.get("lastSessionAt")),
         therapist_last_visit_at=maybe_from_iso(item.get("therapistLastVisitAt")),
+        therapist_previous_visit_at=maybe_from_iso(item.get("therapistPreviousVisitAt")),
         client_unread=int(item.get("clientUnread", 0)),
         therapist_unread=int(item.get("therapistUnread", 0)),
     )
@@ -238,9 +239,36 @@ class RelationshipRepository(Repository):
         """One side read the conversation up to ``at`` (a read marker only moves forward)."""
         return self._move_forward(client_id, therapist_id, _READ_AT[side], at, activity=False)
 
-    def note_therapist_visit(self, client_id: str, therapist_id: str, *, at: datetime) -> bool:
-        """The therapist opened this client's pages (one of the writes a page view may make)."""
-        return self._move_forward(client_id, therapist_id, "therapistLastVisitAt", at, activity=False)
+    def note_therapist_visit(
+        self, client_id: str, therapist_id: str, *, at: datetime, last_visit: datetime | None
+    ) -> bool:
+        """A new visit of the therapist to the client's shared entries starts at ``at``.
+
+        One of the writes a page view may make, once per visit: the visit that
+        was the latest (``last_visit``, as the caller read it) becomes the
+        previous one. Conditional on that read still holding and on ``at``
+        being later, so the marker only moves forward and two tabs opening at
+        once write one visit; never creates a record (an active pair has one).
+        False when nothing was written.
+        """
+        if last_visit is not None and last_visit >= at:
+            return False
+        stored = Attr("therapistLastVisitAt")
+        unchanged = stored.not_exists() if last_visit is None else stored.eq(to_iso(last_visit))
+        try:
+            self.db.update(
+                RELATIONSHIPS,
+                _key(client_id, therapist_id),
+                set_values={
+                    "therapistLastVisitAt": to_iso(at),
+                    # None removes: a first visit has no previous one.
+                    "therapistPreviousVisitAt": to_iso(last_visit) if last_visit else None,
+                },
+                condition=Attr("clientId").exists() & unchanged,
+            )
+        except Conflict:
+            return False
+        return True
 
     def mark_thread_read(self, client_id: str, therapist_id: str, *, side: Side, at: datetime, newest_seen: str) -> bool:
         """One side opened the thread and saw every message up to ``newest_seen`` (an ISO time).

@@ -25,12 +25,13 @@ from portal.domain import (
     JournalEntry,
     NotFound,
     Page,
+    Relationship,
 )
 from portal.dynamo.audit import AuditRepository
 from portal.dynamo.journal import JournalRepository
 from portal.dynamo.therapists import TherapistRepository
 from portal.ids import new_id
-from portal.policy import active_mapping_for_therapist, own_client_id, require_verified_email
+from portal.policy import active_care_record_for_therapist, own_client_id, require_verified_email
 from portal.timeutil import utcnow
 
 logger = logging.getLogger(__name__)
@@ -217,7 +218,14 @@ def shared_entries_for_therapist(
 
     404 unless the mapping is active. Every opening is written to the audit log.
     """
-    active_mapping_for_therapist(user, client_id)
+    return shared_entries_and_record(user=user, client_id=client_id, cursor=cursor)[0]
+
+
+def shared_entries_and_record(
+    *, user: User, client_id: str, cursor: str | None = None
+) -> tuple[Page[JournalEntry], Relationship | None]:
+    """As ``shared_entries_for_therapist``, with the pair's relationship record read in the same call as the mapping."""
+    record = active_care_record_for_therapist(user, client_id)
     page = JournalRepository().list_shared(client_id, limit=PAGE_SIZE, cursor=cursor)
     AuditRepository().record(
         subject_id=client_id,
@@ -231,7 +239,7 @@ def shared_entries_for_therapist(
             **({"entryIds": " ".join(entry.entry_id for entry in page.items)} if page.items else {}),
         },
     )
-    return page
+    return page, record
 
 
 # Reads by one therapist less than this apart are one visit (the idle logoff's length).

@@ -10,9 +10,9 @@ from django.views.decorators.vary import vary_on_headers
 from portal.accounts.decorators import therapist_required
 from portal.accounts.user import User
 from portal.ids import is_valid_id
-from portal.services.journal import shared_entries_for_therapist
 from portal.services.mood_chart import mood_chart
 from portal.services.practice import client_shown_to_therapist
+from portal.services.therapist_visits import shared_entries_visit
 from portal.views.htmx import wants_fragment
 
 
@@ -23,14 +23,16 @@ def client_journal(request: HttpRequest, client_id: str) -> HttpResponse:
     if not is_valid_id(client_id):
         raise Http404
     user: User = request.user  # type: ignore[assignment]
-    # The policy check (active mapping, else 404) runs inside the service, first.
-    page = shared_entries_for_therapist(user=user, client_id=client_id, cursor=request.GET.get("cursor"))
+    # The policy check (active mapping, else 404) runs inside the service, first; the first
+    # page of a new visit also moves the therapist's last visit (a listed page-view write).
+    visit = shared_entries_visit(user=user, client_id=client_id, cursor=request.GET.get("cursor"))
     client = client_shown_to_therapist(client_id=client_id)
     if client is None:
         raise Http404
     template = "portal/therapist/client_journal.html"
+    context = {"client": client, "page": visit.page, "visit": visit}
     if wants_fragment(request) and request.GET.get("cursor"):
-        return render(request, f"{template}#shared-page", {"client": client, "page": page})
+        return render(request, f"{template}#shared-page", context)
     # The mood of the entries on this page, at a glance: drawn from what was read, no further reads.
-    chart = mood_chart(entries=page.items, time_zone=client.time_zone, start=None, end=None, feeling=None)
-    return render(request, template, {"client": client, "page": page, "chart": chart})
+    chart = mood_chart(entries=visit.page.items, time_zone=client.time_zone, start=None, end=None, feeling=None)
+    return render(request, template, {**context, "chart": chart})

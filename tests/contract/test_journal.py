@@ -267,6 +267,22 @@ def test_it_lists_shared_entries_by_the_time_they_were_felt(dynamo: DynamoGatewa
     assert _ids(repo.list_shared(client_id).items) == [felt_recently.entry_id]
 
 
+def test_it_counts_the_entries_shared_after_a_time_in_one_query(dynamo: DynamoGateway) -> None:
+    repo = JournalRepository()
+    client_id = new_id()
+    entries = [repo.add(make_entry(client_id=client_id, time_of_emotion=DAY_ONE + timedelta(days=n))) for n in range(4)]
+    repo.add(make_entry(client_id=client_id, time_of_emotion=DAY_ONE))  # private: never counted
+    # Felt late but shared early, and felt early but shared late: the share time decides.
+    for number, entry in enumerate(reversed(entries)):
+        repo.set_shared(client_id, entry.entry_id, DAY_ONE + timedelta(days=10 + number))
+    with count_dynamodb_calls() as calls:
+        counted = repo.count_shared_after(client_id, DAY_ONE + timedelta(days=11))
+    assert counted == (2, True)
+    assert calls.by_operation() == {"Query": 1}
+    assert repo.count_shared_after(client_id, DAY_ONE + timedelta(days=20)) == (0, True)
+    assert repo.count_shared_after(new_id(), DAY_ONE) == (0, True)
+
+
 def test_it_keeps_an_unshared_entry_out_of_the_shared_index_when_an_edit_assumed_it_shared(
     dynamo: DynamoGateway,
 ) -> None:

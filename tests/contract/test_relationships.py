@@ -219,12 +219,35 @@ def test_it_grants_one_notice_per_interval_and_markers_never_move_back(dynamo: D
 
     assert records.mark_read(client_id, therapist_id, side=Side.THERAPIST, at=now)
     assert not records.mark_read(client_id, therapist_id, side=Side.THERAPIST, at=now - timedelta(seconds=1))
-    assert records.note_therapist_visit(client_id, therapist_id, at=now)
+    assert records.note_therapist_visit(client_id, therapist_id, at=now, last_visit=None)
     assert records.note_session(client_id, therapist_id, at=now)
     stored = records.get(client_id, therapist_id)
     assert stored is not None
     assert (stored.therapist_read_at, stored.therapist_last_visit_at, stored.last_session_at) == (now, now, now)
     assert stored.client_read_at is None
+
+
+def test_it_moves_the_therapists_visit_forward_once_per_visit(dynamo: DynamoGateway) -> None:
+    records = RelationshipRepository()
+    client_id, therapist_id = new_id(), new_id()
+    first = utcnow()
+    second = first + timedelta(hours=2)
+
+    # No record, no write: a visit never creates a relationship record.
+    assert not records.note_therapist_visit(client_id, therapist_id, at=first, last_visit=None)
+    assert records.get(client_id, therapist_id) is None
+
+    assert records.claim_notice(client_id, therapist_id, at=first, min_interval=timedelta(minutes=1))
+    assert records.note_therapist_visit(client_id, therapist_id, at=first, last_visit=None)
+    # A second tab that read the record before the first visit was written: refused.
+    assert not records.note_therapist_visit(client_id, therapist_id, at=first, last_visit=None)
+    assert records.note_therapist_visit(client_id, therapist_id, at=second, last_visit=first)
+    # Never backwards, and never from a stale reading.
+    assert not records.note_therapist_visit(client_id, therapist_id, at=first, last_visit=second)
+    assert not records.note_therapist_visit(client_id, therapist_id, at=second + timedelta(hours=1), last_visit=first)
+    stored = records.get(client_id, therapist_id)
+    assert stored is not None
+    assert (stored.therapist_previous_visit_at, stored.therapist_last_visit_at) == (first, second)
 
 
 def test_it_reads_a_mapping_and_its_record_in_one_consistent_call(dynamo: DynamoGateway) -> None:

@@ -1,29 +1,35 @@
 """What each page costs in DynamoDB calls, stated per page, at two data sizes where size matters.
 
 A signed-in page view reads its session (one GetItem; the person rides in it)
-and then only its own data, and writes nothing, except the listed exceptions
-(the audit event of a therapist's read). Each count here is the whole request
-within a minute of the last expiry push; a push adds one account GetItem and
-one session PutItem, at most once a minute (tests/unit/test_session_user.py).
+and then only its own data, and writes nothing, except the listed exceptions (the audit event of a
+therapist's read, the therapist's last visit once per visit). Each count here is
+the whole request within a minute of the last expiry push; a push adds one
+account GetItem and one session PutItem, at most once a minute
+(tests/unit/test_session_user.py).
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+import re
+from datetime import datetime, timedelta
 
 import pytest
 from django.test import Client as HttpClient
 
 from portal.domain import AccountKind, MappingStatus, SessionStatus
 from portal.dynamo.call_counter import count_dynamodb_calls
+from portal.dynamo.connection import get_gateway
 from portal.dynamo.mappings import MappingRepository
+from portal.dynamo.relationships import RelationshipRepository
+from portal.dynamo.schema import RELATIONSHIPS
 from portal.dynamo.sessions import SessionRepository
 from portal.services.journal import journal_entry_create
 from portal.services.sessions import session_close
-from portal.timeutil import utcnow
+from portal.timeutil import to_iso, utcnow
 from tests.accounts import log_in, make_account
 from tests.factories import make_session
 from tests.journal_data import seed_entries
+from tests.messaging_data import make_active_pair
 from tests.sessions_data import booked, care_pair
 
 SMALL, LARGE = 3, 400
@@ -100,20 +106,40 @@ def test_it_costs_a_home_page_the_session_and_two_queries(dynamo, kind, url):
 
 
 def test_it_costs_the_therapists_view_of_a_client_the_same_at_any_size(dynamo):
-    for size in (SMALL * 7, LARGE):
-        patient = make_account(AccountKind.CLIENT)
+    # Every seventh entry shared: 22 and 58 shared entries, so both have a second page.
+    for size in (150, LARGE):
+        patient, therapist = make_active_pair()
         seed_entries(patient.account_id, size, shared_every=7)
-        therapist = make_account(AccountKind.THERAPIST)
-        MappingRepository().put(patient.account_id, therapist.account_id, MappingStatus.ACTIVE)
         http = HttpClient()
         log_in(http, therapist)
-        # Session, the mapping (policy), the client's name; the shared-entries Query;
-        # and the audit event of the read (a listed page-view write).
-        assert _cost(http, f"/therapist/clients/{patient.account_id}/journal/") == {
-            "GetItem": 3,
-            "Query": 1,
-            "PutItem": 1,
-        }, size
+        url = f"/therapist/clients/{patient.account_id}/journal/"
+        # Session and the client's name (GetItem); the mapping (policy) with the relationship
+        # record (the last visit) in one BatchGetItem; the shared-entries Query; the audit event
+        # of the read and, as this opening starts a visit, the visit moved forward (both listed
+        # page-view writes).
+        visit = {"GetItem": 2, "BatchGetItem": 1, "Query": 1, "PutItem": 1}
+        assert _cost(http, url) == {**visit, "UpdateItem": 1}, size
+        # A reload in the same visit writes no visit; a first visit has nothing to count as new.
+        assert _cost(http, url) == visit, size
+        # A later visit: what was shared since the previous one is counted (one Select=COUNT
+        # Query), and the visit moves again.
+        records = RelationshipRepository()
+        stored = records.get(patient.account_id, therapist.account_id)
+        assert stored is not None and stored.therapist_last_visit_at is not None
+        _visit_started(patient.account_id, therapist.account_id, stored.therapist_last_visit_at - timedelta(hours=2))
+        assert _cost(http, url) == {**visit, "Query": 2, "UpdateItem": 1}, size
+        assert _cost(http, url) == {**visit, "Query": 2}, size
+        # "Load more" reads the record for the marks but neither counts nor writes a visit.
+        cursor = re.search(r'href="\?cursor=([^"]+)"', http.get(url).content.decode())
+        assert cursor is not None
+        assert _cost(http, f"{url}?cursor={cursor.group(1)}") == visit, size
+
+
+def _visit_started(client_id: str, therapist_id: str, at: datetime) -> None:
+    """Put the therapist's latest visit back in time (the product only moves it forward)."""
+    get_gateway().update(
+        RELATIONSHIPS, {"clientId": client_id, "therapistId": therapist_id}, set_values={"therapistLastVisitAt": to_iso(at)}
+    )
 
 
 def _therapist_session_page_cost(sessions: int, entries: int) -> dict[str, int]:

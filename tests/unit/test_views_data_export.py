@@ -16,7 +16,6 @@ from portal.ids import new_id
 from portal.services import data_export
 from portal.services.messaging import message_send
 from tests.accounts import log_in, make_account
-from tests.messaging_data import end_relationship, make_active_pair
 from tests.data_rights_data import (
     CLIENT_MARKER,
     PRIVATE_MARKER,
@@ -24,6 +23,7 @@ from tests.data_rights_data import (
     THERAPIST_MARKER,
     client_world,
 )
+from tests.messaging_data import end_relationship, make_active_pair
 
 CLIENT_URL = "/client/account/data/"
 THERAPIST_URL = "/therapist/account/data/"
