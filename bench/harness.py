@@ -72,6 +72,8 @@ def configure_environment(dynamodb_url: str, settings_module: str = "therapy_sit
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
             # No TLS in front of the bench server; a redirect would make every answer a 301.
             "DJANGO_SECURE_SSL_REDIRECT": "false",
+            # The notices seeding sends (relationship answers, verifications) stay in memory.
+            "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
             # The local engine ignores credentials, but botocore insists on having some,
             # and real ones from the caller's environment must never reach it.
             "AWS_ACCESS_KEY_ID": "bench",
@@ -207,9 +209,8 @@ class BenchTherapist:
 
 def create_therapist(rng: random.Random, client_ids: list[str]) -> BenchTherapist:
     """A verified therapist with two-factor on (as required) and active mappings to ``client_ids``."""
-    from portal.domain import AccountKind, MappingStatus
+    from portal.domain import AccountKind
     from portal.dynamo.account_store import AccountStore
-    from portal.dynamo.mappings import MappingRepository
     from portal.services.accounts import therapist_sign_up
 
     therapist = therapist_sign_up(
@@ -229,12 +230,30 @@ def create_therapist(rng: random.Random, client_ids: list[str]) -> BenchTherapis
         recovery_hashes=set(),
         last_step=0,
     )
-    mappings = MappingRepository()
     for client_id in client_ids:
-        mappings.put(client_id, therapist.therapist_id, MappingStatus.ACTIVE)
+        connect(client_id, therapist.therapist_id)
     return BenchTherapist(
         therapist.therapist_id, log_in(AccountKind.THERAPIST, therapist.therapist_id)
     )
+
+
+def connect(client_id: str, therapist_id: str) -> None:
+    """An active care relationship made as the product makes it: the client asks, the therapist accepts.
+
+    So the mapping, the relationship record and the names on both are what the
+    pages read in production. A client's session made before this still says
+    nobody reads their journal: log them in again afterwards.
+    """
+    from portal.services.auth import load_user
+    from portal.services.relationships import relationship_accept, relationship_request
+
+    client = load_user(f"client:{client_id}")
+    therapist = load_user(f"therapist:{therapist_id}")
+    if client is None or therapist is None:
+        raise RuntimeError(f"no accounts client {client_id} / therapist {therapist_id}")
+    portal_url = f"http://{HOST}/"
+    relationship_request(user=client, therapist_id=therapist_id, portal_url=portal_url)
+    relationship_accept(user=therapist, other_id=client_id, portal_url=portal_url)
 
 
 def log_in(kind: AccountKind, account_id: str) -> str:

@@ -43,6 +43,7 @@ from bench.harness import (
     create_client,
     create_therapist,
     fmt,
+    log_in,
     log_tail,
     raise_on_sigterm,
     set_up_django,
@@ -71,9 +72,7 @@ class Page:
     viewer: str
 
 
-# One line per page. The agenda and a thread, once they exist, are one line each, e.g.
-#   Page("agenda", "/therapist/agenda/", "therapist"),
-#   Page("thread", "/client/messages/{therapist_id}/", "client"),
+# One line per page.
 PAGES: tuple[Page, ...] = (
     Page("client_home", "/client/", "client"),
     Page("journal", "/client/journal/", "client"),
@@ -81,7 +80,46 @@ PAGES: tuple[Page, ...] = (
     Page("chart", "/client/journal/chart/", "client"),
     Page("therapist_home", "/therapist/", "therapist"),
     Page("therapist_client_journal", "/therapist/clients/{client_id}/journal/", "therapist"),
+    Page("agenda", "/therapist/sessions/", "therapist"),
+    Page("conversations", "/messages/", "client"),
+    Page("thread", "/messages/{therapist_id}/", "client"),
 )
+# What the agenda and the thread show: a working pair's few weeks.
+SEEDED_SESSIONS = 12
+SEEDED_MESSAGES = 60
+
+
+def seed_sessions_and_messages(client_id: str, therapist_id: str) -> None:
+    """Approved sessions ahead (more than the agenda's page) and a conversation longer than the thread's page."""
+    from datetime import timedelta
+
+    from portal.ids import new_id
+    from portal.services.auth import load_user
+    from portal.services.messaging import message_send
+    from portal.services.sessions import session_create
+    from portal.timeutil import utcnow
+
+    client = load_user(f"client:{client_id}")
+    therapist = load_user(f"therapist:{therapist_id}")
+    assert client is not None and therapist is not None
+    first = utcnow().replace(hour=10, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    for day in range(SEEDED_SESSIONS):
+        session_create(
+            user=therapist,
+            client_id=client_id,
+            title=f"Weekly session {day + 1}",
+            scheduled_for=first + timedelta(days=day),
+            location="Room 2, 14 Harbour Street",
+            idempotency_key=new_id(),
+        )
+    for i in range(SEEDED_MESSAGES):
+        sender, other_id = (client, therapist_id) if i % 2 == 0 else (therapist, client_id)
+        message_send(
+            user=sender,
+            other_id=other_id,
+            content=f"Message {i + 1}: how the week went, and what to bring next time.",
+            idempotency_key=new_id(),
+        )
 
 
 @dataclass
@@ -208,8 +246,16 @@ def run(options: argparse.Namespace) -> int:
         rng = random.Random(options.seed)
         client = create_client("client", SMALL_JOURNAL, rng)
         large = create_client("large_client", options.large_entries, rng)
+        from portal.domain import AccountKind
+
         therapist = create_therapist(rng, [client.client_id, large.client_id])
-        sessions = {"client": client.session_key, "large_client": large.session_key, "therapist": therapist.session_key}
+        seed_sessions_and_messages(client.client_id, therapist.therapist_id)
+        # Logged in again now that they have a therapist: the session carries who reads their journal.
+        sessions = {
+            "client": log_in(AccountKind.CLIENT, client.client_id),
+            "large_client": log_in(AccountKind.CLIENT, large.client_id),
+            "therapist": therapist.session_key,
+        }
         print(f"seeded in {time.monotonic() - begun:.1f} s")
 
         results_calls = capture(client, therapist, sessions)

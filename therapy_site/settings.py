@@ -122,6 +122,9 @@ TEMPLATES = [
     },
 ]
 
+# Plain widgets written in Python, as Django's templates write them (see the module for why).
+FORM_RENDERER = "portal.forms.renderer.FastWidgetRenderer"
+
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
 USE_I18N = False
