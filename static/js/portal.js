@@ -173,6 +173,37 @@
     });
   }
 
+  // Any other swap a person started (a click or a submit) that left focus on
+  // <body> because the control they used was swapped away: focus what arrived
+  // instead, so no swap drops a keyboard or screen-reader user at the top. The
+  // control may name the place (data-focus-after="<selector>"); else the new
+  // content's alert or status message, else its first heading, else the content. Runs after the server's
+  // focus hint (portal:swapped) and after "Load more", which come first.
+  function focusAfterOtherSwaps() {
+    document.body.addEventListener("htmx:afterSettle", function (event) {
+      var detail = event.detail || {};
+      var config = detail.requestConfig || {};
+      var trigger = config.triggeringEvent;
+      if (!trigger || (trigger.type !== "click" && trigger.type !== "submit")) return;
+      var control = config.elt;
+      var arrived = event.target;
+      setTimeout(function () {
+        var active = document.activeElement;
+        if (active && active !== document.body) return;
+        var named = control && control.getAttribute("data-focus-after");
+        if (named && focusOn(named)) return;
+        if (!arrived || !arrived.isConnected) { focusOn("#main"); return; }
+        // What happened (an error, then a result), else where the new content starts.
+        var target = arrived.querySelector("[role=alert]") || arrived.querySelector("[role=status]") ||
+          (arrived.matches("h1, h2, h3") ? arrived : arrived.querySelector("h1, h2, h3")) || arrived;
+        if (!target.matches("a[href], button, input, select, textarea, summary, [tabindex]")) {
+          target.setAttribute("tabindex", "-1");
+        }
+        target.focus();
+      }, 0);
+    });
+  }
+
   // "When: now (change)" names the time chosen once it is changed.
   function whenSummary() {
     document.addEventListener("input", function (event) {
@@ -225,6 +256,7 @@
     idleWatch();
     afterSwaps();
     loadMoreFocus();
+    focusAfterOtherSwaps();
     whenSummary();
     copyButtons();
   });
