@@ -53,10 +53,11 @@ from portal.dynamo.gateway import (
     busy_database,
     new_request_token,
 )
+from portal.dynamo.idempotency import claim_key, claimed_target, create_once, load_item
 from portal.dynamo.pagination import decode_cursor
 from portal.dynamo.relationships import session_held_op
-from portal.dynamo.schema import IDEMPOTENCY_KEYS, SESSIONS
-from portal.timeutil import epoch_seconds, from_iso, maybe_from_iso, to_iso, utcnow
+from portal.dynamo.schema import SESSIONS
+from portal.timeutil import from_iso, maybe_from_iso, to_iso, utcnow
 
 _BY_THERAPIST = "GSI_Session_ByTherapist"
 _BY_CLIENT = "GSI_Session_ByClient"
@@ -72,8 +73,8 @@ _NEVER_REWRITTEN = ("sessionId", "createdAt")
 ReminderSide = Literal["client", "therapist"]
 
 _CONFLICT_ATTEMPTS = 5
-# Long enough to cover any retry or a browser's resubmission.
-IDEMPOTENCY_SECONDS = 24 * 60 * 60
+# What the idempotency claims of session forms are scoped by (portal/dynamo/idempotency.py).
+_CLAIM_SCOPE = "session"
 
 
 # Whose key encrypts each clinical field (reasons in schema.py): what the client
@@ -256,45 +257,36 @@ class SessionRepository(Repository):
         """Create Session: PutItem (never over an existing id).
 
         With ``idempotency_key`` (from the form that was submitted) the key is
-        claimed in the same transaction as the session, so a double submit or a
-        retry stores one session and gets that one back.
+        claimed in the same transaction as the session (portal/dynamo/idempotency.py),
+        so a double submit or a retry stores one session and gets that one back.
+        The claim is scoped to whoever asked for the session (the client for a
+        request, the therapist for a booking): one person's key never reaches
+        another's session.
         """
         if idempotency_key is None:
             self.db.put(
                 SESSIONS, _to_item(session), condition=Attr("sessionId").not_exists(), token=new_request_token()
             )
             return session
-        claim_key = f"session:{idempotency_key}"
-        claim = {
-            "idempotencyKey": claim_key,
-            "sessionId": session.session_id,
-            "expiresAt": epoch_seconds(utcnow()) + IDEMPOTENCY_SECONDS,
-        }
-        operations = [
-            TransactPut(IDEMPOTENCY_KEYS, claim, Attr("idempotencyKey").not_exists()),
-            TransactPut(SESSIONS, _to_item(session), Attr("sessionId").not_exists()),
-        ]
-        for attempt in range(_CONFLICT_ATTEMPTS):
-            try:
-                self.db.transact_write(operations)
-                return session
-            except TransactionCancelled as exc:
-                if exc.reasons and exc.reasons[0] == "ConditionalCheckFailed":
-                    existing = self._claimed(claim_key)
-                    if existing is not None:
-                        return existing
-                # A double submit racing its twin can be cancelled with
-                # TransactionConflict; trying again lets the claim decide.
-                if "TransactionConflict" not in exc.reasons or attempt == _CONFLICT_ATTEMPTS - 1:
-                    raise Conflict("This request could not be saved; please try again.") from None
-                time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
-        raise AssertionError("unreachable: the last attempt returns or raises")
+        owner = session.client_id if session.requested_by is AccountKind.CLIENT else session.therapist_id
+        stored, _created = create_once(
+            self.db,
+            key=claim_key(_CLAIM_SCOPE, owner, idempotency_key),
+            target={"sessionId": session.session_id},
+            operations=[TransactPut(SESSIONS, _to_item(session), Attr("sessionId").not_exists())],
+            created=session,
+            load=load_item(self.db, SESSIONS, _from_item),
+        )
+        return stored
 
-    def _claimed(self, claim_key: str) -> TherapySession | None:
-        claim = self.db.get(IDEMPOTENCY_KEYS, {"idempotencyKey": claim_key}, consistent=True)
-        if claim is None or "sessionId" not in claim:
-            return None
-        return self.get(claim["sessionId"])
+    def created_with(self, owner_id: str, idempotency_key: str) -> TherapySession | None:
+        """The session ``owner_id`` already created with this form key, if any (consistent reads).
+
+        For a repeat submit that would otherwise be refused before reaching the
+        create (its own twin now overlaps it): the answer is the first one.
+        """
+        target = claimed_target(self.db, claim_key(_CLAIM_SCOPE, owner_id, idempotency_key))
+        return self.get(target["sessionId"]) if target and "sessionId" in target else None
 
     def get(self, session_id: str) -> TherapySession | None:
         item = self.db.get(SESSIONS, {"sessionId": session_id}, consistent=True)

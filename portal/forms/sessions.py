@@ -17,27 +17,10 @@ from portal.domain import (
     MAX_SESSION_TITLE_LENGTH,
     MIN_SESSION_MINUTES,
 )
-from portal.ids import is_valid_id, new_id
+from portal.forms.idempotency import IdempotentForm
 
 EARLIEST_YEAR = 2000
 LATEST_YEAR = 2200
-
-
-class _IdempotentForm(forms.Form):
-    """A create form: a fresh key per rendered form, so a double submit stores one thing."""
-
-    idempotency_key = forms.CharField(widget=forms.HiddenInput)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if not self.is_bound:
-            self.initial.setdefault("idempotency_key", new_id())
-
-    def clean_idempotency_key(self) -> str:
-        value: str = self.cleaned_data["idempotency_key"]
-        if not is_valid_id(value):
-            raise forms.ValidationError("This form is out of date: please reload the page.")
-        return value
 
 
 class _WhenMixin(forms.Form):
@@ -77,7 +60,7 @@ def _location_field() -> forms.CharField:
     )
 
 
-class SessionRequestForm(_IdempotentForm, _WhenMixin):
+class SessionRequestForm(IdempotentForm, _WhenMixin):
     therapist = forms.ChoiceField(label="Therapist")
     title = forms.CharField(label="What would you like to talk about?", max_length=MAX_SESSION_TITLE_LENGTH)
     message = forms.CharField(
@@ -93,7 +76,7 @@ class SessionRequestForm(_IdempotentForm, _WhenMixin):
         self.fields["therapist"].choices = therapists  # type: ignore[attr-defined]
 
 
-class SessionCreateForm(_IdempotentForm, _WhenMixin):
+class SessionCreateForm(IdempotentForm, _WhenMixin):
     client = forms.ChoiceField(label="Client")
     title = forms.CharField(label="Title", max_length=MAX_SESSION_TITLE_LENGTH)
     duration_minutes = _duration_field()

@@ -187,7 +187,7 @@ def session_request(
         therapist_name=therapist.name if therapist else "",
         created_at=utcnow(),
     )
-    stored = SessionRepository().create(session, idempotency_key=f"{user.pk}:{idempotency_key}")
+    stored = SessionRepository().create(session, idempotency_key=idempotency_key)
     logger.info("session %s requested by client %s", stored.session_id, client_id)
     return for_client(stored)
 
@@ -290,7 +290,14 @@ def session_create(
     _check_time(scheduled_for)
     _check_duration(duration_minutes)
     require_active_care(client_id, therapist_id)
-    _check_overlap(therapist_id, scheduled_for, duration_minutes, ignore=None, confirmed=confirm_overlap)
+    try:
+        _check_overlap(therapist_id, scheduled_for, duration_minutes, ignore=None, confirmed=confirm_overlap)
+    except SessionOverlap:
+        # A repeat of a form that was booked overlaps its own twin: it is that one.
+        earlier = SessionRepository().created_with(therapist_id, idempotency_key)
+        if earlier is not None:
+            return earlier
+        raise
     client = ClientRepository().get(client_id)
     session = TherapySession(
         session_id=new_id(),
@@ -306,7 +313,7 @@ def session_create(
         therapist_name=user.name,
         created_at=utcnow(),
     )
-    stored = SessionRepository().create(session, idempotency_key=f"{user.pk}:{idempotency_key}")
+    stored = SessionRepository().create(session, idempotency_key=idempotency_key)
     logger.info("session %s created by therapist %s", stored.session_id, therapist_id)
     return stored
 

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from io import StringIO
 
 from django.core.management import call_command
+from django.test import Client as HttpClient
 
-from portal.domain import MappingStatus, Side
+from portal.accounts.user import User
+from portal.domain import AccountKind, MappingStatus, SessionStatus, Side
 from portal.dynamo.clients import ClientRepository
+from portal.dynamo.connection import get_gateway
 from portal.dynamo.journal import JournalRepository
 from portal.dynamo.mappings import MappingRepository
+from portal.dynamo.relationships import RelationshipRepository
+from portal.dynamo.schema import SESSIONS
+from portal.dynamo.sessions import SessionRepository
 from portal.dynamo.staff import StaffRepository
 from portal.dynamo.therapists import TherapistRepository
+from portal.timeutil import utcnow
+from tests.accounts import log_in
 
 
 def test_it_says_there_is_nothing_to_do_when_every_table_exists(dynamo):
@@ -50,6 +59,49 @@ def test_it_loads_the_demo_data_once(dynamo):
         m for m in MappingRepository().list_for_client(client.client_id).items if m.awaits_answer_from(Side.CLIENT)
     ]
     assert [m.therapist_name for m in invitations] == ["Jonas Berg"]
+
+
+def test_it_gives_the_demo_pair_a_past_an_upcoming_and_a_requested_session_once(dynamo):
+    first, second = StringIO(), StringIO()
+    call_command("seed_demo", stdout=first)
+    call_command("seed_demo", stdout=second)
+    assert "Added the demo sessions" in first.getvalue()
+    assert "Added the demo sessions" not in second.getvalue()
+    client = ClientRepository().find_by_email("client@example.com")
+    therapist = TherapistRepository().find_by_email("therapist@example.com")
+    sessions = SessionRepository().list_by_client(client.client_id).items
+    by_status = {s.status: s for s in sessions}
+    assert len(sessions) == 3 and set(by_status) == {SessionStatus.CLOSED, SessionStatus.APPROVED, SessionStatus.PENDING}
+    assert all(s.therapist_id == therapist.therapist_id for s in sessions)
+    now = utcnow()
+    closed, upcoming, request = (by_status[s] for s in (SessionStatus.CLOSED, SessionStatus.APPROVED, SessionStatus.PENDING))
+    assert closed.scheduled_for < now and closed.shared_notes and closed.private_notes
+    assert now < upcoming.scheduled_for < now + timedelta(days=7) and upcoming.location
+    assert request.scheduled_for > now and request.request_message
+    # The close moved the relationship record: "since last session" starts there.
+    record = RelationshipRepository().get(client.client_id, therapist.therapist_id)
+    assert record is not None and record.last_session_at == closed.scheduled_for
+    # The client reads the shared note of the past session, never the private one.
+    http = HttpClient()
+    log_in(http, User.from_account(AccountKind.CLIENT, client))
+    body = http.get(f"/client/sessions/{closed.session_id}/").content.decode()
+    assert closed.shared_notes in body and closed.private_notes not in body
+
+
+def test_it_completes_the_demo_sessions_of_a_load_that_stopped_half_way(dynamo):
+    call_command("seed_demo", stdout=StringIO())
+    client = ClientRepository().find_by_email("client@example.com")
+    repository = SessionRepository()
+    closed = next(s for s in repository.list_by_client(client.client_id).items if s.status is SessionStatus.CLOSED)
+    # As if the run had stopped between storing the past session and closing it.
+    gateway = get_gateway()
+    gateway.update(SESSIONS, {"sessionId": closed.session_id}, set_values={"status": "open"})
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    assert "Added the demo sessions" in out.getvalue()
+    sessions = repository.list_by_client(client.client_id).items
+    assert len(sessions) == 3
+    assert repository.get(closed.session_id).status is SessionStatus.CLOSED
 
 
 def test_it_completes_a_demo_load_that_stopped_half_way(dynamo):

@@ -253,6 +253,34 @@ def test_it_books_a_session_directly_and_warns_about_an_overlap_first(pair):
     assert len(stored) == 2 and all(s.status is SessionStatus.APPROVED for s in stored)
 
 
+def test_it_books_one_session_however_often_the_same_form_is_posted(pair):
+    http = _as(pair.therapist)
+    form = {
+        "client": pair.client.account_id, "title": "Intake", "day": in_days(5).date().isoformat(),
+        "start_time": "11:00", "duration_minutes": "50", "location": "Room 4", "idempotency_key": new_id(),
+    }
+    first, second = http.post("/therapist/sessions/", form), http.post("/therapist/sessions/", form)
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"]
+    assert len(SessionRepository().list_by_therapist(pair.therapist.account_id).items) == 1
+    # A new form (a new key) books another.
+    assert http.post("/therapist/sessions/", {**form, "idempotency_key": new_id(), "start_time": "14:00"}).status_code == 302
+    assert len(SessionRepository().list_by_therapist(pair.therapist.account_id).items) == 2
+
+
+def test_it_refuses_a_form_without_a_good_key_and_gives_the_typed_form_a_fresh_one(pair):
+    http = _as(pair.client)
+    form = _request_form(pair, idempotency_key="x")
+    response = http.post("/client/sessions/", form)
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "out of date" in body and "Evenings are hard" in body
+    fresh = re.search(r'name="idempotency_key" value="([^"]+)"', body)
+    assert fresh and fresh.group(1) != "x"
+    assert SessionRepository().list_by_client(pair.client.account_id).items == []
+    assert http.post("/client/sessions/", {**form, "idempotency_key": fresh.group(1)}).status_code == 302
+
+
 def test_it_approves_and_rejects_requests_with_a_reason_the_client_reads(pair):
     http = _as(pair.therapist)
     one, two = requested(pair, when=in_days(2)), requested(pair, when=in_days(3))

@@ -1,19 +1,25 @@
-"""python manage.py seed_demo: demo accounts, care relationships and journal entries, the first time only."""
+"""python manage.py seed_demo: demo accounts, care relationships, journal entries and sessions, the first time only."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import replace
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pyotp
 from django.core.management.base import BaseCommand, CommandParser
 
-from portal.domain import AccountKind, Conflict, Side
+from portal.domain import AccountKind, Conflict, SessionStatus, Side, TherapySession
 from portal.dynamo.account_store import AccountStore
 from portal.dynamo.accounts import get_email_claim
+from portal.dynamo.clients import ClientRepository
 from portal.dynamo.connection import get_gateway
 from portal.dynamo.journal import JournalRepository
 from portal.dynamo.mappings import MappingRepository
+from portal.dynamo.sessions import SessionRepository
+from portal.dynamo.therapists import TherapistRepository
+from portal.ids import new_id
 from portal.services.accounts import client_sign_up, staff_create, therapist_sign_up
 from portal.services.journal import journal_entry_create
 from portal.timeutil import utcnow
@@ -44,7 +50,7 @@ _DIRECTORY = (
 
 
 class Command(BaseCommand):
-    help = "Load demo data (clients, therapists, relationships, a staff member, journal entries) once."
+    help = "Load demo data (clients, therapists, relationships, a staff member, journal entries, sessions) once."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -62,6 +68,10 @@ class Command(BaseCommand):
         else:
             self._load(claims)
             self.stdout.write(self.style.SUCCESS("Loaded demo data."))
+        # Its own step, so data loaded before demo sessions existed gets them too.
+        client_claim, therapist_claim = get_email_claim(gateway, CLIENT_EMAIL), get_email_claim(gateway, THERAPIST_EMAIL)
+        if client_claim and therapist_claim and _seed_sessions(str(client_claim.account_id), str(therapist_claim.account_id)):
+            self.stdout.write(self.style.SUCCESS("Added the demo sessions."))
         self.stdout.write(
             f"Log in at {options['base_url'].rstrip('/')}/accounts/login/ with the password "
             f"{DEMO_PASSWORD!r} as:\n"
@@ -162,3 +172,81 @@ class Command(BaseCommand):
                     journal.set_shared(sam, entry.entry_id, now)
         if claims[STAFF_EMAIL] is None:
             staff_create(email=STAFF_EMAIL, name="Jordan Staff", password=DEMO_PASSWORD)
+
+
+# The demo pair's sessions, found again by their titles.
+_CLOSED_TITLE = "Getting started"
+_UPCOMING_TITLE = "Stress at work"
+_REQUEST_TITLE = "Sleep and evenings"
+_DEMO_ZONE = ZoneInfo("Europe/London")
+
+
+def _at(days: int, hour: int) -> datetime:
+    """A whole hour ``days`` from today in the demo accounts' zone."""
+    day = (utcnow().astimezone(_DEMO_ZONE) + timedelta(days=days)).date()
+    return datetime.combine(day, time(hour), tzinfo=_DEMO_ZONE)
+
+
+def _seed_sessions(client_id: str, therapist_id: str) -> bool:
+    """A closed past session with both notes, an approved one this week and a pending request.
+
+    Each is made only if the pair has no session of its title yet (titles are
+    the demo's own), so running again adds nothing and a run that stopped
+    half-way completes. The closed one goes through the repository's close, so
+    the relationship record keeps its time for "since last session".
+    True when anything was added.
+    """
+    sessions = SessionRepository()
+    existing = {s.title: s for s in sessions.list_by_client(client_id, limit=100).items if s.therapist_id == therapist_id}
+    client = ClientRepository().get(client_id)
+    therapist = TherapistRepository().get(therapist_id)
+    client_name, therapist_name = (client.name if client else ""), (therapist.name if therapist else "")
+    added = False
+
+    def make(title: str, when: datetime, status: SessionStatus, **fields: Any) -> TherapySession:
+        nonlocal added
+        added = True
+        return sessions.create(
+            TherapySession(
+                session_id=new_id(),
+                therapist_id=therapist_id,
+                client_id=client_id,
+                title=title,
+                scheduled_for=when.astimezone(UTC),
+                status=status,
+                created_at=utcnow(),
+                client_name=client_name,
+                therapist_name=therapist_name,
+                **fields,
+            )
+        )
+
+    held = existing.get(_CLOSED_TITLE) or make(
+        _CLOSED_TITLE,
+        _at(-6, 10),
+        SessionStatus.OPEN,
+        location="Room 2, 14 Harbour Street",
+        requested_by=AccountKind.THERAPIST,
+        shared_notes="Try the 4-7-8 breathing before bed, and note one good moment each day.",
+        private_notes="Work pressure is the main trigger. Sleep poor for three weeks. Review in two sessions.",
+    )
+    if held.status is SessionStatus.OPEN:
+        sessions.close(replace(held, status=SessionStatus.CLOSED), expected_version=held.version)
+        added = True
+    if _UPCOMING_TITLE not in existing:
+        make(
+            _UPCOMING_TITLE,
+            _at(3, 10),
+            SessionStatus.APPROVED,
+            location="Room 2, 14 Harbour Street",
+            requested_by=AccountKind.THERAPIST,
+        )
+    if _REQUEST_TITLE not in existing:
+        make(
+            _REQUEST_TITLE,
+            _at(10, 17),
+            SessionStatus.PENDING,
+            request_message="Could we meet after work? Evenings are when it is hardest.",
+            requested_by=AccountKind.CLIENT,
+        )
+    return added
