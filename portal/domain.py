@@ -177,6 +177,11 @@ MAX_INTENSITY = 10
 MAX_NOTE_LENGTH = 2000
 # A message is a note to a person, not a document; DynamoDB's item limit is 400 KB.
 MAX_MESSAGE_LENGTH = 4000
+# A message still unread this long after it arrived gets its recipient an email
+# notice (one that says only "a new message", with a link)...
+MESSAGE_NOTICE_DELAY = timedelta(minutes=5)
+# ...and each recipient gets at most one such notice per conversation this often.
+MESSAGE_NOTICE_INTERVAL = timedelta(minutes=15)
 # Longer passwords are refused before hashing: hashing megabytes is a cheap denial of service.
 MAX_PASSWORD_LENGTH = 1024
 
@@ -354,6 +359,12 @@ class Relationship:
     # Messages each side has not opened yet, kept by the sends and the opening.
     client_unread: int = 0
     therapist_unread: int = 0
+    # When an email notice of unread messages falls due for each side (None: none
+    # pending), and when each side was last sent one.
+    client_notice_due_at: datetime | None = None
+    therapist_notice_due_at: datetime | None = None
+    client_noticed_at: datetime | None = None
+    therapist_noticed_at: datetime | None = None
 
     @property
     def was_active(self) -> bool:
@@ -369,6 +380,12 @@ class Relationship:
 
     def read_at(self, side: Side) -> datetime | None:
         return self.client_read_at if side is Side.CLIENT else self.therapist_read_at
+
+    def notice_due_at(self, side: Side) -> datetime | None:
+        return self.client_notice_due_at if side is Side.CLIENT else self.therapist_notice_due_at
+
+    def noticed_at(self, side: Side) -> datetime | None:
+        return self.client_noticed_at if side is Side.CLIENT else self.therapist_noticed_at
 
 
 @dataclass(frozen=True)

@@ -52,4 +52,6 @@ APP_OPERATIONS: dict[str, tuple[str, ...]] = {
     "CalendarFeeds": ("GetItem", "PutItem", "DeleteItem"),
     "Relationships": ("GetItem", "UpdateItem", "Query", "BatchGetItem"),
     "Relationships/index/GSI_Relationships_ByTherapist": ("Query",),
+    "Relationships/index/GSI_Relationships_ClientNoticesDue": ("Query",),
+    "Relationships/index/GSI_Relationships_TherapistNoticesDue": ("Query",),
 }

@@ -206,6 +206,8 @@ class TransactUpdate:
     condition: ConditionBase | None = None
     remove: Sequence[str] = ()
     add: Mapping[str, int | Decimal] | None = None
+    # SET name = if_not_exists(name, value): a time that must not move once set.
+    set_if_absent: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -234,9 +236,14 @@ def _update_expression(
     add: Mapping[str, int | Decimal | set[str]] | None = None,
     delete_from_sets: Mapping[str, set[str]] | None = None,
     copy_values: Mapping[str, str] | None = None,
+    set_if_absent: Mapping[str, Any] | None = None,
 ) -> str:
     parts: list[str] = []
     sets = [f"{expr.name(k)} = {expr.value(v)}" for k, v in set_values.items() if v is not None]
+    # SET target = if_not_exists(target, value): the first writer's value stands, without a read.
+    sets += [
+        f"{expr.name(k)} = if_not_exists({expr.name(k)}, {expr.value(v)})" for k, v in (set_if_absent or {}).items()
+    ]
     # SET target = source: copies an attribute inside the item, without reading it first.
     sets += [f"{expr.name(k)} = {expr.name(source)}" for k, source in (copy_values or {}).items()]
     # Setting an attribute to None means "remove it": sparse indexes depend on absence.
@@ -360,6 +367,7 @@ class DynamoGateway:
         add: Mapping[str, int | Decimal | set[str]] | None = None,
         delete_from_sets: Mapping[str, set[str]] | None = None,
         copy_values: Mapping[str, str] | None = None,
+        set_if_absent: Mapping[str, Any] | None = None,
         condition: ConditionBase | None = None,
         token: str | None = None,
     ) -> Item:
@@ -382,7 +390,7 @@ class DynamoGateway:
         if condition is not None:
             request["ConditionExpression"] = expr.condition(condition)
         request["UpdateExpression"] = _update_expression(
-            expr, set_values or {}, remove, add, delete_from_sets, copy_values
+            expr, set_values or {}, remove, add, delete_from_sets, copy_values, set_if_absent
         )
         expr.apply(request)
         try:
@@ -662,7 +670,9 @@ class DynamoGateway:
                 entry = {"TableName": name, "Key": serialize_item(op.key)}
                 if op.condition is not None:
                     entry["ConditionExpression"] = expr.condition(op.condition)
-                entry["UpdateExpression"] = _update_expression(expr, op.set_values, op.remove, op.add)
+                entry["UpdateExpression"] = _update_expression(
+                    expr, op.set_values, op.remove, op.add, set_if_absent=op.set_if_absent
+                )
                 items.append({"Update": expr.apply(entry)})
             elif isinstance(op, TransactConditionCheck):
                 entry = {"TableName": name, "Key": serialize_item(op.key)}

@@ -16,7 +16,17 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Attr, ConditionBase, Key
 
-from portal.domain import MAX_MESSAGE_LENGTH, ConversationClosed, InvalidCursor, InvalidMessage, Message, Page, Sender
+from portal.domain import (
+    MAX_MESSAGE_LENGTH,
+    MESSAGE_NOTICE_DELAY,
+    ConversationClosed,
+    InvalidCursor,
+    InvalidMessage,
+    Message,
+    Page,
+    Sender,
+    Side,
+)
 from portal.dynamo.base import MAX_PAGE_SIZE, Repository, clamp_limit, query_page
 from portal.dynamo.field_crypto import (
     client_key_owner,
@@ -36,6 +46,7 @@ from portal.dynamo.gateway import (
 )
 from portal.dynamo.idempotency import claim_key, create_once, load_item
 from portal.dynamo.pagination import decode_cursor, encode_cursor
+from portal.dynamo.relationships import notice_pending_values
 from portal.dynamo.schema import MAPPINGS, MESSAGES, RELATIONSHIPS
 from portal.ids import new_ulid
 from portal.timeutil import from_iso, to_iso
@@ -140,7 +151,9 @@ class MessageRepository(Repository):
         condition check in the same transaction), so a send racing the end of
         the relationship cannot land after it; the relationship record's last
         message time and the receiver's unread counter move in the same write,
-        so the conversation list never counts messages. Raises
+        so the conversation list never counts messages. The same write makes
+        the receiver's email notice due MESSAGE_NOTICE_DELAY later, unless one
+        is already pending (see RELATIONSHIPS in schema.py). Raises
         ConversationClosed when the relationship is not active.
         """
         return self._send(client_id, therapist_id, sender, content, idempotency_key, guarded=True)
@@ -186,6 +199,9 @@ class MessageRepository(Repository):
                         "lastSender": str(sender),
                     },
                     add={UNREAD_ATTRIBUTE[message.receiver]: 1},
+                    set_if_absent=notice_pending_values(
+                        Side(str(message.receiver)), message.created_at + MESSAGE_NOTICE_DELAY
+                    ),
                 )
             )
         try:

@@ -10,6 +10,13 @@ A therapist lists records newest activity first with one Query of
 ``GSI_Relationships_ByTherapist`` (``lastActivityAt`` is set when a pair first
 becomes active, so pairs that only ever asked stay out of it); a client Queries
 the table by ``clientId``.
+
+Email notices of unread messages: a send marks the recipient's side due (two
+attributes that put the record in that side's sparse notice index, set only
+if absent so the oldest unread message decides); ``notices_due`` reads one
+day's partition of an index; ``claim_message_notice`` takes the right to send
+with a conditional write that also takes the record out of the index;
+opening the thread or ending the relationship takes it out too.
 """
 
 from __future__ import annotations
@@ -28,11 +35,39 @@ from portal.dynamo.schema import RELATIONSHIPS
 from portal.timeutil import maybe_from_iso, to_iso
 
 BY_THERAPIST = "GSI_Relationships_ByTherapist"
+NOTICES_DUE = {Side.CLIENT: "GSI_Relationships_ClientNoticesDue", Side.THERAPIST: "GSI_Relationships_TherapistNoticesDue"}
 
 # Attribute names per side, so callers never spell them.
 _READ_AT = {Side.CLIENT: "clientReadAt", Side.THERAPIST: "therapistReadAt"}
 # Kept by message sends (portal/dynamo/messages.py adds to the receiver's).
 _UNREAD = {Side.CLIENT: "clientUnread", Side.THERAPIST: "therapistUnread"}
+# The keys of each side's sparse notice index: present exactly while a notice is pending.
+_NOTICE_DAY = {Side.CLIENT: "clientNoticeDay", Side.THERAPIST: "therapistNoticeDay"}
+_NOTICE_DUE = {Side.CLIENT: "clientNoticeDueAt", Side.THERAPIST: "therapistNoticeDueAt"}
+# When each side was last emailed about unread messages (the 15-minute rule).
+_NOTICED_AT = {Side.CLIENT: "clientNoticedAt", Side.THERAPIST: "therapistNoticedAt"}
+
+
+def notice_day(moment: datetime) -> str:
+    """The partition of a notice index a notice due at ``moment`` falls in (a UTC day)."""
+    return to_iso(moment)[:10]
+
+
+def _notice_keys(side: Side) -> tuple[str, str]:
+    return (_NOTICE_DAY[side], _NOTICE_DUE[side])
+
+
+def _notice_values(side: Side, due: datetime) -> dict[str, str]:
+    return {_NOTICE_DAY[side]: notice_day(due), _NOTICE_DUE[side]: to_iso(due)}
+
+
+def notice_pending_values(recipient: Side, due: datetime) -> dict[str, str]:
+    """For a send's record update (as ``set_if_absent``): the recipient's notice falls due at ``due``.
+
+    If absent only: a notice already pending for an older unread message keeps
+    its time, so a steady stream of messages cannot put the notice off forever.
+    """
+    return _notice_values(recipient, due)
 
 
 def _key(client_id: str, therapist_id: str) -> dict[str, str]:
@@ -59,6 +94,10 @@ def _from_item(item: Item) -> Relationship:
         therapist_previous_visit_at=maybe_from_iso(item.get("therapistPreviousVisitAt")),
         client_unread=int(item.get("clientUnread", 0)),
         therapist_unread=int(item.get("therapistUnread", 0)),
+        client_notice_due_at=maybe_from_iso(item.get("clientNoticeDueAt")),
+        therapist_notice_due_at=maybe_from_iso(item.get("therapistNoticeDueAt")),
+        client_noticed_at=maybe_from_iso(item.get("clientNoticedAt")),
+        therapist_noticed_at=maybe_from_iso(item.get("therapistNoticedAt")),
     )
 
 
@@ -107,11 +146,16 @@ def activation_op(
 
 
 def ending_op(client_id: str, therapist_id: str, *, at: datetime, by: Side) -> TransactUpdate:
-    """The record's half of an end (or a block of an active client)."""
+    """The record's half of an end (or a block of an active client).
+
+    Pending message notices are dropped: after the end nobody is emailed about
+    the conversation (the history stays readable in the portal).
+    """
     return TransactUpdate(
         RELATIONSHIPS,
         _key(client_id, therapist_id),
         set_values={"endedAt": to_iso(at), "endedBy": str(by)},
+        remove=(*_notice_keys(Side.CLIENT), *_notice_keys(Side.THERAPIST)),
     )
 
 
@@ -285,7 +329,113 @@ class RelationshipRepository(Repository):
                 RELATIONSHIPS,
                 _key(client_id, therapist_id),
                 set_values={_READ_AT[side]: to_iso(at), _UNREAD[side]: 0},
+                # Nothing unread: no email notice is due for this side any more.
+                remove=_notice_keys(side),
                 condition=Attr("clientId").exists() & condition,
+            )
+        except Conflict:
+            return False
+        return True
+
+    # --- email notices of unread messages -------------------------------------------
+
+    def notices_due(self, side: Side, day: str, *, now: datetime, limit: int = 100) -> list[Relationship]:
+        """Records in one day's partition of ``side``'s notice index whose notice is due by ``now``.
+
+        The index is eventually consistent: what it returns is a candidate, and
+        ``claim_message_notice`` decides on the item itself.
+        """
+        result = self.db.query(
+            RELATIONSHIPS,
+            Key(_NOTICE_DAY[side]).eq(day) & Key(_NOTICE_DUE[side]).lte(to_iso(now)),
+            index=NOTICES_DUE[side],
+            limit=clamp_limit(limit),
+        )
+        return [_from_item(item) for item in result.items]
+
+    def claim_message_notice(
+        self, record: Relationship, side: Side, *, at: datetime, min_interval: timedelta
+    ) -> bool:
+        """Take the right to email ``side`` about unread messages now, and take the record out of the index.
+
+        True for one caller: the write holds only while the notice is still due
+        (nothing read since), the side still has unread messages, the pair has
+        not ended and that side was not emailed within ``min_interval``.
+        """
+        noticed = Attr(_NOTICED_AT[side]).not_exists() | Attr(_NOTICED_AT[side]).lte(to_iso(at - min_interval))
+        condition = (
+            Attr(_NOTICE_DUE[side]).lte(to_iso(at))
+            & Attr(_UNREAD[side]).gt(0)
+            & Attr("endedAt").not_exists()
+            & noticed
+        )
+        try:
+            self.db.update(
+                RELATIONSHIPS,
+                _key(record.client_id, record.therapist_id),
+                set_values={_NOTICED_AT[side]: to_iso(at)},
+                remove=_notice_keys(side),
+                condition=condition,
+            )
+        except Conflict:
+            return False
+        return True
+
+    def release_message_notice(self, record: Relationship, side: Side, *, claimed_at: datetime) -> None:
+        """Undo a claim whose email could not be sent, so the next run tries again.
+
+        The notice becomes due again (at its old time, unless a newer message
+        set one meanwhile) only while that side still has unread messages.
+        """
+        key = _key(record.client_id, record.therapist_id)
+        previous = record.noticed_at(side)
+        restored = {_NOTICED_AT[side]: to_iso(previous) if previous else None}
+        ours = Attr(_NOTICED_AT[side]).eq(to_iso(claimed_at))
+        due = record.notice_due_at(side) or claimed_at
+        try:
+            self.db.update(
+                RELATIONSHIPS,
+                key,
+                set_values=restored,
+                set_if_absent=_notice_values(side, due),
+                condition=ours & Attr(_UNREAD[side]).gt(0) & Attr("endedAt").not_exists(),
+            )
+            return
+        except Conflict:
+            pass
+        try:
+            # Read (or ended) meanwhile: no notice is due, only the claim's time goes.
+            self.db.update(RELATIONSHIPS, key, set_values=restored, condition=ours)
+        except Conflict:
+            pass
+
+    def defer_message_notice(self, record: Relationship, side: Side, *, until: datetime) -> bool:
+        """Move a due notice to ``until`` (the 15-minute rule), unless the record moved on since it was read."""
+        seen = record.notice_due_at(side)
+        if seen is None:
+            return False
+        try:
+            self.db.update(
+                RELATIONSHIPS,
+                _key(record.client_id, record.therapist_id),
+                set_values=_notice_values(side, until),
+                condition=Attr(_NOTICE_DUE[side]).eq(to_iso(seen)),
+            )
+        except Conflict:
+            return False
+        return True
+
+    def drop_message_notice(self, record: Relationship, side: Side) -> bool:
+        """Take a notice nobody should get out of the index (the pair ended, the account is gone)."""
+        seen = record.notice_due_at(side)
+        if seen is None:
+            return False
+        try:
+            self.db.update(
+                RELATIONSHIPS,
+                _key(record.client_id, record.therapist_id),
+                remove=_notice_keys(side),
+                condition=Attr(_NOTICE_DUE[side]).eq(to_iso(seen)),
             )
         except Conflict:
             return False

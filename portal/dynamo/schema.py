@@ -35,7 +35,8 @@ prefixed by the event's category, indexes by time, actor and day),
 idempotency keys for message sends and session requests (TTL), wrapped data
 keys, account-erasure progress, and calendar feeds (the SHA-256 of each
 account's secret feed token, never the token itself),
-and relationship records.
+and relationship records (with sparse indexes of the email notices of
+unread messages that are due: see RELATIONSHIPS below for why).
 
 ClientTherapistMapping gets a sparse GSI of pending items (a therapist's
 requests waiting for an answer in one Query); ``create_tables`` adds a missing
@@ -313,11 +314,24 @@ ACCOUNT_ERASURES = Table(
 # visit) lives here, never on the mapping. The index is sparse: lastActivityAt is
 # set when a pair first becomes active, so a therapist lists the clients they work
 # or worked with, newest activity first, in one Query; a client Queries the table.
+#
+# The two notice indexes are sparse too, one per recipient side (an item is in a
+# GSI once, and both sides of a pair may each have unread messages): a message
+# send sets the recipient's ``<side>NoticeDay`` (the UTC day the notice falls
+# due) and ``<side>NoticeDueAt`` (the arrival of the oldest unread message plus
+# MESSAGE_NOTICE_DELAY, kept by if_not_exists) in its own transaction; opening
+# the thread (the read-marker write), sending the notice or ending the
+# relationship removes them. So ``send_due_notices`` finds the conversations
+# whose messages are still unread a few minutes on with two Queries per side
+# (today's and yesterday's partitions), without a Scan, without counting
+# messages, and without any write while people merely look at a thread.
 RELATIONSHIPS = Table(
     name="Relationships",
     keys=(_h("clientId"), _r("therapistId")),
     global_indexes=(
         Index("GSI_Relationships_ByTherapist", (_h("therapistId"), _r("lastActivityAt"))),
+        Index("GSI_Relationships_ClientNoticesDue", (_h("clientNoticeDay"), _r("clientNoticeDueAt"))),
+        Index("GSI_Relationships_TherapistNoticesDue", (_h("therapistNoticeDay"), _r("therapistNoticeDueAt"))),
     ),
     seed=False,
 )

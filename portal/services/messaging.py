@@ -199,6 +199,12 @@ def thread_poll(*, user: User, other_id: str, poll_token: str, since: str) -> Po
     The signed token says this user may read this thread; it is trusted for a
     few minutes, then the relationship record is read again and a new token
     issued. A token for another user or another thread is a 404.
+
+    A poll that delivers messages from the other side puts them on the open
+    thread's screen (polling pauses while the tab is hidden), so it marks them
+    read like an opening does: the sender sees "Seen" and no email notice goes
+    out about them. That is one write per poll that delivers something new,
+    never one per poll.
     """
     client_id, therapist_id = pair_for(user, other_id)
     renewed = False
@@ -214,6 +220,12 @@ def thread_poll(*, user: User, other_id: str, poll_token: str, since: str) -> Po
     if claims != {"u": user.pk, "c": client_id, "t": therapist_id}:
         raise Http404
     page = MessageRepository().list_newer(client_id, therapist_id, since=since)
+    side = side_of(user)
+    if any(m.sender is not _sender(side) for m in page.items):
+        newest = max(m.created_at for m in page.items)
+        RelationshipRepository().mark_thread_read(
+            client_id, therapist_id, side=side, at=max(utcnow(), newest), newest_seen=to_iso(newest)
+        )
     return PollResult(messages=page.items, since=page.next_cursor or since, poll_token=poll_token, renewed=renewed)
 
 

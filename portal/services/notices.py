@@ -3,7 +3,6 @@
 A sender takes the current time and returns how many emails it sent. It must be
 safe to run every minute and twice at once (mark before sending, with a
 conditional write), and find its work with a fixed number of Queries.
-Delayed message notices join this list.
 """
 
 from __future__ import annotations
@@ -11,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from portal.services.message_notices import message_notices_send_due
 from portal.services.session_reminders import session_reminders_send_due
 
 NoticeSender = Callable[[datetime], int]
@@ -20,4 +20,11 @@ def _session_reminders(now: datetime) -> int:
     return session_reminders_send_due(now=now)
 
 
-DUE_NOTICE_SENDERS: tuple[tuple[str, NoticeSender], ...] = (("session reminders", _session_reminders),)
+def _message_notices(now: datetime) -> int:
+    return message_notices_send_due(now=now)
+
+
+DUE_NOTICE_SENDERS: tuple[tuple[str, NoticeSender], ...] = (
+    ("session reminders", _session_reminders),
+    ("message notices", _message_notices),
+)

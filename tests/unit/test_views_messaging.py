@@ -222,6 +222,30 @@ def test_a_poll_answers_204_when_nothing_is_new_and_delivers_new_messages_once()
     assert t.get(next_url).status_code == 204
 
 
+def test_a_poll_that_shows_the_other_sides_message_marks_it_read_with_one_write() -> None:
+    client, therapist = make_active_pair()
+    c, t = HttpClient(), HttpClient()
+    log_in(c, client)
+    log_in(t, therapist)
+    url = _poll_url(t.get(f"/messages/{client.account_id}/").content.decode())
+    _send(c, therapist.account_id, "on screen")
+    with count_dynamodb_calls() as calls:
+        assert t.get(url).status_code == 200
+    assert calls.count("UpdateItem") == 1 and calls.count("Query") == 1
+    record = RelationshipRepository().get(client.account_id, therapist.account_id)
+    assert record is not None and record.therapist_unread == 0 and record.therapist_read_at is not None
+    # Nothing left to email about, and the client's page says "Seen".
+    assert record.therapist_notice_due_at is None
+    assert "Seen" in c.get(f"/messages/{therapist.account_id}/").content.decode()
+
+    # The poller's own message (from another tab) marks nothing.
+    url = _poll_url(t.get(f"/messages/{client.account_id}/").content.decode())
+    _send(t, client.account_id, "mine")
+    with count_dynamodb_calls() as calls:
+        assert t.get(url).status_code == 200
+    assert not WRITES & set(calls.operations)
+
+
 def test_a_poll_with_someone_elses_token_is_404() -> None:
     client, therapist = make_active_pair()
     other_client, other_therapist = make_active_pair()
