@@ -299,6 +299,24 @@ class RelationshipRepository(Repository):
             return False
         return True
 
+    def backfill_last_session(self, client_id: str, therapist_id: str, *, at: datetime) -> bool:
+        """Move an existing record's lastSessionAt forward to ``at`` (history kept before closes wrote it).
+
+        Never creates a record and leaves the activity order alone: a backfill is not activity.
+        """
+        iso = to_iso(at)
+        try:
+            self.db.update(
+                RELATIONSHIPS,
+                _key(client_id, therapist_id),
+                set_values={"lastSessionAt": iso},
+                condition=Attr("clientId").exists()
+                & (Attr("lastSessionAt").not_exists() | Attr("lastSessionAt").lt(iso)),
+            )
+        except Conflict:
+            return False
+        return True
+
     def note_message(self, client_id: str, therapist_id: str, *, at: datetime) -> bool:
         """A message was sent: moves lastMessageAt and the activity order."""
         return self._move_forward(client_id, therapist_id, "lastMessageAt", at, activity=True)

@@ -452,6 +452,20 @@ class SessionRepository(Repository):
         except Conflict:
             pass
 
+    def set_previous_session_at(self, session_id: str, at: datetime) -> bool:
+        """Record, once, when the session before this closed one was held (for sessions closed before
+        ``close`` kept it). The version stays: nothing a person edits changes."""
+        try:
+            self.db.update(
+                SESSIONS,
+                {"sessionId": session_id},
+                set_values={"previousSessionAt": to_iso(at)},
+                condition=Attr("status").eq(str(SessionStatus.CLOSED)) & Attr("previousSessionAt").not_exists(),
+            )
+        except Conflict:
+            return False
+        return True
+
     def list_by_client(
         self,
         client_id: str,
