@@ -6,7 +6,7 @@ DYNAMODB_PORT ?= 8765
 PORT ?= 8000
 CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || command -v google-chrome || echo /usr/bin/chromium)
 
-.PHONY: run test deps browser bench bench-journal load faults check clean rebuild-local-data
+.PHONY: run test deps browser bench bench-journal bench-messages load faults check clean rebuild-local-data
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@python=$$(scripts/find-python) && echo "Using $$python" && \
@@ -45,6 +45,9 @@ bench: deps
 
 bench-journal: deps
 	$(PY) -m bench.journal_page
+
+bench-messages: deps
+	$(PY) -m bench.messages
 
 load: deps
 	$(PY) -m bench.load

@@ -35,6 +35,7 @@ from bench.harness import (
     configure_environment,
     create_client,
     create_therapist,
+    log_in,
     log_tail,
     raise_on_sigterm,
     set_up_django,
@@ -53,19 +54,29 @@ LOCUSTFILE = ROOT / "bench" / "locustfile.py"
 def seed(clients: int, therapists: int, rng: random.Random) -> dict[str, Any]:
     from django.conf import settings
 
-    from portal.domain import FEELINGS
+    from portal.domain import FEELINGS, AccountKind
 
     made = [create_client(f"load-{i}", 30, rng) for i in range(clients)]
     per_therapist = max(1, clients // max(1, therapists))
     therapist_accounts = []
+    therapist_of: dict[str, str] = {}
     for i in range(therapists):
         mine = [c.client_id for c in made[i * per_therapist : (i + 1) * per_therapist]] or [made[0].client_id]
         therapist = create_therapist(rng, mine)
+        therapist_of.update(dict.fromkeys(mine, therapist.therapist_id))
         therapist_accounts.append({"session_key": therapist.session_key, "client_ids": mine})
     return {
         "session_cookie": settings.SESSION_COOKIE_NAME,
         "feelings": list(FEELINGS),
-        "clients": [{"session_key": c.session_key, "client_id": c.client_id} for c in made],
+        # Logged in again once connected: the session carries who reads the client's journal.
+        "clients": [
+            {
+                "session_key": log_in(AccountKind.CLIENT, c.client_id),
+                "client_id": c.client_id,
+                "therapist_id": therapist_of.get(c.client_id),
+            }
+            for c in made
+        ],
         "therapists": therapist_accounts,
     }
 

@@ -1,8 +1,9 @@
 """The users of `make load` (bench/load.py starts locust with this file; not for use on its own).
 
-Clients read their home, journal and chart and write journal entries through the
+Clients read their home, journal and chart, write journal entries through the
 plain form (CSRF token and every hidden field taken from the page, as a browser
-would); therapists read their home and a client's shared journal. Sessions were
+would), read their conversation and send messages; therapists read their home,
+a client's shared journal, their agenda and a thread, and reply. Sessions were
 made by bench/load.py and are handed over in the JSON file named by
 BENCH_LOAD_ACCOUNTS. Runs in locust's own process (gevent), never imported by Django.
 """
@@ -26,6 +27,7 @@ _clients = itertools.cycle(ACCOUNTS["clients"])
 _therapists = itertools.cycle(ACCOUNTS["therapists"])
 _HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
 _FORM = re.compile(r'<form[^>]*method="post"[^>]*action="/client/journal/"[^>]*>(.*?)</form>', re.S)
+_MESSAGE_FORM = re.compile(r'<form[^>]*method="post"[^>]*class="message-form"[^>]*>(.*?)</form>', re.S)
 
 
 class PortalUser(HttpUser):
@@ -40,6 +42,25 @@ class PortalUser(HttpUser):
     def keep_cookies(self, response: Any) -> None:
         for name, value in response.cookies.items():
             self.client.cookies.set(name, value)
+
+    def send_message(self, other_id: str) -> None:
+        """Open the thread and post its plain form (a stored message redirects back to the thread)."""
+        page = self.read(f"/messages/{other_id}/", "thread (before sending)")
+        form = _MESSAGE_FORM.search(page.text or "")
+        if form is None:
+            page.failure("no message form")
+            return
+        fields = dict(_HIDDEN.findall(form.group(1)))
+        fields["content"] = "load test message"
+        with self.client.post(
+            f"/messages/{other_id}/",
+            data=fields,
+            name="send message",
+            allow_redirects=False,
+            catch_response=True,
+        ) as response:
+            if response.status_code != 302:
+                response.failure(f"{response.status_code}")
 
     def read(self, path: str, name: str) -> Any:
         with self.client.get(path, name=name, allow_redirects=False, catch_response=True) as response:
@@ -67,6 +88,14 @@ class ClientUser(PortalUser):
     @task(1)
     def chart(self) -> None:
         self.read("/client/journal/chart/", "chart")
+
+    @task(1)
+    def thread(self) -> None:
+        self.read(f"/messages/{self.account['therapist_id']}/", "thread")
+
+    @task(1)
+    def message(self) -> None:
+        self.send_message(self.account["therapist_id"])
 
     @task(2)
     def write_entry(self) -> None:
@@ -110,3 +139,11 @@ class TherapistUser(PortalUser):
     def client_journal(self) -> None:
         client_id = random.choice(self.account["client_ids"])
         self.read(f"/therapist/clients/{client_id}/journal/", "therapist: client journal")
+
+    @task(1)
+    def agenda(self) -> None:
+        self.read("/therapist/sessions/", "agenda")
+
+    @task(1)
+    def reply(self) -> None:
+        self.send_message(random.choice(self.account["client_ids"]))

@@ -65,8 +65,8 @@ class ClientRepository(Repository):
         item = self.db.get(CLIENTS, {"clientId": client_id}, consistent=consistent)
         return _from_item(item) if item else None
 
-    def get_many(self, client_ids: Iterable[str]) -> dict[str, Client]:
-        items = self.db.batch_get(CLIENTS, [{"clientId": cid} for cid in client_ids])
+    def get_many(self, client_ids: Iterable[str], *, consistent: bool = False) -> dict[str, Client]:
+        items = self.db.batch_get(CLIENTS, [{"clientId": cid} for cid in client_ids], consistent=consistent)
         return {c.client_id: c for c in map(_from_item, items)}
 
     def find_by_email(self, email: str) -> Client | None:

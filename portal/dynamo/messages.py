@@ -153,7 +153,8 @@ class MessageRepository(Repository):
         message time and the receiver's unread counter move in the same write,
         so the conversation list never counts messages. The same write makes
         the receiver's email notice due MESSAGE_NOTICE_DELAY later, unless one
-        is already pending (see RELATIONSHIPS in schema.py). Raises
+        is already pending (then only its day partition moves to this send's,
+        see ``notice_pending_values`` and RELATIONSHIPS in schema.py). Raises
         ConversationClosed when the relationship is not active.
         """
         return self._send(client_id, therapist_id, sender, content, idempotency_key, guarded=True)
@@ -188,6 +189,9 @@ class MessageRepository(Repository):
         operations: list[TransactOp] = [TransactPut(MESSAGES, _to_item(message), Attr("createdAt").not_exists())]
         pair = {"clientId": client_id, "therapistId": therapist_id}
         if guarded:
+            notice_day_value, notice_due_if_absent = notice_pending_values(
+                Side(str(message.receiver)), message.created_at + MESSAGE_NOTICE_DELAY
+            )
             operations.append(TransactConditionCheck(MAPPINGS, pair, Attr("status").eq("active")))
             operations.append(
                 TransactUpdate(
@@ -197,11 +201,10 @@ class MessageRepository(Repository):
                         "lastMessageAt": to_iso(message.created_at),
                         "lastActivityAt": to_iso(message.created_at),
                         "lastSender": str(sender),
+                        **notice_day_value,
                     },
                     add={UNREAD_ATTRIBUTE[message.receiver]: 1},
-                    set_if_absent=notice_pending_values(
-                        Side(str(message.receiver)), message.created_at + MESSAGE_NOTICE_DELAY
-                    ),
+                    set_if_absent=notice_due_if_absent,
                 )
             )
         try:

@@ -12,11 +12,14 @@ becomes active, so pairs that only ever asked stay out of it); a client Queries
 the table by ``clientId``.
 
 Email notices of unread messages: a send marks the recipient's side due (two
-attributes that put the record in that side's sparse notice index, set only
-if absent so the oldest unread message decides); ``notices_due`` reads one
-day's partition of an index; ``claim_message_notice`` takes the right to send
-with a conditional write that also takes the record out of the index;
-opening the thread or ending the relationship takes it out too.
+attributes that put the record in that side's sparse notice index: the due
+time is set only if absent, so the oldest unread message decides, while the
+day partition always moves to the send's, so a notice left behind in an old
+partition by a scheduler outage is found again with the next message);
+``notices_due`` reads one day's partition of an index;
+``claim_message_notice`` takes the right to send with a conditional write
+that also takes the record out of the index; opening the thread or ending the
+relationship (or erasing the client) takes it out too.
 """
 
 from __future__ import annotations
@@ -61,13 +64,20 @@ def _notice_values(side: Side, due: datetime) -> dict[str, str]:
     return {_NOTICE_DAY[side]: notice_day(due), _NOTICE_DUE[side]: to_iso(due)}
 
 
-def notice_pending_values(recipient: Side, due: datetime) -> dict[str, str]:
-    """For a send's record update (as ``set_if_absent``): the recipient's notice falls due at ``due``.
+def notice_pending_values(recipient: Side, due: datetime) -> tuple[dict[str, str], dict[str, str]]:
+    """For a send's record update: the recipient's notice falls due at ``due``.
 
-    If absent only: a notice already pending for an older unread message keeps
-    its time, so a steady stream of messages cannot put the notice off forever.
+    Returns ``(set_values, set_if_absent)``. The due time is set if absent
+    only: a notice already pending for an older unread message keeps its
+    time, so a steady stream of messages cannot put the notice off forever.
+    The day partition is always replaced by this send's: a run reads only
+    yesterday's and today's partitions, so a pending notice whose day is
+    older (the scheduler was down for more than a day) would otherwise stay
+    out of reach and block every later notice of the conversation. Its old
+    due time then makes it due at once, which is right: its oldest message
+    has been unread for longer than the delay.
     """
-    return _notice_values(recipient, due)
+    return {_NOTICE_DAY[recipient]: notice_day(due)}, {_NOTICE_DUE[recipient]: to_iso(due)}
 
 
 def _key(client_id: str, therapist_id: str) -> dict[str, str]:
@@ -214,6 +224,24 @@ class RelationshipRepository(Repository):
         except Conflict:
             pass
 
+    def end_for_erasure(self, client_id: str, therapist_id: str, *, at: datetime) -> None:
+        """Mark an erased client's record ended and drop both sides' pending notices.
+
+        Idempotent, so an interrupted erasure can run it again: a record that
+        ended earlier keeps its end time and who ended it (set if absent);
+        never creates a record.
+        """
+        try:
+            self.db.update(
+                RELATIONSHIPS,
+                _key(client_id, therapist_id),
+                set_if_absent={"endedAt": to_iso(at), "endedBy": str(Side.CLIENT)},
+                remove=(*_notice_keys(Side.CLIENT), *_notice_keys(Side.THERAPIST)),
+                condition=Attr("clientId").exists(),
+            )
+        except Conflict:
+            pass
+
     def set_therapist_name(self, client_id: str, therapist_id: str, name: str) -> None:
         """Copy a therapist's new name onto one record (never creates one)."""
         try:
@@ -267,6 +295,24 @@ class RelationshipRepository(Repository):
             values["lastActivityAt"] = to_iso(at)
         try:
             self.db.update(RELATIONSHIPS, _key(client_id, therapist_id), set_values=values, condition=condition)
+        except Conflict:
+            return False
+        return True
+
+    def backfill_last_session(self, client_id: str, therapist_id: str, *, at: datetime) -> bool:
+        """Move an existing record's lastSessionAt forward to ``at`` (history kept before closes wrote it).
+
+        Never creates a record and leaves the activity order alone: a backfill is not activity.
+        """
+        iso = to_iso(at)
+        try:
+            self.db.update(
+                RELATIONSHIPS,
+                _key(client_id, therapist_id),
+                set_values={"lastSessionAt": iso},
+                condition=Attr("clientId").exists()
+                & (Attr("lastSessionAt").not_exists() | Attr("lastSessionAt").lt(iso)),
+            )
         except Conflict:
             return False
         return True

@@ -317,11 +317,13 @@ ACCOUNT_ERASURES = Table(
 #
 # The two notice indexes are sparse too, one per recipient side (an item is in a
 # GSI once, and both sides of a pair may each have unread messages): a message
-# send sets the recipient's ``<side>NoticeDay`` (the UTC day the notice falls
-# due) and ``<side>NoticeDueAt`` (the arrival of the oldest unread message plus
-# MESSAGE_NOTICE_DELAY, kept by if_not_exists) in its own transaction; opening
-# the thread (the read-marker write), sending the notice or ending the
-# relationship removes them. So ``send_due_notices`` finds the conversations
+# send sets the recipient's ``<side>NoticeDueAt`` (the arrival of the oldest
+# unread message plus MESSAGE_NOTICE_DELAY, kept by if_not_exists) and
+# ``<side>NoticeDay`` (the UTC day this send's notice would fall due, replaced by
+# every send, so a notice stranded in an old partition by a scheduler outage
+# moves back within reach with the next message) in its own transaction; opening
+# the thread (the read-marker write), sending the notice, ending the
+# relationship or erasing the client removes them. So ``send_due_notices`` finds the conversations
 # whose messages are still unread a few minutes on with two Queries per side
 # (today's and yesterday's partitions), without a Scan, without counting
 # messages, and without any write while people merely look at a thread.

@@ -331,9 +331,10 @@ class SessionRepository(Repository):
         """Close a session and move the pair's ``lastSessionAt`` to its time, in one transaction.
 
         Both land or neither does, so a closed session never leaves "since last
-        session" reading an older time. When the record already holds this
-        session's time or a later one (an older session closed late, or a retry),
-        only the session is closed: the record's time never moves backwards.
+        session" reading an older time (a retried call is the same transaction:
+        botocore resends its ClientRequestToken). When the record already holds
+        a later session (an older one closed late), only the session is closed:
+        the record's time never moves backwards.
         ``session`` carries the closed status and ``previous_session_at``.
         """
         if session.status is not SessionStatus.CLOSED:
@@ -358,10 +359,12 @@ class SessionRepository(Repository):
                 if reasons[1] == "ConditionalCheckFailed":
                     # The record is already at this session or past it: close the session alone.
                     return self.update(session, expected_version=expected_version)
+                if not exc.busy:
+                    raise
                 # A concurrent write to the record (a message sent) cancels with
-                # TransactionConflict; trying again settles it.
-                if not exc.busy or attempt == _CONFLICT_ATTEMPTS - 1:
-                    raise busy_database(exc) from None
+                # TransactionConflict; trying again settles it. Still busy: the 503 page.
+                if attempt == _CONFLICT_ATTEMPTS - 1:
+                    raise busy_database(exc) from exc
                 time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
                 continue
             return replace(session, version=expected_version + 1, updated_at=now)
@@ -448,6 +451,20 @@ class SessionRepository(Repository):
             )
         except Conflict:
             pass
+
+    def set_previous_session_at(self, session_id: str, at: datetime) -> bool:
+        """Record, once, when the session before this closed one was held (for sessions closed before
+        ``close`` kept it). The version stays: nothing a person edits changes."""
+        try:
+            self.db.update(
+                SESSIONS,
+                {"sessionId": session_id},
+                set_values={"previousSessionAt": to_iso(at)},
+                condition=Attr("status").eq(str(SessionStatus.CLOSED)) & Attr("previousSessionAt").not_exists(),
+            )
+        except Conflict:
+            return False
+        return True
 
     def list_by_client(
         self,

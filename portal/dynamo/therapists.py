@@ -87,8 +87,8 @@ class TherapistRepository(Repository):
         item = self.db.get(THERAPISTS, {"therapistId": therapist_id}, consistent=consistent)
         return _from_item(item) if item else None
 
-    def get_many(self, therapist_ids: Iterable[str]) -> dict[str, Therapist]:
-        items = self.db.batch_get(THERAPISTS, [{"therapistId": tid} for tid in therapist_ids])
+    def get_many(self, therapist_ids: Iterable[str], *, consistent: bool = False) -> dict[str, Therapist]:
+        items = self.db.batch_get(THERAPISTS, [{"therapistId": tid} for tid in therapist_ids], consistent=consistent)
         return {t.therapist_id: t for t in map(_from_item, items)}
 
     def find_by_email(self, email: str) -> Therapist | None:

@@ -4,7 +4,9 @@ What goes: the account and its email claim (at once, in the transaction that
 starts the erasure, so nobody can log in from then on and the email is free),
 the client's data key (crypto-shredding: every copy of the text they wrote, in
 backups and point-in-time copies too, becomes unreadable), their web sessions,
-their calendar feed, journal entries (with their sharing) and relationships.
+their calendar feed, journal entries (with their sharing) and relationships
+(the mappings go; the relationship records are marked ended and lose their
+pending email notices).
 
 What stays: sessions and messages, the therapist's clinical record. They show
 "Former client", and what the client wrote in them reads "Removed at the
@@ -71,8 +73,23 @@ def _delete_journal(client_id: str) -> None:
 
 
 def _delete_relationships(client_id: str) -> None:
-    mappings = MappingRepository()
+    """End every relationship record, then delete the mappings (both idempotent, so a rerun finishes it).
+
+    The records stay as the therapist's clinical record, but ended, with no
+    pending email notice: nobody is emailed about a conversation with an
+    erased client. A record that ended before keeps its end time.
+    """
+    records = RelationshipRepository()
+    at = utcnow()
     cursor: str | None = None
+    while True:
+        records_page = records.list_for_client(client_id, limit=100, cursor=cursor)
+        for record in records_page.items:
+            records.end_for_erasure(client_id, record.therapist_id, at=at)
+        cursor = records_page.next_cursor
+        if cursor is None:
+            break
+    mappings = MappingRepository()
     while True:
         page = mappings.list_for_client(client_id, limit=100, cursor=cursor)
         for mapping in page.items:

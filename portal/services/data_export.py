@@ -131,7 +131,8 @@ def _mapping_row(mapping: Mapping, names: dict[str, str], record: Relationship |
         "status": str(mapping.status),
         "updatedAt": _iso(mapping.updated_at),
         "activeSince": _iso(record.active_since) if record else None,
-        "endedAt": None,
+        # A blocked pair keeps its mapping; the record says when it ended.
+        "endedAt": _iso(record.ended_at) if record else None,
     }
 
 

@@ -11,8 +11,15 @@ notice index; opening the thread takes it out. A run reads today's and
 yesterday's partition of each side's index (four Queries, whatever the number
 of conversations), then takes each notice with a conditional write before the
 email goes out, so two runs at once send it once; an email the mail server
-refuses is released for the next run. A notice for a pair that has ended, or
-for an account that is gone or deactivated, is dropped: nobody is emailed.
+refuses is released for the next run. A notice for a pair that has ended,
+for a recipient whose account is gone or deactivated, or about a writer whose
+account is gone (an erased client), is dropped: nobody is emailed. Accounts
+are read consistently (one BatchGetItem per account table).
+
+A send moves a pending notice's day partition to its own (the due time stays
+the oldest unread message's), so a notice left in an older partition by a
+scheduler outage of more than a day is back within reach with the next
+message, and the run still makes four Queries.
 """
 
 from __future__ import annotations
@@ -109,15 +116,27 @@ def message_notices_send_due(*, now: datetime | None = None) -> int:
     due = _find_due(repository, now)
     if not due:
         return 0
-    clients = ClientRepository().get_many({d.record.client_id for d in due if d.side is Side.CLIENT})
-    therapists = TherapistRepository().get_many({d.record.therapist_id for d in due if d.side is Side.THERAPIST})
+    # Both sides' accounts: the recipient's decides who is emailed, the other side's whether the
+    # conversation still has someone in it (an erased client's record may not say "ended" yet).
+    # Consistent: a deactivation or an erasure a moment ago must stop the email.
+    clients = ClientRepository().get_many({d.record.client_id for d in due}, consistent=True)
+    therapists = TherapistRepository().get_many({d.record.therapist_id for d in due}, consistent=True)
     sent = 0
     for item in due:
         record, side = item.record, item.side
-        account: Client | Therapist | None = (
-            clients.get(record.client_id) if side is Side.CLIENT else therapists.get(record.therapist_id)
-        )
-        if record.ended_at is not None or account is None or account.deactivated or record.unread_for(side) == 0:
+        account: Client | Therapist | None
+        other: Client | Therapist | None
+        if side is Side.CLIENT:
+            account, other = clients.get(record.client_id), therapists.get(record.therapist_id)
+        else:
+            account, other = therapists.get(record.therapist_id), clients.get(record.client_id)
+        if (
+            record.ended_at is not None
+            or account is None
+            or other is None
+            or account.deactivated
+            or record.unread_for(side) == 0
+        ):
             if repository.drop_message_notice(record, side):
                 logger.info("message notice for relationship %s to the %s dropped", item.ids, side)
             continue

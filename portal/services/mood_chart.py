@@ -590,24 +590,28 @@ def _x_ticks(first: datetime, last: datetime, zone: ZoneInfo) -> list[XTick]:
         day = first_local.date()
         return [XTick(x=_x(first, first, last), label=_date_short(day, with_year), iso_date=day.isoformat())]
 
-    midnights: list[tuple[date, datetime]] = []
-    day = first_local.date()
-    while day <= last_local.date():
-        midnight = datetime.combine(day, time(0), tzinfo=zone)
-        if first <= midnight <= last:
-            midnights.append((day, midnight))
-        day += timedelta(days=1)
-    if not midnights:
+    # The local midnights inside the range are every day from the first whole day to
+    # the last: counted, not walked, so a range of years costs no more than a week.
+    first_day = first_local.date()
+    if datetime.combine(first_day, time(0), tzinfo=zone) < first:
+        first_day += timedelta(days=1)
+    count = (last_local.date() - first_day).days + 1
+    if count <= 0:
         # The range sits inside one local day: label where it starts.
         day = first_local.date()
         return [XTick(x=_x(first, first, last), label=_date_short(day, with_year), iso_date=day.isoformat())]
 
     # Years make labels wider, so fewer of them fit.
     limit = MAX_X_TICKS - 1 if with_year else MAX_X_TICKS
-    step = -(-len(midnights) // limit)  # ceiling division
+    step = -(-count // limit)  # ceiling division
+    days = [first_day + timedelta(days=offset) for offset in range(0, count, step)]
     return [
-        XTick(x=_x(midnight, first, last), label=_date_short(day, with_year), iso_date=day.isoformat())
-        for day, midnight in midnights[::step]
+        XTick(
+            x=_x(datetime.combine(day, time(0), tzinfo=zone), first, last),
+            label=_date_short(day, with_year),
+            iso_date=day.isoformat(),
+        )
+        for day in days
     ]
 
 

@@ -82,8 +82,9 @@ def session_reminders_send_due(*, now: datetime | None = None) -> int:
                 due[session.session_id] = session
     if not due:
         return 0
-    clients = ClientRepository().get_many({s.client_id for s in due.values()})
-    therapists = TherapistRepository().get_many({s.therapist_id for s in due.values()})
+    # Consistent: an account deleted a moment ago gets no reminder.
+    clients = ClientRepository().get_many({s.client_id for s in due.values()}, consistent=True)
+    therapists = TherapistRepository().get_many({s.therapist_id for s in due.values()}, consistent=True)
     sent = 0
     for session in due.values():
         sides: list[tuple[ReminderSide, Client | Therapist | None, datetime | None]] = [

@@ -14,13 +14,16 @@ from portal.accounts.decorators import client_required
 from portal.accounts.user import User
 from portal.domain import Conflict, IllegalTransition, MappingStatus, NotFound
 from portal.forms.sessions import SessionRequestForm
-from portal.ids import is_valid_id
 from portal.policy import NotAllowed
 from portal.services import calendar as calendar_service
 from portal.services import sessions as session_service
 from portal.services.practice import client_therapists_page
-from portal.views.calendar import ics_download
-from portal.views.htmx import wants_fragment
+from portal.views.session_pages import (
+    section_cursors,
+    section_fragment,
+    session_ics_response,
+    session_id_or_404,
+)
 
 LIST_TEMPLATE = "portal/sessions/client_list.html"
 DETAIL_TEMPLATE = "portal/sessions/client_detail.html"
@@ -38,12 +41,6 @@ def _therapist_choices(user: User) -> list[tuple[str, str]]:
         for row in page.items
         if row.mapping.status is MappingStatus.ACTIVE
     ]
-
-
-def _session_id(session_id: str) -> str:
-    if not is_valid_id(session_id):
-        raise Http404
-    return session_id
 
 
 @client_required
@@ -73,7 +70,7 @@ def sessions(request: HttpRequest) -> HttpResponse:
         status = 400
     else:
         form = SessionRequestForm(therapists=_therapist_choices(user))
-    cursors = {name: request.GET.get(name) for name in SECTIONS}
+    cursors = section_cursors(request, SECTIONS)
     listing = session_service.client_sessions(
         user=user,
         upcoming_cursor=cursors["upcoming"],
@@ -81,17 +78,14 @@ def sessions(request: HttpRequest) -> HttpResponse:
         past_cursor=cursors["past"],
     )
     context: dict[str, Any] = {"form": form, "listing": listing, "feed": calendar_service.feed_status(user=user)}
-    if request.method == "GET" and wants_fragment(request):
-        section = next((name for name in SECTIONS if cursors[name]), None)
-        if section:
-            return render(request, f"{LIST_TEMPLATE}#{section}-page", context)
-    return render(request, LIST_TEMPLATE, context, status=status)
+    fragment = section_fragment(request, LIST_TEMPLATE, cursors, context)
+    return fragment or render(request, LIST_TEMPLATE, context, status=status)
 
 
 @client_required
 @require_GET
 def session_detail(request: HttpRequest, session_id: str) -> HttpResponse:
-    page = session_service.client_session_page(user=_user(request), session_id=_session_id(session_id))
+    page = session_service.client_session_page(user=_user(request), session_id=session_id_or_404(session_id))
     return render(request, DETAIL_TEMPLATE, {"page": page, "session": page.session})
 
 
@@ -99,7 +93,7 @@ def session_detail(request: HttpRequest, session_id: str) -> HttpResponse:
 @require_POST
 def session_withdraw(request: HttpRequest, session_id: str) -> HttpResponse:
     try:
-        session_service.session_withdraw(user=_user(request), session_id=_session_id(session_id))
+        session_service.session_withdraw(user=_user(request), session_id=session_id_or_404(session_id))
     except NotFound:
         raise Http404 from None
     except (session_service.InvalidSession, IllegalTransition) as exc:
@@ -114,9 +108,5 @@ def session_withdraw(request: HttpRequest, session_id: str) -> HttpResponse:
 @client_required
 @require_GET
 def session_ics(request: HttpRequest, session_id: str) -> HttpResponse:
-    session = session_service.client_session_page(user=_user(request), session_id=_session_id(session_id)).session
-    try:
-        body = calendar_service.session_ics(session)
-    except NotFound:
-        raise Http404 from None
-    return ics_download(body, f"session-{session.scheduled_for:%Y-%m-%d}.ics")
+    session = session_service.client_session_page(user=_user(request), session_id=session_id_or_404(session_id)).session
+    return session_ics_response(session)

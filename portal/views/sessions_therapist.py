@@ -21,14 +21,18 @@ from portal.forms.sessions import (
     SessionRejectForm,
     SessionRescheduleForm,
 )
-from portal.ids import is_valid_id
 from portal.policy import NotAllowed
 from portal.services import calendar as calendar_service
 from portal.services import sessions as session_service
 from portal.services.practice import therapist_clients_page
 from portal.services.sessions import InvalidSession, NotesConflict, ReadOnlySession, SessionOverlap
-from portal.views.calendar import ics_download
 from portal.views.htmx import wants_fragment
+from portal.views.session_pages import (
+    section_cursors,
+    section_fragment,
+    session_ics_response,
+    session_id_or_404,
+)
 
 LIST_TEMPLATE = "portal/sessions/therapist_list.html"
 DETAIL_TEMPLATE = "portal/sessions/therapist_detail.html"
@@ -38,12 +42,6 @@ SECTIONS = ("agenda", "requests", "past")
 
 def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
-
-
-def _session_id(session_id: str) -> str:
-    if not is_valid_id(session_id):
-        raise Http404
-    return session_id
 
 
 def _client_choices(user: User) -> list[tuple[str, str]]:
@@ -95,7 +93,7 @@ def sessions(request: HttpRequest) -> HttpResponse:
         status = 409 if overlap else 400
     else:
         form = SessionCreateForm(clients=_client_choices(user))
-    cursors = {name: request.GET.get(name) for name in SECTIONS}
+    cursors = section_cursors(request, SECTIONS)
     today_starts = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
     listing = session_service.therapist_sessions(
         user=user,
@@ -110,11 +108,8 @@ def sessions(request: HttpRequest) -> HttpResponse:
         "listing": listing,
         "feed": calendar_service.feed_status(user=user),
     }
-    if request.method == "GET" and wants_fragment(request):
-        section = next((name for name in SECTIONS if cursors[name]), None)
-        if section:
-            return render(request, f"{LIST_TEMPLATE}#{section}-page", context)
-    return render(request, LIST_TEMPLATE, context, status=status)
+    fragment = section_fragment(request, LIST_TEMPLATE, cursors, context)
+    return fragment or render(request, LIST_TEMPLATE, context, status=status)
 
 
 def _detail_context(request: HttpRequest, session_id: str, **extra: Any) -> dict[str, Any]:
@@ -146,7 +141,7 @@ def _detail_context(request: HttpRequest, session_id: str, **extra: Any) -> dict
 @vary_on_headers("HX-Request")
 def session_detail(request: HttpRequest, session_id: str) -> HttpResponse:
     """The session's page; a POST saves its notes (optimistically locked on the version)."""
-    session_id = _session_id(session_id)
+    session_id = session_id_or_404(session_id)
     if request.method == "GET":
         return render(request, DETAIL_TEMPLATE, _detail_context(request, session_id))
     form = SessionNotesForm(request.POST)
@@ -196,7 +191,7 @@ _MOVES = {
 @require_POST
 def session_action(request: HttpRequest, session_id: str, action: str) -> HttpResponse:
     """Approve, reject, open, close or cancel; a refused move says why on the session's page."""
-    session_id = _session_id(session_id)
+    session_id = session_id_or_404(session_id)
     user = _user(request)
     try:
         if action == "approve":
@@ -245,7 +240,7 @@ def session_action(request: HttpRequest, session_id: str, action: str) -> HttpRe
 @therapist_required
 @require_http_methods(["GET", "POST"])
 def session_reschedule(request: HttpRequest, session_id: str) -> HttpResponse:
-    session_id = _session_id(session_id)
+    session_id = session_id_or_404(session_id)
     user = _user(request)
     overlap: list[TherapySession] = []
     status = 200
@@ -293,9 +288,5 @@ def session_reschedule(request: HttpRequest, session_id: str) -> HttpResponse:
 @therapist_required
 @require_GET
 def session_ics(request: HttpRequest, session_id: str) -> HttpResponse:
-    session = session_service.session_for_therapist_read(user=_user(request), session_id=_session_id(session_id))
-    try:
-        body = calendar_service.session_ics(session)
-    except NotFound:
-        raise Http404 from None
-    return ics_download(body, f"session-{session.scheduled_for:%Y-%m-%d}.ics")
+    session = session_service.session_for_therapist_read(user=_user(request), session_id=session_id_or_404(session_id))
+    return session_ics_response(session)

@@ -1,4 +1,4 @@
-"""Sessions in a real browser: request, approve, open, a shared note the client reads; accessibility."""
+"""Sessions in a real browser: request, approve, open, a shared note the client reads, closing; accessibility."""
 
 from __future__ import annotations
 
@@ -10,11 +10,14 @@ import pyotp
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from portal.domain import SessionStatus
 from portal.dynamo.journal import JournalRepository
+from portal.dynamo.sessions import SessionRepository
 from portal.services import sessions as service
 from portal.services.journal import journal_entry_create
 from portal.timeutil import utcnow
 from tests.accounts import PASSWORD
+from tests.factories import make_session
 from tests.sessions_data import booked, care_pair, requested
 
 pytestmark = pytest.mark.browser
@@ -131,5 +134,40 @@ def test_it_passes_accessibility_scans_of_the_therapist_session_pages(site: str,
     expect(page.locator("#notes-conflict")).to_be_visible()
     expect(page.get_by_label("Private notes (only you)")).to_have_value("typed here")
     expect(page.locator(".newer-private")).to_contain_text("other tab")
+    _no_axe_violations(page)
+    assert console_errors == []
+
+
+def test_it_closes_a_session_and_the_next_sessions_panel_starts_there(site: str, page: Page, console_errors: list[str]) -> None:
+    pair = care_pair()
+    held = SessionRepository().create(
+        make_session(
+            client_id=pair.client.account_id, therapist_id=pair.therapist.account_id,
+            scheduled_for=utcnow() - timedelta(days=4), status=SessionStatus.OPEN,
+        )
+    )
+    for days_ago, note in ((6, "Felt before the session"), (1, "Felt after the session")):
+        made = journal_entry_create(
+            client_id=pair.client.account_id, time_of_emotion=utcnow() - timedelta(days=days_ago),
+            feeling="hopeful", intensity=6, note=note,
+        )
+        JournalRepository().set_shared(pair.client.account_id, made.entry_id, utcnow())
+    upcoming = booked(pair)
+    _log_in(page, site, pair.therapist)
+
+    page.goto(f"{site}/therapist/sessions/{held.session_id}/")
+    page.get_by_role("button", name="Close the session").click()
+    expect(page.get_by_text("The session is closed.")).to_be_visible()
+    # A past session keeps the window before it: no earlier session, so its 30 days.
+    expect(page.get_by_role("heading", name="Shared in the 30 days before this session")).to_be_visible()
+    expect(page.locator("#since-last")).to_contain_text("Felt before the session")
+    expect(page.locator("#since-last")).not_to_contain_text("Felt after the session")
+    _no_axe_violations(page)
+
+    page.goto(f"{site}/therapist/sessions/{upcoming.session_id}/")
+    expect(page.get_by_role("heading", name="Since the last session")).to_be_visible()
+    expect(page.locator("#since-last")).to_contain_text("Felt after the session")
+    expect(page.locator("#since-last")).not_to_contain_text("Felt before the session")
+    expect(page.locator("#since-last .chart-point:not(.legend-point)")).to_have_count(1)
     _no_axe_violations(page)
     assert console_errors == []

@@ -11,6 +11,7 @@ from portal.dynamo.gateway import DynamoGateway
 from portal.dynamo.mappings import MappingRepository
 from portal.dynamo.messages import MessageRepository
 from portal.dynamo.relationships import RelationshipRepository, notice_day
+from portal.dynamo.schema import RELATIONSHIPS
 from portal.ids import new_id
 from portal.timeutil import to_iso, utcnow
 
@@ -166,3 +167,54 @@ def test_a_dropped_notice_and_an_ended_relationship_leave_the_index(dynamo: Dyna
     assert _due(Side.THERAPIST, last) == [] and _due(Side.CLIENT, last) == []
     stored = _record(client_id, therapist_id)
     assert stored.ended_at is not None and stored.therapist_unread == 2
+
+
+def test_a_send_moves_a_stranded_notice_into_its_own_day_and_keeps_the_oldest_due_time(
+    dynamo: DynamoGateway,
+) -> None:
+    client_id, therapist_id = _activate()
+    first = _send(client_id, therapist_id, Sender.CLIENT)
+    # A scheduler outage: the pending notice sits in a partition three days old that no run reads.
+    stale = first.created_at - timedelta(days=3)
+    dynamo.update(
+        RELATIONSHIPS,
+        {"clientId": client_id, "therapistId": therapist_id},
+        set_values={"therapistNoticeDay": notice_day(stale), "therapistNoticeDueAt": to_iso(stale)},
+    )
+    assert _due(Side.THERAPIST, first) == []
+
+    second = _send(client_id, therapist_id, Sender.CLIENT)
+    # Found in the new message's day, due at once (its oldest unread message waited long enough).
+    assert _due(Side.THERAPIST, second, at=timedelta(0)) == [(client_id, therapist_id)]
+    assert _record(client_id, therapist_id).therapist_notice_due_at == stale
+
+
+def test_ending_for_an_erasure_drops_both_notices_keeps_an_earlier_end_and_creates_nothing(
+    dynamo: DynamoGateway,
+) -> None:
+    client_id, therapist_id = _activate()
+    _send(client_id, therapist_id, Sender.CLIENT)
+    last = _send(client_id, therapist_id, Sender.THERAPIST)
+    records = RelationshipRepository()
+    at = utcnow()
+
+    records.end_for_erasure(client_id, therapist_id, at=at)
+    stored = _record(client_id, therapist_id)
+    assert stored.ended_at == at and stored.ended_by is Side.CLIENT
+    assert stored.client_notice_due_at is None and stored.therapist_notice_due_at is None
+    assert _due(Side.THERAPIST, last) == [] and _due(Side.CLIENT, last) == []
+    assert stored.therapist_unread == 1  # the history stays
+
+    # Again (a resumed erasure): the first end stands.
+    records.end_for_erasure(client_id, therapist_id, at=at + timedelta(minutes=5))
+    assert _record(client_id, therapist_id).ended_at == at
+
+    # A pair ended earlier keeps its end; a pair without a record gets none.
+    other_client, other_therapist = _activate()
+    MappingRepository().end(other_client, other_therapist, by=Side.THERAPIST, at=at - timedelta(days=1))
+    records.end_for_erasure(other_client, other_therapist, at=at)
+    ended = _record(other_client, other_therapist)
+    assert ended.ended_at == at - timedelta(days=1) and ended.ended_by is Side.THERAPIST
+    never_paired = (new_id(), new_id())
+    records.end_for_erasure(*never_paired, at=at)
+    assert records.get(*never_paired) is None

@@ -298,3 +298,27 @@ def test_it_refuses_a_stale_close_and_leaves_the_record_alone(dynamo: DynamoGate
 
     assert repo.get(session.session_id).status is SessionStatus.OPEN  # type: ignore[union-attr]
     assert RelationshipRepository().get(session.client_id, session.therapist_id) is None
+
+
+def test_it_backfills_history_once_forward_only_and_never_makes_a_record(dynamo: DynamoGateway) -> None:
+    from portal.dynamo.relationships import activation_op
+
+    repo, records = SessionRepository(), RelationshipRepository()
+    closed = repo.create(make_session(status=SessionStatus.CLOSED, scheduled_for=MONDAY))
+    pending = repo.create(make_session(scheduled_for=MONDAY))
+
+    assert repo.set_previous_session_at(closed.session_id, MONDAY - timedelta(days=7)) is True
+    assert repo.set_previous_session_at(closed.session_id, MONDAY - timedelta(days=1)) is False  # once
+    assert repo.set_previous_session_at(pending.session_id, MONDAY - timedelta(days=7)) is False  # closed only
+    assert repo.get(closed.session_id).previous_session_at == MONDAY - timedelta(days=7)  # type: ignore[union-attr]
+    assert repo.get(closed.session_id).version == closed.version  # type: ignore[union-attr]
+
+    assert records.backfill_last_session(closed.client_id, closed.therapist_id, at=MONDAY) is False
+    assert records.get(closed.client_id, closed.therapist_id) is None
+    dynamo.transact_write(
+        [activation_op(closed.client_id, closed.therapist_id, at=MONDAY, client_name="C", therapist_name="T")]
+    )
+    assert records.backfill_last_session(closed.client_id, closed.therapist_id, at=MONDAY) is True
+    assert records.backfill_last_session(closed.client_id, closed.therapist_id, at=MONDAY - timedelta(days=1)) is False
+    record = records.get(closed.client_id, closed.therapist_id)
+    assert record is not None and record.last_session_at == MONDAY

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.core.management import call_command
 from django.test import Client as HttpClient
 
-from portal.domain import AccountKind, DatabaseUnavailable, NotFound, is_erased
+from portal.domain import AccountKind, DatabaseUnavailable, NotFound, Side, is_erased
 from portal.dynamo import schema
 from portal.dynamo.audit import AuditRepository
 from portal.dynamo.clients import ClientRepository
@@ -25,11 +25,15 @@ from portal.dynamo.gateway import DynamoGateway
 from portal.dynamo.journal import JournalRepository
 from portal.dynamo.mappings import MappingRepository
 from portal.dynamo.messages import MessageRepository
+from portal.dynamo.relationships import RelationshipRepository
 from portal.dynamo.sessions import SessionRepository
-from portal.services.account_erasure import FINISHED, STARTED
+from portal.ids import new_id
+from portal.services.account_erasure import FINISHED, STARTED, account_erasures_finish, client_account_erase
 from portal.services.calendar import feed_create, feed_ics
+from portal.services.messaging import message_send
 from tests.accounts import PASSWORD, log_in, make_account
 from tests.data_rights_data import CLIENT_MARKER, PRIVATE_MARKER, THERAPIST_MARKER, client_world
+from tests.messaging_data import make_active_pair
 
 URL = "/client/account/delete/"
 _deserialize = TypeDeserializer().deserialize
@@ -245,3 +249,32 @@ def test_it_links_to_export_and_deletion_from_the_client_home(dynamo: DynamoGate
     log_in(client, make_account(AccountKind.CLIENT))
     body = client.get("/client/").content.decode()
     assert 'href="/client/account/data/"' in body and 'href="/client/account/delete/"' in body
+
+
+def test_it_ends_the_relationship_records_and_their_notices_even_when_interrupted(
+    dynamo: DynamoGateway, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.PORTAL_BASE_URL = "https://portal.example"
+    client, therapist = make_active_pair()
+    for sender, other in ((client, therapist), (therapist, client)):
+        message_send(user=sender, other_id=other.account_id, content="words", idempotency_key=new_id())
+
+    def failing(self, client_id, therapist_id):  # type: ignore[no-untyped-def]
+        raise DatabaseUnavailable("injected")
+
+    real_delete = MappingRepository.delete
+    monkeypatch.setattr(MappingRepository, "delete", failing)
+    job = client_account_erase(client_id=client.account_id, password=PASSWORD)
+    assert not job.finished
+
+    # The records ended before the step failed: no notice is pending for either side.
+    record = RelationshipRepository().get(client.account_id, therapist.account_id)
+    assert record is not None and record.ended_at is not None and record.ended_by is Side.CLIENT
+    assert record.client_notice_due_at is None and record.therapist_notice_due_at is None
+    assert record.therapist_unread == 1  # the conversation's bookkeeping stays with the therapist's record
+
+    monkeypatch.setattr(MappingRepository, "delete", real_delete)
+    assert account_erasures_finish() == [client.account_id]
+    assert MappingRepository().get(client.account_id, therapist.account_id) is None
+    again = RelationshipRepository().get(client.account_id, therapist.account_id)
+    assert again is not None and again.ended_at == record.ended_at

@@ -17,7 +17,11 @@ from portal.dynamo.gateway import DynamoGateway
 from portal.dynamo.relationships import RelationshipRepository
 from portal.ids import new_id
 from portal.services import messaging
+from portal.services.account_erasure import client_account_erase
 from portal.services.message_notices import message_notices_send_due
+from portal.timeutil import to_iso
+from tests.accounts import PASSWORD
+from tests.consistent_reads import batch_gets
 from tests.messaging_data import end_relationship, make_active_pair
 
 BODY = "BODY-MARKER-7f3a"
@@ -78,14 +82,39 @@ def test_it_sends_nothing_before_the_delay(pair) -> None:  # type: ignore[no-unt
     assert mail.outbox == []
 
 
-def test_it_emails_once_however_often_it_runs(pair) -> None:  # type: ignore[no-untyped-def]
+def test_it_emails_once_however_often_it_runs(pair, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import portal.management.commands.send_due_notices as command
+
     client, therapist = pair
     _send(client, therapist)
     assert message_notices_send_due(now=_in(6)) == 1
     assert message_notices_send_due(now=_in(6)) == 0
     assert message_notices_send_due(now=_in(30)) == 0
+    # The scheduled command too, on a clock long past the due time (and past the 15 minutes).
+    monkeypatch.setattr(command, "utcnow", lambda: _in(45))
     call_command("send_due_notices", stdout=open("/dev/null", "w"))
     assert len(mail.outbox) == 1
+
+
+def test_it_emails_once_when_two_runs_race_for_the_same_notice(pair, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import portal.services.message_notices as notices
+
+    client, therapist = pair
+    _send(client, therapist)
+    find_due = notices._find_due
+    raced: list[int] = []
+
+    def found_then_overtaken(repository, now):  # type: ignore[no-untyped-def]
+        found = find_due(repository, now)
+        monkeypatch.setattr(notices, "_find_due", find_due)  # the second run reads as usual
+        # A second run reads the same notice and sends it while this one is between its read and its claim.
+        raced.append(notices.message_notices_send_due(now=now))
+        return found
+
+    monkeypatch.setattr(notices, "_find_due", found_then_overtaken)
+    assert message_notices_send_due(now=_in(6)) == 0
+    assert raced == [1]
+    assert [m.to for m in mail.outbox] == [[therapist.email]]
 
 
 def test_it_sends_nothing_for_a_message_read_before_it_was_due(pair) -> None:  # type: ignore[no-untyped-def]
@@ -161,6 +190,61 @@ def test_it_drops_the_notice_of_a_deactivated_recipient(pair, dynamo: DynamoGate
     assert message_notices_send_due(now=_in(7)) == 0
     record = RelationshipRepository().get(client.account_id, therapist.account_id)
     assert record is not None and record.notice_due_at(Side.CLIENT) is None
+
+
+def test_it_emails_nobody_about_a_conversation_with_an_erased_client(pair) -> None:  # type: ignore[no-untyped-def]
+    client, therapist = pair
+    _send(client, therapist)
+    _send(therapist, client)
+    client_account_erase(client_id=client.account_id, password=PASSWORD)
+    mail.outbox.clear()
+
+    assert message_notices_send_due(now=_in(6)) == 0
+    assert mail.outbox == []
+    record = RelationshipRepository().get(client.account_id, therapist.account_id)
+    assert record is not None and record.ended_at is not None
+    assert record.client_notice_due_at is None and record.therapist_notice_due_at is None
+
+
+def test_it_drops_a_notice_about_a_writer_whose_account_is_gone(pair, dynamo: DynamoGateway) -> None:  # type: ignore[no-untyped-def]
+    client, therapist = pair
+    _send(client, therapist)
+    # The client's account went, and nothing ended the record (an erasure interrupted before that step).
+    dynamo.delete(schema.CLIENTS, {"clientId": client.account_id})
+
+    assert message_notices_send_due(now=_in(6)) == 0
+    assert mail.outbox == []
+    record = RelationshipRepository().get(client.account_id, therapist.account_id)
+    assert record is not None and record.notice_due_at(Side.THERAPIST) is None
+
+
+def test_it_reads_the_accounts_consistently(pair) -> None:  # type: ignore[no-untyped-def]
+    client, therapist = pair
+    _send(client, therapist)
+    with batch_gets() as reads:
+        assert message_notices_send_due(now=_in(6)) == 1
+    assert {table for table, _ in reads} == {"Clients", "Therapists"}
+    assert all(consistent for _, consistent in reads)
+
+
+def test_it_sends_the_notice_of_a_new_message_after_a_scheduler_outage(pair, dynamo: DynamoGateway) -> None:  # type: ignore[no-untyped-def]
+    client, therapist = pair
+    _send(client, therapist)
+    # As the record stands after a message three days ago that no run saw (the scheduler was down):
+    # its notice sits in a day partition no run reads any more.
+    three_days_ago = _in(-3 * 24 * 60)
+    key = {"clientId": client.account_id, "therapistId": therapist.account_id}
+    dynamo.update(
+        schema.RELATIONSHIPS,
+        key,
+        set_values={"therapistNoticeDay": to_iso(three_days_ago)[:10], "therapistNoticeDueAt": to_iso(three_days_ago)},
+    )
+    assert message_notices_send_due(now=_in(6)) == 0  # out of reach: the run reads two days
+
+    _send(client, therapist, "a new message")
+    assert message_notices_send_due(now=_in(7)) == 1
+    assert [m.to for m in mail.outbox] == [[therapist.email]]
+    assert message_notices_send_due(now=_in(30)) == 0
 
 
 def test_it_tries_again_next_run_when_the_mail_server_fails(pair, monkeypatch) -> None:  # type: ignore[no-untyped-def]

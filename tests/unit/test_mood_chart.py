@@ -417,3 +417,38 @@ def test_it_never_prints_coordinates_with_a_decimal_comma(settings: object) -> N
 def test_it_labels_a_point_with_when_feeling_and_intensity() -> None:
     point = ChartPoint(x=0.0, y=0.0, when="Tue 3 Mar, 21:40", when_iso="", feeling="anxious", intensity=7, mood=-7)
     assert point.label == "Tue 3 Mar, 21:40 — anxious, 7 (mood \u22127)"
+
+
+def _walked_midnights(first: datetime, last: datetime, zone) -> list[str]:
+    """Every local midnight inside the range, found the slow way: a day at a time."""
+    from datetime import time as clock
+
+    found, day = [], first.astimezone(zone).date()
+    while day <= last.astimezone(zone).date():
+        midnight = datetime.combine(day, clock(0), tzinfo=zone)
+        if first <= midnight <= last:
+            found.append(day.isoformat())
+        day += timedelta(days=1)
+    return found
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "zone_name"),
+    [
+        (datetime(2023, 1, 5, 13, 0, tzinfo=UTC), datetime(2026, 3, 4, 9, 0, tzinfo=UTC), "Europe/London"),
+        (datetime(2026, 3, 1, 0, 0, tzinfo=UTC), datetime(2026, 3, 20, 23, 0, tzinfo=UTC), "UTC"),
+        (datetime(2026, 3, 7, 8, 0, tzinfo=UTC), datetime(2026, 3, 9, 12, 0, tzinfo=UTC), "America/New_York"),
+    ],
+)
+def test_it_labels_evenly_spaced_local_midnights_however_long_the_range(first, last, zone_name) -> None:
+    from zoneinfo import ZoneInfo
+
+    from portal.services.mood_chart import MAX_X_TICKS, _x_ticks
+
+    zone = ZoneInfo(zone_name)
+    ticks = _x_ticks(first, last, zone)
+    midnights = _walked_midnights(first, last, zone)
+    assert 1 <= len(ticks) <= MAX_X_TICKS
+    step = -(-len(midnights) // (MAX_X_TICKS - 1 if first.year != last.year else MAX_X_TICKS))
+    assert [tick.iso_date for tick in ticks] == midnights[::step]
+    assert [tick.x for tick in ticks] == sorted(tick.x for tick in ticks)

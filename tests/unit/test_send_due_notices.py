@@ -14,6 +14,7 @@ from portal.dynamo.sessions import SessionRepository
 from portal.services import sessions as service
 from portal.services.session_reminders import session_reminders_send_due
 from portal.timeutil import utcnow
+from tests.consistent_reads import batch_gets
 from tests.sessions_data import booked, care_pair, requested
 
 
@@ -95,6 +96,15 @@ def test_it_finds_due_sessions_with_two_queries_whatever_their_number(pair):
     assert sent == 40
     assert calls.count("Query") == 2 and calls.count("Scan") == 0
     assert calls.count("BatchGetItem") == 2
+
+
+def test_it_reads_the_accounts_consistently(pair):
+    booked(pair, when=utcnow() + timedelta(hours=23))
+    with batch_gets() as reads:
+        assert session_reminders_send_due() == 2
+    # A deletion a moment ago must be seen: no reminder to an account that is gone.
+    assert {table for table, _ in reads} == {"Clients", "Therapists"}
+    assert all(consistent for _, consistent in reads)
 
 
 def test_it_refuses_to_send_links_without_a_base_address(pair, settings):

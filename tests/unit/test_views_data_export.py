@@ -15,6 +15,7 @@ from portal.dynamo.gateway import DynamoGateway
 from portal.ids import new_id
 from portal.services import data_export
 from portal.services.messaging import message_send
+from portal.services.relationships import relationship_block
 from tests.accounts import log_in, make_account
 from tests.data_rights_data import (
     CLIENT_MARKER,
@@ -97,6 +98,16 @@ def test_it_gives_a_client_the_messages_and_history_of_a_former_therapist(
     [relationship] = json.loads(archive.read("relationships.json"))
     assert relationship["therapistId"] == former.account_id and relationship["status"] == "ended"
     assert relationship["therapistName"] == "Dr Tara Chen" and relationship["endedAt"] and relationship["activeSince"]
+
+
+def test_it_says_when_a_blocked_relationship_ended(dynamo: DynamoGateway, client: HttpClient) -> None:
+    blocked_client, therapist = make_active_pair()
+    relationship_block(user=therapist, client_id=blocked_client.account_id)
+    log_in(client, blocked_client)
+
+    [relationship] = json.loads(_download(client, CLIENT_URL).read("relationships.json"))
+
+    assert relationship["status"] == "blocked" and relationship["endedAt"] and relationship["activeSince"]
 
 
 def test_it_gives_a_therapist_their_profile_and_the_notes_they_wrote(

@@ -217,6 +217,23 @@ def test_it_makes_the_same_few_calls_for_a_small_and_a_full_agenda(dynamo):
     assert counts[0][0] == 7
 
 
+def test_it_pages_the_agenda_with_a_link_that_works_with_and_without_htmx(pair):
+    made = [booked(pair, when=in_days(1 + n // 8, hour=8 + n % 8)) for n in range(service.PAGE_SIZE + 3)]
+    http = _as(pair.therapist)
+    body = http.get("/therapist/sessions/").content.decode()
+    link = re.search(r'<li id="agenda-more" class="load-more"><a class="button secondary" href="\?agenda=([^"]+)" hx-get="/therapist/sessions/\?agenda=\1"', body)
+    assert link, "a More link with both href and hx-get"
+    assert made[-1].session_id not in body
+    cursor = link.group(1).replace("&amp;", "&")
+    plain = http.get(f"/therapist/sessions/?agenda={cursor}")
+    fragment = http.get(f"/therapist/sessions/?agenda={cursor}", headers={"HX-Request": "true"})
+    assert plain.status_code == fragment.status_code == 200
+    assert "<html" in plain.content.decode()
+    text = fragment.content.decode()
+    assert "<html" not in text and made[-1].session_id in text and 'id="agenda-more"' not in text
+    assert f'href="/therapist/sessions/{made[-1].session_id}/"' in text
+
+
 def test_it_reads_a_session_page_with_its_panel_in_under_six_calls_of_its_own(pair):
     session = booked(pair)
     for n in range(30):
