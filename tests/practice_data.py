@@ -55,11 +55,11 @@ def make_practice() -> Practice:
     ]
     journal = JournalRepository()
     for number, entry in enumerate(entries[::3]):
-        journal.set_shared(client.account_id, entry.entry_id, now - timedelta(hours=5 - number))
+        journal.set_shared(client.account_id, entry.entry_id, now - timedelta(hours=8 - number))
     # The therapist read some of them (the client's access history) and last visited before the latest shares.
     shared_entries_for_therapist(user=therapist, client_id=client.account_id)
     RelationshipRepository().note_therapist_visit(
-        client.account_id, therapist.account_id, at=now - timedelta(hours=2), last_visit=None
+        client.account_id, therapist.account_id, at=now - timedelta(hours=3), last_visit=None
     )
 
     pair = Pair(client, therapist)
