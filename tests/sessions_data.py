@@ -7,7 +7,9 @@ from datetime import datetime, timedelta
 
 from portal.accounts.user import User
 from portal.domain import AccountKind, MappingStatus, SessionStatus, TherapySession
+from portal.dynamo.connection import get_gateway
 from portal.dynamo.mappings import MappingRepository
+from portal.dynamo.relationships import activation_op
 from portal.ids import new_id
 from portal.services import sessions as service
 from portal.timeutil import utcnow
@@ -24,6 +26,15 @@ def care_pair(*, status: MappingStatus = MappingStatus.ACTIVE) -> Pair:
     client = make_account(AccountKind.CLIENT, name="Casey Client")
     therapist = make_account(AccountKind.THERAPIST, name="Dr Tara")
     MappingRepository().put(client.account_id, therapist.account_id, status)
+    if status is MappingStatus.ACTIVE:
+        # An active pair has its relationship record, as an accepted request leaves it.
+        get_gateway().transact_write(
+            [
+                activation_op(
+                    client.account_id, therapist.account_id, at=utcnow(), client_name=client.name, therapist_name=therapist.name
+                )
+            ]
+        )
     return Pair(client, therapist)
 
 

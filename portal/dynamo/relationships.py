@@ -125,14 +125,17 @@ def session_held_op(client_id: str, therapist_id: str, *, session_at: datetime, 
 
     ``lastSessionAt`` only moves forward: the condition fails when the record
     already holds this session or a later one (an older session closed late),
-    and the caller then closes the session alone.
+    or when the pair has no record (data older than the records: an update
+    would make a nameless one that lists as a conversation), and the caller
+    then closes the session alone.
     """
     session_iso = to_iso(session_at)
     return TransactUpdate(
         RELATIONSHIPS,
         _key(client_id, therapist_id),
         set_values={"lastSessionAt": session_iso, "lastActivityAt": to_iso(at)},
-        condition=Attr("lastSessionAt").not_exists() | Attr("lastSessionAt").lt(session_iso),
+        condition=Attr("clientId").exists()
+        & (Attr("lastSessionAt").not_exists() | Attr("lastSessionAt").lt(session_iso)),
     )
 
 

@@ -257,9 +257,16 @@ def test_it_never_marks_a_reminder_for_a_session_that_moved_or_was_cancelled(dyn
     assert repo.get(read.session_id).client_reminded_at is None
 
 
+def _open_record(dynamo: DynamoGateway, client_id: str, therapist_id: str) -> None:
+    from portal.dynamo.relationships import activation_op
+
+    dynamo.transact_write([activation_op(client_id, therapist_id, at=MONDAY, client_name="C", therapist_name="T")])
+
+
 def test_it_closes_a_session_and_moves_the_records_last_session_time_together(dynamo: DynamoGateway) -> None:
     repo, records = SessionRepository(), RelationshipRepository()
     earlier = repo.create(make_session(status=SessionStatus.OPEN, scheduled_for=MONDAY))
+    _open_record(dynamo, earlier.client_id, earlier.therapist_id)
     later = repo.create(
         make_session(
             status=SessionStatus.OPEN,
@@ -286,6 +293,17 @@ def test_it_closes_a_session_and_moves_the_records_last_session_time_together(dy
     assert repo.get(earlier.session_id).status is SessionStatus.CLOSED  # type: ignore[union-attr]
     record = records.get(later.client_id, later.therapist_id)
     assert record is not None and record.last_session_at == later.scheduled_for
+
+
+def test_it_closes_a_session_of_a_pair_without_a_record_and_makes_no_record(dynamo: DynamoGateway) -> None:
+    # Data older than the relationship records: a record made by the close would list as a nameless conversation.
+    repo = SessionRepository()
+    session = repo.create(make_session(status=SessionStatus.OPEN, scheduled_for=MONDAY))
+
+    repo.close(replace(session, status=SessionStatus.CLOSED), expected_version=session.version)
+
+    assert repo.get(session.session_id).status is SessionStatus.CLOSED  # type: ignore[union-attr]
+    assert RelationshipRepository().get(session.client_id, session.therapist_id) is None
 
 
 def test_it_refuses_a_stale_close_and_leaves_the_record_alone(dynamo: DynamoGateway) -> None:
