@@ -48,10 +48,10 @@ from bench.harness import (
     RESULTS_DIR,
     ROOT,
     BenchClient,
+    bench_main,
     configure_environment,
     create_client,
     log_tail,
-    raise_on_sigterm,
     set_up_django,
     start_gunicorn,
     stop_process,
@@ -329,9 +329,6 @@ def run(options: argparse.Namespace) -> int:
                 print("FAIL: a write was lost or doubled, or a fault gave no 503 or did not recover")
                 return 1
             return 0
-        except KeyboardInterrupt:
-            print("\ninterrupted", file=sys.stderr)
-            return 130
         finally:
             stop.set()
             stop_process(server)
@@ -346,9 +343,7 @@ def _seconds(value: float | None) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    options = parse_args(argv)
-    signal.signal(signal.SIGTERM, raise_on_sigterm)
-    return run(options)
+    return bench_main(run, parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -8,14 +8,17 @@ bench-only secret key and dummy AWS credentials that never reach AWS.
 
 from __future__ import annotations
 
+import argparse
 import base64
 import http.client
 import os
 import random
+import signal
 import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -440,6 +443,17 @@ def raise_on_sigterm(signum: int, _frame: FrameType | None) -> None:
     # which would leave gunicorn and dynoxide running.
     print("\nterminated", file=sys.stderr)
     raise SystemExit(128 + signum)
+
+
+def bench_main(run: Callable[[argparse.Namespace], int], options: argparse.Namespace) -> int:
+    """Every bench's entry point: ``run`` stops what it started in its own ``finally``; a SIGTERM
+    or a Ctrl-C reaches that ``finally`` and ends the bench with the usual exit status."""
+    signal.signal(signal.SIGTERM, raise_on_sigterm)
+    try:
+        return run(options)
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130
 
 
 

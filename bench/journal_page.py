@@ -23,7 +23,6 @@ import json
 import os
 import platform
 import random
-import signal
 import subprocess
 import sys
 import time
@@ -40,11 +39,11 @@ from bench.harness import (
     BenchClient,
     CallCount,
     Timing,
+    bench_main,
     configure_environment,
     count_calls,
     create_client,
     log_tail,
-    raise_on_sigterm,
     set_up_django,
     start_gunicorn,
     stop_process,
@@ -349,9 +348,6 @@ def run(options: argparse.Namespace) -> int:
             return 1
         print(f"\nPASS: {large_n:,} entries cost the same as {small_n:,} (within {MAX_RATIO:.2f}x).")
         return 0
-    except KeyboardInterrupt:
-        print("\ninterrupted", file=sys.stderr)
-        return 130
     finally:
         stop_process(server)
         if engine is not None:
@@ -359,9 +355,7 @@ def run(options: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    options = parse_args(argv)
-    signal.signal(signal.SIGTERM, raise_on_sigterm)
-    return run(options)
+    return bench_main(run, parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -19,7 +19,6 @@ import json
 import os
 import platform
 import random
-import signal
 import subprocess
 import sys
 import time
@@ -32,12 +31,12 @@ from bench.harness import (
     HOST,
     RESULTS_DIR,
     ROOT,
+    bench_main,
     configure_environment,
     create_client,
     create_therapist,
     log_in,
     log_tail,
-    raise_on_sigterm,
     set_up_django,
     start_gunicorn,
     stop_process,
@@ -217,9 +216,6 @@ def run(options: argparse.Namespace) -> int:
             print(f"FAIL: {failures} failed requests (locust exit code {locust_code}); see {CSV_PREFIX}_failures.csv")
             return 1
         return 0
-    except KeyboardInterrupt:
-        print("\ninterrupted", file=sys.stderr)
-        return 130
     finally:
         stop_process(server)
         if engine is not None:
@@ -227,9 +223,7 @@ def run(options: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    options = parse_args(argv)
-    signal.signal(signal.SIGTERM, raise_on_sigterm)
-    return run(options)
+    return bench_main(run, parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -27,7 +27,6 @@ import os
 import platform
 import random
 import re
-import signal
 import subprocess
 import sys
 import threading
@@ -46,6 +45,7 @@ from bench.harness import (
     HOST,
     RESULTS_DIR,
     ROOT,
+    bench_main,
     configure_environment,
     connect,
     create_client,
@@ -54,7 +54,6 @@ from bench.harness import (
     log_in,
     log_tail,
     percentile,
-    raise_on_sigterm,
     set_up_django,
     start_gunicorn,
     stop_process,
@@ -435,9 +434,6 @@ def run(options: argparse.Namespace) -> int:
             print("FAIL", file=sys.stderr)
             return 1
         return 0
-    except KeyboardInterrupt:
-        print("\ninterrupted", file=sys.stderr)
-        return 130
     finally:
         stop_process(server)
         if engine is not None:
@@ -445,9 +441,7 @@ def run(options: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    options = parse_args(argv)
-    signal.signal(signal.SIGTERM, raise_on_sigterm)
-    return run(options)
+    return bench_main(run, parse_args(argv))
 
 
 if __name__ == "__main__":

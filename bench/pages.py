@@ -21,7 +21,6 @@ import os
 import pickle
 import platform
 import random
-import signal
 import subprocess
 import sys
 import time
@@ -38,6 +37,7 @@ from bench.harness import (
     BenchClient,
     BenchTherapist,
     Timing,
+    bench_main,
     capture_calls,
     configure_environment,
     create_client,
@@ -45,7 +45,6 @@ from bench.harness import (
     fmt,
     log_in,
     log_tail,
-    raise_on_sigterm,
     set_up_django,
     start_gunicorn,
     stop_process,
@@ -315,9 +314,6 @@ def run(options: argparse.Namespace) -> int:
         if failures or (options.strict and missed):
             return 1
         return 0
-    except KeyboardInterrupt:
-        print("\ninterrupted", file=sys.stderr)
-        return 130
     finally:
         stop_process(server)
         if engine is not None:
@@ -382,9 +378,7 @@ def write_results(
 
 
 def main(argv: list[str] | None = None) -> int:
-    options = parse_args(argv)
-    signal.signal(signal.SIGTERM, raise_on_sigterm)
-    return run(options)
+    return bench_main(run, parse_args(argv))
 
 
 if __name__ == "__main__":
