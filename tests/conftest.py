@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from itertools import count
 
 import pytest
 from moto import mock_aws
@@ -11,16 +10,12 @@ from moto import mock_aws
 from devtools import dynoxide
 from portal.dynamo.connection import get_gateway, register_client_hook, reset_gateway
 from portal.dynamo.gateway import DynamoGateway
-from portal.dynamo.schema import ALL_TABLES
-from portal.dynamo.tables import create_missing_tables
 from tests.doubles import stale_reads as stale_reads_double
 from tests.dynamo_operations import RECORDER
+from tests.reused_tables import DYNOXIDE, MOTO
 
 # The IAM policy test checks what the application did in DynamoDB during this run.
 POLICY_TEST = "test_it_grants_every_operation_the_suite_made"
-
-_prefixes = count(1)
-
 
 def pytest_configure(config: pytest.Config) -> None:
     # For the whole run, on every client the product builds (moto's and dynoxide's alike).
@@ -40,15 +35,24 @@ def _fast_password_hashing(settings: pytest.FixtureRequest) -> None:
 
 @pytest.fixture
 def moto_dynamo(settings: object) -> Iterator[DynamoGateway]:
-    """Every table, empty, on moto in-process."""
-    with mock_aws():
+    """Every table, empty, on moto in-process.
+
+    The tables outlive the test (tests/reused_tables.py): made once, emptied
+    after each test, made afresh after a test that changed them.
+    """
+    mock = mock_aws()
+    mock.start(reset=False)
+    try:
         settings.DYNAMODB_ENDPOINT_URL = None  # type: ignore[attr-defined]
         settings.DYNAMODB_TABLE_PREFIX = ""  # type: ignore[attr-defined]
         reset_gateway()
         gateway = get_gateway()
-        create_missing_tables(gateway)
+        MOTO.ready(gateway, settings.AWS_REGION)  # type: ignore[attr-defined]
         yield gateway
+    finally:
         reset_gateway()
+        MOTO.empty()
+        mock.stop(remove_data=False)
 
 
 @pytest.fixture(scope="session")
@@ -61,16 +65,20 @@ def dynoxide_engine() -> Iterator[dynoxide.Engine]:
 
 @pytest.fixture
 def dynoxide_dynamo(dynoxide_engine: dynoxide.Engine, settings: object) -> Iterator[DynamoGateway]:
-    """Every table, empty, on the real local engine (fresh table prefix per test)."""
+    """Every table, empty, on the real local engine.
+
+    Kept across tests like moto's (tests/reused_tables.py); tables a test changed
+    are dropped and the next test gets new ones under a new prefix.
+    """
     settings.DYNAMODB_ENDPOINT_URL = dynoxide_engine.url  # type: ignore[attr-defined]
-    settings.DYNAMODB_TABLE_PREFIX = f"t{next(_prefixes)}_"  # type: ignore[attr-defined]
+    prefix = DYNOXIDE.prefix_for(dynoxide_engine.url, settings.AWS_REGION)  # type: ignore[attr-defined]
+    settings.DYNAMODB_TABLE_PREFIX = prefix  # type: ignore[attr-defined]
     reset_gateway()
     gateway = get_gateway()
-    create_missing_tables(gateway)
+    DYNOXIDE.ready()
     yield gateway
-    for table in ALL_TABLES:
-        gateway.client.delete_table(TableName=gateway.table_name(table))
     reset_gateway()
+    DYNOXIDE.empty()
 
 
 @pytest.fixture
