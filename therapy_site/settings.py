@@ -110,6 +110,8 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            # {% url %} as Django parses and writes it, each reversal remembered (see the module).
+            "builtins": ["portal.templatetags.memoized_url"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.csp",
@@ -138,7 +140,7 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            else "therapy_site.static_storage.MemoizedManifestStaticFilesStorage"
         ),
     },
 }

@@ -20,27 +20,38 @@ def _local(moment: datetime) -> datetime:
     return timezone.localtime(moment) if timezone.is_aware(moment) else moment
 
 
+def _when(local: datetime) -> str:
+    return f"{local:%a} {local.day} {local:%b %Y, %H:%M}"
+
+
+def _when_short(local: datetime) -> str:
+    return f"{local.day} {local:%b, %H:%M}"
+
+
+def _iso(local: datetime) -> str:
+    return local.isoformat(timespec="minutes")
+
+
 @register.filter
 def when(moment: datetime | None) -> str:
     """'Tue 3 Mar 2026, 21:40'."""
-    if moment is None:
-        return ""
-    local = _local(moment)
-    return f"{local:%a} {local.day} {local:%b %Y, %H:%M}"
+    return "" if moment is None else _when(_local(moment))
 
 
 @register.filter
 def when_short(moment: datetime | None) -> str:
     """'3 Mar, 21:40'."""
-    if moment is None:
-        return ""
-    local = _local(moment)
-    return f"{local.day} {local:%b, %H:%M}"
+    return "" if moment is None else _when_short(_local(moment))
 
 
 @register.filter
 def iso(moment: datetime | None) -> str:
     """For <time datetime="...">: machine-readable, with the offset."""
-    if moment is None:
-        return ""
-    return _local(moment).isoformat(timespec="minutes")
+    return "" if moment is None else _iso(_local(moment))
+
+
+def every_form(moment: datetime) -> tuple[str, str, str]:
+    """(iso, when, when_short) of one moment, put in the time zone once (a lookup of the active zone each time
+    otherwise, the larger part of formatting a row)."""
+    local = _local(moment)
+    return _iso(local), _when(local), _when_short(local)
