@@ -110,8 +110,9 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
-            # {% url %} as Django parses and writes it, each reversal remembered (see the module).
-            "builtins": ["portal.templatetags.memoized_url"],
+            # {% url %} as Django parses and writes it, each reversal remembered, and {% form_fields %},
+            # which every form uses (see the modules).
+            "builtins": ["portal.templatetags.memoized_url", "portal.templatetags.form_fields"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.csp",

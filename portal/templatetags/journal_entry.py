@@ -22,11 +22,13 @@ from django.utils.safestring import SafeString, mark_safe
 
 from portal.accounts.user import Reader
 from portal.domain import JournalEntry
+from portal.escaping import esc, esc_with_breaks
 from portal.templatetags.journal_urls import entry_url
-from portal.templatetags.markup import esc, esc_with_breaks
 from portal.templatetags.when import every_form
 
 register = template.Library()
+
+_CSRF_INPUT = "journal_entry.csrf_input"
 
 
 @lru_cache(maxsize=1)
@@ -123,5 +125,8 @@ def journal_entry(context: template.Context, entry: JournalEntry) -> SafeString:
         "return_to": str(context.get("return_to") or ""),
         "entry_error": str(context.get("entry_error") or ""),
     }
-    csrf = CsrfTokenNode().render(context)
+    # The page's token input, written once per render however many entries use it.
+    csrf = context.render_context.get(_CSRF_INPUT)
+    if csrf is None:
+        csrf = context.render_context[_CSRF_INPUT] = CsrfTokenNode().render(context)
     return render_journal_entry(entry, csrf=csrf, **values)

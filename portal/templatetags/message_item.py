@@ -14,7 +14,7 @@ from django import template
 from django.utils.safestring import SafeString, mark_safe
 
 from portal.domain import Message
-from portal.templatetags.markup import esc, esc_with_breaks
+from portal.escaping import esc, esc_with_breaks
 from portal.templatetags.when import every_form, iso, when
 
 register = template.Library()

@@ -13,7 +13,7 @@ from typing import Any
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
-from portal.templatetags.markup import esc
+from portal.escaping import esc
 
 register = template.Library()
 

@@ -15,8 +15,8 @@ from django import template
 from django.template.defaultfilters import capfirst
 from django.utils.safestring import SafeString, mark_safe
 
+from portal.escaping import esc
 from portal.services.mood_chart import MoodChart
-from portal.templatetags.markup import esc
 
 register = template.Library()
 

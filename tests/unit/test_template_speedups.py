@@ -10,7 +10,7 @@ from django.urls import NoReverseMatch, reverse, set_script_prefix
 from django.utils.html import escape
 from whitenoise.storage import CompressedManifestStaticFilesStorage
 
-from portal.templatetags.markup import esc, esc_with_breaks
+from portal.escaping import esc, esc_with_breaks
 from therapy_site.static_storage import MemoizedManifestStaticFilesStorage
 
 AWKWARD = ["", "plain", "<script>alert('x')</script>", 'a "quoted" & <b>bold</b>', "one\r\ntwo\rthree\nfour", 7, "é ✓"]

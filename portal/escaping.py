@@ -1,4 +1,4 @@
-"""Escaping for the template tags that write markup in Python.
+"""Escaping for the code that writes markup in Python (template tags, the form renderer).
 
 Django's ``escape`` and ``linebreaksbr`` go through its lazy-string wrapper on
 every call, which costs more than the escaping itself; a journal page escapes
