@@ -117,7 +117,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.template.context_processors.csp",
                 "django.template.context_processors.csrf",
-                "django.contrib.auth.context_processors.auth",
+                "portal.context_processors.person",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.session_timing",
             ],

@@ -101,3 +101,24 @@ def test_it_works_out_each_static_url_once(monkeypatch: pytest.MonkeyPatch) -> N
             storage.url("missing.css")
     storage.url("css/portal.css", force=True)
     assert asked == ["css/portal.css", "js/portal.js", "missing.css", "missing.css", "css/portal.css"]
+
+
+def test_it_gives_templates_the_signed_in_person_not_a_lazy_stand_in(dynamo) -> None:
+    from django.test import Client as HttpClient
+    from django.utils.functional import LazyObject
+
+    from portal.accounts.user import User
+    from portal.domain import AccountKind
+    from tests.accounts import logged_in
+
+    http = HttpClient()
+    anonymous = http.get(reverse("home"))
+    assert not anonymous.context["user"].is_authenticated
+    assert not isinstance(anonymous.context["user"], LazyObject)
+
+    person = logged_in(http, AccountKind.CLIENT, name="Robin Ash")
+    page = http.get(reverse("client_home"))
+    assert page.status_code == 200
+    user = page.context["user"]
+    assert type(user) is User and user.pk == person.pk
+    assert "Robin Ash" in page.content.decode()
