@@ -122,3 +122,24 @@ def test_it_gives_templates_the_signed_in_person_not_a_lazy_stand_in(dynamo) -> 
     user = page.context["user"]
     assert type(user) is User and user.pk == person.pk
     assert "Robin Ash" in page.content.decode()
+
+
+def test_it_writes_times_as_strftime_did_in_the_viewers_zone() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from django.utils import timezone
+
+    from portal.templatetags.when import every_form, iso, when, when_short
+
+    timezone.activate("America/St_Johns")  # a half-hour offset, and summer time
+    try:
+        moment = datetime(2026, 1, 1, 0, 5, tzinfo=UTC)
+        for step in range(0, 400 * 24, 37):
+            at = moment + timedelta(hours=step)
+            local = timezone.localtime(at)
+            assert when(at) == f"{local:%a} {local.day} {local:%b %Y, %H:%M}"
+            assert when_short(at) == f"{local.day} {local:%b, %H:%M}"
+            assert every_form(at) == (iso(at), when(at), when_short(at))
+        assert when(datetime(2026, 3, 4, 21, 40, tzinfo=UTC)) == "Wed 4 Mar 2026, 18:10"
+    finally:
+        timezone.deactivate()
