@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.http import HttpRequest
 
-from portal.accounts.middleware import idle_seconds_left
+from portal.accounts.middleware import idle_seconds_left, signed_in_user
+
+
+def person(request: HttpRequest) -> dict[str, Any]:
+    """``user`` for templates, in place of Django's auth context processor (the product has no ``perms``):
+    the signed-in person (or the anonymous one) itself, so the frame's many reads of it are plain reads."""
+    return {"user": signed_in_user(request)}
 
 
 def session_timing(request: HttpRequest) -> dict[str, int]:
@@ -14,8 +22,7 @@ def session_timing(request: HttpRequest) -> dict[str, int]:
     The expiry moves at most once a minute, so the seconds left are read from
     the session itself rather than assumed to be the whole idle period.
     """
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
+    if not signed_in_user(request).is_authenticated:
         return {}
     seconds = idle_seconds_left(request)
     return {

@@ -4,6 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+# English names of our own, not strftime's %a/%b/%B: those follow the process locale (a page must read
+# the same whatever the server's locale is) and cost several times more than a tuple lookup.
+WEEKDAYS_SHORT = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MONTHS_SHORT = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)

@@ -110,11 +110,14 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            # {% url %} as Django parses and writes it, each reversal remembered, and {% form_fields %},
+            # which every form uses (see the modules).
+            "builtins": ["portal.templatetags.memoized_url", "portal.templatetags.form_fields"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.csp",
                 "django.template.context_processors.csrf",
-                "django.contrib.auth.context_processors.auth",
+                "portal.context_processors.person",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.session_timing",
             ],
@@ -138,7 +141,7 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            else "therapy_site.static_storage.MemoizedManifestStaticFilesStorage"
         ),
     },
 }

@@ -65,6 +65,21 @@ def _session_user(request: HttpRequest) -> User | AnonymousUser:
     return request._cached_user  # type: ignore[attr-defined,no-any-return]
 
 
+def signed_in_user(request: HttpRequest) -> User | AnonymousUser:
+    """The person behind request.user itself, not the lazy stand-in SessionAuthenticationMiddleware sets.
+
+    Every attribute read through Django's SimpleLazyObject raises and catches an
+    AttributeError on the way; a page's frame reads the user's kind and flags a few
+    dozen times, so templates get the object it stands for.
+    """
+    user = getattr(request, "user", None)
+    if user is None:
+        return AnonymousUser()
+    if isinstance(user, SimpleLazyObject):
+        return _session_user(request)
+    return user  # type: ignore[no-any-return]
+
+
 class SessionAuthenticationMiddleware:
     """Django's AuthenticationMiddleware, but the user comes from the session's copy.
 

@@ -11,7 +11,7 @@ Use it by listing it first among a form's bases::
     class MessageForm(IdempotentForm, forms.Form): ...
 
 then pass ``form.cleaned_data["idempotency_key"]`` to the service. Templates
-render hidden fields without a label (portal/accounts/_form.html does).
+render hidden fields without a label ({% form_fields %} does).
 """
 
 from __future__ import annotations

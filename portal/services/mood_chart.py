@@ -26,6 +26,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from portal.domain import FEELING_BY_NAME, FEELINGS, JournalEntry, feeling_valence, mood_value
+from portal.timeutil import MONTHS, MONTHS_SHORT, WEEKDAYS_SHORT
 
 # --- geometry, in viewBox units ------------------------------------------------
 # The SVG carries only a viewBox, so the browser scales it to the width it is
@@ -85,24 +86,6 @@ SHAPES: dict[str, str] = {
 }
 UNKNOWN_SHAPE = "hollow-diamond"
 
-# Our own names, not strftime's %a/%b/%B: those follow the process locale and
-# the chart must read the same whatever the server's locale is.
-_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS_SHORT = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 # --- what the template prints ----------------------------------------------------
@@ -400,7 +383,7 @@ def _days(kept: Sequence[JournalEntry], first: datetime, last: datetime, zone: Z
         days.append(
             DayMood(
                 day=day,
-                label=f"{_WEEKDAYS[day.weekday()]} {day.day} {_MONTHS_SHORT[day.month - 1]}",
+                label=f"{WEEKDAYS_SHORT[day.weekday()]} {day.day} {MONTHS_SHORT[day.month - 1]}",
                 count=len(values),
                 mood=mean,
                 x=_x(noon, first, last),
@@ -480,7 +463,7 @@ def _calendar(
                     )
                 )
             weeks.append(row)
-        shown.append(CalendarMonth(title=f"{_MONTHS[month - 1]} {year}", weeks=weeks))
+        shown.append(CalendarMonth(title=f"{MONTHS[month - 1]} {year}", weeks=weeks))
     return shown, cut
 
 
@@ -639,16 +622,16 @@ def _bucket(value: float) -> str:
 
 
 def _when(local: datetime) -> str:
-    return f"{_WEEKDAYS[local.weekday()]} {local.day} {_MONTHS_SHORT[local.month - 1]}, {local:%H:%M}"
+    return f"{WEEKDAYS_SHORT[local.weekday()]} {local.day} {MONTHS_SHORT[local.month - 1]}, {local:%H:%M}"
 
 
 def _date_short(day: date, with_year: bool) -> str:
-    text = f"{day.day} {_MONTHS_SHORT[day.month - 1]}"
+    text = f"{day.day} {MONTHS_SHORT[day.month - 1]}"
     return f"{text} {day.year}" if with_year else text
 
 
 def _date_long(day: date) -> str:
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 def _date_range(first: date, last: date) -> str:
@@ -658,7 +641,7 @@ def _date_range(first: date, last: date) -> str:
     if first.year != last.year:
         return f"{_date_long(first)} to {_date_long(last)}"
     if first.month != last.month:
-        return f"{first.day} {_MONTHS[first.month - 1]} to {_date_long(last)}"
+        return f"{first.day} {MONTHS[first.month - 1]} to {_date_long(last)}"
     return f"{first.day} to {_date_long(last)}"
 
 

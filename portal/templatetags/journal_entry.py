@@ -13,20 +13,22 @@ from __future__ import annotations
 
 from functools import lru_cache
 from typing import Any
+from urllib.parse import quote
 
 from django import template
-from django.template.defaultfilters import capfirst, linebreaksbr, urlencode
 from django.template.defaulttags import CsrfTokenNode
 from django.urls import reverse
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from portal.accounts.user import Reader
 from portal.domain import JournalEntry
+from portal.escaping import esc, esc_with_breaks
 from portal.templatetags.journal_urls import entry_url
-from portal.templatetags.when import iso, when, when_short
+from portal.templatetags.when import every_form
 
 register = template.Library()
+
+_CSRF_INPUT = "journal_entry.csrf_input"
 
 
 @lru_cache(maxsize=1)
@@ -40,15 +42,15 @@ def _shared_with(readers: list[Reader] | tuple[Reader, ...] | None) -> str:
     if readers is None:
         return badge
     if readers:
-        names = ", ".join(escape(r.therapist_name or "your therapist") for r in readers)
+        names = ", ".join(esc(r.therapist_name or "your therapist") for r in readers)
         return f'{badge}\n<span class="shared-with">{names} can read it</span>'
     return f'{badge}\n<span class="shared-with">nobody can read it now</span>'
 
 
 def _share_form(entry: JournalEntry, *, short: str, next_value: str, csrf: str, nobody_reads: bool) -> str:
     """The share control: with no active therapist it says plainly that sharing reaches nobody yet."""
-    entry_id = escape(entry.entry_id)
-    url = escape(entry_url(entry.entry_id, "share"))
+    entry_id = esc(entry.entry_id)
+    url = esc(entry_url(entry.entry_id, "share"))
     if entry.is_shared:
         control = (
             f'<input type="hidden" name="shared" value="0"><button type="submit" class="secondary small" '
@@ -65,7 +67,7 @@ def _share_form(entry: JournalEntry, *, short: str, next_value: str, csrf: str, 
         if nobody_reads:
             control += (
                 f'\n  <span class="muted share-hint" id="{hint_id}">Nobody can read a shared entry yet: '
-                f'you have no therapist. <a href="{escape(_directory_url())}">Find one</a></span>'
+                f'you have no therapist. <a href="{esc(_directory_url())}">Find one</a></span>'
             )
     return (
         f'<form class="inline" method="post" action="{url}" hx-post="{url}" hx-target="closest li" '
@@ -81,21 +83,24 @@ def render_journal_entry(
     csrf: str,
     entry_error: str = "",
 ) -> SafeString:
-    entry_id = escape(entry.entry_id)
-    short = escape(when_short(entry.time_of_emotion))
-    back = escape(urlencode(return_to))
-    edit, delete = escape(entry_url(entry.entry_id, "edit")), escape(entry_url(entry.entry_id, "delete"))
+    entry_id = esc(entry.entry_id)
+    iso, when, when_short = every_form(entry.time_of_emotion)
+    short = esc(when_short)
+    # The {{ return_to|urlencode }} of a query string: quoted, "/" kept.
+    back = esc(quote(return_to))
+    edit, delete = esc(entry_url(entry.entry_id, "edit")), esc(entry_url(entry.entry_id, "delete"))
     shared = f"\n    {_shared_with(readers)}" if entry.is_shared else ""
-    note = f'\n  <p class="note">{linebreaksbr(entry.note, autoescape=True)}</p>' if entry.note else ""
-    error = f'\n  <p class="nonfield" role="alert">{escape(entry_error)}</p>' if entry_error else ""
+    note = f'\n  <p class="note">{esc_with_breaks(entry.note)}</p>' if entry.note else ""
+    error = f'\n  <p class="nonfield" role="alert">{esc(entry_error)}</p>' if entry_error else ""
+    feeling = entry.feeling
     share = _share_form(
-        entry, short=short, next_value=escape(return_to), csrf=csrf, nobody_reads=readers is not None and not readers
+        entry, short=short, next_value=esc(return_to), csrf=csrf, nobody_reads=readers is not None and not readers
     )
     return mark_safe(  # noqa: S308 (every value above is escaped)
         f'<li class="entry card" id="entry-{entry_id}">\n'
         f'  <p class="entry-meta">\n'
-        f'    <time datetime="{escape(iso(entry.time_of_emotion))}">{escape(when(entry.time_of_emotion))}</time>\n'
-        f'    <span class="feeling feeling-{escape(entry.feeling)}">{escape(capfirst(entry.feeling))}</span>\n'
+        f'    <time datetime="{esc(iso)}">{esc(when)}</time>\n'
+        f'    <span class="feeling feeling-{esc(feeling)}">{esc(feeling[:1].upper() + feeling[1:])}</span>\n'
         f'    <span class="intensity"><span aria-hidden="true">{entry.intensity}/10</span>'
         f'<span class="visually-hidden">intensity {entry.intensity} out of 10</span></span>{shared}\n'
         f"  </p>{note}{error}\n"
@@ -104,7 +109,7 @@ def render_journal_entry(
         f'hx-swap="outerHTML">Edit<span class="visually-hidden"> entry of {short}</span></a>\n'
         f"    {share}\n"
         f'    <a class="danger-link" href="{delete}?next={back}" hx-post="{delete}" '
-        f"hx-confirm=\"Delete this entry? This can't be undone.\" hx-target=\"closest li\" "
+        f'hx-confirm="Delete this entry? This can\'t be undone." hx-target="closest li" '
         f'hx-swap="outerHTML">Delete<span class="visually-hidden"> entry of {short}</span></a>\n'
         f"  </div>\n"
         f"</li>"
@@ -120,5 +125,8 @@ def journal_entry(context: template.Context, entry: JournalEntry) -> SafeString:
         "return_to": str(context.get("return_to") or ""),
         "entry_error": str(context.get("entry_error") or ""),
     }
-    csrf = CsrfTokenNode().render(context)
+    # The page's token input, written once per render however many entries use it.
+    csrf = context.render_context.get(_CSRF_INPUT)
+    if csrf is None:
+        csrf = context.render_context[_CSRF_INPUT] = CsrfTokenNode().render(context)
     return render_journal_entry(entry, csrf=csrf, **values)

@@ -11,12 +11,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from django import template
-from django.template.defaultfilters import linebreaksbr
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from portal.domain import Message
-from portal.templatetags.when import iso, when
+from portal.escaping import esc, esc_with_breaks
+from portal.templatetags.when import every_form, iso, when
 
 register = template.Library()
 
@@ -26,14 +25,15 @@ def message_item(m: Message, side: str, seen_id: str | None = None, seen_at: dat
     mine = str(m.sender) == str(side)
     who = "You" if mine else ("Your therapist" if str(m.sender) == "therapist" else "Your client")
     seen = (
-        f'\n  <p class="seen muted">Seen <time datetime="{escape(iso(seen_at))}">{escape(when(seen_at))}</time></p>'
+        f'\n  <p class="seen muted">Seen <time datetime="{esc(iso(seen_at))}">{esc(when(seen_at))}</time></p>'
         if seen_id and seen_id == m.message_id
         else ""
     )
+    sent_iso, sent_when, _short = every_form(m.created_at)
     return mark_safe(  # noqa: S308 (every value above is escaped)
-        f'<li id="m-{escape(m.message_id)}" class="message-item {"mine" if mine else "theirs"}">\n'
+        f'<li id="m-{esc(m.message_id)}" class="message-item {"mine" if mine else "theirs"}">\n'
         f'  <p class="message-meta"><strong>{who}</strong> · '
-        f'<time datetime="{escape(iso(m.created_at))}">{escape(when(m.created_at))}</time></p>\n'
-        f'  <p class="message-body">{linebreaksbr(m.content, autoescape=True)}</p>{seen}\n'
+        f'<time datetime="{esc(sent_iso)}">{esc(sent_when)}</time></p>\n'
+        f'  <p class="message-body">{esc_with_breaks(m.content)}</p>{seen}\n'
         f"</li>"
     )

@@ -11,8 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+
+from portal.escaping import esc
 
 register = template.Library()
 
@@ -27,13 +28,13 @@ _HEAD = (
 def _cell(day: Any) -> str:
     if not day:
         return '<td class="mood-day blank"></td>'
-    classes = f"mood-day mood-{escape(day.bucket)}" + ("" if day.in_range else " out-of-range")
-    text = f'<time class="day-number" datetime="{escape(day.iso)}">{day.day}</time>'
+    classes = f"mood-day mood-{esc(day.bucket)}" + ("" if day.in_range else " out-of-range")
+    text = f'<time class="day-number" datetime="{esc(day.iso)}">{day.day}</time>'
     if day.mood is not None:
         entries = "entry" if day.count == 1 else "entries"
         text += (
-            f'<span class="day-mood">{escape(day.mood_text)}</span>'
-            f'<span class="visually-hidden">, {escape(day.mood_words)}, {day.count} {entries}</span>'
+            f'<span class="day-mood">{esc(day.mood_text)}</span>'
+            f'<span class="visually-hidden">, {esc(day.mood_words)}, {day.count} {entries}</span>'
         )
     elif day.in_range:
         text += '<span class="visually-hidden">, no entries</span>'
@@ -46,7 +47,7 @@ def mood_calendar_months(chart: Any) -> SafeString:
     for month in chart.months:
         rows = "\n    ".join("<tr>" + "".join(_cell(day) for day in week) + "</tr>" for week in month.weeks)
         tables.append(
-            f'<table class="mood-calendar">\n    <caption>{escape(month.title)}</caption>\n    {_HEAD}\n'
+            f'<table class="mood-calendar">\n    <caption>{esc(month.title)}</caption>\n    {_HEAD}\n'
             f"    <tbody>\n    {rows}\n    </tbody>\n  </table>"
         )
     return mark_safe("\n  ".join(tables))  # noqa: S308 (every value above is escaped)

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from django import template
 from django.template.defaultfilters import capfirst
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from portal.escaping import esc
 from portal.services.mood_chart import MoodChart
 
 register = template.Library()
@@ -29,7 +29,7 @@ def _shift(value: float, by: int) -> int:
 @register.simple_tag
 def mood_chart_line_svg(chart: MoodChart, cid: str) -> SafeString:
     """The daily mood line with a marker per entry, its axes and grid."""
-    c, left, right, top, bottom = escape(cid), chart.plot_left, chart.plot_right, chart.plot_top, chart.plot_bottom
+    c, left, right, top, bottom = esc(cid), chart.plot_left, chart.plot_right, chart.plot_top, chart.plot_bottom
     grid = "".join(
         f'<line class="chart-gridline{" chart-zero" if tick.value == 0 else ""}" x1="{left}" y1="{tick.y}" '
         f'x2="{right}" y2="{tick.y}"/>\n      '
@@ -37,37 +37,37 @@ def mood_chart_line_svg(chart: MoodChart, cid: str) -> SafeString:
     )
     y_labels = "".join(
         f'<text class="chart-axis-text" x="{_shift(left, -6)}" y="{tick.y}" dy="0.35em" text-anchor="end" '
-        f'font-size="12">{escape(tick.label)}</text>\n      '
+        f'font-size="12">{esc(tick.label)}</text>\n      '
         for tick in chart.y_ticks
     )
     x_labels = "".join(
         f'<line class="chart-axis" x1="{tick.x}" y1="{bottom}" x2="{tick.x}" y2="{_shift(bottom, 5)}"/>\n      '
         f'<text class="chart-axis-text" x="{tick.x}" y="{_shift(bottom, 20)}" text-anchor="middle" '
-        f'font-size="12">{escape(tick.label)}</text>\n      '
+        f'font-size="12">{esc(tick.label)}</text>\n      '
         for tick in chart.x_ticks
     )
     line = (
         f'<polyline class="chart-line" fill="none" stroke-linejoin="round" stroke-linecap="round" '
-        f'points="{escape(chart.polyline)}"/>'
+        f'points="{esc(chart.polyline)}"/>'
         if len(chart.days) > 1
         else ""
     )
     days = "".join(
         f'<line class="chart-day" x1="{day.left}" y1="{day.y}" x2="{day.right}" y2="{day.y}"><title>'
-        f"{escape(day.label)}: daily mood {escape(day.mood_text)} ({day.count} "
-        f'{"entry" if day.count == 1 else "entries"})</title></line>\n      '
+        f"{esc(day.label)}: daily mood {esc(day.mood_text)} ({day.count} "
+        f"{'entry' if day.count == 1 else 'entries'})</title></line>\n      "
         for day in chart.days
     )
     points = "".join(
-        f'<path class="chart-point mark-{escape(point.key)}{" hollow" if point.hollow else ""}" '
-        f'd="{escape(point.marker)}"><title>{escape(point.label)}</title></path>\n      '
+        f'<path class="chart-point mark-{esc(point.key)}{" hollow" if point.hollow else ""}" '
+        f'd="{esc(point.marker)}"><title>{esc(point.label)}</title></path>\n      '
         for point in chart.points
     )
     return mark_safe(  # noqa: S308 (every text above is escaped; the rest are numbers)
-        f'<svg class="chart-svg" role="img" aria-labelledby="{c}-title {c}-desc" viewBox="{escape(chart.view_box)}" '
+        f'<svg class="chart-svg" role="img" aria-labelledby="{c}-title {c}-desc" viewBox="{esc(chart.view_box)}" '
         f'preserveAspectRatio="xMidYMid meet">\n'
-        f'    <title id="{c}-title">{escape(chart.title)}</title>\n'
-        f'    <desc id="{c}-desc">{escape(chart.description)}</desc>\n'
+        f'    <title id="{c}-title">{esc(chart.title)}</title>\n'
+        f'    <desc id="{c}-desc">{esc(chart.description)}</desc>\n'
         f'    <g class="chart-grid">\n      {grid}\n    </g>\n'
         f'    <g class="chart-axes">\n'
         f'      <line class="chart-axis" x1="{left}" y1="{top}" x2="{left}" y2="{bottom}"/>\n'
@@ -92,9 +92,9 @@ def mood_chart_legend_items(chart: MoodChart) -> SafeString:
     return mark_safe(  # noqa: S308 (every text is escaped)
         "".join(
             f'<li><svg class="legend-mark" viewBox="-7 -7 14 14" aria-hidden="true" focusable="false">'
-            f'<path class="legend-point chart-point mark-{escape(item.key)}{" hollow" if item.hollow else ""}" '
-            f'd="{escape(item.marker)}"/></svg><span>{escape(capfirst(item.feeling))}</span> '
-            f'<span class="muted">({escape(item.valence)})</span></li>\n    '
+            f'<path class="legend-point chart-point mark-{esc(item.key)}{" hollow" if item.hollow else ""}" '
+            f'd="{esc(item.marker)}"/></svg><span>{esc(capfirst(item.feeling))}</span> '
+            f'<span class="muted">({esc(item.valence)})</span></li>\n    '
             for item in chart.legend
         )
     )
@@ -103,12 +103,12 @@ def mood_chart_legend_items(chart: MoodChart) -> SafeString:
 @register.simple_tag
 def mood_chart_bars_svg(chart: MoodChart, cid: str) -> SafeString:
     """How often each feeling appeared: a bar with its word and its count."""
-    c = escape(cid)
+    c = esc(cid)
     bars = "".join(
         f'<g class="chart-bar">\n'
         f'      <text class="chart-axis-text chart-bar-label" x="{chart.bar_label_right}" y="{bar.text_y}" '
-        f'dy="0.35em" text-anchor="end" font-size="12">{escape(capfirst(bar.feeling))}</text>\n'
-        f'      <rect class="chart-bar-fill bar-{escape(bar.key)}" x="{chart.bar_left}" y="{bar.y}" '
+        f'dy="0.35em" text-anchor="end" font-size="12">{esc(capfirst(bar.feeling))}</text>\n'
+        f'      <rect class="chart-bar-fill bar-{esc(bar.key)}" x="{chart.bar_left}" y="{bar.y}" '
         f'width="{bar.width}" height="{chart.bar_height}" rx="2"/>\n'
         f'      <text class="chart-axis-text" x="{bar.count_x}" y="{bar.text_y}" dy="0.35em" '
         f'font-size="12">{bar.count}</text>\n'
@@ -117,9 +117,9 @@ def mood_chart_bars_svg(chart: MoodChart, cid: str) -> SafeString:
     )
     return mark_safe(  # noqa: S308 (every text is escaped; the rest are numbers)
         f'<svg class="chart-svg chart-bars" role="img" aria-labelledby="{c}-bars-title {c}-bars-desc" '
-        f'viewBox="{escape(chart.bars_view_box)}" preserveAspectRatio="xMidYMid meet">\n'
+        f'viewBox="{esc(chart.bars_view_box)}" preserveAspectRatio="xMidYMid meet">\n'
         f'    <title id="{c}-bars-title">How often each feeling appeared</title>\n'
-        f'    <desc id="{c}-bars-desc">{escape(chart.bars_description)}</desc>\n'
+        f'    <desc id="{c}-bars-desc">{esc(chart.bars_description)}</desc>\n'
         f"    {bars}\n"
         f"  </svg>"
     )
@@ -129,8 +129,8 @@ def mood_chart_bars_svg(chart: MoodChart, cid: str) -> SafeString:
 def mood_chart_day_rows(chart: MoodChart) -> SafeString:
     return mark_safe(  # noqa: S308 (every text is escaped)
         "".join(
-            f'<tr><td><time datetime="{escape(day.iso)}">{escape(day.label)}</time></td><td>{day.count}</td>'
-            f"<td>{escape(day.mood_text)}</td></tr>\n      "
+            f'<tr><td><time datetime="{esc(day.iso)}">{esc(day.label)}</time></td><td>{day.count}</td>'
+            f"<td>{esc(day.mood_text)}</td></tr>\n      "
             for day in chart.days
         )
     )
@@ -140,8 +140,8 @@ def mood_chart_day_rows(chart: MoodChart) -> SafeString:
 def mood_chart_entry_rows(chart: MoodChart) -> SafeString:
     return mark_safe(  # noqa: S308 (every text is escaped)
         "".join(
-            f'<tr><td><time datetime="{escape(point.when_iso)}">{escape(point.when)}</time></td>'
-            f"<td>{escape(point.feeling)}</td><td>{point.intensity}</td><td>{escape(point.mood_text)}</td></tr>\n      "
+            f'<tr><td><time datetime="{esc(point.when_iso)}">{esc(point.when)}</time></td>'
+            f"<td>{esc(point.feeling)}</td><td>{point.intensity}</td><td>{esc(point.mood_text)}</td></tr>\n      "
             for point in chart.points
         )
     )

@@ -1,0 +1,61 @@
+"""A form's fields as every page writes them: ``{% form_fields form %}``, a template builtin (settings).
+
+For each visible field: its label, its errors under the id its input's
+aria-describedby points at ("<field id>_error"), the input, and its help text;
+hidden fields (the idempotency key among them) with their errors said aloud.
+Written in Python because a template include cost a context, a loop and a
+dozen lookups per field on every form of every page; the markup is the
+template's it replaced, kept at tests/unit/reference/form_fields.html and held
+to it by tests/unit/test_form_fields_markup.py.
+"""
+
+from __future__ import annotations
+
+from django import forms, template
+from django.forms import BoundField
+from django.utils.safestring import SafeString, mark_safe
+
+from portal.escaping import esc
+
+register = template.Library()
+
+
+def field_errors(field: BoundField) -> str:
+    if not field.errors:
+        return ""
+    items = "".join(f"<li>{esc(e)}</li>" for e in field.errors)
+    return f'<ul class="errorlist" id="{esc(field.auto_id)}_error">{items}</ul>'
+
+
+def labelled_field(field: BoundField) -> str:
+    """Label, errors, input (written by the form renderer, so already safe)."""
+    return f'<label for="{esc(field.id_for_label)}">{esc(field.label)}</label>\n  {field_errors(field)}\n  {field}'
+
+
+def non_field_errors(form: forms.Form) -> str:
+    errors = form.non_field_errors()
+    if not errors:
+        return ""
+    return '<div class="nonfield" role="alert">' + "".join(f"<p>{esc(e)}</p>" for e in errors) + "</div>"
+
+
+def render_form_fields(form: forms.Form) -> SafeString:
+    hidden = "".join(
+        "".join(f'<p class="nonfield" role="alert">{esc(e)}</p>' for e in field.errors) + str(field)
+        for field in form.hidden_fields()
+    )
+    visible = []
+    for field in form.visible_fields():
+        # Help text is the product's own words and may hold markup (the template wrote it |safe).
+        help_text = (
+            f'\n  <span class="helptext" id="{esc(field.auto_id)}_helptext">{field.help_text}</span>'
+            if field.help_text
+            else ""
+        )
+        visible.append(f"\n<div>\n  {labelled_field(field)}{help_text}\n</div>\n")
+    return mark_safe(f"{non_field_errors(form)}\n{hidden}\n{''.join(visible)}")  # noqa: S308 (escaped above)
+
+
+@register.simple_tag
+def form_fields(form: forms.Form) -> SafeString:
+    return render_form_fields(form)

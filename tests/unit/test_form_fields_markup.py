@@ -1,0 +1,77 @@
+"""{% form_fields %} writes every form of the product as the template it replaced did (tests/unit/reference/)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from django import forms
+from django.template import Context, Engine, Template
+
+from portal.forms import accounts, data_rights, directory, journal, messages, relationships, sessions
+from portal.templatetags.form_fields import form_fields
+
+REFERENCE = Path(__file__).parent / "reference" / "form_fields.html"
+THERAPISTS = [("t1", "Dr <Ada>"), ("t2", "Sam")]
+
+
+class HelpfulForm(forms.Form):
+    # Help text is the product's own words and may carry markup; a hidden field can carry an error.
+    name = forms.CharField(help_text="Up to <em>40</em> letters", max_length=40)
+    kind = forms.ChoiceField(choices=[("a", "A & B"), ("b", "B")], widget=forms.RadioSelect)
+    token = forms.CharField(widget=forms.HiddenInput)
+
+
+FORMS: dict[str, Callable[[], forms.Form]] = {
+    "signup": lambda: accounts.ClientSignUpForm(),
+    "signup-wrong": lambda: accounts.ClientSignUpForm(data={"email": "not an email", "password1": "a"}),
+    "therapist-signup": lambda: accounts.TherapistSignUpForm(),
+    "login-wrong": lambda: accounts.LoginForm(data={"email": "a@example.com"}),
+    "reset": lambda: accounts.PasswordResetRequestForm(),
+    "set-password-wrong": lambda: accounts.SetPasswordForm(data={"new_password1": "x", "new_password2": "y"}),
+    "one-time-code": lambda: accounts.OneTimeCodeForm(data={"code": "<12>"}),
+    "turn-off-mfa": lambda: accounts.TurnOffMfaForm(),
+    "delete-account": lambda: data_rights.AccountDeleteForm(data={}),
+    "directory": lambda: directory.DirectoryForm(data={"specialization": "anxiety"}),
+    "profile": lambda: directory.ProfileForm(),
+    "journal-filter": lambda: journal.JournalFilterForm(data={"feeling": "sad", "start": "2026-02-30"}),
+    "message": lambda: messages.MessageForm(data={"content": ""}),
+    "invite": lambda: relationships.InviteForm(data={"email": "x"}),
+    "session-request": lambda: sessions.SessionRequestForm(therapists=THERAPISTS),
+    "session-request-wrong": lambda: sessions.SessionRequestForm(data={"day": "soon"}, therapists=THERAPISTS),
+    "session-create": lambda: sessions.SessionCreateForm(clients=THERAPISTS),
+    "session-approve": lambda: sessions.SessionApproveForm(),
+    "session-reject": lambda: sessions.SessionRejectForm(data={"reason": "x" * 2000}),
+    "session-reschedule": lambda: sessions.SessionRescheduleForm(),
+    "session-notes": lambda: sessions.SessionNotesForm(initial={"shared_notes": "a & <b>"}),
+    "helpful": lambda: HelpfulForm(data={"name": "", "kind": "c"}),
+}
+
+
+def _normalized(html: str) -> str:
+    # Whitespace between tags and runs of it mean nothing to a browser; everything else must match.
+    return re.sub(r">\s+<", "><", re.sub(r"\s+", " ", html)).strip()
+
+
+@pytest.mark.parametrize("name", FORMS)
+def test_it_writes_what_the_template_wrote(name: str) -> None:
+    form = FORMS[name]()
+    if form.is_bound:
+        form.is_valid()
+    expected = Engine.get_default().from_string(REFERENCE.read_text()).render(Context({"form": form}))
+    assert _normalized(str(form_fields(form))) == _normalized(expected)
+
+
+def test_it_is_there_in_every_template_without_loading() -> None:
+    html = Template("{% form_fields form %}").render(Context({"form": HelpfulForm()}))
+    assert '<label for="id_name">Name</label>' in html and 'type="hidden" name="token"' in html
+
+
+def test_it_points_each_input_at_its_errors_and_escapes_what_was_typed() -> None:
+    form = accounts.ClientSignUpForm(data={"email": "<script>x</script>"})
+    form.is_valid()
+    html = str(form_fields(form))
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert 'id="id_email_error"' in html and 'aria-describedby="id_email_error"' in html
