@@ -23,7 +23,7 @@ from django.utils.safestring import SafeString, mark_safe
 from portal.escaping import esc
 from portal.forms.journal import JournalEntryForm
 from portal.forms.renderer import input_tag
-from portal.templatetags.form_fields import field_errors, labelled_field, non_field_errors
+from portal.templatetags.form_fields import blank_form_markup, field_errors, labelled_field, non_field_errors
 
 register = template.Library()
 
@@ -93,4 +93,5 @@ def render_entry_fields(form: JournalEntryForm) -> SafeString:
 def entry_fields(form: forms.Form) -> SafeString:
     if not isinstance(form, JournalEntryForm):
         raise TypeError("{% entry_fields %} writes a JournalEntryForm's fields")
-    return render_entry_fields(form)
+    blank = blank_form_markup(form, render_entry_fields)  # type: ignore[arg-type]
+    return render_entry_fields(form) if blank is None else mark_safe(blank)  # noqa: S308 (written escaped)

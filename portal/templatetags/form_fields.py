@@ -11,13 +11,47 @@ to it by tests/unit/test_form_fields_markup.py.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django import forms, template
 from django.forms import BoundField
 from django.utils.safestring import SafeString, mark_safe
 
 from portal.escaping import esc
+from portal.forms.idempotency import FIELD as KEY_FIELD
 
 register = template.Library()
+
+# Where the idempotency key goes in a blank form's remembered markup (keys are ids: [0-9A-Z] only).
+_KEY_STAND_IN = "blank-form-key-stand-in"
+_blank_markup: dict[tuple[object, ...], str] = {}
+
+
+def blank_form_markup(form: forms.Form, write: Callable[[forms.Form], str]) -> str | None:
+    """The markup of a blank form that depends on the code alone, written once per process.
+
+    A form class says so with ``blank_markup_is_fixed = True``: no choices, initial
+    values or attributes of its own per person or request. Its blank markup is then
+    the same on every page view but for the idempotency key, which goes in afresh each
+    time. Django builds a radio or option per choice on every render otherwise: most of
+    the journal page's form cost. None when the form is not such a blank one.
+    """
+    if form.is_bound or not getattr(form, "blank_markup_is_fixed", False):
+        return None
+    key = form.initial.get(KEY_FIELD)
+    if set(form.initial) - {KEY_FIELD}:
+        return None
+    cache_key = (type(form), form.auto_id, form.prefix, getattr(form, "editing", False))
+    markup = _blank_markup.get(cache_key)
+    if markup is None:
+        markup = write(form)
+        if key is not None:
+            # This form's own key (an id, once in the markup) becomes the stand-in for the next ones.
+            markup = markup.replace(f'value="{esc(key)}"', f'value="{_KEY_STAND_IN}"')
+        _blank_markup[cache_key] = markup
+    if key is None:
+        return markup
+    return markup.replace(f'value="{_KEY_STAND_IN}"', f'value="{esc(key)}"')
 
 
 def field_errors(field: BoundField) -> str:
@@ -58,4 +92,5 @@ def render_form_fields(form: forms.Form) -> SafeString:
 
 @register.simple_tag
 def form_fields(form: forms.Form) -> SafeString:
-    return render_form_fields(form)
+    blank = blank_form_markup(form, render_form_fields)
+    return render_form_fields(form) if blank is None else mark_safe(blank)  # noqa: S308 (written escaped)

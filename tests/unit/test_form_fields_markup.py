@@ -75,3 +75,33 @@ def test_it_points_each_input_at_its_errors_and_escapes_what_was_typed() -> None
     html = str(form_fields(form))
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert 'id="id_email_error"' in html and 'aria-describedby="id_email_error"' in html
+
+
+def test_it_writes_a_fixed_blank_form_once_with_each_forms_own_key() -> None:
+    from portal.forms.journal import NewJournalEntryForm
+    from portal.templatetags.entry_fields import entry_fields, render_entry_fields
+    from portal.templatetags.form_fields import render_form_fields
+
+    first, second = NewJournalEntryForm(), NewJournalEntryForm()
+    assert first.initial["idempotency_key"] != second.initial["idempotency_key"]
+    for form in (first, second, first):
+        html = str(entry_fields(form))
+        assert html == str(render_entry_fields(form))
+        assert f'value="{form.initial["idempotency_key"]}"' in html
+    blank_filter = journal.JournalFilterForm()
+    assert str(form_fields(blank_filter)) == str(render_form_fields(blank_filter))
+
+
+def test_it_never_serves_a_filled_or_personal_form_from_memory() -> None:
+    from portal.templatetags.form_fields import blank_form_markup, render_form_fields
+
+    str(form_fields(journal.JournalFilterForm()))  # the blank one, remembered
+    typed = journal.JournalFilterForm(data={"feeling": "sad"})
+    typed.is_valid()
+    assert blank_form_markup(typed, render_form_fields) is None
+    assert '<option value="sad" selected>' in str(form_fields(typed))
+    with_initial = journal.JournalFilterForm(initial={"feeling": "calm"})
+    assert blank_form_markup(with_initial, render_form_fields) is None
+    assert '<option value="calm" selected>' in str(form_fields(with_initial))
+    # A form that does not say its blank markup is fixed (choices per person) is written each time.
+    assert blank_form_markup(sessions.SessionRequestForm(therapists=THERAPISTS), render_form_fields) is None

@@ -1,0 +1,147 @@
+"""The frame every page shares, written in Python: ``{% body_attributes %}`` and ``{% site_header %}``.
+
+The header (the logo, the navigation of each kind of person, the log-out form),
+the email-verification banner and the two idle notices were the larger part of
+base.html: some eighty template nodes, rendered on every page for the same few
+answers. Written here with every value escaped, they cost a fifth as much.
+``tests/unit/test_site_frame_markup.py`` holds them to the template they
+replaced (tests/unit/reference/site_frame.html) for every kind of person.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from django import template
+from django.template import Context
+from django.utils.safestring import SafeString, mark_safe
+
+from portal.escaping import esc
+from portal.templatetags.memoized_url import memoized_reverse
+
+register = template.Library()
+
+
+def _url(name: str) -> str:
+    return esc(memoized_reverse(name, [], {}, None))
+
+
+def _csrf_input(context: Context) -> str:
+    token = context.get("csrf_token")
+    if not token or str(token) == "NOTPROVIDED":
+        return ""
+    return f'<input type="hidden" name="csrfmiddlewaretoken" value="{esc(token)}">'
+
+
+def _links(*names_and_labels: tuple[str, str]) -> str:
+    return " ".join(f'<a href="{_url(name)}">{label}</a>' for name, label in names_and_labels)
+
+
+def _home_name(user: Any) -> str:
+    """The logo leads each person to their own start: the public page is for visitors."""
+    if not user.is_authenticated:
+        return "home"
+    if user.is_client:
+        return "client_home"
+    if user.is_therapist:
+        return "therapist_home"
+    if user.is_staff_member:
+        return "staff_home"
+    return "home"
+
+
+def _navigation(user: Any, csrf: str) -> str:
+    if not user.is_authenticated:
+        return f'\n        <a href="{_url("login")}">Log in</a>\n        <a href="{_url("signup_client")}">Sign up</a>\n      '
+    if user.is_client:
+        own = _links(
+            ("client_home", "Home"), ("journal", "Journal"), ("client_sessions", "Sessions"),
+            ("my_therapists", "My therapists"), ("directory", "Find a therapist"),
+        )  # fmt: skip
+    elif user.is_therapist:
+        own = _links(
+            ("therapist_home", "Home"), ("my_clients", "My clients"), ("therapist_sessions", "Sessions"),
+            ("therapist_profile_edit", "Profile"),
+        )  # fmt: skip
+    elif user.is_staff_member:
+        own = _links(("staff_home", "Accounts"))
+    else:
+        own = ""
+    # The unread count comes after the page, so no page pays a read for it.
+    messages = (
+        f'<a id="nav-messages" href="{_url("conversations")}" hx-get="{_url("messages_badge")}" hx-trigger="load" '
+        f'hx-swap="outerHTML">Messages</a>'
+        if user.is_client or user.is_therapist
+        else ""
+    )
+    return (
+        f"\n        {own}\n        {messages}\n"
+        f'        <a href="{_url("password_change")}">Password</a>\n'
+        f'        <a href="{_url("security")}">Security</a>\n'
+        f'        <form class="inline" method="post" action="{_url("logout")}">{csrf}'
+        f'<button type="submit" class="secondary">Log out</button></form>\n      '
+    )
+
+
+def _banners(context: Context, user: Any, csrf: str) -> str:
+    parts = []
+    if user.is_authenticated and not user.email_verified:
+        parts.append(
+            '\n  <div class="banner" role="status">\n'
+            "    <p>Please confirm your email address: until then you can't send messages or share journal "
+            "entries.</p>\n"
+            f'    <form class="inline" method="post" action="{_url("resend_verification")}">{csrf}'
+            '<button type="submit" class="secondary small">Send the email again</button></form>\n  </div>\n  '
+        )
+    if user.is_authenticated:
+        request = context.get("request")
+        path = quote(request.path) if request is not None else ""
+        parts.append(
+            '\n  <div class="idle-warning" id="session-ended" role="alert" hidden>\n'
+            f"    <p>For your privacy you were logged out after {esc(context.get('session_idle_minutes', ''))} "
+            "minutes without activity.\n"
+            "       Anything you typed is still on this page: copy it before you\n"
+            f'       <a href="{_url("login")}?next={esc(path)}" target="_blank" rel="noopener">log in again '
+            "(new tab)</a>.</p>\n  </div>\n  "
+        )
+    if context.get("session_idle_seconds"):
+        keep_alive = _url("keep_alive")
+        parts.append(
+            '\n  <div class="idle-warning" id="idle-warning" role="alertdialog" aria-labelledby="idle-warning-text" '
+            "hidden>\n"
+            '    <p id="idle-warning-text">For your privacy you will be logged out in a few minutes unless you '
+            "continue.</p>\n"
+            f'    <form method="post" action="{keep_alive}" hx-post="{keep_alive}" hx-swap="none">{csrf}\n'
+            '      <button type="submit" id="idle-keep-alive">Stay logged in</button>\n    </form>\n  </div>\n  '
+        )
+    return "".join(parts)
+
+
+@register.simple_tag(takes_context=True)
+def body_attributes(context: Context) -> SafeString:
+    """The <body>'s attributes: the CSRF header for htmx, and the idle timer's settings when signed in."""
+    token = esc(context.get("csrf_token", ""))
+    attributes = f' hx-headers=\'{{"X-CSRFToken": "{token}"}}\''
+    idle = context.get("session_idle_seconds")
+    if idle:
+        attributes += (
+            f' data-idle-seconds="{esc(idle)}" data-idle-warning-seconds="{esc(context.get("session_warning_seconds", ""))}"'
+            f' data-session-status-url="{_url("session_status")}"'
+        )
+    return mark_safe(attributes)  # noqa: S308 (every value is escaped)
+
+
+@register.simple_tag(takes_context=True)
+def site_header(context: Context) -> SafeString:
+    """The skip link, the header and its navigation, then the banners and notices under it."""
+    user = context["user"]
+    csrf = _csrf_input(context)
+    return mark_safe(  # noqa: S308 (every value is escaped)
+        '<a class="skip-link" href="#main">Skip to content</a>\n'
+        '  <header class="site-header">\n'
+
+        f'    <a class="brand" href="{_url(_home_name(user))}">Therapy portal</a>\n'
+        f'    <nav aria-label="Main">\n      {_navigation(user, csrf)}\n    </nav>\n'
+        f"  </header>\n  {_banners(context, user, csrf)}"
+    )
