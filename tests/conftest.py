@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from moto import mock_aws
 
 from devtools import dynoxide
 from portal.dynamo.connection import get_gateway, register_client_hook, reset_gateway
 from portal.dynamo.gateway import DynamoGateway
 from tests.doubles import stale_reads as stale_reads_double
 from tests.dynamo_operations import RECORDER
-from tests.reused_tables import DYNOXIDE, MOTO
+from tests.reused_tables import DYNOXIDE, MOTO, moto_keeping_its_data
 
 # The IAM policy test checks what the application did in DynamoDB during this run.
 POLICY_TEST = "test_it_grants_every_operation_the_suite_made"
@@ -40,19 +39,17 @@ def moto_dynamo(settings: object) -> Iterator[DynamoGateway]:
     The tables outlive the test (tests/reused_tables.py): made once, emptied
     after each test, made afresh after a test that changed them.
     """
-    mock = mock_aws()
-    mock.start(reset=False)
-    try:
+    with moto_keeping_its_data():
         settings.DYNAMODB_ENDPOINT_URL = None  # type: ignore[attr-defined]
         settings.DYNAMODB_TABLE_PREFIX = ""  # type: ignore[attr-defined]
         reset_gateway()
         gateway = get_gateway()
         MOTO.ready(gateway, settings.AWS_REGION)  # type: ignore[attr-defined]
-        yield gateway
-    finally:
-        reset_gateway()
-        MOTO.empty()
-        mock.stop(remove_data=False)
+        try:
+            yield gateway
+        finally:
+            reset_gateway()
+            MOTO.empty()
 
 
 @pytest.fixture(scope="session")

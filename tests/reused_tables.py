@@ -15,12 +15,17 @@ from every table empty and in schema.py's shape:
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import count
 from typing import Any
 
 import boto3
+from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
+from moto.core.custom_responses_mock import reset_responses_mock
+from moto.core.models import MockAWS, responses_mock
 from moto.dynamodb.models import dynamodb_backends
 
 from portal.dynamo.gateway import DynamoGateway
@@ -34,6 +39,21 @@ _RECREATE_ABOVE = 200
 
 
 # --- moto --------------------------------------------------------------------------
+
+
+@contextmanager
+def moto_keeping_its_data() -> Iterator[None]:
+    """moto's mock, started without wiping what earlier tests' mocks left and stopped without wiping it."""
+    mock = mock_aws()
+    mock.start(reset=False)
+    try:
+        yield
+    finally:
+        mock.stop(remove_data=False)
+        if MockAWS._nested_count == 0:
+            # Each start registers moto's URL patterns for requests again (about 1,300); a stop that
+            # keeps the data keeps them too, so they would pile up test after test.
+            reset_responses_mock(responses_mock)
 
 
 def _moto_backend(region: str) -> Any:

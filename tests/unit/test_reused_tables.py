@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.core.base_backend import BackendDict
+from moto.core.models import responses_mock
 from moto.dynamodb.models import dynamodb_backends
 
 from portal.dynamo.gateway import DynamoGateway
 from portal.dynamo.schema import ALL_TABLES, JOURNAL, WEB_SESSIONS
-from tests.reused_tables import DYNOXIDE, MOTO
+from tests.reused_tables import DYNOXIDE, MOTO, moto_keeping_its_data
 
 
 def _item_count(gateway: DynamoGateway) -> int:
@@ -90,3 +91,10 @@ def test_it_gives_new_dynoxide_tables_after_a_test_deleted_one(dynoxide_dynamo: 
     assert DYNOXIDE.prefix == ""
     # What was left under the old prefix is gone; the next test's prefix is new and complete.
     assert all(dynoxide_dynamo.describe(table) is None for table in ALL_TABLES)
+
+
+def test_it_leaves_no_moto_url_patterns_piling_up_between_tests() -> None:
+    for _ in range(3):
+        with moto_keeping_its_data():
+            assert len(responses_mock.registered()) > 0
+    assert responses_mock.registered() == []
