@@ -19,6 +19,8 @@ from types import FrameType
 from typing import Any
 
 import portal
+from portal.dynamo.access import APP_OPERATIONS
+from portal.dynamo.deployment import allows
 from portal.dynamo.schema import ALL_TABLES
 
 _PORTAL_DIR = str(Path(portal.__file__).resolve().parent)
@@ -114,3 +116,37 @@ class OperationRecorder:
 
 
 RECORDER = OperationRecorder()
+
+
+def missing_grants(uses: set[Use]) -> list[str]:
+    """One instruction per operation the policy lacks, saying exactly what to add."""
+    lines: list[str] = []
+    for use in sorted(uses, key=Use.sort_key):
+        if allows(use.action, use.table, use.index):
+            continue
+        if use.table not in {t.name for t in ALL_TABLES}:
+            lines.append(
+                f"{use.action} on table {use.table!r}, which is not in portal/dynamo/schema.py: "
+                "add the table to schema.py (ALL_TABLES) and its operations to APP_OPERATIONS"
+            )
+        elif use.resource in APP_OPERATIONS:
+            lines.append(f'add "{use.action}" to APP_OPERATIONS["{use.resource}"]')
+        else:
+            lines.append(f'add "{use.resource}": ("{use.action}",), to APP_OPERATIONS')
+    return lines
+
+
+POLICY_ADVICE = (
+    "The application made DynamoDB operations the production IAM policy does not allow. "
+    "In portal/dynamo/access.py:\n  {}\n"
+    "then run `DJANGO_DEBUG=true .venv/bin/python manage.py deploy_templates` and commit deploy/dynamodb.template.json."
+)
+
+
+def as_rows(uses: set[Use]) -> list[list[str | None]]:
+    """Uses as plain lists, to cross from a pytest-xdist worker to the controller."""
+    return sorted([use.action, use.table, use.index] for use in uses)
+
+
+def from_rows(rows: list[list[str | None]]) -> set[Use]:
+    return {Use(str(action), str(table), index) for action, table, index in rows}

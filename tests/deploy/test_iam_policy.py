@@ -2,28 +2,8 @@
 
 from __future__ import annotations
 
-from portal.dynamo.access import APP_OPERATIONS
-from portal.dynamo.deployment import allows, policy_document
-from portal.dynamo.schema import ALL_TABLES
-from tests.dynamo_operations import RECORDER, Use, uses_of
-
-
-def missing_grants(uses: set[Use]) -> list[str]:
-    """One instruction per operation the policy lacks, saying exactly what to add."""
-    lines: list[str] = []
-    for use in sorted(uses, key=Use.sort_key):
-        if allows(use.action, use.table, use.index):
-            continue
-        if use.table not in {t.name for t in ALL_TABLES}:
-            lines.append(
-                f"{use.action} on table {use.table!r}, which is not in portal/dynamo/schema.py: "
-                "add the table to schema.py (ALL_TABLES) and its operations to APP_OPERATIONS"
-            )
-        elif use.resource in APP_OPERATIONS:
-            lines.append(f'add "{use.action}" to APP_OPERATIONS["{use.resource}"]')
-        else:
-            lines.append(f'add "{use.resource}": ("{use.action}",), to APP_OPERATIONS')
-    return lines
+from portal.dynamo.deployment import policy_document
+from tests.dynamo_operations import POLICY_ADVICE, RECORDER, Use, missing_grants, uses_of
 
 
 def test_it_names_the_line_to_add_for_an_operation_the_policy_lacks() -> None:
@@ -74,12 +54,9 @@ def test_it_grants_no_action_on_any_resource_but_the_tables_and_indexes() -> Non
 
 def test_it_grants_every_operation_the_suite_made() -> None:
     # Runs last (tests/conftest.py orders it): RECORDER has seen every test's calls.
-    # Run alone it checks only what the few tests before it did.
+    # Run alone it checks only what the few tests before it did. Under pytest-xdist
+    # each worker checks its own tests' calls here, and the controller checks every
+    # worker's once they have all finished (tests/conftest.py, pytest_sessionfinish).
     problems = missing_grants(RECORDER.uses)
 
-    assert not problems, (
-        "The application made DynamoDB operations the production IAM policy does not allow. "
-        "In portal/dynamo/access.py:\n  "
-        + "\n  ".join(problems)
-        + "\nthen run `DJANGO_DEBUG=true .venv/bin/python manage.py deploy_templates` and commit deploy/dynamodb.template.json."
-    )
+    assert not problems, POLICY_ADVICE.format("\n  ".join(problems))
