@@ -11,19 +11,18 @@ added after a save), so there is one definition of it.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
 from django import template
 from django.template.defaulttags import CsrfTokenNode
-from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from portal.accounts.user import Reader
 from portal.domain import JournalEntry
 from portal.escaping import esc, esc_with_breaks
 from portal.templatetags.journal_urls import entry_url
+from portal.templatetags.memoized_url import memoized_reverse
 from portal.templatetags.when import every_form
 
 register = template.Library()
@@ -31,9 +30,8 @@ register = template.Library()
 _CSRF_INPUT = "journal_entry.csrf_input"
 
 
-@lru_cache(maxsize=1)
 def _directory_url() -> str:
-    return reverse("directory")
+    return memoized_reverse("directory", [], {}, None)
 
 
 def _shared_with(readers: list[Reader] | tuple[Reader, ...] | None) -> str:
