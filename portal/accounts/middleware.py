@@ -28,7 +28,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from django.utils.functional import SimpleLazyObject
+from django.utils.functional import SimpleLazyObject, empty
 
 from portal.accounts.session_store import SessionStore
 from portal.accounts.session_user import session_account_check, user_from_session
@@ -76,7 +76,10 @@ def signed_in_user(request: HttpRequest) -> User | AnonymousUser:
     if user is None:
         return AnonymousUser()
     if isinstance(user, SimpleLazyObject):
-        return _session_user(request)
+        # What this stand-in wraps, worked out as its first attribute read would.
+        if user._wrapped is empty:
+            user._setup()
+        return user._wrapped  # type: ignore[no-any-return]
     return user  # type: ignore[no-any-return]
 
 

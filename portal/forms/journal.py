@@ -27,6 +27,11 @@ def feeling_choices(blank: str | None = None) -> list[tuple[str, str]]:
     return [("", blank), *choices] if blank is not None else choices
 
 
+def intensity_choices() -> list[tuple[int, str]]:
+    # A callable, as the feelings are: Django then copies no list of choices into every new form.
+    return [(n, str(n)) for n in range(MIN_INTENSITY, MAX_INTENSITY + 1)]
+
+
 # The entry form's feeling chips, grouped as the vocabulary decides, with the words shown above each group.
 VALENCE_GROUPS: tuple[tuple[Valence, str], ...] = (
     (Valence.PLEASANT, "Pleasant"),
@@ -54,7 +59,7 @@ class JournalEntryForm(forms.Form):
     feeling = forms.ChoiceField(label="Feeling", choices=feeling_choices, widget=forms.RadioSelect)
     intensity = forms.TypedChoiceField(
         label="How strong (1 a little, 10 overwhelming)",
-        choices=[(n, str(n)) for n in range(MIN_INTENSITY, MAX_INTENSITY + 1)],
+        choices=intensity_choices,
         coerce=int,
         widget=forms.RadioSelect,
         error_messages={"invalid_choice": f"Choose a number from {MIN_INTENSITY} to {MAX_INTENSITY}."},

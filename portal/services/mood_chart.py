@@ -23,6 +23,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from portal.domain import FEELING_BY_NAME, FEELINGS, JournalEntry, feeling_valence, mood_value
@@ -518,49 +519,42 @@ def marker_path(shape: str, x: float, y: float, r: float) -> str:
     """An SVG path drawing `shape` centred on (x, y), about 2r across."""
     if shape in ("circle", "hollow-circle"):
         return f"M{_num(x - r)} {_num(y)}a{_num(r)} {_num(r)} 0 1 0 {_num(2 * r)} 0a{_num(r)} {_num(r)} 0 1 0 {_num(-2 * r)} 0Z"
+    return _polygon([(x + dx, y + dy) for dx, dy in _corners(shape, r)])
+
+
+@lru_cache(maxsize=64)
+def _corners(shape: str, r: float) -> tuple[tuple[float, float], ...]:
+    """A polygon marker's corners as offsets from its centre: worked out once per shape and size, not per
+    point (the trigonometry was most of drawing a chart). x + (-d) is x - d exactly, so the path is the same."""
     if shape in ("square", "hollow-square"):
         s = r * 0.85
-        return _polygon([(x - s, y - s), (x + s, y - s), (x + s, y + s), (x - s, y + s)])
+        return ((-s, -s), (s, -s), (s, s), (-s, s))
     if shape in ("diamond", "hollow-diamond"):
-        return _polygon([(x, y - r * 1.2), (x + r, y), (x, y + r * 1.2), (x - r, y)])
+        return ((0, -(r * 1.2)), (r, 0), (0, r * 1.2), (-r, 0))
     if shape == "triangle-up":
-        return _polygon([(x, y - r * 1.15), (x + r * 1.1, y + r * 0.8), (x - r * 1.1, y + r * 0.8)])
+        return ((0, -(r * 1.15)), (r * 1.1, r * 0.8), (-(r * 1.1), r * 0.8))
     if shape == "triangle-down":
-        return _polygon([(x, y + r * 1.15), (x + r * 1.1, y - r * 0.8), (x - r * 1.1, y - r * 0.8)])
+        return ((0, r * 1.15), (r * 1.1, -(r * 0.8)), (-(r * 1.1), -(r * 0.8)))
     if shape == "hourglass":
-        return _polygon([(x - r, y - r), (x + r, y - r), (x - r, y + r), (x + r, y + r)])
+        return ((-r, -r), (r, -r), (-r, r), (r, r))
     if shape == "hexagon":
-        return _polygon([(x + r * math.cos(a), y + r * math.sin(a)) for a in (k * math.pi / 3 for k in range(6))])
+        return tuple((r * math.cos(a), r * math.sin(a)) for a in (k * math.pi / 3 for k in range(6)))
     if shape == "star":
         outer, inner = r * 1.25, r * 0.55
-        corners = [
+        return tuple(
             (
-                x + (outer if k % 2 == 0 else inner) * math.sin(k * math.pi / 5),
-                y - (outer if k % 2 == 0 else inner) * math.cos(k * math.pi / 5),
+                (outer if k % 2 == 0 else inner) * math.sin(k * math.pi / 5),
+                -((outer if k % 2 == 0 else inner) * math.cos(k * math.pi / 5)),
             )
             for k in range(10)
-        ]
-        return _polygon(corners)
+        )
     if shape in ("plus", "cross"):
         w = r * 0.38
-        arms = [
-            (-w, -r),
-            (w, -r),
-            (w, -w),
-            (r, -w),
-            (r, w),
-            (w, w),
-            (w, r),
-            (-w, r),
-            (-w, w),
-            (-r, w),
-            (-r, -w),
-            (-w, -w),
-        ]
+        arms = [(-w, -r), (w, -r), (w, -w), (r, -w), (r, w), (w, w), (w, r), (-w, r), (-w, w), (-r, w), (-r, -w), (-w, -w)]
         if shape == "cross":
             c = math.cos(math.pi / 4)
             arms = [((dx - dy) * c, (dx + dy) * c) for dx, dy in arms]
-        return _polygon([(x + dx, y + dy) for dx, dy in arms])
+        return tuple(arms)
     raise ValueError(f"unknown marker shape {shape!r}")
 
 

@@ -31,12 +31,13 @@ def blank_form_markup(form: forms.Form, write: Callable[[forms.Form], str]) -> s
     """The markup of a blank form that depends on the code alone, written once per process.
 
     A form class says so with ``blank_markup_is_fixed = True``: no choices, initial
-    values or attributes of its own per person or request. Its blank markup is then
+    values or attributes of its own per person or request, and no changes to its
+    fields per instance (nothing here could tell). Its blank markup is then
     the same on every page view but for the idempotency key, which goes in afresh each
     time. Django builds a radio or option per choice on every render otherwise: most of
     the journal page's form cost. None when the form is not such a blank one.
     """
-    if form.is_bound or not getattr(form, "blank_markup_is_fixed", False):
+    if form.is_bound or form.errors or not getattr(form, "blank_markup_is_fixed", False):
         return None
     key = form.initial.get(KEY_FIELD)
     if set(form.initial) - {KEY_FIELD}:
@@ -46,8 +47,12 @@ def blank_form_markup(form: forms.Form, write: Callable[[forms.Form], str]) -> s
     if markup is None:
         markup = write(form)
         if key is not None:
-            # This form's own key (an id, once in the markup) becomes the stand-in for the next ones.
-            markup = markup.replace(f'value="{esc(key)}"', f'value="{_KEY_STAND_IN}"')
+            own_key = f'value="{esc(key)}"'
+            if markup.count(own_key) != 1:
+                # Not where it is expected: never remember markup that could carry one form's key to others.
+                return markup
+            # This form's own key becomes the stand-in for the next ones.
+            markup = markup.replace(own_key, f'value="{_KEY_STAND_IN}"')
         _blank_markup[cache_key] = markup
     if key is None:
         return markup

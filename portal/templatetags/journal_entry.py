@@ -11,29 +11,27 @@ added after a save), so there is one definition of it.
 
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Any
+from dataclasses import dataclass
 from urllib.parse import quote
 
 from django import template
 from django.template.defaulttags import CsrfTokenNode
-from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from portal.accounts.user import Reader
 from portal.domain import JournalEntry
 from portal.escaping import esc, esc_with_breaks
 from portal.templatetags.journal_urls import entry_url
+from portal.templatetags.memoized_url import memoized_reverse
 from portal.templatetags.when import every_form
 
 register = template.Library()
 
-_CSRF_INPUT = "journal_entry.csrf_input"
+_PAGE_PARTS = "journal_entry.page_parts"
 
 
-@lru_cache(maxsize=1)
 def _directory_url() -> str:
-    return reverse("directory")
+    return memoized_reverse("directory", [], {}, None)
 
 
 def _shared_with(readers: list[Reader] | tuple[Reader, ...] | None) -> str:
@@ -75,6 +73,32 @@ def _share_form(entry: JournalEntry, *, short: str, next_value: str, csrf: str, 
     )
 
 
+@dataclass(frozen=True)
+class _Shared:
+    """What every entry of one render shares: worked out once, not per entry."""
+
+    csrf: str
+    back: str  # the return address as a query value, escaped
+    next_value: str  # the same as a form value, escaped
+    shared_with: str  # the "Shared" badge and who reads it
+    nobody_reads: bool
+    error: str
+
+    @classmethod
+    def of(
+        cls, *, readers: list[Reader] | tuple[Reader, ...] | None, return_to: str, csrf: str, entry_error: str
+    ) -> _Shared:
+        return cls(
+            csrf=csrf,
+            # The {{ return_to|urlencode }} of a query string: quoted, "/" kept.
+            back=esc(quote(return_to)),
+            next_value=esc(return_to),
+            shared_with=f"\n    {_shared_with(readers)}",
+            nobody_reads=readers is not None and not readers,
+            error=f'\n  <p class="nonfield" role="alert">{esc(entry_error)}</p>' if entry_error else "",
+        )
+
+
 def render_journal_entry(
     entry: JournalEntry,
     *,
@@ -83,19 +107,19 @@ def render_journal_entry(
     csrf: str,
     entry_error: str = "",
 ) -> SafeString:
+    return _render(entry, _Shared.of(readers=readers, return_to=return_to, csrf=csrf, entry_error=entry_error))
+
+
+def _render(entry: JournalEntry, page: _Shared) -> SafeString:
     entry_id = esc(entry.entry_id)
     iso, when, when_short = every_form(entry.time_of_emotion)
     short = esc(when_short)
-    # The {{ return_to|urlencode }} of a query string: quoted, "/" kept.
-    back = esc(quote(return_to))
+    back = page.back
     edit, delete = esc(entry_url(entry.entry_id, "edit")), esc(entry_url(entry.entry_id, "delete"))
-    shared = f"\n    {_shared_with(readers)}" if entry.is_shared else ""
+    shared = page.shared_with if entry.is_shared else ""
     note = f'\n  <p class="note">{esc_with_breaks(entry.note)}</p>' if entry.note else ""
-    error = f'\n  <p class="nonfield" role="alert">{esc(entry_error)}</p>' if entry_error else ""
     feeling = entry.feeling
-    share = _share_form(
-        entry, short=short, next_value=esc(return_to), csrf=csrf, nobody_reads=readers is not None and not readers
-    )
+    share = _share_form(entry, short=short, next_value=page.next_value, csrf=page.csrf, nobody_reads=page.nobody_reads)
     return mark_safe(  # noqa: S308 (every value above is escaped)
         f'<li class="entry card" id="entry-{entry_id}">\n'
         f'  <p class="entry-meta">\n'
@@ -103,7 +127,7 @@ def render_journal_entry(
         f'    <span class="feeling feeling-{esc(feeling)}">{esc(feeling[:1].upper() + feeling[1:])}</span>\n'
         f'    <span class="intensity"><span aria-hidden="true">{entry.intensity}/10</span>'
         f'<span class="visually-hidden">intensity {entry.intensity} out of 10</span></span>{shared}\n'
-        f"  </p>{note}{error}\n"
+        f"  </p>{note}{page.error}\n"
         f'  <div class="entry-actions">\n'
         f'    <a id="entry-{entry_id}-edit" href="{edit}?next={back}" hx-get="{edit}" hx-target="closest li" '
         f'hx-swap="outerHTML">Edit<span class="visually-hidden"> entry of {short}</span></a>\n'
@@ -119,14 +143,13 @@ def render_journal_entry(
 @register.simple_tag(takes_context=True)
 def journal_entry(context: template.Context, entry: JournalEntry) -> SafeString:
     """``{% journal_entry entry %}``: reads ``readers``, ``return_to``, ``entry_error`` and the CSRF token
-    from the page's context, as the template it replaces did."""
-    values: dict[str, Any] = {
-        "readers": context.get("readers"),
-        "return_to": str(context.get("return_to") or ""),
-        "entry_error": str(context.get("entry_error") or ""),
-    }
-    # The page's token input, written once per render however many entries use it.
-    csrf = context.render_context.get(_CSRF_INPUT)
-    if csrf is None:
-        csrf = context.render_context[_CSRF_INPUT] = CsrfTokenNode().render(context)
-    return render_journal_entry(entry, csrf=csrf, **values)
+    from the page's context, as the template it replaces did, once per render however many entries use them."""
+    shared = context.render_context.get(_PAGE_PARTS)
+    if shared is None:
+        shared = context.render_context[_PAGE_PARTS] = _Shared.of(
+            readers=context.get("readers"),
+            return_to=str(context.get("return_to") or ""),
+            csrf=CsrfTokenNode().render(context),
+            entry_error=str(context.get("entry_error") or ""),
+        )
+    return _render(entry, shared)

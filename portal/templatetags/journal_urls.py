@@ -7,19 +7,18 @@ reversed once per process and the rest is plain string work.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from django import template
-from django.urls import reverse
+
+from portal.templatetags.memoized_url import memoized_reverse
 
 register = template.Library()
 
 _ACTIONS = frozenset({"", "edit", "delete", "share"})
 
 
-@lru_cache(maxsize=1)
 def _journal_prefix() -> str:
-    return reverse("journal")
+    # Remembered per script prefix and URL configuration, as {% url %} is.
+    return memoized_reverse("journal", [], {}, None)
 
 
 @register.filter

@@ -16,6 +16,8 @@ from typing import Any
 
 from django import template
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.template import Context
 from django.template.base import Parser, Token
 from django.template.defaulttags import URLNode
@@ -37,6 +39,13 @@ def _reverse(
 ) -> str:
     # urlconf and script_prefix are part of the key only: reverse() reads them itself.
     return reverse(view_name, args=args, kwargs=dict(kwargs), current_app=current_app)
+
+
+@receiver(setting_changed)
+def _forget_on_new_urls(*, setting: str, **kwargs: Any) -> None:
+    # As Django clears its own URL caches: a test that swaps the URL configuration starts afresh.
+    if setting == "ROOT_URLCONF":
+        _reverse.cache_clear()
 
 
 def memoized_reverse(view_name: str, args: list[Any], kwargs: dict[str, Any], current_app: str | None) -> str:

@@ -5,20 +5,26 @@ mark on the line and a row: several hundred template nodes that made the chart
 page twice its floor (`make bench`). The markup is fixed and small, so these
 tags write it with every text escaped; coordinates are plain numbers printed
 without localisation (a decimal comma would break the SVG), as the template's
-``{% localize off %}`` did. ``portal/_mood_chart.html`` keeps the frame: the
-figures, captions, headings and the calendar key.
+``{% localize off %}`` did. ``{% mood_chart_figure %}`` puts them together with
+the captions, headings and the calendar key, as ``portal/_mood_chart.html`` did
+(kept at tests/unit/reference/mood_chart.html, and held to it by
+tests/unit/test_mood_chart_markup.py).
 """
 
 from __future__ import annotations
 
 from django import template
-from django.template.defaultfilters import capfirst
 from django.utils.safestring import SafeString, mark_safe
 
 from portal.escaping import esc
 from portal.services.mood_chart import MoodChart
+from portal.templatetags.mood_calendar import mood_calendar_months
 
 register = template.Library()
+
+
+def capfirst(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _shift(value: float, by: int) -> int:
@@ -144,4 +150,63 @@ def mood_chart_entry_rows(chart: MoodChart) -> SafeString:
             f"<td>{esc(point.feeling)}</td><td>{point.intensity}</td><td>{esc(point.mood_text)}</td></tr>\n      "
             for point in chart.points
         )
+    )
+
+
+_CALENDAR_KEY = (
+    '<ul class="calendar-key" aria-label="Calendar colours">\n'
+    '    <li><span class="swatch mood-very-good" aria-hidden="true"></span> +6 or more: very pleasant</li>\n'
+    '    <li><span class="swatch mood-good" aria-hidden="true"></span> +2 to +6: pleasant</li>\n'
+    '    <li><span class="swatch mood-mixed" aria-hidden="true"></span> &minus;2 to +2: mixed or neutral</li>\n'
+    '    <li><span class="swatch mood-low" aria-hidden="true"></span> &minus;6 to &minus;2: unpleasant</li>\n'
+    '    <li><span class="swatch mood-very-low" aria-hidden="true"></span> &minus;6 or less: very unpleasant</li>\n'
+    "  </ul>"
+)
+
+
+@register.simple_tag
+def mood_chart_figure(chart: MoodChart, chart_id: str = "", heading_level: int | str = "") -> SafeString:
+    """A whole mood chart (portal.services.mood_chart.MoodChart): inline SVG and tables, no chart script.
+
+    ``chart_id`` prefixes every id (pass a different one for each chart on a page);
+    ``heading_level`` is the level of the chart's section headings (2 by default).
+    Colours and sizes come from static/css/chart.css through classes only (the CSP
+    blocks style= attributes). Colour is never the only cue: every feeling also has
+    its own marker shape and its name in the legend, the bars carry words and
+    counts, and each calendar day prints its mood as a number.
+    """
+    c = esc(chart_id or "mood-chart")
+    if chart.empty:
+        return mark_safe(f'\n<p class="chart-empty" id="{c}">No entries in this range yet.</p>\n')  # noqa: S308
+    h = esc(heading_level or 2)
+    months_cut = (
+        f'<p class="muted">The calendar shows the last {len(chart.months)} months of this range.</p>'
+        if chart.months_cut
+        else ""
+    )
+    return mark_safe(  # noqa: S308 (every text is escaped; the drawings are written escaped above)
+        f'\n<div class="mood-chart" id="{c}">\n<figure class="chart-figure">\n'
+        f'  <figcaption class="chart-caption" id="{c}-caption">{esc(chart.title)}</figcaption>\n'
+        f"  {mood_chart_line_svg(chart, chart_id or 'mood-chart')}\n"
+        '  <p class="chart-key-line"><span class="key-line" aria-hidden="true"></span> The line is each day\'s '
+        "average mood; each mark is one entry.</p>\n"
+        '  <ul class="chart-legend" aria-label="Feelings on this chart">\n'
+        f"    {mood_chart_legend_items(chart)}\n  </ul>\n</figure>\n\n"
+        '<figure class="chart-figure">\n'
+        f'  <figcaption class="chart-caption" id="{c}-bars-caption">How often each feeling appeared</figcaption>\n'
+        f"  {mood_chart_bars_svg(chart, chart_id or 'mood-chart')}\n</figure>\n\n"
+        f'<section class="chart-calendar" aria-labelledby="{c}-calendar-heading">\n'
+        f'  <h{h} class="chart-caption" id="{c}-calendar-heading">Each day\'s mood</h{h}>\n'
+        f"  {months_cut}\n  {_CALENDAR_KEY}\n"
+        f'  <div class="calendar-months">\n  {mood_calendar_months(chart)}\n  </div>\n</section>\n\n'
+        '<details class="chart-details">\n  <summary>Show the numbers</summary>\n'
+        '  <table class="chart-data chart-days-data">\n'
+        f"    <caption>Daily mood: {esc(chart.title)}</caption>\n"
+        '    <thead>\n      <tr><th scope="col">Day</th><th scope="col">Entries</th><th scope="col">Mood</th></tr>\n'
+        f"    </thead>\n    <tbody>\n      {mood_chart_day_rows(chart)}\n    </tbody>\n  </table>\n"
+        '  <table class="chart-data chart-entries-data">\n    <caption>Each entry</caption>\n'
+        '    <thead>\n      <tr><th scope="col">When</th><th scope="col">Feeling</th><th scope="col">Intensity</th>'
+        '<th scope="col">Mood</th></tr>\n'
+        f"    </thead>\n    <tbody>\n      {mood_chart_entry_rows(chart)}\n    </tbody>\n  </table>\n"
+        "</details>\n</div>\n"
     )

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 from django import template
+from django.contrib.auth.models import AnonymousUser
 from django.template import Context
 from django.utils.safestring import SafeString, mark_safe
 
@@ -135,7 +136,8 @@ def body_attributes(context: Context) -> SafeString:
 @register.simple_tag(takes_context=True)
 def site_header(context: Context) -> SafeString:
     """The skip link, the header and its navigation, then the banners and notices under it."""
-    user = context["user"]
+    # A page rendered without its request (no context processors) gets the visitor's frame, as before.
+    user = context.get("user") or AnonymousUser()
     csrf = _csrf_input(context)
     return mark_safe(  # noqa: S308 (every value is escaped)
         '<a class="skip-link" href="#main">Skip to content</a>\n'

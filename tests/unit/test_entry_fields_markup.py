@@ -47,8 +47,8 @@ FORMS: dict[str, Callable[[], JournalEntryForm]] = {
 
 
 def _normalized(html: str) -> str:
-    # Whitespace between tags and runs of it mean nothing to a browser; everything else must match.
-    return re.sub(r">\s+<", "><", re.sub(r"\s+", " ", html)).strip()
+    # A run of whitespace reads as one space; where there was any, there must still be some.
+    return re.sub(r"\s+", " ", html).strip()
 
 
 @pytest.mark.parametrize("name", FORMS)

@@ -6,16 +6,15 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.template.loader import render_to_string
 from django.utils import translation
 
 from portal.domain import JournalEntry
 from portal.ids import new_id
 from portal.services.mood_chart import ChartPoint, MoodChart, mood_chart
+from portal.templatetags.mood_chart_svg import mood_chart_figure
 
 CLIENT_ID = new_id()
 T0 = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)  # a Tuesday
-TEMPLATE = "portal/_mood_chart.html"
 
 
 def _entry(when: datetime, intensity: int, feeling: str = "anxious") -> JournalEntry:
@@ -286,8 +285,8 @@ def test_it_describes_count_days_mood_range_trend_and_most_frequent_feelings() -
 # --- template --------------------------------------------------------------------
 
 
-def _render(chart: MoodChart, **context: object) -> str:
-    return render_to_string(TEMPLATE, {"chart": chart, **context})
+def _render(chart: MoodChart, chart_id: str = "", heading_level: int | str = "") -> str:
+    return str(mood_chart_figure(chart, chart_id, heading_level))
 
 
 def test_it_renders_an_accessible_svg_named_by_its_title_and_desc() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -475,3 +476,22 @@ def test_it_fills_a_page_of_one_feeling_between_dates_with_one_query(client_user
         body = client.get("/client/journal/", {"feeling": "sad", "start": start}).content.decode()
     assert calls.count("Query") <= 3  # the page's list is one Query, like the others on the page
     assert body.count('class="entry card"') == min(20, len(sad))
+
+
+def test_it_shows_later_pages_of_shared_entries_in_the_clients_time_zone_too(care_team):
+    from portal.dynamo.clients import ClientRepository
+
+    patient, therapist = care_team
+    ClientRepository().update_fields(patient.account_id, timeZone="Asia/Tokyo")
+    seed_entries(patient.account_id, 25, shared_every=1)
+    http = HttpClient()
+    log_in(http, therapist)
+    url = f"/therapist/clients/{patient.account_id}/journal/"
+    first = http.get(url).content.decode()
+    cursor = re.search(r'href="\?cursor=([^"]+)"', first).group(1)
+    later = http.get(f"{url}?cursor={cursor}", HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in later and later.count('class="entry card') == 5
+    # Every time on either page is the client's (+09:00), never the therapist's UTC.
+    for body in (first, later):
+        offsets = set(re.findall(r'<time datetime="[^"]+T\d\d:\d\d([+-]\d\d:\d\d|Z)"', body))
+        assert offsets == {"+09:00"}, offsets
