@@ -42,7 +42,8 @@ def blank_form_markup(form: forms.Form, write: Callable[[forms.Form], str]) -> s
     key = form.initial.get(KEY_FIELD)
     if set(form.initial) - {KEY_FIELD}:
         return None
-    cache_key = (type(form), form.auto_id, form.prefix, getattr(form, "editing", False))
+    # The writer too: one form class may be written by more than one tag.
+    cache_key = (write, type(form), form.auto_id, form.prefix, getattr(form, "editing", False))
     markup = _blank_markup.get(cache_key)
     if markup is None:
         markup = write(form)

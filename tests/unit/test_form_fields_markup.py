@@ -115,6 +115,16 @@ def test_it_remembers_no_blank_form_whose_key_is_out_of_place() -> None:
     # A writer that leaves the key out: what it wrote is used once and never remembered.
     keyless = NewJournalEntryForm()
     assert module.blank_form_markup(keyless, lambda form: "<p>no key here</p>") == "<p>no key here</p>"
-    assert not [k for k in module._blank_markup if k[0] is NewJournalEntryForm]
+    assert not [k for k in module._blank_markup if NewJournalEntryForm in k]
     fresh = NewJournalEntryForm()
     assert f'value="{fresh.initial["idempotency_key"]}"' in str(form_fields(fresh))
+
+
+def test_it_remembers_a_blank_form_apart_for_each_tag_that_writes_it() -> None:
+    from portal.forms.journal import NewJournalEntryForm
+    from portal.templatetags.entry_fields import entry_fields
+
+    plain = str(form_fields(NewJournalEntryForm()))
+    chips = str(entry_fields(NewJournalEntryForm()))
+    assert 'class="chip-group"' in chips and 'class="chip-group"' not in plain
+    assert 'class="chip-group"' in str(entry_fields(NewJournalEntryForm()))
