@@ -9,15 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import pyotp
 import pytest
 from playwright.sync_api import Page, expect
 
 from portal.accounts.user import User
 from portal.ids import new_id
 from portal.services import sessions as session_service
-from tests.accounts import PASSWORD
 from tests.browser.axe import PHONE
+from tests.browser.login import log_in_as
 from tests.practice_data import make_practice
 from tests.sessions_data import Pair, in_days
 
@@ -26,14 +25,8 @@ pytestmark = pytest.mark.browser
 
 def _log_in(page: Page, site: str, user: User) -> None:
     page.set_viewport_size(PHONE)
-    page.goto(f"{site}/accounts/login/")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    secret = getattr(user, "test_mfa_secret", None)
-    if secret:
-        page.get_by_label("Code from your authenticator app").fill(pyotp.TOTP(secret).now())
-        page.get_by_role("button", name="Continue").click()
+    log_in_as(page, site, user)
+    page.goto(f"{site}/")
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 

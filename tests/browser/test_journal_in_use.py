@@ -18,7 +18,8 @@ from portal.dynamo.journal import JournalRepository
 from portal.dynamo.mappings import MappingRepository
 from portal.services.journal import journal_entry_create
 from portal.timeutil import utcnow
-from tests.accounts import PASSWORD, make_account
+from tests.accounts import make_account
+from tests.browser.login import log_in_as
 
 pytestmark = pytest.mark.browser
 
@@ -28,13 +29,8 @@ DESKTOP = {"width": 1280, "height": 900}
 
 
 def _log_in(page: Page, site: str, user: Any) -> None:
-    page.goto(f"{site}/accounts/login/")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    if getattr(user, "test_mfa_secret", None):
-        page.get_by_label("Code from your authenticator app").fill(pyotp.TOTP(user.test_mfa_secret).now())
-        page.get_by_role("button", name="Continue").click()
+    log_in_as(page, site, user)
+    page.goto(f"{site}/")
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 
