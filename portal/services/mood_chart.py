@@ -26,7 +26,7 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from portal.domain import FEELING_BY_NAME, FEELINGS, JournalEntry, feeling_valence, mood_value
+from portal.domain import FEELING_BY_NAME, FEELINGS, JournalEntry, MoodReading, feeling_valence, mood_value
 from portal.timeutil import MONTHS, MONTHS_SHORT, WEEKDAYS_SHORT
 
 # --- geometry, in viewBox units ------------------------------------------------
@@ -87,6 +87,10 @@ SHAPES: dict[str, str] = {
 }
 UNKNOWN_SHAPE = "hollow-diamond"
 
+
+
+# What the chart reads of an entry: a journal entry, or just its reading (no note).
+Felt = JournalEntry | MoodReading
 
 
 # --- what the template prints ----------------------------------------------------
@@ -282,7 +286,7 @@ def mood_words(value: float) -> str:
 
 def mood_chart(
     *,
-    entries: Sequence[JournalEntry],
+    entries: Sequence[Felt],
     time_zone: str,
     start: datetime | None,
     end: datetime | None,
@@ -352,7 +356,7 @@ def mood_chart(
     )
 
 
-def _point(entry: JournalEntry, first: datetime, last: datetime, zone: ZoneInfo) -> ChartPoint:
+def _point(entry: Felt, first: datetime, last: datetime, zone: ZoneInfo) -> ChartPoint:
     local = entry.time_of_emotion.astimezone(zone)
     mood = mood_value(entry.feeling, entry.intensity)
     x, y = _x(entry.time_of_emotion, first, last), _y(mood)
@@ -371,7 +375,7 @@ def _point(entry: JournalEntry, first: datetime, last: datetime, zone: ZoneInfo)
     )
 
 
-def _days(kept: Sequence[JournalEntry], first: datetime, last: datetime, zone: ZoneInfo) -> list[DayMood]:
+def _days(kept: Sequence[Felt], first: datetime, last: datetime, zone: ZoneInfo) -> list[DayMood]:
     """Each local day's mean mood, drawn at the day's local noon (kept inside the axis)."""
     by_day: dict[date, list[float]] = defaultdict(list)
     for entry in kept:
@@ -445,27 +449,47 @@ def _calendar(
     shown = []
     for year, month in months[-MAX_CALENDAR_MONTHS:]:
         weeks: list[list[CalendarDay | None]] = []
-        for week in calendar.Calendar(firstweekday=0).monthdatescalendar(year, month):
+        for week in _month_weeks(year, month):
             row: list[CalendarDay | None] = []
             for day in week:
-                if day.month != month:
+                if day is None:
                     row.append(None)
                     continue
                 mood = by_day.get(day)
+                if mood is None:
+                    row.append(_day_without_entries(day, first_day <= day <= last_day))
+                    continue
                 row.append(
                     CalendarDay(
                         day=day.day,
                         iso=day.isoformat(),
                         in_range=first_day <= day <= last_day,
-                        count=mood.count if mood else 0,
-                        mood=mood.mood if mood else None,
-                        bucket=_bucket(mood.mood) if mood else "none",
-                        mood_words=mood_words(mood.mood) if mood else "",
+                        count=mood.count,
+                        mood=mood.mood,
+                        bucket=_bucket(mood.mood),
+                        mood_words=mood_words(mood.mood),
                     )
                 )
             weeks.append(row)
         shown.append(CalendarMonth(title=f"{MONTHS[month - 1]} {year}", weeks=weeks))
     return shown, cut
+
+
+# Most of a calendar's cells are days without entries, the same for every chart
+# that shows them, and a frozen dataclass is slow to build: both are worked out
+# once per month or day, not once per cell of every chart.
+@lru_cache(maxsize=64)
+def _month_weeks(year: int, month: int) -> tuple[tuple[date | None, ...], ...]:
+    """The month's weeks, Monday first, with None for the days of the months around it."""
+    return tuple(
+        tuple(day if day.month == month else None for day in week)
+        for week in calendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
+    )
+
+
+@lru_cache(maxsize=1024)
+def _day_without_entries(day: date, in_range: bool) -> CalendarDay:
+    return CalendarDay(day=day.day, iso=day.isoformat(), in_range=in_range)
 
 
 # --- mapping -------------------------------------------------------------------

@@ -8,12 +8,14 @@ third of the chart page's own time (`make bench`). The markup is fixed, so
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
 from portal.escaping import esc
+from portal.services.mood_chart import CalendarDay
 
 register = template.Library()
 
@@ -28,6 +30,19 @@ _HEAD = (
 def _cell(day: Any) -> str:
     if not day:
         return '<td class="mood-day blank"></td>'
+    if day.mood is None:
+        return _cell_without_mood(day.day, day.iso, day.in_range, day.bucket)
+    return _written_cell(day)
+
+
+# A day without entries looks the same in every chart that shows it: most cells
+# of a calendar are written once per process, not once per chart.
+@lru_cache(maxsize=1024)
+def _cell_without_mood(number: int, iso: str, in_range: bool, bucket: str) -> str:
+    return _written_cell(CalendarDay(day=number, iso=iso, in_range=in_range, bucket=bucket))
+
+
+def _written_cell(day: Any) -> str:
     classes = f"mood-day mood-{esc(day.bucket)}" + ("" if day.in_range else " out-of-range")
     text = f'<time class="day-number" datetime="{esc(day.iso)}">{day.day}</time>'
     if day.mood is not None:
