@@ -405,6 +405,16 @@ class JournalEntry:
         return self.shared_at is not None
 
 
+@dataclass(frozen=True, slots=True)
+class MoodReading:
+    """What the mood chart reads of an entry: when, which feeling, how strongly; never its note."""
+
+    entry_id: str
+    time_of_emotion: datetime
+    feeling: str
+    intensity: int
+
+
 class SessionStatus(enum.StrEnum):
     PENDING = "pending"
     APPROVED = "approved"

@@ -485,8 +485,13 @@ class DynamoGateway:
         start_key: dict[str, Any] | None = None,
         filter_condition: ConditionBase | None = None,
         consistent: bool = False,
+        projection: Sequence[str] = (),
     ) -> QueryResult:
-        """One Query call: at most ``limit`` items and the key to continue from."""
+        """One Query call: at most ``limit`` items and the key to continue from.
+
+        ``projection`` names the only attributes to return: a reader that needs
+        a few attributes leaves the rest (a note's ciphertext) where it is.
+        """
         name = self.table_name(table)
         expr = _Expression()
         request: dict[str, Any] = {
@@ -495,6 +500,8 @@ class DynamoGateway:
             "Limit": limit,
             "ScanIndexForward": forward,
         }
+        if projection:
+            request["ProjectionExpression"] = ", ".join(expr.name(a) for a in projection)
         if filter_condition is not None:
             request["FilterExpression"] = expr.condition(filter_condition)
         if index:

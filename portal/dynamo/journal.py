@@ -16,7 +16,7 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Attr, ConditionBase, Key
 
-from portal.domain import Conflict, JournalEntry, NotFound, Page
+from portal.domain import Conflict, JournalEntry, MoodReading, NotFound, Page
 from portal.dynamo.base import Repository, clamp_limit, query_page
 from portal.dynamo.field_crypto import (
     client_key_owner,
@@ -66,21 +66,38 @@ def _to_item(entry: JournalEntry) -> dict[str, Any]:
     }
 
 
+def _intensity(value: Any) -> int:
+    return int(value) if isinstance(value, Decimal | int) else int(str(value))
+
+
 def _from_item(item: Item) -> JournalEntry:
-    intensity = item["intensity"]
     client_id, entry_id = item["clientId"], item["journalEntryId"]
     return JournalEntry(
         client_id=client_id,
         entry_id=entry_id,
         time_of_emotion=from_iso(item["timeOfEmotion"]),
         feeling=item["feeling"],
-        intensity=int(intensity) if isinstance(intensity, Decimal | int) else int(str(intensity)),
+        intensity=_intensity(item["intensity"]),
         note=decrypt_optional(
             client_key_owner(client_id), _note_context(client_id, entry_id), item.get("note")
         ),
         shared_at=maybe_from_iso(item.get("sharedAt")),
         created_at=maybe_from_iso(item.get("createdAt")),
         updated_at=maybe_from_iso(item.get("updatedAt")),
+    )
+
+
+# What a chart reads of an entry. The note stays in the table: drawing a chart
+# decrypts nothing and reads no data key.
+_READING_ATTRIBUTES = ("journalEntryId", "timeOfEmotion", "feeling", "intensity")
+
+
+def _reading_from_item(item: Item) -> MoodReading:
+    return MoodReading(
+        entry_id=item["journalEntryId"],
+        time_of_emotion=from_iso(item["timeOfEmotion"]),
+        feeling=item["feeling"],
+        intensity=_intensity(item["intensity"]),
     )
 
 
@@ -255,12 +272,12 @@ class JournalRepository(Repository):
         end: datetime,
         feeling: str | None = None,
         limit: int = CHART_MAX_POINTS,
-    ) -> tuple[list[JournalEntry], bool]:
-        """Up to ``limit`` entries in [start, end], most recent ones, in one Query.
+    ) -> tuple[list[MoodReading], bool]:
+        """Up to ``limit`` readings in [start, end], most recent ones, in one Query.
 
         With a feeling it reads LSI_Journal_FeelingTime, so the limit counts
-        entries of that feeling only. Returns the entries and whether more
-        existed in the range than were read.
+        entries of that feeling only. Returns the readings (no notes) and
+        whether more existed in the range than were read.
         """
         limit = clamp_limit(limit, CHART_MAX_POINTS)
         if feeling:
@@ -270,9 +287,11 @@ class JournalRepository(Repository):
             condition = Key("clientId").eq(client_id) & Key("timeOfEmotion").between(to_iso(start), to_iso(end))
             index = BY_TIME
         # One more than shown, so "more existed" is never claimed for a range of exactly ``limit``.
-        result = self.db.query(JOURNAL, condition, index=index, limit=limit + 1, forward=False)
+        result = self.db.query(
+            JOURNAL, condition, index=index, limit=limit + 1, forward=False, projection=_READING_ATTRIBUTES
+        )
         more = len(result.items) > limit or result.last_key is not None
-        return [_from_item(i) for i in result.items[:limit]], more
+        return [_reading_from_item(i) for i in result.items[:limit]], more
 
     def list_shared(
         self,

@@ -23,6 +23,7 @@ from portal.domain import (
     DatabaseUnavailable,
     DomainError,
     JournalEntry,
+    MoodReading,
     NotFound,
     Page,
     Relationship,
@@ -168,7 +169,7 @@ def journal_page(
 
 def journal_chart_entries(
     *, user: User, feeling: str | None, start: datetime, end: datetime
-) -> tuple[list[JournalEntry], bool]:
+) -> tuple[list[MoodReading], bool]:
     return JournalRepository().list_for_chart(own_client_id(user), start=start, end=end, feeling=feeling)
 
 

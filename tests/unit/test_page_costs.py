@@ -59,7 +59,8 @@ def _client_with_entries(size: int, *, shared_every: int = 0) -> tuple[HttpClien
         # history is its own page.
         ("/client/journal/", {"GetItem": 2, "Query": 1}),
         ("/client/journal/?start=2020-01-01&end=2030-01-01", {"GetItem": 2, "Query": 1}),
-        ("/client/journal/chart/", {"GetItem": 2, "Query": 1}),
+        # The chart reads no note, so no data key either: the session and one Query.
+        ("/client/journal/chart/", {"GetItem": 1, "Query": 1}),
         # The session, the audit Query; names and entries in one BatchGetItem each when anyone read.
         ("/client/journal/access/", {"GetItem": 1, "Query": 1}),
     ],
