@@ -322,7 +322,7 @@ def mood_chart(
     last = end if end is not None else (kept[-1].time_of_emotion if kept else None)
 
     title = _title(feeling, first, last, zone)
-    y_ticks = [YTick(value=value, y=_y(value)) for value in Y_TICK_VALUES]
+    y_ticks = list(_Y_TICKS)
     if not kept:
         return MoodChart(title=title, description=EMPTY_SENTENCE, y_ticks=y_ticks)
     assert first is not None and last is not None  # kept is not empty
@@ -521,6 +521,10 @@ def _y(mood: float) -> float:
     return round(PLOT_BOTTOM - fraction * (PLOT_BOTTOM - PLOT_TOP), 1)
 
 
+# The same for every chart.
+_Y_TICKS = tuple(YTick(value=value, y=_y(value)) for value in Y_TICK_VALUES)
+
+
 def _num(value: float) -> str:
     # "36" rather than "36.0": shorter markup, and never a locale's decimal comma.
     return f"{value:.1f}".removesuffix(".0")
@@ -534,16 +538,33 @@ def _shape(feeling: str) -> str:
     return SHAPES.get(feeling, UNKNOWN_SHAPE)
 
 
-def _polygon(points: Sequence[tuple[float, float]]) -> str:
-    head, *rest = points
-    return f"M{_num(head[0])} {_num(head[1])}" + "".join(f"L{_num(x)} {_num(y)}" for x, y in rest) + "Z"
-
-
 def marker_path(shape: str, x: float, y: float, r: float) -> str:
-    """An SVG path drawing `shape` centred on (x, y), about 2r across."""
+    """An SVG path drawing `shape` centred on (x, y), about 2r across.
+
+    Only the first corner is absolute; the outline goes on from it in relative
+    steps, which are the same for every marker of a shape and size and so are
+    written once per process. A chart of a month's entries draws many markers.
+    """
+    (dx, dy), outline = _outline(shape, r)
+    return f"M{_num(x + dx)} {_num(y + dy)}{outline}"
+
+
+@lru_cache(maxsize=64)
+def _outline(shape: str, r: float) -> tuple[tuple[float, float], str]:
+    """Where a marker starts (from its centre), and its outline from there in relative steps."""
     if shape in ("circle", "hollow-circle"):
-        return f"M{_num(x - r)} {_num(y)}a{_num(r)} {_num(r)} 0 1 0 {_num(2 * r)} 0a{_num(r)} {_num(r)} 0 1 0 {_num(-2 * r)} 0Z"
-    return _polygon([(x + dx, y + dy) for dx, dy in _corners(shape, r)])
+        return (-r, 0.0), f"a{_num(r)} {_num(r)} 0 1 0 {_num(2 * r)} 0a{_num(r)} {_num(r)} 0 1 0 {_num(-2 * r)} 0Z"
+    corners = _corners(shape, r)
+    # Two decimals: over a dozen steps the outline drifts less than a tenth of a unit.
+    steps = "".join(
+        f"l{_step(bx - ax)} {_step(by - ay)}" for (ax, ay), (bx, by) in zip(corners, corners[1:], strict=False)
+    )
+    return corners[0], f"{steps}Z"
+
+
+def _step(value: float) -> str:
+    text = f"{value:.2f}".rstrip("0").removesuffix(".")
+    return "0" if text in ("", "-0") else text
 
 
 @lru_cache(maxsize=64)
@@ -640,7 +661,8 @@ def _bucket(value: float) -> str:
 
 
 def _when(local: datetime) -> str:
-    return f"{WEEKDAYS_SHORT[local.weekday()]} {local.day} {MONTHS_SHORT[local.month - 1]}, {local:%H:%M}"
+    # The hour and minute by hand: strftime costs more than the rest of a point.
+    return f"{WEEKDAYS_SHORT[local.weekday()]} {local.day} {MONTHS_SHORT[local.month - 1]}, {local.hour:02}:{local.minute:02}"
 
 
 def _date_short(day: date, with_year: bool) -> str:
