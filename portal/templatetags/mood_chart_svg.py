@@ -13,11 +13,13 @@ tests/unit/test_mood_chart_markup.py).
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
 from portal.escaping import esc
-from portal.services.mood_chart import MoodChart
+from portal.services.mood_chart import MoodChart, YTick
 from portal.templatetags.mood_calendar import mood_calendar_months
 
 register = template.Library()
@@ -36,16 +38,7 @@ def _shift(value: float, by: int) -> int:
 def mood_chart_line_svg(chart: MoodChart, cid: str) -> SafeString:
     """The daily mood line with a marker per entry, its axes and grid."""
     c, left, right, top, bottom = esc(cid), chart.plot_left, chart.plot_right, chart.plot_top, chart.plot_bottom
-    grid = "".join(
-        f'<line class="chart-gridline{" chart-zero" if tick.value == 0 else ""}" x1="{left}" y1="{tick.y}" '
-        f'x2="{right}" y2="{tick.y}"/>\n      '
-        for tick in chart.y_ticks
-    )
-    y_labels = "".join(
-        f'<text class="chart-axis-text" x="{_shift(left, -6)}" y="{tick.y}" dy="0.35em" text-anchor="end" '
-        f'font-size="12">{esc(tick.label)}</text>\n      '
-        for tick in chart.y_ticks
-    )
+    grid, y_labels = _grid_and_y_labels(left, right, tuple(chart.y_ticks))
     x_labels = "".join(
         f'<line class="chart-axis" x1="{tick.x}" y1="{bottom}" x2="{tick.x}" y2="{_shift(bottom, 5)}"/>\n      '
         f'<text class="chart-axis-text" x="{tick.x}" y="{_shift(bottom, 20)}" text-anchor="middle" '
@@ -92,17 +85,38 @@ def mood_chart_line_svg(chart: MoodChart, cid: str) -> SafeString:
     )
 
 
+# The grid and the scale are the same on every chart (ticks are fixed), and so is
+# each feeling's legend item: written once per process, not once per chart.
+@lru_cache(maxsize=8)
+def _grid_and_y_labels(left: int, right: int, ticks: tuple[YTick, ...]) -> tuple[str, str]:
+    grid = "".join(
+        f'<line class="chart-gridline{" chart-zero" if tick.value == 0 else ""}" x1="{left}" y1="{tick.y}" '
+        f'x2="{right}" y2="{tick.y}"/>\n      '
+        for tick in ticks
+    )
+    y_labels = "".join(
+        f'<text class="chart-axis-text" x="{_shift(left, -6)}" y="{tick.y}" dy="0.35em" text-anchor="end" '
+        f'font-size="12">{esc(tick.label)}</text>\n      '
+        for tick in ticks
+    )
+    return grid, y_labels
+
+
+@lru_cache(maxsize=64)
+def _legend_item(key: str, hollow: bool, marker: str, feeling: str, valence: str) -> str:
+    return (
+        f'<li><svg class="legend-mark" viewBox="-7 -7 14 14" aria-hidden="true" focusable="false">'
+        f'<path class="legend-point chart-point mark-{esc(key)}{" hollow" if hollow else ""}" '
+        f'd="{esc(marker)}"/></svg><span>{esc(capfirst(feeling))}</span> '
+        f'<span class="muted">({esc(valence)})</span></li>\n    '
+    )
+
+
 @register.simple_tag
 def mood_chart_legend_items(chart: MoodChart) -> SafeString:
     """One legend item per feeling: its marker shape (colour is never the only cue), name and valence."""
     return mark_safe(  # noqa: S308 (every text is escaped)
-        "".join(
-            f'<li><svg class="legend-mark" viewBox="-7 -7 14 14" aria-hidden="true" focusable="false">'
-            f'<path class="legend-point chart-point mark-{esc(item.key)}{" hollow" if item.hollow else ""}" '
-            f'd="{esc(item.marker)}"/></svg><span>{esc(capfirst(item.feeling))}</span> '
-            f'<span class="muted">({esc(item.valence)})</span></li>\n    '
-            for item in chart.legend
-        )
+        "".join(_legend_item(i.key, i.hollow, i.marker, i.feeling, i.valence) for i in chart.legend)
     )
 
 
