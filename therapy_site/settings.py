@@ -110,13 +110,17 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
-            # {% url %} as Django parses and writes it, each reversal remembered, and {% form_fields %},
-            # which every form uses (see the modules).
-            "builtins": ["portal.templatetags.memoized_url", "portal.templatetags.form_fields"],
+            # {% url %} and {% static %} as Django parses and writes them, each answer remembered, and
+            # {% form_fields %}, which every form uses (see the modules).
+            "builtins": [
+                "portal.templatetags.memoized_url",
+                "portal.templatetags.memoized_static",
+                "portal.templatetags.form_fields",
+            ],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.csp",
-                "django.template.context_processors.csrf",
+                "portal.context_processors.csrf",
                 "portal.context_processors.person",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.session_timing",

@@ -103,6 +103,33 @@ def test_it_works_out_each_static_url_once(monkeypatch: pytest.MonkeyPatch) -> N
     assert asked == ["css/portal.css", "js/portal.js", "missing.css", "missing.css", "css/portal.css"]
 
 
+@pytest.mark.parametrize(
+    ("source", "context"),
+    [
+        ("{% static 'css/portal.css' %}", {}),
+        ("{% static name %}", {"name": "js/portal.js"}),
+        ("{% static 'img/a&b.svg' %}", {}),
+        ("{% static 'css/chart.css' as there %}[{{ there }}]", {}),
+        ("{% autoescape off %}{% static 'img/a&b.svg' %}{% endautoescape %}", {}),
+    ],
+)
+def test_it_writes_what_djangos_static_tag_writes(source: str, context: dict[str, object]) -> None:
+    assert type(Template("{% static 'css/portal.css' %}").nodelist[0]).__name__ == "MemoizedStaticNode"
+    expected = Engine(libraries={"static": "django.templatetags.static"}).from_string(
+        "{% load static %}" + source
+    ).render(Context(context))
+    assert _render(source, **context) == expected
+    # Asked again (now from memory), the same answer.
+    assert _render(source, **context) == expected
+
+
+def test_it_writes_static_urls_afresh_when_the_settings_change() -> None:
+    plain = _render("{% static 'css/portal.css' %}")
+    with override_settings(STATIC_URL="/elsewhere/"):
+        assert _render("{% static 'css/portal.css' %}") == "/elsewhere/css/portal.css"
+    assert _render("{% static 'css/portal.css' %}") == plain
+
+
 def test_it_gives_templates_the_signed_in_person_not_a_lazy_stand_in(dynamo) -> None:
     from django.test import Client as HttpClient
     from django.utils.functional import LazyObject

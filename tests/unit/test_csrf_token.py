@@ -1,0 +1,64 @@
+"""The CSRF token pages carry: Django's format, a fresh uniform mask each time, accepted by Django's check."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from django.http import HttpRequest
+from django.middleware.csrf import CSRF_ALLOWED_CHARS, _unmask_cipher_token
+from django.test import Client as HttpClient
+
+from portal.csrf_token import csrf_token
+from portal.domain import AccountKind
+from tests.accounts import logged_in
+
+SECRET = "AbCdEfGhIjKlMnOpQrStUvWxYz012345"
+
+
+def _request(secret: str | None) -> HttpRequest:
+    request = HttpRequest()
+    if secret is not None:
+        request.META["CSRF_COOKIE"] = secret
+    return request
+
+
+def test_it_masks_the_cookie_secret_as_django_does() -> None:
+    request = _request(SECRET)
+    token = csrf_token(request)
+    assert len(token) == 64 and set(token) <= set(CSRF_ALLOWED_CHARS)
+    assert _unmask_cipher_token(token) == SECRET
+    # As get_token: the cookie goes out again, renewing its expiry.
+    assert request.META["CSRF_COOKIE_NEEDS_UPDATE"] is True
+
+
+def test_it_masks_afresh_each_time() -> None:
+    tokens = {csrf_token(_request(SECRET)) for _ in range(50)}
+    assert len(tokens) == 50
+    assert {_unmask_cipher_token(token) for token in tokens} == {SECRET}
+
+
+def test_its_mask_draws_every_character_equally_often() -> None:
+    counts = Counter("".join(csrf_token(_request(SECRET))[:32] for _ in range(2000)))
+    # 64,000 draws of 62 characters: about 1,032 each, with a standard deviation near 32.
+    assert set(counts) == set(CSRF_ALLOWED_CHARS)
+    assert 800 < min(counts.values()) and max(counts.values()) < 1270
+
+
+def test_without_a_secret_it_leaves_the_drawing_to_django() -> None:
+    request = _request(None)
+    token = csrf_token(request)
+    secret = request.META["CSRF_COOKIE"]
+    assert len(secret) == 32 and _unmask_cipher_token(token) == secret
+
+
+def test_a_page_token_passes_djangos_check_and_a_changed_one_does_not(dynamo) -> None:
+    strict = HttpClient(enforce_csrf_checks=True)
+    logged_in(strict, AccountKind.CLIENT)
+    page = strict.get("/client/journal/").content.decode()
+    token = re.search(r'"X-CSRFToken": "([A-Za-z0-9]{64})"', page)
+    assert token, "every page carries the token for htmx"
+    keep_alive = "/accounts/session/keep-alive/"
+    assert strict.post(keep_alive, HTTP_X_CSRFTOKEN=token[1]).status_code != 403
+    changed = token[1][:40] + ("a" if token[1][40] != "a" else "b") + token[1][41:]
+    assert strict.post(keep_alive, HTTP_X_CSRFTOKEN=changed).status_code == 403
