@@ -10,12 +10,15 @@ replaced (tests/unit/reference/site_frame.html) for every kind of person.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
 from django import template
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.template import Context
+from django.urls import get_script_prefix, get_urlconf
 from django.utils.safestring import SafeString, mark_safe
 
 from portal.escaping import esc
@@ -39,33 +42,37 @@ def _links(*names_and_labels: tuple[str, str]) -> str:
     return " ".join(f'<a href="{_url(name)}">{label}</a>' for name, label in names_and_labels)
 
 
-def _home_name(user: Any) -> str:
-    """The logo leads each person to their own start: the public page is for visitors."""
+def _role(user: Any) -> str:
+    """Which frame a person gets: the header differs only by kind of person."""
     if not user.is_authenticated:
-        return "home"
+        return "visitor"
     if user.is_client:
-        return "client_home"
+        return "client"
     if user.is_therapist:
-        return "therapist_home"
+        return "therapist"
     if user.is_staff_member:
-        return "staff_home"
-    return "home"
+        return "staff"
+    return "other"
 
 
-def _navigation(user: Any, csrf: str) -> str:
-    if not user.is_authenticated:
+# The logo leads each person to their own start: the public page is for visitors.
+_HOME = {"visitor": "home", "client": "client_home", "therapist": "therapist_home", "staff": "staff_home"}
+
+
+def _navigation(role: str, csrf: str) -> str:
+    if role == "visitor":
         return f'\n        <a href="{_url("login")}">Log in</a>\n        <a href="{_url("signup_client")}">Sign up</a>\n      '
-    if user.is_client:
+    if role == "client":
         own = _links(
             ("client_home", "Home"), ("journal", "Journal"), ("client_sessions", "Sessions"),
             ("my_therapists", "My therapists"), ("directory", "Find a therapist"),
         )  # fmt: skip
-    elif user.is_therapist:
+    elif role == "therapist":
         own = _links(
             ("therapist_home", "Home"), ("my_clients", "My clients"), ("therapist_sessions", "Sessions"),
             ("therapist_profile_edit", "Profile"),
         )  # fmt: skip
-    elif user.is_staff_member:
+    elif role == "staff":
         own = _links(("staff_home", "Accounts"))
     else:
         own = ""
@@ -73,7 +80,7 @@ def _navigation(user: Any, csrf: str) -> str:
     messages = (
         f'<a id="nav-messages" href="{_url("conversations")}" hx-get="{_url("messages_badge")}" hx-trigger="load" '
         f'hx-swap="outerHTML">Messages</a>'
-        if user.is_client or user.is_therapist
+        if role in ("client", "therapist")
         else ""
     )
     return (
@@ -139,11 +146,26 @@ def site_header(context: Context) -> SafeString:
     # A page rendered without its request (no context processors) gets the visitor's frame, as before.
     user = context.get("user") or AnonymousUser()
     csrf = _csrf_input(context)
-    return mark_safe(  # noqa: S308 (every value is escaped)
+    parts = _header_around_csrf(_role(user), get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
+    return mark_safe(csrf.join(parts) + _banners(context, user, csrf))  # noqa: S308 (every value is escaped)
+
+
+_CSRF_SLOT = "\x00csrf\x00"
+
+
+@lru_cache(maxsize=64)
+def _header_around_csrf(role: str, urlconf: Any, script_prefix: str) -> tuple[str, ...]:
+    """The skip link and the header, in the parts around the log-out form's CSRF input (one part for a visitor).
+
+    The same for every person of a kind, so written once per kind; the URL
+    configuration and script prefix are part of the key only (the links are
+    reversed under them), as in memoized_url.
+    """
+    header = (
         '<a class="skip-link" href="#main">Skip to content</a>\n'
         '  <header class="site-header">\n'
-
-        f'    <a class="brand" href="{_url(_home_name(user))}">Therapy portal</a>\n'
-        f'    <nav aria-label="Main">\n      {_navigation(user, csrf)}\n    </nav>\n'
-        f"  </header>\n  {_banners(context, user, csrf)}"
+        f'    <a class="brand" href="{_url(_HOME.get(role, "home"))}">Therapy portal</a>\n'
+        f'    <nav aria-label="Main">\n      {_navigation(role, _CSRF_SLOT)}\n    </nav>\n'
+        "  </header>\n  "
     )
+    return tuple(header.split(_CSRF_SLOT))

@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.template import Context, Engine
 from django.test import RequestFactory
+from django.urls import set_script_prefix
 
 from portal.domain import AccountKind
 from tests.accounts import make_account
@@ -72,3 +73,18 @@ def test_it_leads_each_person_to_their_own_start_and_escapes_what_it_is_given(dy
 def test_it_gives_a_page_rendered_without_its_request_the_visitors_frame() -> None:
     html = Engine.get_default().from_string(FAST).render(Context({}))
     assert "Log in" in html and "Log out" not in html
+
+
+def test_it_writes_each_kinds_header_once_but_follows_the_script_prefix(dynamo) -> None:
+    client = _context(make_account(AccountKind.CLIENT))
+    first, _ = _both(client)
+    # Another client, another token: the same header around a different input.
+    again, _ = _both(_context(make_account(AccountKind.CLIENT), csrf="other"))
+    assert again == first.replace("tok&lt;en&gt;", "other")
+    set_script_prefix("/portal/")
+    try:
+        prefixed, expected = _both(client)
+    finally:
+        set_script_prefix("/")
+    assert prefixed == expected
+    assert '<a class="brand" href="/portal/client/">' in prefixed
