@@ -12,16 +12,18 @@ added after a save), so there is one definition of it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import tzinfo
 from urllib.parse import quote
 
 from django import template
 from django.template.defaulttags import CsrfTokenNode
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from portal.accounts.user import Reader
 from portal.domain import JournalEntry
 from portal.escaping import esc, esc_with_breaks
-from portal.templatetags.journal_urls import entry_url
+from portal.templatetags.journal_urls import entry_path, journal_prefix
 from portal.templatetags.memoized_url import memoized_reverse
 from portal.templatetags.when import every_form
 
@@ -45,10 +47,11 @@ def _shared_with(readers: list[Reader] | tuple[Reader, ...] | None) -> str:
     return f'{badge}\n<span class="shared-with">nobody can read it now</span>'
 
 
-def _share_form(entry: JournalEntry, *, short: str, next_value: str, csrf: str, nobody_reads: bool) -> str:
+def _share_form(
+    entry: JournalEntry, *, url: str, short: str, next_value: str, csrf: str, nobody_reads: bool
+) -> str:
     """The share control: with no active therapist it says plainly that sharing reaches nobody yet."""
     entry_id = esc(entry.entry_id)
-    url = esc(entry_url(entry.entry_id, "share"))
     if entry.is_shared:
         control = (
             f'<input type="hidden" name="shared" value="0"><button type="submit" class="secondary small" '
@@ -83,6 +86,9 @@ class _Shared:
     shared_with: str  # the "Shared" badge and who reads it
     nobody_reads: bool
     error: str
+    # Where entries' URLs start, and the viewer's zone: each a lookup of per-request state.
+    entry_prefix: str
+    zone: tzinfo
 
     @classmethod
     def of(
@@ -96,6 +102,8 @@ class _Shared:
             shared_with=f"\n    {_shared_with(readers)}",
             nobody_reads=readers is not None and not readers,
             error=f'\n  <p class="nonfield" role="alert">{esc(entry_error)}</p>' if entry_error else "",
+            entry_prefix=journal_prefix(),
+            zone=timezone.get_current_timezone(),
         )
 
 
@@ -112,14 +120,22 @@ def render_journal_entry(
 
 def _render(entry: JournalEntry, page: _Shared) -> SafeString:
     entry_id = esc(entry.entry_id)
-    iso, when, when_short = every_form(entry.time_of_emotion)
+    iso, when, when_short = every_form(entry.time_of_emotion, page.zone)
     short = esc(when_short)
     back = page.back
-    edit, delete = esc(entry_url(entry.entry_id, "edit")), esc(entry_url(entry.entry_id, "delete"))
+    edit = esc(entry_path(page.entry_prefix, entry.entry_id, "edit"))
+    delete = esc(entry_path(page.entry_prefix, entry.entry_id, "delete"))
     shared = page.shared_with if entry.is_shared else ""
     note = f'\n  <p class="note">{esc_with_breaks(entry.note)}</p>' if entry.note else ""
     feeling = entry.feeling
-    share = _share_form(entry, short=short, next_value=page.next_value, csrf=page.csrf, nobody_reads=page.nobody_reads)
+    share = _share_form(
+        entry,
+        url=esc(entry_path(page.entry_prefix, entry.entry_id, "share")),
+        short=short,
+        next_value=page.next_value,
+        csrf=page.csrf,
+        nobody_reads=page.nobody_reads,
+    )
     return mark_safe(  # noqa: S308 (every value above is escaped)
         f'<li class="entry card" id="entry-{entry_id}">\n'
         f'  <p class="entry-meta">\n'

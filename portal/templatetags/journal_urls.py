@@ -16,13 +16,18 @@ register = template.Library()
 _ACTIONS = frozenset({"", "edit", "delete", "share"})
 
 
-def _journal_prefix() -> str:
+def journal_prefix() -> str:
+    """Where every entry's URL starts; a list of entries looks it up once for all of them."""
     # Remembered per script prefix and URL configuration, as {% url %} is.
     return memoized_reverse("journal", [], {}, None)
 
 
-@register.filter
-def entry_url(entry_id: str, action: str = "") -> str:
+def entry_path(prefix: str, entry_id: str, action: str = "") -> str:
     if action not in _ACTIONS:
         raise template.TemplateSyntaxError(f"unknown journal entry action {action!r}")
-    return f"{_journal_prefix()}{entry_id}/{action + '/' if action else ''}"
+    return f"{prefix}{entry_id}/{action + '/' if action else ''}"
+
+
+@register.filter
+def entry_url(entry_id: str, action: str = "") -> str:
+    return entry_path(journal_prefix(), entry_id, action)

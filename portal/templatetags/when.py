@@ -9,7 +9,7 @@ from our own tables (portal.timeutil), the same text whatever the locale.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from django import template
 from django.utils import timezone
@@ -56,8 +56,9 @@ def iso(moment: datetime | None) -> str:
     return "" if moment is None else _iso(_local(moment))
 
 
-def every_form(moment: datetime) -> tuple[str, str, str]:
+def every_form(moment: datetime, zone: tzinfo | None = None) -> tuple[str, str, str]:
     """(iso, when, when_short) of one moment, put in the time zone once (a lookup of the active zone each time
-    otherwise, the larger part of formatting a row)."""
-    local = _local(moment)
+    otherwise, the larger part of formatting a row). A list passes ``zone``, the active zone it looked up once
+    for all its rows."""
+    local = moment.astimezone(zone) if zone is not None and timezone.is_aware(moment) else _local(moment)
     return _iso(local), _when(local), _when_short(local)
