@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 
 from portal.accounts.user import User
 from portal.domain import MAX_BIO_LENGTH, MAX_PASSWORD_LENGTH, SPECIALIZATIONS, normalize_email
+from portal.forms.field_copies import QuickCopyForm
 
 
 @lru_cache(maxsize=1)
@@ -24,7 +25,7 @@ def specialization_choices() -> list[tuple[str, str]]:
     return [(s, s.replace("-", " ").capitalize()) for s in SPECIALIZATIONS]
 
 
-class _PasswordPairMixin(forms.Form):
+class _PasswordPairMixin(QuickCopyForm):
     """Two password fields that must match and pass Django's validators."""
 
     password_fields = ("password", "password_again")
@@ -107,7 +108,7 @@ class TherapistSignUpForm(ClientSignUpForm):
     ]
 
 
-class LoginForm(forms.Form):
+class LoginForm(QuickCopyForm):
     email = forms.EmailField(max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     password = forms.CharField(
         max_length=MAX_PASSWORD_LENGTH,
@@ -118,7 +119,7 @@ class LoginForm(forms.Form):
         return normalize_email(self.cleaned_data["email"])
 
 
-class PasswordResetRequestForm(forms.Form):
+class PasswordResetRequestForm(QuickCopyForm):
     email = forms.EmailField(max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
 
     def clean_email(self) -> str:
@@ -156,7 +157,7 @@ class PasswordChangeForm(SetPasswordForm):
     field_order = ["current_password", "password", "password_again"]
 
 
-class OneTimeCodeForm(forms.Form):
+class OneTimeCodeForm(QuickCopyForm):
     """The second step of logging in: the app's 6-digit code, or (lost phone) a recovery code.
 
     Two fields so each gets the right phone keyboard: digits for the app's code,
@@ -194,7 +195,7 @@ class OneTimeCodeForm(forms.Form):
         return cleaned
 
 
-class SetupCodeForm(forms.Form):
+class SetupCodeForm(QuickCopyForm):
     """The first code, proving the app has the key: digits only, and no word yet of
     recovery codes, which do not exist until this code is accepted."""
 
@@ -211,7 +212,7 @@ class SetupCodeForm(forms.Form):
         return self.cleaned_data["code"].replace(" ", "")
 
 
-class ConfirmPasswordForm(forms.Form):
+class ConfirmPasswordForm(QuickCopyForm):
     password = forms.CharField(
         label="Your password",
         max_length=MAX_PASSWORD_LENGTH,

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django import forms
 
+from portal.forms.field_copies import QuickCopyForm
 
-class AccountDeleteForm(forms.Form):
+
+class AccountDeleteForm(QuickCopyForm):
     password = forms.CharField(
         label="Your password",
         strip=False,

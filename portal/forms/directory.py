@@ -6,15 +6,16 @@ from django import forms
 
 from portal.domain import MAX_BIO_LENGTH
 from portal.forms.accounts import specialization_choices
+from portal.forms.field_copies import QuickCopyForm
 
 
-class DirectoryForm(forms.Form):
+class DirectoryForm(QuickCopyForm):
     specialization = forms.ChoiceField(
         label="What would you like help with?", choices=specialization_choices
     )
 
 
-class ProfileForm(forms.Form):
+class ProfileForm(QuickCopyForm):
     name = forms.CharField(label="Name", max_length=200)
     specialization = forms.ChoiceField(label="Specialization", choices=specialization_choices)
     bio = forms.CharField(

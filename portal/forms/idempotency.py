@@ -21,6 +21,7 @@ from typing import Any
 
 from django import forms
 
+from portal.forms.field_copies import QuickCopyForm
 from portal.ids import new_id
 
 FIELD = "idempotency_key"
@@ -31,7 +32,7 @@ def is_valid_key(value: object) -> bool:
     return isinstance(value, str) and _VALID.fullmatch(value) is not None
 
 
-class IdempotentForm(forms.Form):
+class IdempotentForm(QuickCopyForm):
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

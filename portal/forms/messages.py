@@ -7,10 +7,11 @@ from typing import Any
 from django import forms
 
 from portal.domain import MAX_MESSAGE_LENGTH
+from portal.forms.field_copies import QuickCopyForm
 from portal.ids import is_valid_id, new_id
 
 
-class MessageForm(forms.Form):
+class MessageForm(QuickCopyForm):
     content = forms.CharField(
         label="Message",
         max_length=MAX_MESSAGE_LENGTH,

@@ -5,9 +5,10 @@ from __future__ import annotations
 from django import forms
 
 from portal.domain import normalize_email
+from portal.forms.field_copies import QuickCopyForm
 
 
-class InviteForm(forms.Form):
+class InviteForm(QuickCopyForm):
     email = forms.EmailField(
         label="Client's email address",
         max_length=254,

@@ -17,13 +17,14 @@ from portal.domain import (
     MAX_SESSION_TITLE_LENGTH,
     MIN_SESSION_MINUTES,
 )
+from portal.forms.field_copies import QuickCopyForm
 from portal.forms.idempotency import IdempotentForm
 
 EARLIEST_YEAR = 2000
 LATEST_YEAR = 2200
 
 
-class _WhenMixin(forms.Form):
+class _WhenMixin(QuickCopyForm):
     day = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     start_time = forms.TimeField(
         label="Time", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -89,13 +90,13 @@ class SessionCreateForm(IdempotentForm, _WhenMixin):
         self.fields["client"].choices = clients  # type: ignore[attr-defined]
 
 
-class SessionApproveForm(forms.Form):
+class SessionApproveForm(QuickCopyForm):
     location = _location_field()
     duration_minutes = _duration_field()
     confirm_overlap = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
-class SessionRejectForm(forms.Form):
+class SessionRejectForm(QuickCopyForm):
     reason = forms.CharField(
         label="Reason (optional; the client reads it)",
         required=False,
@@ -110,7 +111,7 @@ class SessionRescheduleForm(_WhenMixin):
     confirm_overlap = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
-class SessionNotesForm(forms.Form):
+class SessionNotesForm(QuickCopyForm):
     shared_notes = forms.CharField(
         label="Shared notes (the client reads these)",
         required=False,
