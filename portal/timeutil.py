@@ -29,6 +29,9 @@ def to_iso(moment: datetime) -> str:
 def from_iso(text: str) -> datetime:
     if not text.endswith("Z"):
         raise ValueError(f"not a UTC time: {text!r}")
+    if text[4:5] == "-":
+        # The common case, a four-digit year: read as it is ("Z" reads as UTC itself).
+        return datetime.fromisoformat(text).replace(tzinfo=UTC)
     year, sep, rest = text[:-1].partition("-")
     # Values written before years were padded (strftime wrote "999-…") still read.
     return datetime.fromisoformat(year.zfill(4) + sep + rest).replace(tzinfo=UTC)

@@ -123,6 +123,8 @@ class KeyRing:
     def __init__(self, repository: DataKeyRepository | None = None) -> None:
         self._repository = repository or DataKeyRepository()
         self._keys: dict[str, bytes | None] = {}
+        # One cipher per key: a page decrypts many fields under the same few keys.
+        self._ciphers: dict[str, AESGCM] = {}
 
     def prefetch(self, owner_ids: Iterable[str]) -> None:
         """Load every listed owner's key not yet loaded, in one BatchGetItem."""
@@ -156,6 +158,16 @@ class KeyRing:
             raise UnreadableText(_UNREADABLE)
         return key
 
+    def decryption_cipher(self, owner_id: str) -> AESGCM | None:
+        """AES-GCM under the owner's key, or None when it was destroyed."""
+        cipher = self._ciphers.get(owner_id)
+        if cipher is None:
+            key = self.decryption_key(owner_id)
+            if key is None:
+                return None
+            cipher = self._ciphers[owner_id] = AESGCM(key)
+        return cipher
+
     def encryption_key(self, owner_id: str) -> bytes:
         """The owner's key, created on first use; KeyDestroyed after an erasure."""
         key = self._load(owner_id)
@@ -186,6 +198,7 @@ class KeyRing:
 
     def forget(self) -> None:
         self._keys.clear()
+        self._ciphers.clear()
 
 
 _current_ring: ContextVar[KeyRing | None] = ContextVar("portal_data_key_ring", default=None)
@@ -233,15 +246,18 @@ def decrypt_text(owner_id: str, associated_data: str, stored: str) -> str:
     if not isinstance(stored, str) or not stored.startswith(_FORMAT):
         logger.error("clinical text at %s is not in the encrypted format", associated_data)
         raise UnreadableText(_UNREADABLE)
-    with data_key_scope() as ring:
-        key = ring.decryption_key(owner_id)
-    if key is None:
+    ring = _current_ring.get()
+    if ring is None:
+        with data_key_scope() as ring:
+            cipher = ring.decryption_cipher(owner_id)
+    else:
+        # Inside a scope already (a request, a page of items): no scope to open per field.
+        cipher = ring.decryption_cipher(owner_id)
+    if cipher is None:
         return ErasedText()
     try:
         blob = base64.urlsafe_b64decode(stored[len(_FORMAT) :].encode("ascii"))
-        plain = AESGCM(key).decrypt(
-            blob[:_NONCE_BYTES], blob[_NONCE_BYTES:], _aad(owner_id, associated_data)
-        )
+        plain = cipher.decrypt(blob[:_NONCE_BYTES], blob[_NONCE_BYTES:], _aad(owner_id, associated_data))
         return plain.decode("utf-8")
     except (InvalidTag, ValueError, binascii.Error, UnicodeError):
         # Ids and field names only: never the text.

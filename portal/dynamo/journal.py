@@ -45,6 +45,11 @@ def _note_context(client_id: str, entry_id: str) -> str:
     return field_context(JOURNAL, _key(client_id, entry_id), "note")
 
 
+def _note(client_id: str, entry_id: str, stored: str | None) -> str:
+    # The context only for a note that is there: most entries have none.
+    return decrypt_optional(client_key_owner(client_id), _note_context(client_id, entry_id), stored) if stored else ""
+
+
 def _encrypted_note(entry: JournalEntry) -> str | None:
     # The note is what the client wrote: under the client's own key.
     return encrypt_optional(
@@ -78,9 +83,7 @@ def _from_item(item: Item) -> JournalEntry:
         time_of_emotion=from_iso(item["timeOfEmotion"]),
         feeling=item["feeling"],
         intensity=_intensity(item["intensity"]),
-        note=decrypt_optional(
-            client_key_owner(client_id), _note_context(client_id, entry_id), item.get("note")
-        ),
+        note=_note(client_id, entry_id, item.get("note")),
         shared_at=maybe_from_iso(item.get("sharedAt")),
         created_at=maybe_from_iso(item.get("createdAt")),
         updated_at=maybe_from_iso(item.get("updatedAt")),

@@ -99,6 +99,34 @@ def test_it_unwraps_each_key_once_per_scope(dynamo: DynamoGateway) -> None:
     assert calls.by_operation() == {"GetItem": 1}
 
 
+def test_it_builds_one_cipher_per_key_per_scope_and_none_after_it(
+    dynamo: DynamoGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import portal.dynamo.field_crypto as field_crypto
+
+    owners = [client_key_owner(new_id()) for _ in range(2)]
+    stored = [(owner, encrypt_text(owner, _context(str(i)), f"note {i}")) for i, owner in enumerate(owners * 3)]
+    built: list[bytes] = []
+    real = field_crypto.AESGCM
+
+    masters = {m.key for m in field_crypto.master_keys()}
+
+    def counting(key: bytes) -> Any:
+        if key not in masters:  # unwrapping a data key uses the master key: not counted
+            built.append(key)
+        return real(key)
+
+    monkeypatch.setattr(field_crypto, "AESGCM", counting)
+    with data_key_scope():
+        texts = [decrypt_text(owner, _context(str(i)), s) for i, (owner, s) in enumerate(stored)]
+    assert texts == [f"note {i}" for i in range(6)]
+    assert len(built) == 2  # one per owner, for six fields
+    # A new scope (the next request) starts with none: nothing outlives the request.
+    with data_key_scope():
+        decrypt_text(owners[0], _context("0"), stored[0][1])
+    assert len(built) == 3
+
+
 def test_it_creates_one_key_per_owner_even_when_two_requests_race(dynamo: DynamoGateway) -> None:
     owner = client_key_owner(new_id())
     ring_a, ring_b = KeyRing(), KeyRing()
