@@ -439,7 +439,6 @@ def _calendar(
     days: Sequence[DayMood], first: datetime, last: datetime, zone: ZoneInfo
 ) -> tuple[list[CalendarMonth], bool]:
     first_day, last_day = first.astimezone(zone).date(), last.astimezone(zone).date()
-    by_day = {day.day: day for day in days}
     months: list[tuple[int, int]] = []
     year, month = first_day.year, first_day.month
     while (year, month) <= (last_day.year, last_day.month):
@@ -448,36 +447,34 @@ def _calendar(
     cut = len(months) > MAX_CALENDAR_MONTHS
     shown = []
     for year, month in months[-MAX_CALENDAR_MONTHS:]:
-        weeks: list[list[CalendarDay | None]] = []
-        for week in _month_weeks(year, month):
-            row: list[CalendarDay | None] = []
-            for day in week:
-                if day is None:
-                    row.append(None)
-                    continue
-                mood = by_day.get(day)
-                if mood is None:
-                    row.append(_day_without_entries(day, first_day <= day <= last_day))
-                    continue
-                row.append(
-                    CalendarDay(
-                        day=day.day,
-                        iso=day.isoformat(),
-                        in_range=first_day <= day <= last_day,
-                        count=mood.count,
-                        mood=mood.mood,
-                        bucket=_bucket(mood.mood),
-                        mood_words=mood_words(mood.mood),
-                    )
-                )
-            weeks.append(row)
+        # The month as it is without entries, then the days that have some.
+        moods = {day.day.day: day for day in days if day.day.year == year and day.day.month == month}
+        weeks = [
+            [
+                cell if cell is None or cell.day not in moods else _day_with_entries(cell, moods[cell.day])
+                for cell in week
+            ]
+            for week in _month_without_entries(year, month, first_day, last_day)
+        ]
         shown.append(CalendarMonth(title=f"{MONTHS[month - 1]} {year}", weeks=weeks))
     return shown, cut
 
 
+def _day_with_entries(cell: CalendarDay, mood: DayMood) -> CalendarDay:
+    return CalendarDay(
+        day=cell.day,
+        iso=cell.iso,
+        in_range=cell.in_range,
+        count=mood.count,
+        mood=mood.mood,
+        bucket=_bucket(mood.mood),
+        mood_words=mood_words(mood.mood),
+    )
+
+
 # Most of a calendar's cells are days without entries, the same for every chart
-# that shows them, and a frozen dataclass is slow to build: both are worked out
-# once per month or day, not once per cell of every chart.
+# of the same days, and a frozen dataclass is slow to build: a month's cells are
+# worked out once per month and range, not once per cell of every chart.
 @lru_cache(maxsize=64)
 def _month_weeks(year: int, month: int) -> tuple[tuple[date | None, ...], ...]:
     """The month's weeks, Monday first, with None for the days of the months around it."""
@@ -487,9 +484,18 @@ def _month_weeks(year: int, month: int) -> tuple[tuple[date | None, ...], ...]:
     )
 
 
-@lru_cache(maxsize=1024)
-def _day_without_entries(day: date, in_range: bool) -> CalendarDay:
-    return CalendarDay(day=day.day, iso=day.isoformat(), in_range=in_range)
+@lru_cache(maxsize=64)
+def _month_without_entries(
+    year: int, month: int, first_day: date, last_day: date
+) -> tuple[tuple[CalendarDay | None, ...], ...]:
+    """The month's cells when no day has entries: the same for every chart of the same days."""
+    return tuple(
+        tuple(
+            None if day is None else CalendarDay(day=day.day, iso=day.isoformat(), in_range=first_day <= day <= last_day)
+            for day in week
+        )
+        for week in _month_weeks(year, month)
+    )
 
 
 # --- mapping -------------------------------------------------------------------
