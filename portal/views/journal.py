@@ -11,7 +11,6 @@ from urllib.parse import urlencode, urlsplit
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -27,6 +26,7 @@ from portal.services.journal import InvalidEntry, JournalFilter
 from portal.services.mood_chart import mood_chart
 from portal.services.safety import entry_calls_for_support
 from portal.services.sharing import sharing_readers
+from portal.templatetags.journal_urls import journal_prefix
 from portal.views.htmx import after_swap, wants_fragment
 
 TEMPLATE = "portal/client/journal.html"
@@ -67,7 +67,7 @@ def _return_to(request: HttpRequest) -> str:
     along as ``next`` (or is the journal page being shown). Only the journal
     page itself is accepted, so ``next`` cannot send anyone elsewhere.
     """
-    prefix = reverse("journal")
+    prefix = journal_prefix()
     htmx = request.htmx  # type: ignore[attr-defined]
     explicit = (request.POST if request.method == "POST" else request.GET).get("next", "")
     if htmx and htmx.current_url_abs_path:
@@ -125,7 +125,7 @@ def _context(request: HttpRequest, form: JournalEntryForm, filter_form: JournalF
         # Without JavaScript a later page is its own page: it leads back to the newest entries
         # and does not repeat the entry form.
         "older_page": bool(cursor),
-        "newest_url": reverse("journal") + (f"?{filter_query}" if filter_query else ""),
+        "newest_url": journal_prefix() + (f"?{filter_query}" if filter_query else ""),
         "return_to": _return_to(request),
     }
 
