@@ -165,7 +165,13 @@ class KeyRing:
             key = self.decryption_key(owner_id)
             if key is None:
                 return None
-            cipher = self._ciphers[owner_id] = AESGCM(key)
+            try:
+                cipher = AESGCM(key)
+            except ValueError:
+                # Not a key AES-GCM takes: unreadable, as a failed integrity check is.
+                logger.error("data key of %s is not a valid key", owner_id)
+                raise UnreadableText(_UNREADABLE) from None
+            self._ciphers[owner_id] = cipher
         return cipher
 
     def encryption_key(self, owner_id: str) -> bytes:

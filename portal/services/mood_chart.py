@@ -22,7 +22,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -620,18 +620,21 @@ def _x_ticks(first: datetime, last: datetime, zone: ZoneInfo) -> list[XTick]:
 
     first_day = first_local.date()
     starts_after_midnight = datetime.combine(first_day, time(0), tzinfo=zone) < first
-    ticks = _tick_days(first_day, starts_after_midnight, last_local.date(), with_year, zone)
+    ticks = _tick_days(first_day, starts_after_midnight, last_local.date(), with_year)
     if not ticks:
         # The range sits inside one local day: label where it starts.
         return [XTick(x=_x(first, first, last), label=_date_short(first_day, with_year), iso_date=first_day.isoformat())]
-    return [XTick(x=_x(midnight, first, last), label=label, iso_date=iso) for midnight, label, iso in ticks]
+    # Each midnight in the zone itself: across a change of clocks, an axis in local
+    # time places it as the points' own local times are placed.
+    return [
+        XTick(x=_x(datetime.combine(day, time(0), tzinfo=zone), first, last), label=label, iso_date=iso)
+        for day, label, iso in ticks
+    ]
 
 
 @lru_cache(maxsize=256)
-def _tick_days(
-    first_day: date, starts_after_midnight: bool, last_day: date, with_year: bool, zone: ZoneInfo
-) -> tuple[tuple[datetime, str, str], ...]:
-    """The local midnights labelled on the axis (as UTC instants), with their labels and dates.
+def _tick_days(first_day: date, starts_after_midnight: bool, last_day: date, with_year: bool) -> tuple[tuple[date, str, str], ...]:
+    """The days whose midnights are labelled on the axis, with their labels and ISO dates.
 
     Every chart of the same days has the same ones: worked out once per range of
     days, and only placed along the axis per chart.
@@ -647,14 +650,7 @@ def _tick_days(
     limit = MAX_X_TICKS - 1 if with_year else MAX_X_TICKS
     step = -(-count // limit)  # ceiling division
     days = [first_day + timedelta(days=offset) for offset in range(0, count, step)]
-    return tuple(
-        (
-            datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC),
-            _date_short(day, with_year),
-            day.isoformat(),
-        )
-        for day in days
-    )
+    return tuple((day, _date_short(day, with_year), day.isoformat()) for day in days)
 
 
 # --- words ---------------------------------------------------------------------

@@ -87,6 +87,8 @@ class _Shared:
     nobody_reads: bool
     error: str
     # Where entries' URLs start, and the viewer's zone: each a lookup of per-request state.
+    # The zone is the one active when the list starts (no template puts a {% timezone %}
+    # around some of a list's entries only).
     entry_prefix: str
     zone: tzinfo
 

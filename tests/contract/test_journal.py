@@ -220,6 +220,25 @@ def test_a_chart_reads_when_and_how_an_entry_felt_and_never_its_note(dynamo: Dyn
     assert more is False
 
 
+def test_a_chart_query_leaves_the_notes_ciphertext_in_the_table(
+    dynamo: DynamoGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client_id = new_id()
+    JournalRepository().add(make_entry(client_id=client_id, time_of_emotion=DAY_ONE, note="words for no chart"))
+    answered: list[list[dict[str, object]]] = []
+    query = DynamoGateway.query
+
+    def recording(self: DynamoGateway, *args: object, **kwargs: object) -> object:
+        result = query(self, *args, **kwargs)  # type: ignore[arg-type]
+        answered.append(result.items)
+        return result
+
+    monkeypatch.setattr(DynamoGateway, "query", recording)
+    JournalRepository().list_for_chart(client_id, start=DAY_ONE - timedelta(days=1), end=DAY_ONE)
+    # What DynamoDB sent back: when, which feeling, how strongly; not the note, not even encrypted.
+    assert [sorted(item) for item in answered[0]] == [["feeling", "intensity", "journalEntryId", "timeOfEmotion"]]
+
+
 def test_it_pages_one_feeling_between_two_dates_newest_first_with_full_pages(dynamo: DynamoGateway) -> None:
     repo = JournalRepository()
     client_id = new_id()

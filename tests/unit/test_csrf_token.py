@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+import pytest
 from django.http import HttpRequest
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, _unmask_cipher_token
 from django.test import Client as HttpClient
 
+import portal.csrf_token as csrf_token_module
 from portal.csrf_token import csrf_token
 from portal.domain import AccountKind
 from tests.accounts import logged_in
@@ -38,11 +40,20 @@ def test_it_masks_afresh_each_time() -> None:
     assert {_unmask_cipher_token(token) for token in tokens} == {SECRET}
 
 
-def test_its_mask_draws_every_character_equally_often() -> None:
+def test_its_mask_draws_every_character_equally_often(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every byte value once, highest first: each of the 62 characters must come from
+    # exactly four of them, and the eight values from 248 up must be dropped.
+    monkeypatch.setattr(csrf_token_module.os, "urandom", lambda n: bytes(range(255, -1, -1)))
+    drawn = csrf_token_module._random_indexes(248)
+    assert Counter(drawn) == {index: 4 for index in range(62)}
+    assert drawn == [byte % 62 for byte in range(247, -1, -1)]
+
+
+def test_its_masks_spread_over_every_character() -> None:
     counts = Counter("".join(csrf_token(_request(SECRET))[:32] for _ in range(2000)))
     # 64,000 draws of 62 characters: about 1,032 each, with a standard deviation near 32.
     assert set(counts) == set(CSRF_ALLOWED_CHARS)
-    assert 800 < min(counts.values()) and max(counts.values()) < 1270
+    assert 880 < min(counts.values()) and max(counts.values()) < 1180
 
 
 def test_without_a_secret_it_leaves_the_drawing_to_django() -> None:
