@@ -110,9 +110,10 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
-            # {% url %} and {% static %} as Django parses and writes them, each answer remembered, and
-            # {% form_fields %}, which every form uses (see the modules).
+            # {% extends %}, {% url %} and {% static %} as Django parses and writes them, each answer
+            # remembered, and {% form_fields %}, which every form uses (see the modules).
             "builtins": [
+                "portal.templatetags.memoized_extends",
                 "portal.templatetags.memoized_url",
                 "portal.templatetags.memoized_static",
                 "portal.templatetags.form_fields",

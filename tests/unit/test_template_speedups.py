@@ -141,6 +141,43 @@ def test_it_writes_static_urls_afresh_when_the_settings_change() -> None:
     assert _render("{% static 'css/portal.css' %}") == plain
 
 
+_CHAIN = {
+    "root.html": "<t>{% block title %}Root{% endblock %}</t>{% block body %}<p>root {{ x }}</p>{% endblock %}"
+    "{% if x %}{% block tail %}tail{% endblock %}{% endif %}",
+    "middle.html": "{% extends 'root.html' %}{% block body %}[{{ block.super }}] middle{% endblock %}",
+    "leaf.html": "{% extends 'middle.html' %}{% block title %}Leaf{% endblock %}"
+    "{% block body %}{{ block.super }} leaf{% endblock %}{% block tail %}{{ block.super }}!{% endblock %}",
+    "by_variable.html": "{% extends parent %}{% block body %}via variable{% endblock %}",
+}
+
+
+def _engine(**options: object) -> Engine:
+    return Engine(loaders=[("django.template.loaders.locmem.Loader", _CHAIN)], **options)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("name", ["leaf.html", "middle.html", "by_variable.html"])
+def test_it_extends_as_django_does(name: str) -> None:
+    ours = _engine(builtins=["portal.templatetags.memoized_extends"])
+    django = _engine()
+    assert type(ours.get_template(name).nodelist[0]).__name__ == "MemoizedExtendsNode"
+    for x in (1, 0, "<b>"):
+        values = {"x": x, "parent": "root.html"}
+        expected = django.get_template(name).render(Context(values))
+        # Twice: the second render reads the root's blocks from memory.
+        assert ours.get_template(name).render(Context(values)) == expected
+        assert ours.get_template(name).render(Context(values)) == expected
+
+
+def test_it_still_refuses_what_django_refuses() -> None:
+    ours = _engine(builtins=["portal.templatetags.memoized_extends"])
+    with pytest.raises(TemplateSyntaxError):
+        ours.from_string("{% extends 'root.html' %}{% extends 'root.html' %}")
+    with pytest.raises(TemplateSyntaxError):
+        ours.from_string("{% extends %}")
+    with pytest.raises(TemplateSyntaxError):
+        ours.from_string("{% if 1 %}{% endif %}{% extends 'root.html' %}")
+
+
 def test_it_gives_templates_the_signed_in_person_not_a_lazy_stand_in(dynamo) -> None:
     from django.test import Client as HttpClient
     from django.utils.functional import LazyObject
