@@ -196,6 +196,9 @@ class CalendarDay:
 class CalendarMonth:
     title: str  # "March 2026"
     weeks: list[list[CalendarDay | None]]  # Monday first; None pads days of other months
+    # (year, month, first day, last day of the range) when no day of the month has
+    # entries: everything its cells depend on, so a writer may reuse what it wrote.
+    plain_key: tuple[int, int, date, date] | None = None
 
 
 @dataclass(frozen=True)
@@ -456,7 +459,8 @@ def _calendar(
             ]
             for week in _month_without_entries(year, month, first_day, last_day)
         ]
-        shown.append(CalendarMonth(title=f"{MONTHS[month - 1]} {year}", weeks=weeks))
+        plain_key = None if moods else (year, month, first_day, last_day)
+        shown.append(CalendarMonth(title=f"{MONTHS[month - 1]} {year}", weeks=weeks, plain_key=plain_key))
     return shown, cut
 
 

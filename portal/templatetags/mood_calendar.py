@@ -56,13 +56,31 @@ def _written_cell(day: Any) -> str:
     return f'<td class="{classes}">{text}</td>'
 
 
+def _table(month: Any) -> str:
+    rows = "\n    ".join("<tr>" + "".join(_cell(day) for day in week) + "</tr>" for week in month.weeks)
+    return (
+        f'<table class="mood-calendar">\n    <caption>{esc(month.title)}</caption>\n    {_HEAD}\n'
+        f"    <tbody>\n    {rows}\n    </tbody>\n  </table>"
+    )
+
+
+# A month without entries is the same table in every chart of the same days (its
+# plain_key says which): written once. Only dates, never a mood, are in these.
+_plain_tables: dict[tuple[Any, ...], str] = {}
+_PLAIN_TABLES_KEPT = 256
+
+
+def _plain_table(month: Any) -> str:
+    table = _plain_tables.get(month.plain_key)
+    if table is None:
+        table = _table(month)
+        if len(_plain_tables) >= _PLAIN_TABLES_KEPT:
+            _plain_tables.clear()
+        _plain_tables[month.plain_key] = table
+    return table
+
+
 @register.simple_tag
 def mood_calendar_months(chart: Any) -> SafeString:
-    tables = []
-    for month in chart.months:
-        rows = "\n    ".join("<tr>" + "".join(_cell(day) for day in week) + "</tr>" for week in month.weeks)
-        tables.append(
-            f'<table class="mood-calendar">\n    <caption>{esc(month.title)}</caption>\n    {_HEAD}\n'
-            f"    <tbody>\n    {rows}\n    </tbody>\n  </table>"
-        )
+    tables = [_table(month) if getattr(month, "plain_key", None) is None else _plain_table(month) for month in chart.months]
     return safe("\n  ".join(tables))  # safe: every value above is escaped
