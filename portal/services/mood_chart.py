@@ -363,7 +363,7 @@ def _point(entry: Felt, first: datetime, last: datetime, zone: ZoneInfo) -> Char
     local = entry.time_of_emotion.astimezone(zone)
     mood = mood_value(entry.feeling, entry.intensity)
     x, y = _x(entry.time_of_emotion, first, last), _y(mood)
-    shape = _shape(entry.feeling)
+    look = _look(entry.feeling)
     return ChartPoint(
         x=x,
         y=y,
@@ -372,9 +372,32 @@ def _point(entry: Felt, first: datetime, last: datetime, zone: ZoneInfo) -> Char
         feeling=entry.feeling,
         intensity=entry.intensity,
         mood=mood,
-        marker=marker_path(shape, x, y, MARKER),
-        key=_key(entry.feeling),
+        marker=marker_path(look.shape, x, y, MARKER),
+        key=look.key,
+        hollow=look.hollow,
+    )
+
+
+@dataclass(frozen=True)
+class _Look:
+    """How a feeling is drawn: the same on every chart."""
+
+    shape: str
+    key: str
+    hollow: bool
+    valence: str
+    legend_marker: str
+
+
+@lru_cache(maxsize=128)
+def _look(feeling: str) -> _Look:
+    shape = _shape(feeling)
+    return _Look(
+        shape=shape,
+        key=_key(feeling),
         hollow=shape.startswith("hollow-"),
+        valence=feeling_valence(feeling).value,
+        legend_marker=marker_path(shape, 0, 0, MARKER),
     )
 
 
@@ -406,14 +429,14 @@ def _legend(counts: Counter[str]) -> list[LegendItem]:
     order = [name for name in FEELINGS if name in counts] + sorted(name for name in counts if name not in FEELINGS)
     items = []
     for name in order:
-        shape = _shape(name)
+        look = _look(name)
         items.append(
             LegendItem(
                 feeling=name,
-                key=_key(name),
-                valence=feeling_valence(name).value,
-                marker=marker_path(shape, 0, 0, MARKER),
-                hollow=shape.startswith("hollow-"),
+                key=look.key,
+                valence=look.valence,
+                marker=look.legend_marker,
+                hollow=look.hollow,
                 count=counts[name],
             )
         )
@@ -428,8 +451,8 @@ def _bars(counts: Counter[str]) -> list[FrequencyBar]:
     return [
         FrequencyBar(
             feeling=name,
-            key=_key(name),
-            valence=feeling_valence(name).value,
+            key=_look(name).key,
+            valence=_look(name).valence,
             count=counts[name],
             y=2 + row * BAR_ROW,
             width=round(max(2.0, counts[name] / most * BAR_MAX), 1),
