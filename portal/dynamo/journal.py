@@ -20,7 +20,7 @@ from portal.domain import Conflict, JournalEntry, MoodReading, NotFound, Page
 from portal.dynamo.base import Repository, clamp_limit, query_page
 from portal.dynamo.field_crypto import (
     client_key_owner,
-    decrypt_optional,
+    decrypt_text,
     encrypt_optional,
     field_context,
 )
@@ -47,7 +47,7 @@ def _note_context(client_id: str, entry_id: str) -> str:
 
 def _note(client_id: str, entry_id: str, stored: str | None) -> str:
     # The context only for a note that is there: most entries have none.
-    return decrypt_optional(client_key_owner(client_id), _note_context(client_id, entry_id), stored) if stored else ""
+    return decrypt_text(client_key_owner(client_id), _note_context(client_id, entry_id), stored) if stored else ""
 
 
 def _encrypted_note(entry: JournalEntry) -> str | None:
