@@ -286,6 +286,33 @@ def mood_words(value: float) -> str:
 
 # --- building it -------------------------------------------------------------------
 
+# The chart's range when the filter leaves its start open: this many days before its last day.
+DAYS_SHOWN = 30
+
+
+def chart_range(
+    *, start: datetime | None, end: datetime | None, now: datetime, time_zone: str
+) -> tuple[datetime, datetime]:
+    """The range a chart shows when the filter leaves either end open: whole local days.
+
+    No end means up to the end of today; no start, from the first moment of the day
+    `DAYS_SHOWN` days before the last one. These are the days the title names, and
+    a filter's own dates (JournalFilterForm.bounds) are whole days too, so a chart
+    draws the same axis for the same days all day long rather than one that moves
+    every minute.
+    """
+    zone = ZoneInfo(time_zone)
+    if end is None:
+        end = _end_of_day(now.astimezone(zone).date(), zone)
+    if start is None:
+        start = datetime.combine(end.astimezone(zone).date() - timedelta(days=DAYS_SHOWN), time(0), tzinfo=zone)
+    return start, end
+
+
+def _end_of_day(day: date, zone: ZoneInfo) -> datetime:
+    # The last microsecond of the local day, as JournalFilterForm.bounds gives it.
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone) - timedelta(microseconds=1)
+
 
 def mood_chart(
     *,

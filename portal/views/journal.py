@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
-from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -23,7 +22,7 @@ from portal.ids import is_valid_id
 from portal.policy import NotAllowed
 from portal.services import journal as journal_service
 from portal.services.journal import InvalidEntry, JournalFilter
-from portal.services.mood_chart import mood_chart
+from portal.services.mood_chart import chart_range, mood_chart
 from portal.services.safety import entry_calls_for_support
 from portal.services.sharing import sharing_readers
 from portal.templatetags.journal_urls import journal_prefix
@@ -417,19 +416,19 @@ def journal_export(request: HttpRequest) -> StreamingHttpResponse:
 def journal_chart(request: HttpRequest) -> HttpResponse:
     filter_form = JournalFilterForm(request.GET or None)
     filters = _filters(filter_form)
-    end = filters.end or timezone.now()
-    start = filters.start or (end - timedelta(days=30))
+    time_zone = str(timezone.get_current_timezone())
+    now = timezone.now()
+    start, end = chart_range(start=filters.start, end=filters.end, now=now, time_zone=time_zone)
     if start > end:
         # Only a start was given, and it lies ahead: show the month before it is reached.
         filter_form.add_error("start", "The start date is in the future.")
-        end = timezone.now()
-        start = end - timedelta(days=30)
+        start, end = chart_range(start=None, end=None, now=now, time_zone=time_zone)
     entries, truncated = journal_service.journal_chart_entries(
         user=_user(request), feeling=filters.feeling, start=start, end=end
     )
     chart = mood_chart(
         entries=entries,
-        time_zone=str(timezone.get_current_timezone()),
+        time_zone=time_zone,
         start=start,
         end=end,
         feeling=filters.feeling,

@@ -6,7 +6,8 @@ import csv
 import io
 import logging
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client as HttpClient
@@ -261,6 +262,23 @@ def test_it_draws_the_chart_for_the_chosen_feeling(client_user, client):
     assert response.status_code == 200
     assert 'role="img"' in body and "<desc" in body
     assert body.count("<path class=\"chart-point") == 2
+
+
+def test_the_default_chart_shows_whole_local_days_from_the_first_moment_of_its_first_day(client_user, client):
+    london = ZoneInfo("Europe/London")
+    today = utcnow().astimezone(london).date()
+    first_day = today - timedelta(days=30)
+    # Early on the chart's first day: before the time of day it is now, most of the day.
+    _add_at(client_user, datetime.combine(first_day, time(0, 1), tzinfo=london), feeling="hopeful")
+    _add_at(client_user, datetime.combine(first_day - timedelta(days=1), time(23, 59), tzinfo=london), feeling="sad")
+    body = client.get("/client/journal/chart/").content.decode()
+    assert body.count('<path class="chart-point') == 1
+    assert "mark-hopeful" in body and "mark-sad" not in body
+
+
+def _add_at(user, moment: datetime, **fields):
+    values = {"feeling": "calm", "intensity": 4, "note": "", **fields}
+    return journal_entry_create(client_id=user.account_id, time_of_emotion=moment, **values)
 
 
 # --- therapist's side and access history ------------------------------------------------------
