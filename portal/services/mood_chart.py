@@ -226,7 +226,9 @@ class MoodChart:
     points: list[ChartPoint] = field(default_factory=list)
     days: list[DayMood] = field(default_factory=list)
     polyline: str = ""  # the daily means, "x1,y1 x2,y2 ...", day order
-    x_ticks: list[XTick] = field(default_factory=list)
+    x_ticks: tuple[XTick, ...] = ()
+    # The range is whole local days: its axis depends on the days alone, never on an entry.
+    whole_days: bool = False
     legend: list[LegendItem] = field(default_factory=list)
     bars: list[FrequencyBar] = field(default_factory=list)
     bars_description: str = ""
@@ -373,6 +375,7 @@ def mood_chart(
         polyline=" ".join(f"{_num(day.x)},{_num(day.y)}" for day in days),
         y_ticks=y_ticks,
         x_ticks=_x_ticks(first, last, zone),
+        whole_days=_whole_days(first, last, zone),
         legend=legend,
         bars=bars,
         bars_description=_bars_description(bars),
@@ -663,27 +666,49 @@ def _corners(shape: str, r: float) -> tuple[tuple[float, float], ...]:
     raise ValueError(f"unknown marker shape {shape!r}")
 
 
-def _x_ticks(first: datetime, last: datetime, zone: ZoneInfo) -> list[XTick]:
+_END_OF_DAY = time(23, 59, 59, 999999)
+
+
+def _whole_days(first: datetime, last: datetime, zone: ZoneInfo) -> bool:
+    """Whether the range runs from a local midnight to the last moment of a local day
+    (every chart of a filter's dates or of chart_range's): then its axis is the same
+    for everyone who looks at those days in that zone."""
+    return first.astimezone(zone).time() == time(0) and last.astimezone(zone).time() == _END_OF_DAY
+
+
+def _x_ticks(first: datetime, last: datetime, zone: ZoneInfo) -> tuple[XTick, ...]:
     """A few local dates along the x axis, at local midnight."""
+    if _whole_days(first, last, zone):
+        return _whole_day_ticks(first, last, zone)
+    return _ticks(first, last, zone)
+
+
+@lru_cache(maxsize=256)
+def _whole_day_ticks(first: datetime, last: datetime, zone: ZoneInfo) -> tuple[XTick, ...]:
+    # Only ever called with a range of whole local days: the key holds no entry's time.
+    return _ticks(first, last, zone)
+
+
+def _ticks(first: datetime, last: datetime, zone: ZoneInfo) -> tuple[XTick, ...]:
     first_local, last_local = first.astimezone(zone), last.astimezone(zone)
     with_year = first_local.year != last_local.year
     if first == last:
         # A single instant: one label under the centred point.
         day = first_local.date()
-        return [XTick(x=_x(first, first, last), label=_date_short(day, with_year), iso_date=day.isoformat())]
+        return (XTick(x=_x(first, first, last), label=_date_short(day, with_year), iso_date=day.isoformat()),)
 
     first_day = first_local.date()
     starts_after_midnight = datetime.combine(first_day, time(0), tzinfo=zone) < first
     ticks = _tick_days(first_day, starts_after_midnight, last_local.date(), with_year)
     if not ticks:
         # The range sits inside one local day: label where it starts.
-        return [XTick(x=_x(first, first, last), label=_date_short(first_day, with_year), iso_date=first_day.isoformat())]
+        return (XTick(x=_x(first, first, last), label=_date_short(first_day, with_year), iso_date=first_day.isoformat()),)
     # Each midnight in the zone itself: across a change of clocks, an axis in local
     # time places it as the points' own local times are placed.
-    return [
+    return tuple(
         XTick(x=_x(datetime.combine(day, time(0), tzinfo=zone), first, last), label=label, iso_date=iso)
         for day, label, iso in ticks
-    ]
+    )
 
 
 @lru_cache(maxsize=256)

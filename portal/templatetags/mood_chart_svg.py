@@ -19,7 +19,7 @@ from django import template
 from django.utils.safestring import SafeString
 
 from portal.escaping import esc, safe
-from portal.services.mood_chart import MoodChart, YTick
+from portal.services.mood_chart import MoodChart, XTick, YTick
 from portal.templatetags.mood_calendar import mood_calendar_months
 
 register = template.Library()
@@ -39,12 +39,8 @@ def mood_chart_line_svg(chart: MoodChart, cid: str) -> SafeString:
     """The daily mood line with a marker per entry, its axes and grid."""
     c, left, right, top, bottom = esc(cid), chart.plot_left, chart.plot_right, chart.plot_top, chart.plot_bottom
     grid, y_labels = _grid_and_y_labels(left, right, tuple(chart.y_ticks))
-    x_labels = "".join(
-        f'<line class="chart-axis" x1="{tick.x}" y1="{bottom}" x2="{tick.x}" y2="{_shift(bottom, 5)}"/>\n      '
-        f'<text class="chart-axis-text" x="{tick.x}" y="{_shift(bottom, 20)}" text-anchor="middle" '
-        f'font-size="12">{esc(tick.label)}</text>\n      '
-        for tick in chart.x_ticks
-    )
+    # An axis that follows the entries (no range given) is written afresh: only days are remembered.
+    x_labels = _x_labels(bottom, chart.x_ticks) if chart.whole_days else _write_x_labels(bottom, chart.x_ticks)
     line = (
         f'<polyline class="chart-line" fill="none" stroke-linejoin="round" stroke-linecap="round" '
         f'points="{esc(chart.polyline)}"/>'
@@ -100,6 +96,22 @@ def _grid_and_y_labels(left: int, right: int, ticks: tuple[YTick, ...]) -> tuple
         for tick in ticks
     )
     return grid, y_labels
+
+
+# The same whole days in the same zone have the same axis (mood_chart._x_ticks): its
+# labels are written once for them. Dates and places only, nothing about a person.
+@lru_cache(maxsize=256)
+def _x_labels(bottom: int, ticks: tuple[XTick, ...]) -> str:
+    return _write_x_labels(bottom, ticks)
+
+
+def _write_x_labels(bottom: int, ticks: tuple[XTick, ...]) -> str:
+    return "".join(
+        f'<line class="chart-axis" x1="{tick.x}" y1="{bottom}" x2="{tick.x}" y2="{_shift(bottom, 5)}"/>\n      '
+        f'<text class="chart-axis-text" x="{tick.x}" y="{_shift(bottom, 20)}" text-anchor="middle" '
+        f'font-size="12">{esc(tick.label)}</text>\n      '
+        for tick in ticks
+    )
 
 
 @lru_cache(maxsize=64)
