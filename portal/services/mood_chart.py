@@ -195,10 +195,17 @@ class CalendarDay:
 @dataclass(frozen=True)
 class CalendarMonth:
     title: str  # "March 2026"
-    weeks: list[list[CalendarDay | None]]  # Monday first; None pads days of other months
-    # (year, month, first day, last day of the range) when no day of the month has
-    # entries: everything its cells depend on, so a writer may reuse what it wrote.
-    plain_key: tuple[int, int, date, date] | None = None
+    weeks: Sequence[Sequence[CalendarDay | None]]  # Monday first; None pads days of other months
+    # (year, month, first day, last day of the range): everything the cells of a day
+    # without entries depend on, so a writer may reuse what it wrote for them.
+    days_key: tuple[int, int, date, date] | None = None
+    # The month's weeks as they are without entries. A week of `weeks` with no entries
+    # is the very tuple here, and `weeks` is this tuple when no day has entries.
+    plain_weeks: tuple[tuple[CalendarDay | None, ...], ...] = ()
+
+    @property
+    def has_entries(self) -> bool:
+        return self.weeks is not self.plain_weeks
 
 
 @dataclass(frozen=True)
@@ -503,17 +510,28 @@ def _calendar(
     cut = len(months) > MAX_CALENDAR_MONTHS
     shown = []
     for year, month in months[-MAX_CALENDAR_MONTHS:]:
-        # The month as it is without entries, then the days that have some.
+        # The month as it is without entries; only the weeks with entries are made anew.
+        plain = _month_without_entries(year, month, first_day, last_day)
         moods = {day.day.day: day for day in days if day.day.year == year and day.day.month == month}
-        weeks = [
-            [
-                cell if cell is None or cell.day not in moods else _day_with_entries(cell, moods[cell.day])
-                for cell in week
-            ]
-            for week in _month_without_entries(year, month, first_day, last_day)
-        ]
-        plain_key = None if moods else (year, month, first_day, last_day)
-        shown.append(CalendarMonth(title=f"{MONTHS[month - 1]} {year}", weeks=weeks, plain_key=plain_key))
+        weeks: Sequence[Sequence[CalendarDay | None]] = plain
+        if moods:
+            weeks = tuple(
+                week
+                if not any(cell is not None and cell.day in moods for cell in week)
+                else tuple(
+                    cell if cell is None or cell.day not in moods else _day_with_entries(cell, moods[cell.day])
+                    for cell in week
+                )
+                for week in plain
+            )
+        shown.append(
+            CalendarMonth(
+                title=f"{MONTHS[month - 1]} {year}",
+                weeks=weeks,
+                days_key=(year, month, first_day, last_day),
+                plain_weeks=plain,
+            )
+        )
     return shown, cut
 
 

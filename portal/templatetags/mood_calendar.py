@@ -56,31 +56,50 @@ def _written_cell(day: Any) -> str:
     return f'<td class="{classes}">{text}</td>'
 
 
-def _table(month: Any) -> str:
-    rows = "\n    ".join("<tr>" + "".join(_cell(day) for day in week) + "</tr>" for week in month.weeks)
+def _row(week: Any) -> str:
+    return "<tr>" + "".join(_cell(day) for day in week) + "</tr>"
+
+
+def _table(month: Any, rows: str | None = None) -> str:
+    if rows is None:
+        rows = "\n    ".join(_row(week) for week in month.weeks)
     return (
         f'<table class="mood-calendar">\n    <caption>{esc(month.title)}</caption>\n    {_HEAD}\n'
         f"    <tbody>\n    {rows}\n    </tbody>\n  </table>"
     )
 
 
-# A month without entries is the same table in every chart of the same days (its
-# plain_key says which): written once. Only dates, never a mood, are in these.
+# A month's days without entries are the same in every chart of the same days (its
+# days_key says which): a month without entries is written once as a table, and the
+# weeks without entries of a month with some once as rows. Only dates, never a mood,
+# are in these.
 _plain_tables: dict[tuple[Any, ...], str] = {}
-_PLAIN_TABLES_KEPT = 256
+_plain_rows: dict[tuple[Any, ...], tuple[str, ...]] = {}
+_KEPT = 256
 
 
-def _plain_table(month: Any) -> str:
-    table = _plain_tables.get(month.plain_key)
-    if table is None:
-        table = _table(month)
-        if len(_plain_tables) >= _PLAIN_TABLES_KEPT:
-            _plain_tables.clear()
-        _plain_tables[month.plain_key] = table
-    return table
+def _remember(memo: dict[tuple[Any, ...], Any], key: tuple[Any, ...], value: Any) -> Any:
+    if len(memo) >= _KEPT:
+        memo.clear()
+    memo[key] = value
+    return value
+
+
+def _month_table(month: Any) -> str:
+    key = getattr(month, "days_key", None)
+    plain_weeks = getattr(month, "plain_weeks", ())
+    if key is None or len(plain_weeks) != len(month.weeks):
+        return _table(month)
+    if month.weeks is plain_weeks:
+        return _plain_tables.get(key) or _remember(_plain_tables, key, _table(month))
+    plain_rows = _plain_rows.get(key) or _remember(_plain_rows, key, tuple(_row(week) for week in plain_weeks))
+    rows = "\n    ".join(
+        plain_row if week is plain_week else _row(week)
+        for week, plain_week, plain_row in zip(month.weeks, plain_weeks, plain_rows, strict=True)
+    )
+    return _table(month, rows)
 
 
 @register.simple_tag
 def mood_calendar_months(chart: Any) -> SafeString:
-    tables = [_table(month) if getattr(month, "plain_key", None) is None else _plain_table(month) for month in chart.months]
-    return safe("\n  ".join(tables))  # safe: every value above is escaped
+    return safe("\n  ".join(_month_table(month) for month in chart.months))  # safe: every value above is escaped

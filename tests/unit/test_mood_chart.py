@@ -124,7 +124,7 @@ def test_it_lays_out_a_monday_first_calendar_with_each_days_mood() -> None:
     (march,) = chart.months
     assert march.title == "March 2026"
     first_week = march.weeks[0]
-    assert first_week[:6] == [None] * 6  # 1 March 2026 is a Sunday
+    assert list(first_week[:6]) == [None] * 6  # 1 March 2026 is a Sunday
     days = {day.iso: day for week in march.weeks for day in week if day}
     assert len(days) == 31
     assert (days["2026-03-03"].mood_text, days["2026-03-03"].bucket) == ("+9", "very-good")
