@@ -10,6 +10,10 @@ that makes the same copies directly: a new object with the same attributes
 (what ``copy.copy`` makes of these classes), then exactly what Django's own
 ``__deepcopy__`` methods copy further. A field or widget whose class copies
 itself some other way is copied by ``copy.deepcopy``, as before.
+
+The copy is also made when the form first uses its fields rather than when it
+is made: a blank filter form whose markup is remembered (templatetags.form_fields)
+never needs its own fields at all.
 """
 
 from __future__ import annotations
@@ -96,14 +100,52 @@ class QuicklyCopiedFields(dict[str, forms.Field]):
         return {name: _copy_field(field, memo) for name, field in self.items()}
 
 
+class _CopyWhenUsed:
+    """What a new form's ``copy.deepcopy(self.base_fields)`` gives: "copy them when first used"."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _CopyWhenUsed:
+        return self
+
+
+_COPY_WHEN_USED = _CopyWhenUsed()
+
+
+class _BaseFields:
+    """A form class's ``base_fields``: the declared fields, read from the class.
+
+    Read from a form (only ``BaseForm.__init__`` does, to copy them), it is the promise
+    to copy them when the form first uses its fields.
+    """
+
+    def __init__(self, fields: QuicklyCopiedFields) -> None:
+        self.fields = fields
+
+    def __get__(self, instance: object, owner: type | None = None) -> Any:
+        return self.fields if instance is None else _COPY_WHEN_USED
+
+
 class QuickCopyMetaclass(DeclarativeFieldsMetaclass):
     def __new__(mcs, name: str, bases: tuple[type, ...], attrs: dict[str, Any]) -> Any:  # noqa: N804
         new_class = super().__new__(mcs, name, bases, attrs)
         # Django makes base_fields the very dict declared_fields is; here it is a copy of
         # it (the same field objects). Nothing in the product changes either after the class is made.
-        new_class.base_fields = QuicklyCopiedFields(new_class.base_fields)  # type: ignore[attr-defined]
+        new_class.base_fields = _BaseFields(QuicklyCopiedFields(new_class.base_fields))  # type: ignore[attr-defined]
         return new_class
 
 
 class QuickCopyForm(forms.Form, metaclass=QuickCopyMetaclass):
-    """A Django form whose new instances copy the declared fields directly (see the module)."""
+    """A Django form whose new instances copy the declared fields directly, when first used (see the module)."""
+
+    @property
+    def fields(self) -> dict[str, forms.Field]:
+        fields: dict[str, forms.Field] | None = self.__dict__.get("_own_fields")
+        if fields is None:
+            fields = self.__dict__["_own_fields"] = copy.deepcopy(type(self).base_fields)
+        return fields
+
+    @fields.setter
+    def fields(self, value: dict[str, forms.Field] | _CopyWhenUsed) -> None:
+        if isinstance(value, _CopyWhenUsed):
+            self.__dict__.pop("_own_fields", None)
+        else:
+            self.__dict__["_own_fields"] = value

@@ -12,7 +12,7 @@ from django import forms
 
 import portal.forms
 from portal.forms.field_copies import QuickCopyForm, QuicklyCopiedFields
-from portal.forms.journal import JournalEntryForm
+from portal.forms.journal import JournalEntryForm, JournalFilterForm
 
 for _module in pkgutil.iter_modules(portal.forms.__path__):
     importlib.import_module(f"portal.forms.{_module.name}")
@@ -109,3 +109,32 @@ def test_what_is_shared_stays_shared_within_one_copy_as_with_deepcopy() -> None:
     field = forms.CharField()
     copied = copy.deepcopy(QuicklyCopiedFields({"a": field, "b": field}))
     assert copied["a"] is copied["b"] and copied["a"] is not field
+
+
+def test_a_blank_form_whose_markup_is_remembered_never_copies_its_fields() -> None:
+    from portal.templatetags.form_fields import form_fields
+
+    form_fields(JournalFilterForm())  # the first one writes the markup
+    blank = JournalFilterForm()
+    markup = form_fields(blank)
+    assert 'name="feeling"' in markup and "_own_fields" not in vars(blank)
+    # Used, its fields are its own copies, made once.
+    own = blank.fields
+    assert own is blank.fields and "_own_fields" in vars(blank)
+    assert own["feeling"] is not JournalFilterForm.base_fields["feeling"]
+    assert list(own) == list(JournalFilterForm.base_fields)
+
+
+def test_a_bound_form_copies_its_fields_when_it_validates() -> None:
+    form = JournalFilterForm({"feeling": "calm", "start": "2026-03-01", "end": "2026-02-01"})
+    assert "_own_fields" not in vars(form)
+    assert not form.is_valid()
+    assert form.errors["end"] == ["The end date comes before the start date."]
+    assert form.cleaned_data["feeling"] == "calm"
+
+
+def test_fields_given_to_a_form_are_its_fields() -> None:
+    form = JournalFilterForm()
+    replacement = {"feeling": forms.CharField()}
+    form.fields = replacement
+    assert form.fields is replacement
