@@ -94,9 +94,13 @@ Felt = JournalEntry | MoodReading
 
 
 # --- what the template prints ----------------------------------------------------
+# What one chart is made of is built for that chart and read once by the tags that
+# write it: plain classes with slots, quicker to make than frozen ones. What is
+# remembered between charts (a calendar's cells, the axes' ticks, a feeling's look)
+# is frozen, so nothing can change it for the next one.
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ChartPoint:
     """One journal entry, placed on the chart and labelled in the client's zone."""
 
@@ -121,7 +125,7 @@ class ChartPoint:
         return f"{self.when} — {self.feeling}, {self.intensity} (mood {self.mood_text})"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class DayMood:
     """One local day with entries: its average mood, placed on the line."""
 
@@ -149,7 +153,7 @@ class DayMood:
         return round(self.x + DAY_MARK, 1)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class LegendItem:
     feeling: str
     key: str
@@ -159,7 +163,7 @@ class LegendItem:
     count: int
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class FrequencyBar:
     feeling: str
     key: str
@@ -192,7 +196,7 @@ class CalendarDay:
         return signed(self.mood) if self.mood is not None else ""
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class CalendarMonth:
     title: str  # "March 2026"
     weeks: Sequence[Sequence[CalendarDay | None]]  # Monday first; None pads days of other months
@@ -225,11 +229,11 @@ class XTick:
     iso_date: str  # the local date, "2026-03-03"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class MoodChart:
     title: str
     description: str  # for screen readers: count, days, mood range and average, trend, most frequent
-    y_ticks: list[YTick]
+    y_ticks: Sequence[YTick]
     points: list[ChartPoint] = field(default_factory=list)
     days: list[DayMood] = field(default_factory=list)
     polyline: str = ""  # the daily means, "x1,y1 x2,y2 ...", day order
@@ -361,7 +365,7 @@ def mood_chart(
     last = end if end is not None else (kept[-1].time_of_emotion if kept else None)
 
     title = _title(feeling, first, last, zone)
-    y_ticks = list(_Y_TICKS)
+    y_ticks = _Y_TICKS
     if not kept:
         return MoodChart(title=title, description=EMPTY_SENTENCE, y_ticks=y_ticks)
     assert first is not None and last is not None  # kept is not empty
@@ -548,8 +552,8 @@ def _day_with_entries(cell: CalendarDay, mood: DayMood) -> CalendarDay:
 
 
 # Most of a calendar's cells are days without entries, the same for every chart
-# of the same days, and a frozen dataclass is slow to build: a month's cells are
-# worked out once per month and range, not once per cell of every chart.
+# of the same days: a month's cells are worked out once per month and range, not
+# once per cell of every chart.
 @lru_cache(maxsize=64)
 def _month_weeks(year: int, month: int) -> tuple[tuple[date | None, ...], ...]:
     """The month's weeks, Monday first, with None for the days of the months around it."""
