@@ -370,12 +370,13 @@ def mood_chart(
         return MoodChart(title=title, description=EMPTY_SENTENCE, y_ticks=y_ticks)
     assert first is not None and last is not None  # kept is not empty
 
+    whole_days = _whole_days(first, last, zone)
     points = [_point(entry, first, last, zone) for entry in kept]
     days = _days(kept, first, last, zone)
     means = [day.mood for day in days]
     counts = Counter(entry.feeling for entry in kept)
     legend, bars = _legend(counts), _bars(counts)
-    months, cut = _calendar(days, first, last, zone)
+    months, cut = _calendar(days, first.astimezone(zone).date(), last.astimezone(zone).date())
     trend = _trend(days)
     average = sum(means) / len(means)
     return MoodChart(
@@ -385,8 +386,8 @@ def mood_chart(
         days=days,
         polyline=" ".join(f"{_num(day.x)},{_num(day.y)}" for day in days),
         y_ticks=y_ticks,
-        x_ticks=_x_ticks(first, last, zone),
-        whole_days=_whole_days(first, last, zone),
+        x_ticks=_x_ticks(first, last, zone, whole_days),
+        whole_days=whole_days,
         legend=legend,
         bars=bars,
         bars_description=_bars_description(bars),
@@ -484,11 +485,13 @@ def _legend(counts: Counter[str]) -> list[LegendItem]:
     return items
 
 
+_VOCABULARY_RANK = {name: rank for rank, name in enumerate(FEELINGS)}
+
+
 def _bars(counts: Counter[str]) -> list[FrequencyBar]:
     most = max(counts.values())
-    vocabulary_rank = {name: rank for rank, name in enumerate(FEELINGS)}
     # Most frequent first; ties in the vocabulary's order.
-    ranked = sorted(counts, key=lambda name: (-counts[name], vocabulary_rank.get(name, len(FEELINGS)), name))
+    ranked = sorted(counts, key=lambda name: (-counts[name], _VOCABULARY_RANK.get(name, len(FEELINGS)), name))
     return [
         FrequencyBar(
             feeling=name,
@@ -502,10 +505,7 @@ def _bars(counts: Counter[str]) -> list[FrequencyBar]:
     ]
 
 
-def _calendar(
-    days: Sequence[DayMood], first: datetime, last: datetime, zone: ZoneInfo
-) -> tuple[list[CalendarMonth], bool]:
-    first_day, last_day = first.astimezone(zone).date(), last.astimezone(zone).date()
+def _calendar(days: Sequence[DayMood], first_day: date, last_day: date) -> tuple[list[CalendarMonth], bool]:
     months: list[tuple[int, int]] = []
     year, month = first_day.year, first_day.month
     while (year, month) <= (last_day.year, last_day.month):
@@ -698,9 +698,9 @@ def _whole_days(first: datetime, last: datetime, zone: ZoneInfo) -> bool:
     return first.astimezone(zone).time() == time(0) and last.astimezone(zone).time() == _END_OF_DAY
 
 
-def _x_ticks(first: datetime, last: datetime, zone: ZoneInfo) -> tuple[XTick, ...]:
+def _x_ticks(first: datetime, last: datetime, zone: ZoneInfo, whole_days: bool | None = None) -> tuple[XTick, ...]:
     """A few local dates along the x axis, at local midnight."""
-    if _whole_days(first, last, zone):
+    if _whole_days(first, last, zone) if whole_days is None else whole_days:
         return _whole_day_ticks(first, last, zone)
     return _ticks(first, last, zone)
 
