@@ -6,7 +6,9 @@ a compressed page never repeats it: BREACH), drawing the 32-character mask with
 more of every page (`make bench`). ``csrf_token`` draws the same uniformly
 random characters from one ``os.urandom`` read and writes the token exactly as
 Django does (mask, then the secret shifted by it), so Django's own middleware
-checks it. Everything else stays Django's: the secret, its cookie and the check.
+checks it. A browser's first page has no secret yet: it is drawn the same way
+(Django draws it with ``secrets.choice`` too) and recorded where Django records
+it. Everything else stays Django's: the cookie and the check.
 """
 
 from __future__ import annotations
@@ -33,10 +35,15 @@ def _random_indexes(count: int) -> list[int]:
 def csrf_token(request: HttpRequest) -> str:
     """What ``django.middleware.csrf.get_token`` returns, and with the same effect on the request."""
     secret = request.META.get("CSRF_COOKIE")
-    if not isinstance(secret, str) or len(secret) != CSRF_SECRET_LENGTH or not all(c in _INDEX for c in secret):
-        # No secret yet (Django draws and records one) or one this code does not expect.
+    if "CSRF_COOKIE" not in request.META:
+        # No secret yet (a browser's first page): drawn as the mask is, and recorded
+        # where Django's get_token records a new one, for the middleware to send.
+        secret = "".join(CSRF_ALLOWED_CHARS[i] for i in _random_indexes(CSRF_SECRET_LENGTH))
+        request.META["CSRF_COOKIE"] = secret
+    elif not isinstance(secret, str) or len(secret) != CSRF_SECRET_LENGTH or not all(c in _INDEX for c in secret):
+        # A secret this code does not expect: Django's own path.
         return get_token(request)
-    # As get_token: the cookie is sent again, which renews its expiry.
+    # As get_token: the cookie is sent (again, which renews its expiry).
     request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True
     mask = _random_indexes(CSRF_SECRET_LENGTH)
     cipher = "".join(CSRF_ALLOWED_CHARS[(_INDEX[c] + m) % _BASE] for c, m in zip(secret, mask, strict=True))

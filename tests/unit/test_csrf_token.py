@@ -56,11 +56,47 @@ def test_its_masks_spread_over_every_character() -> None:
     assert 880 < min(counts.values()) and max(counts.values()) < 1180
 
 
-def test_without_a_secret_it_leaves_the_drawing_to_django() -> None:
+def test_without_a_secret_it_draws_one_and_records_it_for_the_cookie(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+    real_urandom = csrf_token_module.os.urandom
+    monkeypatch.setattr(csrf_token_module.os, "urandom", lambda n: calls.append(n) or real_urandom(n))
     request = _request(None)
     token = csrf_token(request)
     secret = request.META["CSRF_COOKIE"]
-    assert len(secret) == 32 and _unmask_cipher_token(token) == secret
+    assert len(secret) == 32 and set(secret) <= set(CSRF_ALLOWED_CHARS)
+    assert _unmask_cipher_token(token) == secret
+    # The middleware sends it as the browser's new cookie.
+    assert request.META["CSRF_COOKIE_NEEDS_UPDATE"] is True
+    # One read for the secret, one for the mask (Django's drawing makes a system call per character).
+    assert len(calls) == 2
+    # The next token for the same request masks the same secret.
+    assert _unmask_cipher_token(csrf_token(request)) == secret
+
+
+def test_new_secrets_are_each_their_own_and_spread_over_every_character() -> None:
+    secrets = [_secret_of(_request(None)) for _ in range(2000)]
+    assert len(set(secrets)) == 2000
+    counts = Counter("".join(secrets))
+    assert set(counts) == set(CSRF_ALLOWED_CHARS)
+    assert 880 < min(counts.values()) and max(counts.values()) < 1180
+
+
+def _secret_of(request: HttpRequest) -> str:
+    csrf_token(request)
+    return str(request.META["CSRF_COOKIE"])
+
+
+def test_a_first_page_without_the_cookie_sets_it_and_its_token_passes_djangos_check(dynamo) -> None:
+    from django.conf import settings
+
+    strict = HttpClient(enforce_csrf_checks=True)
+    logged_in(strict, AccountKind.CLIENT)
+    strict.cookies.pop(settings.CSRF_COOKIE_NAME, None)
+    response = strict.get("/client/journal/")
+    cookie = response.cookies[settings.CSRF_COOKIE_NAME].value
+    token = re.search(r'"X-CSRFToken": "([A-Za-z0-9]{64})"', response.content.decode())
+    assert token and _unmask_cipher_token(token[1]) == cookie
+    assert strict.post("/accounts/session/keep-alive/", HTTP_X_CSRFTOKEN=token[1]).status_code != 403
 
 
 def test_a_page_token_passes_djangos_check_and_a_changed_one_does_not(dynamo) -> None:
