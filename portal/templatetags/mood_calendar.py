@@ -102,4 +102,9 @@ def _month_table(month: Any) -> str:
 
 @register.simple_tag
 def mood_calendar_months(chart: Any) -> SafeString:
-    return safe("\n  ".join(_month_table(month) for month in chart.months))  # safe: every value above is escaped
+    return safe(months_markup(chart))  # safe: every value is escaped
+
+
+def months_markup(chart: Any) -> str:
+    """The chart's month tables, every value escaped."""
+    return "\n  ".join(_month_table(month) for month in chart.months)

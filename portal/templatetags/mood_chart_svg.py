@@ -20,7 +20,7 @@ from django.utils.safestring import SafeString
 
 from portal.escaping import esc, safe
 from portal.services.mood_chart import MoodChart, XTick, YTick
-from portal.templatetags.mood_calendar import mood_calendar_months
+from portal.templatetags.mood_calendar import months_markup
 
 register = template.Library()
 
@@ -36,6 +36,10 @@ def _shift(value: float, by: int) -> int:
 
 @register.simple_tag
 def mood_chart_line_svg(chart: MoodChart, cid: str) -> SafeString:
+    return safe(_line_svg(chart, cid))  # safe: written escaped by _line_svg
+
+
+def _line_svg(chart: MoodChart, cid: str) -> str:
     """The daily mood line with a marker per entry, its axes and grid."""
     c, left, right, top, bottom = esc(cid), chart.plot_left, chart.plot_right, chart.plot_top, chart.plot_bottom
     grid, y_labels = _grid_and_y_labels(left, right, tuple(chart.y_ticks))
@@ -58,7 +62,7 @@ def mood_chart_line_svg(chart: MoodChart, cid: str) -> SafeString:
         f'd="{esc(point.marker)}"><title>{esc(point.label)}</title></path>\n      '
         for point in chart.points
     )
-    return safe(  # safe: every text above is escaped; the rest are numbers
+    return (  # every text above is escaped; the rest are numbers
         f'<svg class="chart-svg" role="img" aria-labelledby="{c}-title {c}-desc" viewBox="{esc(chart.view_box)}" '
         f'preserveAspectRatio="xMidYMid meet">\n'
         f'    <title id="{c}-title">{esc(chart.title)}</title>\n'
@@ -126,14 +130,22 @@ def _legend_item(key: str, hollow: bool, marker: str, feeling: str, valence: str
 
 @register.simple_tag
 def mood_chart_legend_items(chart: MoodChart) -> SafeString:
+    return safe(_legend_items(chart))  # safe: written escaped by _legend_items
+
+
+def _legend_items(chart: MoodChart) -> str:
     """One legend item per feeling: its marker shape (colour is never the only cue), name and valence."""
-    return safe(  # safe: every text is escaped
+    return (  # every text is escaped
         "".join(_legend_item(i.key, i.hollow, i.marker, i.feeling, i.valence) for i in chart.legend)
     )
 
 
 @register.simple_tag
 def mood_chart_bars_svg(chart: MoodChart, cid: str) -> SafeString:
+    return safe(_bars_svg(chart, cid))  # safe: written escaped by _bars_svg
+
+
+def _bars_svg(chart: MoodChart, cid: str) -> str:
     """How often each feeling appeared: a bar with its word and its count."""
     c = esc(cid)
     bars = "".join(
@@ -147,7 +159,7 @@ def mood_chart_bars_svg(chart: MoodChart, cid: str) -> SafeString:
         f"    </g>\n    "
         for bar in chart.bars
     )
-    return safe(  # safe: every text is escaped; the rest are numbers
+    return (  # every text is escaped; the rest are numbers
         f'<svg class="chart-svg chart-bars" role="img" aria-labelledby="{c}-bars-title {c}-bars-desc" '
         f'viewBox="{esc(chart.bars_view_box)}" preserveAspectRatio="xMidYMid meet">\n'
         f'    <title id="{c}-bars-title">How often each feeling appeared</title>\n'
@@ -159,7 +171,11 @@ def mood_chart_bars_svg(chart: MoodChart, cid: str) -> SafeString:
 
 @register.simple_tag
 def mood_chart_day_rows(chart: MoodChart) -> SafeString:
-    return safe(  # safe: every text is escaped
+    return safe(_day_rows(chart))  # safe: written escaped by _day_rows
+
+
+def _day_rows(chart: MoodChart) -> str:
+    return (  # every text is escaped
         "".join(
             f'<tr><td><time datetime="{esc(day.iso)}">{esc(day.label)}</time></td><td>{day.count}</td>'
             f"<td>{esc(day.mood_text)}</td></tr>\n      "
@@ -170,7 +186,11 @@ def mood_chart_day_rows(chart: MoodChart) -> SafeString:
 
 @register.simple_tag
 def mood_chart_entry_rows(chart: MoodChart) -> SafeString:
-    return safe(  # safe: every text is escaped
+    return safe(_entry_rows(chart))  # safe: written escaped by _entry_rows
+
+
+def _entry_rows(chart: MoodChart) -> str:
+    return (  # every text is escaped
         "".join(
             f'<tr><td><time datetime="{esc(point.when_iso)}">{esc(point.when)}</time></td>'
             f"<td>{esc(point.feeling)}</td><td>{point.intensity}</td><td>{esc(point.mood_text)}</td></tr>\n      "
@@ -213,26 +233,26 @@ def mood_chart_figure(chart: MoodChart, chart_id: str = "", heading_level: int |
     return safe(  # safe: every text is escaped; the drawings are written escaped above
         f'\n<div class="mood-chart" id="{c}">\n<figure class="chart-figure">\n'
         f'  <figcaption class="chart-caption" id="{c}-caption">{esc(chart.title)}</figcaption>\n'
-        f"  {mood_chart_line_svg(chart, chart_id or 'mood-chart')}\n"
+        f"  {_line_svg(chart, chart_id or 'mood-chart')}\n"
         '  <p class="chart-key-line"><span class="key-line" aria-hidden="true"></span> The line is each day\'s '
         "average mood; each mark is one entry.</p>\n"
         '  <ul class="chart-legend" aria-label="Feelings on this chart">\n'
-        f"    {mood_chart_legend_items(chart)}\n  </ul>\n</figure>\n\n"
+        f"    {_legend_items(chart)}\n  </ul>\n</figure>\n\n"
         '<figure class="chart-figure">\n'
         f'  <figcaption class="chart-caption" id="{c}-bars-caption">How often each feeling appeared</figcaption>\n'
-        f"  {mood_chart_bars_svg(chart, chart_id or 'mood-chart')}\n</figure>\n\n"
+        f"  {_bars_svg(chart, chart_id or 'mood-chart')}\n</figure>\n\n"
         f'<section class="chart-calendar" aria-labelledby="{c}-calendar-heading">\n'
         f'  <h{h} class="chart-caption" id="{c}-calendar-heading">Each day\'s mood</h{h}>\n'
         f"  {months_cut}\n  {_CALENDAR_KEY}\n"
-        f'  <div class="calendar-months">\n  {mood_calendar_months(chart)}\n  </div>\n</section>\n\n'
+        f'  <div class="calendar-months">\n  {months_markup(chart)}\n  </div>\n</section>\n\n'
         '<details class="chart-details">\n  <summary>Show the numbers</summary>\n'
         '  <table class="chart-data chart-days-data">\n'
         f"    <caption>Daily mood: {esc(chart.title)}</caption>\n"
         '    <thead>\n      <tr><th scope="col">Day</th><th scope="col">Entries</th><th scope="col">Mood</th></tr>\n'
-        f"    </thead>\n    <tbody>\n      {mood_chart_day_rows(chart)}\n    </tbody>\n  </table>\n"
+        f"    </thead>\n    <tbody>\n      {_day_rows(chart)}\n    </tbody>\n  </table>\n"
         '  <table class="chart-data chart-entries-data">\n    <caption>Each entry</caption>\n'
         '    <thead>\n      <tr><th scope="col">When</th><th scope="col">Feeling</th><th scope="col">Intensity</th>'
         '<th scope="col">Mood</th></tr>\n'
-        f"    </thead>\n    <tbody>\n      {mood_chart_entry_rows(chart)}\n    </tbody>\n  </table>\n"
+        f"    </thead>\n    <tbody>\n      {_entry_rows(chart)}\n    </tbody>\n  </table>\n"
         "</details>\n</div>\n"
     )
