@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import calendar
 import math
-from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -371,10 +370,18 @@ def mood_chart(
     assert first is not None and last is not None  # kept is not empty
 
     whole_days = _whole_days(first, last, zone)
-    points = [_point(entry, first, last, zone) for entry in kept]
-    days = _days(kept, first, last, zone)
+    # One pass over the entries: each one's point, and what its day and its feeling add up to.
+    points = []
+    moods_by_day: dict[date, list[float]] = {}
+    counts: dict[str, int] = {}
+    for entry in kept:
+        local = entry.time_of_emotion.astimezone(zone)
+        mood = mood_value(entry.feeling, entry.intensity)
+        points.append(_point(entry, local, mood, first, last))
+        moods_by_day.setdefault(local.date(), []).append(mood)
+        counts[entry.feeling] = counts.get(entry.feeling, 0) + 1
+    days = _days(moods_by_day, first, last, zone)
     means = [day.mood for day in days]
-    counts = Counter(entry.feeling for entry in kept)
     legend, bars = _legend(counts), _bars(counts)
     months, cut = _calendar(days, first.astimezone(zone).date(), last.astimezone(zone).date())
     trend = _trend(days)
@@ -401,9 +408,8 @@ def mood_chart(
     )
 
 
-def _point(entry: Felt, first: datetime, last: datetime, zone: ZoneInfo) -> ChartPoint:
-    local = entry.time_of_emotion.astimezone(zone)
-    mood = mood_value(entry.feeling, entry.intensity)
+def _point(entry: Felt, local: datetime, mood: float, first: datetime, last: datetime) -> ChartPoint:
+    """The entry placed on the chart: `local` is its time in the client's zone, `mood` its signed intensity."""
     x, y = _x(entry.time_of_emotion, first, last), _y(mood)
     look = _look(entry.feeling)
     return ChartPoint(
@@ -443,14 +449,11 @@ def _look(feeling: str) -> _Look:
     )
 
 
-def _days(kept: Sequence[Felt], first: datetime, last: datetime, zone: ZoneInfo) -> list[DayMood]:
+def _days(moods_by_day: dict[date, list[float]], first: datetime, last: datetime, zone: ZoneInfo) -> list[DayMood]:
     """Each local day's mean mood, drawn at the day's local noon (kept inside the axis)."""
-    by_day: dict[date, list[float]] = defaultdict(list)
-    for entry in kept:
-        by_day[entry.time_of_emotion.astimezone(zone).date()].append(mood_value(entry.feeling, entry.intensity))
     days = []
-    for day in sorted(by_day):
-        values = by_day[day]
+    for day in sorted(moods_by_day):
+        values = moods_by_day[day]
         mean = sum(values) / len(values)
         noon = min(max(datetime.combine(day, time(12), tzinfo=zone), first), last)
         days.append(
@@ -466,7 +469,7 @@ def _days(kept: Sequence[Felt], first: datetime, last: datetime, zone: ZoneInfo)
     return days
 
 
-def _legend(counts: Counter[str]) -> list[LegendItem]:
+def _legend(counts: dict[str, int]) -> list[LegendItem]:
     # The vocabulary's order (pleasant first), then any retired word, so the legend reads the same every time.
     order = [name for name in FEELINGS if name in counts] + sorted(name for name in counts if name not in FEELINGS)
     items = []
@@ -488,7 +491,7 @@ def _legend(counts: Counter[str]) -> list[LegendItem]:
 _VOCABULARY_RANK = {name: rank for rank, name in enumerate(FEELINGS)}
 
 
-def _bars(counts: Counter[str]) -> list[FrequencyBar]:
+def _bars(counts: dict[str, int]) -> list[FrequencyBar]:
     most = max(counts.values())
     # Most frequent first; ties in the vocabulary's order.
     ranked = sorted(counts, key=lambda name: (-counts[name], _VOCABULARY_RANK.get(name, len(FEELINGS)), name))
