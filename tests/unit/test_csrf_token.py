@@ -44,9 +44,9 @@ def test_its_mask_draws_every_character_equally_often(monkeypatch: pytest.Monkey
     # Every byte value once, highest first: each of the 62 characters must come from
     # exactly four of them, and the eight values from 248 up must be dropped.
     monkeypatch.setattr(csrf_token_module.os, "urandom", lambda n: bytes(range(255, -1, -1)))
-    drawn = csrf_token_module._random_indexes(248)
-    assert Counter(drawn) == {index: 4 for index in range(62)}
-    assert drawn == [byte % 62 for byte in range(247, -1, -1)]
+    drawn = csrf_token_module._random_characters(248)
+    assert Counter(drawn) == {char: 4 for char in CSRF_ALLOWED_CHARS}
+    assert drawn == "".join(CSRF_ALLOWED_CHARS[byte % 62] for byte in range(247, -1, -1))
 
 
 def test_its_masks_spread_over_every_character() -> None:
