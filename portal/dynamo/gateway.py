@@ -19,7 +19,20 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from boto3.dynamodb.conditions import Attr, ConditionBase, ConditionExpressionBuilder
+from boto3.dynamodb.conditions import (
+    And,
+    Attr,
+    BeginsWith,
+    Between,
+    ConditionBase,
+    ConditionExpressionBuilder,
+    Equals,
+    GreaterThan,
+    GreaterThanEquals,
+    LessThan,
+    LessThanEquals,
+)
+from boto3.dynamodb.conditions import Key as KeyAttribute
 from boto3.dynamodb.types import DYNAMODB_CONTEXT, TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 from botocore.exceptions import ConnectionError as BotoConnectionError
@@ -187,6 +200,37 @@ class _Expression:
         )
         return built.condition_expression
 
+    def key_condition(self, condition: ConditionBase) -> str:
+        """A KeyConditionExpression.
+
+        What the repositories ask for (a key compared with a value, between two, or
+        beginning with one; two of those joined by AND) is written here directly, in
+        the words boto3's builder uses: its general path, run for every Query of every
+        page, cost more than the rest of building the request. Anything else, and any
+        mistake (an Attr in a key condition), goes through the builder as before.
+        """
+        if not _plain_key_condition(condition):
+            return self.condition(condition, is_key_condition=True)
+        return self._key_part(condition)
+
+    def _key_part(self, condition: ConditionBase) -> str:
+        kind, operands = type(condition), condition._values  # type: ignore[attr-defined]
+        if kind is And:
+            return f"({self._key_part(operands[0])} AND {self._key_part(operands[1])})"
+        name = f"#k{len(self.names)}"
+        self.names[name] = operands[0].name
+        values = [self._key_value(value) for value in operands[1:]]
+        if kind is Between:
+            return f"{name} BETWEEN {values[0]} AND {values[1]}"
+        if kind is BeginsWith:
+            return f"begins_with({name}, {values[0]})"
+        return f"{name} {_COMPARISONS[kind]} {values[0]}"
+
+    def _key_value(self, value: Any) -> str:
+        placeholder = f":k{len(self.values)}"
+        self.values[placeholder] = {"S": value} if type(value) is str else _serializer.serialize(value)
+        return placeholder
+
     def name(self, attribute: str) -> str:
         placeholder = f"#u{len(self.names)}"
         self.names[placeholder] = attribute
@@ -203,6 +247,27 @@ class _Expression:
         if self.values:
             request["ExpressionAttributeValues"] = self.values
         return request
+
+
+_COMPARISONS: dict[type, str] = {
+    Equals: "=",
+    LessThan: "<",
+    LessThanEquals: "<=",
+    GreaterThan: ">",
+    GreaterThanEquals: ">=",
+}
+
+
+def _plain_key_condition(condition: ConditionBase) -> bool:
+    """Whether _Expression writes this key condition itself: Key comparisons on plain names, and ANDs of them."""
+    kind, operands = type(condition), condition._values  # type: ignore[attr-defined]
+    if kind is And:
+        return all(_plain_key_condition(part) for part in operands)
+    if kind not in _COMPARISONS and kind not in (Between, BeginsWith):
+        return False
+    key = operands[0]
+    # A dotted or indexed name is a document path to the builder: left to it.
+    return type(key) is KeyAttribute and "." not in key.name and "[" not in key.name
 
 
 @dataclass(frozen=True)
@@ -496,7 +561,7 @@ class DynamoGateway:
         expr = _Expression()
         request: dict[str, Any] = {
             "TableName": name,
-            "KeyConditionExpression": expr.condition(key_condition, is_key_condition=True),
+            "KeyConditionExpression": expr.key_condition(key_condition),
             "Limit": limit,
             "ScanIndexForward": forward,
         }
@@ -535,7 +600,7 @@ class DynamoGateway:
         expr = _Expression()
         request: dict[str, Any] = {
             "TableName": name,
-            "KeyConditionExpression": expr.condition(key_condition, is_key_condition=True),
+            "KeyConditionExpression": expr.key_condition(key_condition),
             "Select": "COUNT",
         }
         if filter_condition is not None:
