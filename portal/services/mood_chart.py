@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import calendar
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 from portal.domain import FEELING_BY_NAME, FEELINGS, JournalEntry, MoodReading, feeling_valence, mood_value
@@ -363,13 +364,14 @@ def mood_chart(
     first = start if start is not None else (kept[0].time_of_emotion if kept else None)
     last = end if end is not None else (kept[-1].time_of_emotion if kept else None)
 
-    title = _title(feeling, first, last, zone)
+    whole_days = first is not None and last is not None and _whole_days(first, last, zone)
+    # A title of whole days names only them and the feeling chosen: it is remembered for them.
+    title = (_title_of_whole_days if whole_days else _title)(feeling, first, last, zone)
     y_ticks = _Y_TICKS
     if not kept:
         return MoodChart(title=title, description=EMPTY_SENTENCE, y_ticks=y_ticks)
     assert first is not None and last is not None  # kept is not empty
 
-    whole_days = _whole_days(first, last, zone)
     # One pass over the entries: each one's point, and what its day and its feeling add up to.
     points = []
     moods_by_day: dict[date, list[float]] = {}
@@ -522,15 +524,14 @@ def _calendar(days: Sequence[DayMood], first_day: date, last_day: date) -> tuple
         moods = {day.day.day: day for day in days if day.day.year == year and day.day.month == month}
         weeks: Sequence[Sequence[CalendarDay | None]] = plain
         if moods:
-            weeks = tuple(
-                week
-                if not any(cell is not None and cell.day in moods for cell in week)
-                else tuple(
+            changed = list(plain)
+            week_of = _week_of_day(year, month)
+            for number in {week_of[day] for day in moods}:
+                changed[number] = tuple(
                     cell if cell is None or cell.day not in moods else _day_with_entries(cell, moods[cell.day])
-                    for cell in week
+                    for cell in plain[number]
                 )
-                for week in plain
-            )
+            weeks = tuple(changed)
         shown.append(
             CalendarMonth(
                 title=f"{MONTHS[month - 1]} {year}",
@@ -563,6 +564,14 @@ def _month_weeks(year: int, month: int) -> tuple[tuple[date | None, ...], ...]:
     return tuple(
         tuple(day if day.month == month else None for day in week)
         for week in calendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
+    )
+
+
+@lru_cache(maxsize=64)
+def _week_of_day(year: int, month: int) -> Mapping[int, int]:
+    """Which of the month's weeks (counted from 0) each of its days falls in."""
+    return MappingProxyType(
+        {day.day: number for number, week in enumerate(_month_weeks(year, month)) for day in week if day is not None}
     )
 
 
@@ -814,6 +823,9 @@ def _title(feeling: str | None, first: datetime | None, last: datetime | None, z
     if last is not None:
         return f"{subject}, up to {_date_long(last.astimezone(zone).date())}"
     return subject
+
+
+_title_of_whole_days = lru_cache(maxsize=256)(_title)
 
 
 def _trend(days: Sequence[DayMood]) -> str | None:

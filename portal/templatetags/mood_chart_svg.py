@@ -41,8 +41,10 @@ def mood_chart_line_svg(chart: MoodChart, cid: str) -> SafeString:
 
 def _line_svg(chart: MoodChart, cid: str) -> str:
     """The daily mood line with a marker per entry, its axes and grid."""
-    c, left, right, top, bottom = esc(cid), chart.plot_left, chart.plot_right, chart.plot_top, chart.plot_bottom
-    grid, y_labels = _grid_and_y_labels(left, right, tuple(chart.y_ticks))
+    c, bottom = esc(cid), chart.plot_bottom
+    view_box, grid_and_axes = _plot_frame(
+        chart.width, chart.height, chart.plot_left, chart.plot_right, chart.plot_top, bottom, tuple(chart.y_ticks)
+    )
     # An axis that follows the entries (no range given) is written afresh: only days are remembered.
     x_labels = _x_labels(bottom, chart.x_ticks) if chart.whole_days else _write_x_labels(bottom, chart.x_ticks)
     line = (
@@ -63,19 +65,11 @@ def _line_svg(chart: MoodChart, cid: str) -> str:
         for point in chart.points
     )
     return (  # every text above is escaped; the rest are numbers
-        f'<svg class="chart-svg" role="img" aria-labelledby="{c}-title {c}-desc" viewBox="{esc(chart.view_box)}" '
+        f'<svg class="chart-svg" role="img" aria-labelledby="{c}-title {c}-desc" viewBox="{view_box}" '
         f'preserveAspectRatio="xMidYMid meet">\n'
         f'    <title id="{c}-title">{esc(chart.title)}</title>\n'
         f'    <desc id="{c}-desc">{esc(chart.description)}</desc>\n'
-        f'    <g class="chart-grid">\n      {grid}\n    </g>\n'
-        f'    <g class="chart-axes">\n'
-        f'      <line class="chart-axis" x1="{left}" y1="{top}" x2="{left}" y2="{bottom}"/>\n'
-        f'      <line class="chart-axis" x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}"/>\n'
-        f"      {y_labels}\n"
-        f'      <text class="chart-axis-text chart-scale-word" x="{_shift(left, 4)}" y="{_shift(top, 10)}" '
-        f'font-size="10">pleasant</text>\n'
-        f'      <text class="chart-axis-text chart-scale-word" x="{_shift(left, 4)}" y="{_shift(bottom, -4)}" '
-        f'font-size="10">unpleasant</text>\n'
+        f"{grid_and_axes}"
         f"      {x_labels}\n"
         f"    </g>\n"
         f"    {line}\n"
@@ -85,9 +79,28 @@ def _line_svg(chart: MoodChart, cid: str) -> str:
     )
 
 
-# The grid and the scale are the same on every chart (ticks are fixed), and so is
-# each feeling's legend item: written once per process, not once per chart.
+# The grid, the axes and the scale are the same on every chart (the geometry and the
+# ticks are fixed), and so is each feeling's legend item: written once per process,
+# not once per chart.
 @lru_cache(maxsize=8)
+def _plot_frame(
+    width: int, height: int, left: int, right: int, top: int, bottom: int, ticks: tuple[YTick, ...]
+) -> tuple[str, str]:
+    """The viewBox, escaped; and the grid and the axes up to the x axis's labels."""
+    grid, y_labels = _grid_and_y_labels(left, right, ticks)
+    return esc(f"0 0 {width} {height}"), (
+        f'    <g class="chart-grid">\n      {grid}\n    </g>\n'
+        f'    <g class="chart-axes">\n'
+        f'      <line class="chart-axis" x1="{left}" y1="{top}" x2="{left}" y2="{bottom}"/>\n'
+        f'      <line class="chart-axis" x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}"/>\n'
+        f"      {y_labels}\n"
+        f'      <text class="chart-axis-text chart-scale-word" x="{_shift(left, 4)}" y="{_shift(top, 10)}" '
+        f'font-size="10">pleasant</text>\n'
+        f'      <text class="chart-axis-text chart-scale-word" x="{_shift(left, 4)}" y="{_shift(bottom, -4)}" '
+        f'font-size="10">unpleasant</text>\n'
+    )
+
+
 def _grid_and_y_labels(left: int, right: int, ticks: tuple[YTick, ...]) -> tuple[str, str]:
     grid = "".join(
         f'<line class="chart-gridline{" chart-zero" if tick.value == 0 else ""}" x1="{left}" y1="{tick.y}" '

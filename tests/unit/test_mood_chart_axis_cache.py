@@ -1,4 +1,4 @@
-"""A chart of whole days has an axis remembered for those days; one that follows the entries is drawn afresh."""
+"""A chart of whole days has its axis and title remembered for those days; one that follows the entries is drawn afresh."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ def _axis(svg: str) -> list[str]:
 
 def test_whole_days_draw_the_axis_that_drawing_it_afresh_gives_and_remember_it() -> None:
     service._whole_day_ticks.cache_clear()
+    service._title_of_whole_days.cache_clear()
     mood_chart_svg._x_labels.cache_clear()
     first = mood_chart(entries=_readings(3), time_zone="Europe/London", start=START, end=END, feeling=None)
     second = mood_chart(entries=_readings(30, 200), time_zone="Europe/London", start=START, end=END, feeling=None)
@@ -34,16 +35,20 @@ def test_whole_days_draw_the_axis_that_drawing_it_afresh_gives_and_remember_it()
     mood_chart_svg.mood_chart_line_svg(first, "a")
     mood_chart_svg.mood_chart_line_svg(second, "b")
     assert mood_chart_svg._x_labels.cache_info().currsize == 1
+    assert first.title == second.title == service._title(None, START, END, service.ZoneInfo("Europe/London"))
+    assert service._title_of_whole_days.cache_info().currsize == 1
 
 
 def test_an_axis_that_follows_the_entries_is_never_remembered() -> None:
     service._whole_day_ticks.cache_clear()
+    service._title_of_whole_days.cache_clear()
     mood_chart_svg._x_labels.cache_clear()
     # No range given (the therapist's view of a client): the axis runs from the first entry to the last.
     chart = mood_chart(entries=_readings(3, 400), time_zone="Europe/London", start=None, end=None, feeling=None)
     svg = mood_chart_svg.mood_chart_line_svg(chart, "c")
     assert not chart.whole_days
     assert service._whole_day_ticks.cache_info().currsize == 0
+    assert service._title_of_whole_days.cache_info().currsize == 0
     assert mood_chart_svg._x_labels.cache_info().currsize == 0
     assert len(_axis(svg)) >= 2 * len(chart.x_ticks) > 0
 
