@@ -188,11 +188,14 @@ def deserialize_item(raw: Mapping[str, Any]) -> Item:
 class _Expression:
     """Collects placeholders for one request's expressions."""
 
-    builder: ConditionExpressionBuilder = field(default_factory=ConditionExpressionBuilder)
     names: dict[str, str] = field(default_factory=dict)
     values: dict[str, Any] = field(default_factory=dict)
+    # Made when a condition needs it: most requests' conditions are written by key_condition.
+    builder: ConditionExpressionBuilder | None = None
 
     def condition(self, condition: ConditionBase, *, is_key_condition: bool = False) -> str:
+        if self.builder is None:
+            self.builder = ConditionExpressionBuilder()
         built = self.builder.build_expression(condition, is_key_condition=is_key_condition)
         self.names.update(built.attribute_name_placeholders)
         self.values.update(
