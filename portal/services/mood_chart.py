@@ -21,7 +21,7 @@ import calendar
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
@@ -363,6 +363,10 @@ def mood_chart(
     # The x axis runs from start to end when given, otherwise from the first to the last entry.
     first = start if start is not None else (kept[0].time_of_emotion if kept else None)
     last = end if end is not None else (kept[-1].time_of_emotion if kept else None)
+    # Every place on the axis is time elapsed from its start, as the entries' UTC times give it:
+    # two times in one zone subtract as wall-clock times, an hour out across a change of clocks.
+    first = first.astimezone(UTC) if first is not None else None
+    last = last.astimezone(UTC) if last is not None else None
 
     whole_days = first is not None and last is not None and _whole_days(first, last, zone)
     # A title of whole days names only them and the feeling chosen: it is remembered for them.

@@ -60,3 +60,31 @@ def test_a_range_that_is_not_whole_days_is_not_remembered_either() -> None:
     )
     assert not chart.whole_days and chart.x_ticks
     assert service._whole_day_ticks.cache_info().currsize == 0
+
+
+def test_across_a_change_of_clocks_a_point_at_a_local_midnight_sits_on_its_tick() -> None:
+    from datetime import time
+    from zoneinfo import ZoneInfo
+
+    london = ZoneInfo("Europe/London")
+    # 20 to 31 October 2026, whole days in London: the clocks go back on the 25th.
+    start = datetime.combine(datetime(2026, 10, 20).date(), time(0), tzinfo=london)
+    end = datetime.combine(datetime(2026, 11, 1).date(), time(0), tzinfo=london) - timedelta(microseconds=1)
+    at_midnight = datetime(2026, 10, 29, 0, 0, tzinfo=london)  # after the change: 00:00 GMT
+    chart = mood_chart(
+        entries=[MoodReading("e0", at_midnight.astimezone(UTC), "calm", 5)],
+        time_zone="Europe/London",
+        start=start,
+        end=end,
+        feeling=None,
+    )
+    (tick,) = [tick for tick in chart.x_ticks if tick.iso_date == "2026-10-29"]
+    assert chart.whole_days
+    # One clock for both: the time elapsed from the start, an hour more than the wall clock says.
+    assert chart.points[0].x == tick.x
+    # And the range's end is the axis's right edge.
+    last_moment = mood_chart(
+        entries=[MoodReading("e1", end.astimezone(UTC), "calm", 5)],
+        time_zone="Europe/London", start=start, end=end, feeling=None,
+    )
+    assert last_moment.points[0].x == last_moment.plot_right
