@@ -66,9 +66,11 @@ def _session_user(request: HttpRequest) -> User | AnonymousUser:
 
 
 def signed_in_user(request: HttpRequest) -> User | AnonymousUser:
-    """The person behind request.user itself, not the lazy stand-in SessionAuthenticationMiddleware sets.
+    """The person behind request.user itself, never a lazy stand-in for it.
 
-    Every attribute read through Django's SimpleLazyObject raises and catches an
+    SessionAuthenticationMiddleware sets the person itself; a request that got
+    Django's SimpleLazyObject instead (a request factory's, another middleware's)
+    is unwrapped. Every attribute read through the stand-in raises and catches an
     AttributeError on the way; a page's frame reads the user's kind and flags a few
     dozen times, so templates get the object it stands for.
     """
@@ -95,7 +97,11 @@ class SessionAuthenticationMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.user = SimpleLazyObject(lambda: _session_user(request))  # type: ignore[assignment]
+        # Built at once, not behind Django's lazy stand-in: the session is already
+        # loaded (portal.middleware.SessionMiddleware), building the user reads
+        # nothing more, and every request reads it (IdleTimeoutMiddleware below),
+        # while each attribute read through the stand-in costs a Python call.
+        request.user = _session_user(request)
 
         async def auser() -> Any:
             return request.user

@@ -196,6 +196,8 @@ def test_it_gives_templates_the_signed_in_person_not_a_lazy_stand_in(dynamo) -> 
     assert page.status_code == 200
     user = page.context["user"]
     assert type(user) is User and user.pk == person.pk
+    # The view was given the same person, built once, with no lazy stand-in either.
+    assert page.wsgi_request.user is user
     assert "Robin Ash" in page.content.decode()
 
 
