@@ -5,10 +5,11 @@ a compressed page never repeats it: BREACH), drawing the 32-character mask with
 ``secrets.choice``: one system call per character, a tenth of a millisecond and
 more of every page (`make bench`). ``csrf_token`` draws the same uniformly
 random characters from one ``os.urandom`` read and writes the token exactly as
-Django does (mask, then the secret shifted by it), so Django's own middleware
-checks it. A browser's first page has no secret yet: it is drawn the same way
-(Django draws it with ``secrets.choice`` too) and recorded where Django records
-it. Everything else stays Django's: the cookie and the check.
+Django does (mask, then the secret shifted by it), in a few table look-ups
+rather than a loop per character, so Django's own middleware checks it. A
+browser's first page has no secret yet: it is drawn the same way (Django draws
+it with ``secrets.choice`` too) and recorded where Django records it.
+Everything else stays Django's: the cookie and the check.
 """
 
 from __future__ import annotations
@@ -22,23 +23,40 @@ _BASE = len(CSRF_ALLOWED_CHARS)
 # Bytes at or above this are dropped: below it every character is equally likely.
 _UNBIASED_BELOW = 256 - 256 % _BASE
 _BIASED = bytes(range(_UNBIASED_BELOW, 256))
-# A kept byte as its character (byte % 62), and a character of the secret shifted by one of the mask:
-# tables, so that drawing, checking and masking a token run in C rather than a loop per character.
+# Tables, so that drawing, checking and masking a token run in C rather than a loop per character:
+# a byte as the character of its value % 62 (a kept byte's character, and a sum's below),
 _AS_CHARACTER = bytes(ord(CSRF_ALLOWED_CHARS[byte % _BASE]) for byte in range(256))
-_SHIFTED = {
-    (char, mask): CSRF_ALLOWED_CHARS[(index + shift) % _BASE]
-    for index, char in enumerate(CSRF_ALLOWED_CHARS)
-    for shift, mask in enumerate(CSRF_ALLOWED_CHARS)
-}
+# a kept byte as that character's place in the alphabet, and a character as its own place.
+_AS_INDEX = bytes(byte % _BASE for byte in range(256))
+_INDEX_OF_CHARACTER = bytes.maketrans(CSRF_ALLOWED_CHARS.encode("ascii"), bytes(range(_BASE)))
 _ALLOWED = frozenset(CSRF_ALLOWED_CHARS)
 
 
-def _random_characters(count: int) -> str:
+def _random_bytes(count: int) -> bytes:
+    """``count`` random bytes below _UNBIASED_BELOW: each one's value % 62 is a uniform draw."""
     drawn = b""
     while len(drawn) < count:
         # A few bytes spare: about one in 32 is dropped.
         drawn += os.urandom(count + 8).translate(None, _BIASED)
-    return drawn[:count].translate(_AS_CHARACTER).decode("ascii")
+    return drawn[:count]
+
+
+def _random_characters(count: int) -> str:
+    return _random_bytes(count).translate(_AS_CHARACTER).decode("ascii")
+
+
+def _masked(secret: str) -> str:
+    """Django's ``_mask_cipher_secret``: a random mask, then each secret character shifted by the mask's.
+
+    The shifts are added as two big numbers, one byte a place: each place's sum
+    is at most 61 + 61, so no place carries into the next, and the table writes
+    each sum % 62 as its character.
+    """
+    drawn = _random_bytes(CSRF_SECRET_LENGTH)
+    shifts = int.from_bytes(drawn.translate(_AS_INDEX))
+    places = int.from_bytes(secret.encode("ascii").translate(_INDEX_OF_CHARACTER))
+    cipher = (places + shifts).to_bytes(CSRF_SECRET_LENGTH).translate(_AS_CHARACTER)
+    return (drawn.translate(_AS_CHARACTER) + cipher).decode("ascii")
 
 
 def csrf_token(request: HttpRequest) -> str:
@@ -54,5 +72,4 @@ def csrf_token(request: HttpRequest) -> str:
         return get_token(request)
     # As get_token: the cookie is sent (again, which renews its expiry).
     request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True
-    mask = _random_characters(CSRF_SECRET_LENGTH)
-    return mask + "".join(map(_SHIFTED.__getitem__, zip(secret, mask, strict=True)))
+    return _masked(secret)

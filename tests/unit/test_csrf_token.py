@@ -34,6 +34,21 @@ def test_it_masks_the_cookie_secret_as_django_does() -> None:
     assert request.META["CSRF_COOKIE_NEEDS_UPDATE"] is True
 
 
+@pytest.mark.parametrize("secret", [SECRET, CSRF_ALLOWED_CHARS[-1] * 32, CSRF_ALLOWED_CHARS[:32], "a" * 32])
+def test_its_cipher_is_djangos_for_every_shift(monkeypatch: pytest.MonkeyPatch, secret: str) -> None:
+    # Every kept byte value in turn, so each secret character meets masks from 0 to 61 (and 61 + 61).
+    for start in range(0, 248, 8):
+        drawn = bytes((start + i) % 248 for i in range(32))
+        monkeypatch.setattr(csrf_token_module.os, "urandom", lambda n, drawn=drawn: drawn + bytes(n - 32))
+        token = csrf_token(_request(secret))
+        mask = "".join(CSRF_ALLOWED_CHARS[byte % 62] for byte in drawn)
+        # Django's _mask_cipher_secret, with this mask.
+        places = (CSRF_ALLOWED_CHARS.index(x) for x in secret)
+        pairs = zip(places, (CSRF_ALLOWED_CHARS.index(x) for x in mask), strict=True)
+        assert token == mask + "".join(CSRF_ALLOWED_CHARS[(x + y) % 62] for x, y in pairs)
+        assert _unmask_cipher_token(token) == secret
+
+
 def test_it_masks_afresh_each_time() -> None:
     tokens = {csrf_token(_request(SECRET)) for _ in range(50)}
     assert len(tokens) == 50
