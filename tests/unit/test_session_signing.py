@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.contrib.sessions.serializers import JSONSerializer
 from django.core import signing
@@ -76,7 +78,12 @@ def test_the_key_is_made_once_not_for_every_session_read(monkeypatch: pytest.Mon
     session_signing.loads(signed, salt=SALT, serializer=JSONSerializer)
     made: list[object] = []
     real = session_signing.salted_hmac
-    monkeypatch.setattr(session_signing, "salted_hmac", lambda *a, **k: made.append(a) or real(*a, **k))
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        made.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(session_signing, "salted_hmac", counted)
     for _ in range(20):
         assert session_signing.loads(signed, salt=SALT, serializer=JSONSerializer) == SMALL
     assert made == []
