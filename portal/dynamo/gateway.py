@@ -13,8 +13,7 @@ import logging
 import random
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -366,14 +365,13 @@ class DynamoGateway:
 
     # --- error translation ---------------------------------------------------
 
-    @contextmanager
-    def _translate_errors(self, operation: str, table: str) -> Iterator[None]:
-        try:
-            yield
-        except ClientError as exc:
+    @staticmethod
+    def _translated(operation: str, table: str, exc: Exception) -> Exception | None:
+        """What a failed call raises instead of ``exc`` (None: ``exc`` itself, as it is)."""
+        if isinstance(exc, ClientError):
             code = exc.response.get("Error", {}).get("Code", "")
             if code == "ConditionalCheckFailedException":
-                raise Conflict(f"{operation} on {table}: condition failed") from exc
+                return Conflict(f"{operation} on {table}: condition failed")
             if code == "TransactionCanceledException":
                 reasons = [
                     r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])
@@ -384,22 +382,27 @@ class DynamoGateway:
                 ):
                     # Throttled even after botocore's retries: the database is busy.
                     logger.error("dynamodb %s on %s throttled: %s", operation, table, ", ".join(reasons))
-                    raise DatabaseUnavailable("TransactionCanceled: " + ", ".join(reasons)) from exc
-                raise cancelled from exc
+                    return DatabaseUnavailable("TransactionCanceled: " + ", ".join(reasons))
+                return cancelled
             if code in _UNAVAILABLE_CODES:
                 logger.error("dynamodb %s on %s failed: %s", operation, table, code)
-                raise DatabaseUnavailable(code) from exc
-            raise
-        except (BotoConnectionError, NoCredentialsError) as exc:
+                return DatabaseUnavailable(code)
+            return None
+        if isinstance(exc, BotoConnectionError | NoCredentialsError):
             logger.error("dynamodb %s on %s unreachable: %s", operation, table, type(exc).__name__)
-            raise DatabaseUnavailable(type(exc).__name__) from exc
-        except BotoCoreError as exc:
+        else:
             logger.error("dynamodb %s on %s failed: %s", operation, table, type(exc).__name__)
-            raise DatabaseUnavailable(type(exc).__name__) from exc
+        return DatabaseUnavailable(type(exc).__name__)
 
     def _call(self, operation: str, table: str, method: Callable[..., R], **request: Any) -> R:
-        with self._translate_errors(operation, table):
+        # A plain try rather than a context manager: every DynamoDB call of every page passes here.
+        try:
             return method(**request)
+        except (ClientError, BotoCoreError) as exc:
+            translated = self._translated(operation, table, exc)
+            if translated is None:
+                raise
+            raise translated from exc
 
     # --- single items -------------------------------------------------------
 
@@ -790,8 +793,10 @@ class DynamoGateway:
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
                 return None
-            with self._translate_errors("DescribeTable", name):
+            translated = self._translated("DescribeTable", name, exc)
+            if translated is None:
                 raise
+            raise translated from exc
 
     def ping(self) -> None:
         """One cheap call proving the database answers (for /healthz).
