@@ -10,7 +10,9 @@ replaced (tests/unit/reference/site_frame.html) for every kind of person.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import quote
 
@@ -92,14 +94,14 @@ def _navigation(role: str, csrf: str) -> str:
     )
 
 
-def _banners(context: Context, user: Any, csrf: str) -> str:
+def _banners(context: Context, user: Any, csrf: str, urls: Mapping[str, str]) -> str:
     parts = []
     if user.is_authenticated and not user.email_verified:
         parts.append(
             '\n  <div class="banner" role="status">\n'
             "    <p>Please confirm your email address: until then you can't send messages or share journal "
             "entries.</p>\n"
-            f'    <form class="inline" method="post" action="{_url("resend_verification")}">{csrf}'
+            f'    <form class="inline" method="post" action="{urls["resend_verification"]}">{csrf}'
             '<button type="submit" class="secondary small">Send the email again</button></form>\n  </div>\n  '
         )
     if user.is_authenticated:
@@ -110,11 +112,11 @@ def _banners(context: Context, user: Any, csrf: str) -> str:
             f"    <p>For your privacy you were logged out after {esc(context.get('session_idle_minutes', ''))} "
             "minutes without activity.\n"
             "       Anything you typed is still on this page: copy it before you\n"
-            f'       <a href="{_url("login")}?next={esc(path)}" target="_blank" rel="noopener">log in again '
+            f'       <a href="{urls["login"]}?next={esc(path)}" target="_blank" rel="noopener">log in again '
             "(new tab)</a>.</p>\n  </div>\n  "
         )
     if context.get("session_idle_seconds"):
-        keep_alive = _url("keep_alive")
+        keep_alive = urls["keep_alive"]
         parts.append(
             '\n  <div class="idle-warning" id="idle-warning" role="alertdialog" aria-labelledby="idle-warning-text" '
             "hidden>\n"
@@ -135,7 +137,7 @@ def body_attributes(context: Context) -> SafeString:
     if idle:
         attributes += (
             f' data-idle-seconds="{esc(idle)}" data-idle-warning-seconds="{esc(context.get("session_warning_seconds", ""))}"'
-            f' data-session-status-url="{_url("session_status")}"'
+            f' data-session-status-url="{_frame_urls(*_url_configuration())["session_status"]}"'
         )
     return safe(attributes)  # safe: every value is escaped
 
@@ -146,8 +148,20 @@ def site_header(context: Context) -> SafeString:
     # A page rendered without its request (no context processors) gets the visitor's frame, as before.
     user = context.get("user") or AnonymousUser()
     csrf = _csrf_input(context)
-    parts = _header_around_csrf(_role(user), get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
-    return safe(csrf.join(parts) + _banners(context, user, csrf))  # safe: every value is escaped
+    urls = _url_configuration()
+    parts = _header_around_csrf(_role(user), *urls)
+    return safe(csrf.join(parts) + _banners(context, user, csrf, _frame_urls(*urls)))  # safe: every value is escaped
+
+
+def _url_configuration() -> tuple[Any, str]:
+    """What a reversal depends on besides its name: the URL configuration and the script prefix."""
+    return get_urlconf() or settings.ROOT_URLCONF, get_script_prefix()
+
+
+@lru_cache(maxsize=16)
+def _frame_urls(urlconf: Any, script_prefix: str) -> Mapping[str, str]:
+    """The banners' and the idle timer's links, escaped, reversed once per URL configuration (as below)."""
+    return MappingProxyType({name: _url(name) for name in ("login", "resend_verification", "keep_alive", "session_status")})
 
 
 _CSRF_SLOT = "\x00csrf\x00"

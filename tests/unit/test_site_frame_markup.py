@@ -88,3 +88,6 @@ def test_it_writes_each_kinds_header_once_but_follows_the_script_prefix(dynamo) 
         set_script_prefix("/")
     assert prefixed == expected
     assert '<a class="brand" href="/portal/client/">' in prefixed
+    # The banners' and the idle timer's links too, remembered per prefix like the header.
+    assert 'href="/portal/accounts/login/?next=' in prefixed
+    assert 'hx-post="/portal/accounts/session/keep-alive/"' in prefixed
