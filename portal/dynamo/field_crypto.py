@@ -28,8 +28,7 @@ import base64
 import binascii
 import logging
 import os
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -210,20 +209,31 @@ class KeyRing:
 _current_ring: ContextVar[KeyRing | None] = ContextVar("portal_data_key_ring", default=None)
 
 
-@contextmanager
-def data_key_scope() -> Iterator[KeyRing]:
+class _KeyScope:
+    """``with data_key_scope() as ring``: a class rather than a generator, as every request and
+    every field decrypted enters one."""
+
+    __slots__ = ("_ring", "_token")
+
+    def __enter__(self) -> KeyRing:
+        ring = _current_ring.get()
+        if ring is not None:
+            # Inside another scope: its ring, left to that scope to forget.
+            self._ring, self._token = ring, None
+            return ring
+        self._ring = KeyRing()
+        self._token = _current_ring.set(self._ring)
+        return self._ring
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._token is not None:
+            _current_ring.reset(self._token)
+            self._ring.forget()
+
+
+def data_key_scope() -> _KeyScope:
     """The key ring of the enclosing scope, or a new one for the duration of this block."""
-    ring = _current_ring.get()
-    if ring is not None:
-        yield ring
-        return
-    ring = KeyRing()
-    token = _current_ring.set(ring)
-    try:
-        yield ring
-    finally:
-        _current_ring.reset(token)
-        ring.forget()
+    return _KeyScope()
 
 
 def prefetch_keys(owner_ids: Iterable[str]) -> None:

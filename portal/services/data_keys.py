@@ -7,13 +7,10 @@ so a key destroyed by an erasure stops working at once in every process.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 
 from portal.dynamo.field_crypto import data_key_scope
 
 
-@contextmanager
-def request_key_scope() -> Iterator[None]:
-    with data_key_scope():
-        yield
+def request_key_scope() -> AbstractContextManager[object]:
+    return data_key_scope()

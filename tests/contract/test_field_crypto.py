@@ -127,6 +127,21 @@ def test_it_builds_one_cipher_per_key_per_scope_and_none_after_it(
     assert len(built) == 3
 
 
+def test_a_scope_shares_the_enclosing_ring_and_forgets_its_own_even_after_an_error() -> None:
+    from portal.dynamo.field_crypto import _current_ring
+
+    assert _current_ring.get() is None
+    with pytest.raises(RuntimeError), data_key_scope() as outer:
+        with data_key_scope() as inner:
+            assert inner is outer and _current_ring.get() is outer
+        # Leaving the inner scope left the outer one's ring in place.
+        assert _current_ring.get() is outer
+        forgotten: list[bool] = []
+        outer.forget = lambda: forgotten.append(True)  # type: ignore[method-assign]
+        raise RuntimeError("the page failed")
+    assert forgotten == [True] and _current_ring.get() is None
+
+
 def test_it_creates_one_key_per_owner_even_when_two_requests_race(dynamo: DynamoGateway) -> None:
     owner = client_key_owner(new_id())
     ring_a, ring_b = KeyRing(), KeyRing()
