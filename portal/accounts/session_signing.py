@@ -7,12 +7,14 @@ signer here is Django's own ``TimestampSigner``, made once per key, salt and
 fallback keys, whose ``signature`` copies an HMAC already keyed instead of
 keying a new one: the same bytes in, the same signature out, for the current
 key and each fallback key alike. Formats, fallback keys, the constant-time
-comparison and ``BadSignature`` stay Django's.
+comparison and ``BadSignature`` stay Django's. Data already checked is not
+checked again (``_checked_payload``).
 """
 
 from __future__ import annotations
 
 import hmac
+import zlib
 from functools import lru_cache
 from typing import Any, cast
 
@@ -54,5 +56,29 @@ def dumps(obj: Any, *, salt: str, serializer: Any) -> str:
 
 
 def loads(signed: str, *, salt: str, serializer: Any) -> Any:
-    """``signing.loads(signed, salt=salt, serializer=serializer)``: raises ``signing.BadSignature`` as it does."""
-    return _current_signer(salt).unsign_object(signed, serializer=serializer)
+    """``signing.loads(signed, salt=salt, serializer=serializer)``: raises ``signing.BadSignature`` as it does.
+
+    Each call gives a new object (deserialized afresh), which the session may change freely.
+    """
+    return serializer().loads(_checked_payload(signed, _current_signer(salt)))
+
+
+# A session's data is checked on every page view, and changes only when the session is
+# saved (at most once a minute while someone is active). The payload of data already
+# checked is remembered by its signed text and the signer (the keys) that checked it:
+# the same text always holds the same payload, so an entry is never stale, and new keys
+# check everything afresh. It holds what sessions hold (the person's id, name and email,
+# their readers' names), never health data, for at most this many sessions per process.
+_REMEMBERED_SESSIONS = 1024
+
+
+@lru_cache(maxsize=_REMEMBERED_SESSIONS)
+def _checked_payload(signed: str, signer: _KeyedSigner) -> bytes:
+    """Signer.unsign_object without its last step: the serialized payload, once the signature checks.
+
+    A bad signature raises, and is not remembered.
+    """
+    payload = signer.unsign(signed).encode()
+    compressed = payload[:1] == b"."
+    data = signing.b64_decode(payload[1:] if compressed else payload)
+    return zlib.decompress(data) if compressed else data

@@ -87,3 +87,41 @@ def test_the_key_is_made_once_not_for_every_session_read(monkeypatch: pytest.Mon
     for _ in range(20):
         assert session_signing.loads(signed, salt=SALT, serializer=JSONSerializer) == SMALL
     assert made == []
+
+
+def test_data_already_checked_is_not_checked_again_and_each_read_is_its_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    data = {"_account": {"readers": [["01KQ", "Ash"]]}, "n": 7}
+    signed = session_signing.dumps(data, salt=SALT, serializer=JSONSerializer)
+    checks: list[str] = []
+    real = session_signing._KeyedSigner.signature
+
+    def counted(self: Any, value: Any, key: Any = None) -> str:
+        checks.append(value)
+        return str(real(self, value, key))
+
+    monkeypatch.setattr(session_signing._KeyedSigner, "signature", counted)
+    first = session_signing.loads(signed, salt=SALT, serializer=JSONSerializer)
+    assert len(checks) == 1
+    # A request changing its session (even deep inside it) changes nothing the next one reads.
+    first["n"] = 8
+    first["_account"]["readers"].append(["01KR", "Rowan"])
+    second = session_signing.loads(signed, salt=SALT, serializer=JSONSerializer)
+    assert second == {"_account": {"readers": [["01KQ", "Ash"]]}, "n": 7} == data
+    assert len(checks) == 1
+    # Anything else is checked as before.
+    with pytest.raises(signing.BadSignature):
+        session_signing.loads(signed[:-2] + "AA", salt=SALT, serializer=JSONSerializer)
+    assert len(checks) == 2
+
+
+def test_data_checked_under_a_key_since_withdrawn_is_refused() -> None:
+    old_key, new_key = "old-key-" + "x" * 50, "new-key-" + "y" * 50
+    with override_settings(SECRET_KEY=old_key, SECRET_KEY_FALLBACKS=[]):
+        signed = session_signing.dumps(SMALL, salt=SALT, serializer=JSONSerializer)
+        assert session_signing.loads(signed, salt=SALT, serializer=JSONSerializer) == SMALL
+    with override_settings(SECRET_KEY=new_key, SECRET_KEY_FALLBACKS=[old_key]):
+        assert session_signing.loads(signed, salt=SALT, serializer=JSONSerializer) == SMALL
+    with override_settings(SECRET_KEY=new_key, SECRET_KEY_FALLBACKS=[]), pytest.raises(signing.BadSignature):
+        session_signing.loads(signed, salt=SALT, serializer=JSONSerializer)
