@@ -73,3 +73,38 @@ def csrf_token(request: HttpRequest) -> str:
     # As get_token: the cookie is sent (again, which renews its expiry).
     request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True
     return _masked(secret)
+
+
+class LazyCsrfToken:
+    """The ``csrf_token`` of a page's template context: worked out the first time it is used, as
+    Django's context processor makes it (a page that never uses it sets no cookie), but without
+    SimpleLazyObject's proxying, which costs a Python call and a lookup on every use and every
+    page uses it several times (the frame's forms and htmx header, ``{% csrf_token %}``)."""
+
+    __slots__ = ("_request", "_token")
+
+    def __init__(self, request: HttpRequest) -> None:
+        self._request = request
+        self._token: str | None = None
+
+    def __str__(self) -> str:
+        if self._token is None:
+            self._token = csrf_token(self._request)
+        return self._token
+
+    # What templates and Django's {% csrf_token %} ask of it: truth, comparison, its text.
+    def __bool__(self) -> bool:
+        return bool(str(self))
+
+    def __eq__(self, other: object) -> bool:
+        return str(self) == (str(other) if isinstance(other, LazyCsrfToken) else other)
+
+    def __hash__(self) -> int:
+        return hash(str(self))
+
+    def __len__(self) -> int:
+        return len(str(self))
+
+    def __repr__(self) -> str:
+        # A token is a secret: never its text in a traceback or a log.
+        return "<LazyCsrfToken>"

@@ -124,3 +124,22 @@ def test_a_page_token_passes_djangos_check_and_a_changed_one_does_not(dynamo) ->
     assert strict.post(keep_alive, HTTP_X_CSRFTOKEN=token[1]).status_code != 403
     changed = token[1][:40] + ("a" if token[1][40] != "a" else "b") + token[1][41:]
     assert strict.post(keep_alive, HTTP_X_CSRFTOKEN=changed).status_code == 403
+
+
+def test_the_pages_token_is_drawn_only_when_used_and_then_stays_the_same() -> None:
+    from django.template import Context, Engine
+
+    from portal.csrf_token import LazyCsrfToken
+
+    request = _request(SECRET)
+    token = LazyCsrfToken(request)
+    # Unused (a fragment that has no form): nothing drawn, no cookie to send.
+    assert "CSRF_COOKIE_NEEDS_UPDATE" not in request.META
+    assert repr(token) == "<LazyCsrfToken>"
+    text = str(token)
+    assert _unmask_cipher_token(text) == SECRET and request.META["CSRF_COOKIE_NEEDS_UPDATE"] is True
+    assert str(token) == text and token == text and token != "NOTPROVIDED" and token and len(token) == 64
+    assert hash(token) == hash(text) and SECRET not in repr(token)
+    # Django's own {% csrf_token %} writes it as it would the lazy object its context processor makes.
+    html = Engine().from_string("{% csrf_token %}").render(Context({"csrf_token": token}))
+    assert html == f'<input type="hidden" name="csrfmiddlewaretoken" value="{text}">'
