@@ -6,6 +6,7 @@ Command-line options win over it (`--bind`, `--workers`). Production runs
 
 from __future__ import annotations
 
+import gc
 import math
 import os
 from typing import Any
@@ -67,3 +68,11 @@ def _headers_without_server_banner(self: gunicorn.http.wsgi.Response) -> list[st
 
 
 gunicorn.http.wsgi.Response.default_headers = _headers_without_server_banner  # type: ignore[method-assign]
+
+
+def post_worker_init(worker: Any) -> None:
+    """Once a worker has loaded the application: everything loaded so far (Django, the
+    portal's modules, their settings) lives as long as the worker, so it is moved out of
+    the garbage collector's sight. A full collection then walks only what requests made,
+    instead of pausing a request for tens of milliseconds to walk the whole heap."""
+    gc.freeze()

@@ -37,3 +37,15 @@ def test_it_follows_the_dynamodb_timeouts_of_the_environment(monkeypatch: pytest
     assert conf["timeout"] > budget
     assert conf["accesslog"] == "-"
     assert "%(U)s" in conf["access_log_format"] and "%(r)s" not in conf["access_log_format"]
+
+
+def test_a_worker_hides_what_it_loaded_from_the_garbage_collector() -> None:
+    import gc
+
+    conf = runpy.run_path(str(CONF))
+    assert gc.get_freeze_count() == 0
+    try:
+        conf["post_worker_init"](object())
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
