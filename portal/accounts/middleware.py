@@ -34,6 +34,7 @@ from portal.accounts.session_store import SessionStore
 from portal.accounts.session_user import session_account_check, user_from_session
 from portal.accounts.user import User
 from portal.domain import DatabaseUnavailable
+from portal.timeutil import utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -126,7 +127,7 @@ def idle_seconds_left(request: HttpRequest) -> int | None:
     expiry = session.stored_expiry()
     if expiry is None:
         return None
-    return max(0, math.floor((expiry - timezone.now()).total_seconds()))
+    return max(0, math.floor((expiry - utcnow()).total_seconds()))
 
 
 def expiry_push_due(session: SessionStore) -> bool:
@@ -134,7 +135,7 @@ def expiry_push_due(session: SessionStore) -> bool:
     if expiry is None:
         return False  # a new session is written anyway, an absent one has nothing to push
     last_push = expiry - timedelta(seconds=settings.SESSION_COOKIE_AGE)
-    return timezone.now() - last_push >= EXPIRY_PUSH_INTERVAL
+    return utcnow() - last_push >= EXPIRY_PUSH_INTERVAL
 
 
 class IdleTimeoutMiddleware:

@@ -26,6 +26,7 @@ from portal.services.mood_chart import chart_range, mood_chart
 from portal.services.safety import entry_calls_for_support
 from portal.services.sharing import sharing_readers
 from portal.templatetags.journal_urls import journal_prefix
+from portal.timeutil import utcnow
 from portal.views.htmx import after_swap, wants_fragment
 
 TEMPLATE = "portal/client/journal.html"
@@ -417,7 +418,7 @@ def journal_chart(request: HttpRequest) -> HttpResponse:
     filter_form = JournalFilterForm(request.GET or None)
     filters = _filters(filter_form)
     time_zone = str(timezone.get_current_timezone())
-    now = timezone.now()
+    now = utcnow()
     start, end = chart_range(start=filters.start, end=filters.end, now=now, time_zone=time_zone)
     if start > end:
         # Only a start was given, and it lies ahead: show the month before it is reached.
