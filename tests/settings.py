@@ -29,3 +29,6 @@ from therapy_site.settings import *  # noqa: E402,F403
 STORAGES = {"staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# A misspelt or missing variable fails the test that renders it, instead of printing nothing.
+TEMPLATES[0]["OPTIONS"]["undefined"] = "jinja2.StrictUndefined"

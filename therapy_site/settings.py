@@ -106,8 +106,23 @@ WSGI_APPLICATION = "therapy_site.wsgi.application"
 
 TEMPLATES = [
     {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        # Page templates: Jinja2 through Django's backend, "page.html#block" rendering one block of a page.
+        "BACKEND": "portal.templating.backend.Jinja2WithBlocks",
         "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": False,
+        "OPTIONS": {
+            "environment": "portal.templating.environment.environment",
+            "context_processors": [
+                "django.template.context_processors.csp",
+                "portal.context_processors.person",
+                "django.contrib.messages.context_processors.messages",
+                "portal.context_processors.session_timing",
+            ],
+        },
+    },
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "legacy_templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             # {% extends %}, {% url %} and {% static %} as Django parses and writes them, each answer
