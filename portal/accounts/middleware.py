@@ -28,7 +28,6 @@ from django.contrib.auth import logout
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from django.utils.functional import SimpleLazyObject, empty
 
 from portal.accounts.session_store import SessionStore
 from portal.accounts.session_user import session_account_check, user_from_session
@@ -67,23 +66,9 @@ def _session_user(request: HttpRequest) -> User | AnonymousUser:
 
 
 def signed_in_user(request: HttpRequest) -> User | AnonymousUser:
-    """The person behind request.user itself, never a lazy stand-in for it.
-
-    SessionAuthenticationMiddleware sets the person itself; a request that got
-    Django's SimpleLazyObject instead (a request factory's, another middleware's)
-    is unwrapped. Every attribute read through the stand-in raises and catches an
-    AttributeError on the way; a page's frame reads the user's kind and flags a few
-    dozen times, so templates get the object it stands for.
-    """
+    """The person behind ``request.user``, anonymous when no middleware set one (a bare request)."""
     user = getattr(request, "user", None)
-    if user is None:
-        return AnonymousUser()
-    if isinstance(user, SimpleLazyObject):
-        # What this stand-in wraps, worked out as its first attribute read would.
-        if user._wrapped is empty:
-            user._setup()
-        return user._wrapped  # type: ignore[no-any-return]
-    return user  # type: ignore[no-any-return]
+    return AnonymousUser() if user is None else cast(User | AnonymousUser, user)
 
 
 class SessionAuthenticationMiddleware:
