@@ -9,34 +9,14 @@ table.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
 
 from portal.domain import AccountKind
+from portal.dynamo.accounts import Account
 from portal.ids import is_valid_id
-
-
-class Account(Protocol):
-    """What every kind of account has (read-only: accounts are frozen dataclasses)."""
-
-    @property
-    def email(self) -> str: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def password_hash(self) -> str: ...
-    @property
-    def time_zone(self) -> str: ...
-    @property
-    def email_verified(self) -> bool: ...
-    @property
-    def mfa_secret(self) -> str | None: ...
-    @property
-    def deactivated(self) -> bool: ...
-    @property
-    def account_version(self) -> int: ...
 
 
 def account_id_of(account: Any) -> str:
