@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.contrib import messages as flash
@@ -15,7 +17,7 @@ from portal.accounts.decorators import login_required
 from portal.accounts.middleware import passive
 from portal.accounts.requests import AuthenticatedHttpRequest
 from portal.accounts.user import User
-from portal.domain import ConversationClosed, InvalidCursor, InvalidMessage
+from portal.domain import ConversationClosed, InvalidCursor, InvalidMessage, NotFound
 from portal.forms.messages import MessageForm
 from portal.ids import is_valid_id
 from portal.policy import NotAllowed, side_of
@@ -31,6 +33,19 @@ def _participant(request: AuthenticatedHttpRequest) -> User:
     user = request.user
     side_of(user)  # staff have no conversations: 404
     return user
+
+
+def _conversation_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A conversation the service does not know (never active, or a foreign poll token) is a 404."""
+
+    @wraps(view)
+    def wrapped(request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound:
+            raise Http404 from None
+
+    return wrapped
 
 
 def _valid(other_id: str) -> str:
@@ -72,6 +87,7 @@ def _thread_context(request: AuthenticatedHttpRequest, thread: messaging.Thread,
 @login_required
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
+@_conversation_view
 def thread(request: AuthenticatedHttpRequest, other_id: str) -> HttpResponse:
     user = _participant(request)
     other_id = _valid(other_id)
@@ -112,6 +128,7 @@ def thread(request: AuthenticatedHttpRequest, other_id: str) -> HttpResponse:
 @login_required
 @passive
 @require_GET
+@_conversation_view
 def poll(request: AuthenticatedHttpRequest, other_id: str) -> HttpResponse:
     """New messages since the page's token: 204 when there are none (the page keeps polling)."""
     user = _participant(request)
