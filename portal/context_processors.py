@@ -12,8 +12,8 @@ from portal.accounts.middleware import idle_seconds_left, signed_in_user
 
 
 def person(request: HttpRequest) -> dict[str, Any]:
-    """``user`` for templates, in place of Django's auth context processor (the product has no ``perms``):
-    the signed-in person (or the anonymous one) itself, so the frame's many reads of it are plain reads."""
+    """``user`` for templates: the signed-in person or the anonymous one. In place of Django's auth context
+    processor, as the product has no ``perms`` (Django's permissions need the ORM)."""
     return {"user": signed_in_user(request)}
 
 
