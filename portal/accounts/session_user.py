@@ -90,7 +90,7 @@ def user_from_session(session: SessionBase) -> User | None:
     if parsed is None:
         return None
     try:
-        user = User.from_session_copy(str(user_key), email=str(snapshot["email"]), name=str(snapshot["name"]))
+        user = User(id=str(user_key), email=str(snapshot["email"]), name=str(snapshot["name"]))
         user.kind, user.account_id = parsed
         user.time_zone = str(snapshot["tz"])
         user.email_verified = bool(snapshot["verified"])

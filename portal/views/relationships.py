@@ -12,15 +12,15 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from portal.accounts.decorators import client_required, therapist_required
+from portal.accounts.requests import AuthenticatedHttpRequest
 from portal.accounts.session_user import refresh_readers
-from portal.accounts.user import User
 from portal.domain import Conflict, DomainError, IllegalTransition, MappingStatus, NotFound
 from portal.forms.relationships import InviteForm
 from portal.ids import is_valid_id
@@ -35,9 +35,6 @@ THERAPIST_TEMPLATE = "portal/therapist/my_clients.html"
 END_TEMPLATE = "portal/relationships/end_confirm.html"
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
 
 def _valid(other_id: str) -> str:
     if not is_valid_id(other_id):
@@ -45,19 +42,19 @@ def _valid(other_id: str) -> str:
     return other_id
 
 
-def _portal_url(request: HttpRequest, name: str) -> str:
+def _portal_url(request: AuthenticatedHttpRequest, name: str) -> str:
     return request.build_absolute_uri(reverse(name))
 
 
-def _client_context(request: HttpRequest) -> dict[str, Any]:
-    user = _user(request)
+def _client_context(request: AuthenticatedHttpRequest) -> dict[str, Any]:
+    user = request.user
     # Sharing is per entry: whoever works with the client next reads all of these.
     return {"therapists": client_therapists(user=user), "shared": shared_entry_count(user=user)}
 
 
-def _therapist_context(request: HttpRequest) -> dict[str, Any]:
+def _therapist_context(request: AuthenticatedHttpRequest) -> dict[str, Any]:
     return {
-        "practice": therapist_clients(user=_user(request), cursor=request.GET.get("cursor")),
+        "practice": therapist_clients(user=request.user, cursor=request.GET.get("cursor")),
         "invite_form": InviteForm(),
     }
 
@@ -65,7 +62,7 @@ def _therapist_context(request: HttpRequest) -> dict[str, Any]:
 @client_required
 @require_GET
 @vary_on_headers("HX-Request")
-def my_therapists(request: HttpRequest) -> HttpResponse:
+def my_therapists(request: AuthenticatedHttpRequest) -> HttpResponse:
     template = CLIENT_TEMPLATE + ("#relationships" if wants_fragment(request) else "")
     return render(request, template, _client_context(request))
 
@@ -73,14 +70,14 @@ def my_therapists(request: HttpRequest) -> HttpResponse:
 @therapist_required
 @require_GET
 @vary_on_headers("HX-Request")
-def my_clients(request: HttpRequest) -> HttpResponse:
+def my_clients(request: AuthenticatedHttpRequest) -> HttpResponse:
     template = THERAPIST_TEMPLATE
     if wants_fragment(request):
         template += "#client-page" if request.GET.get("cursor") else "#relationships"
     return render(request, template, _therapist_context(request))
 
 
-def _answer(request: HttpRequest, *, ok: str | None, error: str | None, client_side: bool) -> HttpResponse:
+def _answer(request: AuthenticatedHttpRequest, *, ok: str | None, error: str | None, client_side: bool) -> HttpResponse:
     """After an action: the list's partial for htmx, else a redirect to the list with the message."""
     if not wants_fragment(request):
         if ok:
@@ -96,7 +93,7 @@ def _answer(request: HttpRequest, *, ok: str | None, error: str | None, client_s
     return render(request, f"{template}#relationships", context)
 
 
-def _run(request: HttpRequest, action: Callable[[], object], ok: str, *, client_side: bool) -> HttpResponse:
+def _run(request: AuthenticatedHttpRequest, action: Callable[[], object], ok: str, *, client_side: bool) -> HttpResponse:
     try:
         action()
     except NotFound:
@@ -104,7 +101,7 @@ def _run(request: HttpRequest, action: Callable[[], object], ok: str, *, client_
     except (Conflict, IllegalTransition, DomainError) as exc:
         return _answer(request, ok=None, error=str(exc), client_side=client_side)
     # A client who accepted or ended sees the journal's readers change at once.
-    refresh_readers(request.session, _user(request))
+    refresh_readers(request.session, request.user)
     return _answer(request, ok=ok, error=None, client_side=client_side)
 
 
@@ -114,9 +111,9 @@ def _run(request: HttpRequest, action: Callable[[], object], ok: str, *, client_
 @client_required
 @require_POST
 @vary_on_headers("HX-Request")
-def client_action(request: HttpRequest, therapist_id: str, action: str) -> HttpResponse:
+def client_action(request: AuthenticatedHttpRequest, therapist_id: str, action: str) -> HttpResponse:
     therapist_id = _valid(therapist_id)
-    user = _user(request)
+    user = request.user
     url = _portal_url(request, "my_clients")
     actions: dict[str, tuple[Callable[[], object], str]] = {
         "accept": (
@@ -141,9 +138,9 @@ def client_action(request: HttpRequest, therapist_id: str, action: str) -> HttpR
 @client_required
 @require_POST
 @vary_on_headers("HX-Request")
-def unshare_all(request: HttpRequest) -> HttpResponse:
+def unshare_all(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Make shared entries private in one step; a very long journal takes another click to finish."""
-    result = journal_unshare_all(user=_user(request))
+    result = journal_unshare_all(user=request.user)
     if result.finished:
         ok = f"Done: {result.made_private} entries are private again." if result.made_private else "No entry is shared."
         return _answer(request, ok=ok, error=None, client_side=True)
@@ -161,9 +158,9 @@ def unshare_all(request: HttpRequest) -> HttpResponse:
 @therapist_required
 @require_POST
 @vary_on_headers("HX-Request")
-def therapist_action(request: HttpRequest, client_id: str, action: str) -> HttpResponse:
+def therapist_action(request: AuthenticatedHttpRequest, client_id: str, action: str) -> HttpResponse:
     client_id = _valid(client_id)
-    user = _user(request)
+    user = request.user
     url = _portal_url(request, "my_therapists")
     actions: dict[str, tuple[Callable[[], object], str]] = {
         "accept": (
@@ -190,7 +187,7 @@ def therapist_action(request: HttpRequest, client_id: str, action: str) -> HttpR
 @therapist_required
 @require_POST
 @vary_on_headers("HX-Request")
-def invite(request: HttpRequest) -> HttpResponse:
+def invite(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = InviteForm(request.POST)
     if not form.is_valid():
         context = _therapist_context(request)
@@ -198,7 +195,7 @@ def invite(request: HttpRequest) -> HttpResponse:
         template = THERAPIST_TEMPLATE + ("#invite" if wants_fragment(request) else "")
         return render(request, template, context, status=400)
     service.relationship_invite(
-        user=_user(request), email=form.cleaned_data["email"], portal_url=_portal_url(request, "my_therapists")
+        user=request.user, email=form.cleaned_data["email"], portal_url=_portal_url(request, "my_therapists")
     )
     # The same answer whether or not the address has an account.
     ok = "If this address belongs to a client account, they will find your invitation when they log in."
@@ -213,9 +210,9 @@ def invite(request: HttpRequest) -> HttpResponse:
 # --- ending, from either side (asks first) ------------------------------------------------
 
 
-def _end(request: HttpRequest, other_id: str, *, client_side: bool) -> HttpResponse:
+def _end(request: AuthenticatedHttpRequest, other_id: str, *, client_side: bool) -> HttpResponse:
     other_id = _valid(other_id)
-    user = _user(request)
+    user = request.user
     mapping = relationship_of(user, other_id)
     if request.method == "POST" and request.POST.get("confirm") == "yes":
         back = "my_clients" if client_side else "my_therapists"
@@ -242,12 +239,12 @@ def _end(request: HttpRequest, other_id: str, *, client_side: bool) -> HttpRespo
 @client_required
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
-def client_end(request: HttpRequest, therapist_id: str) -> HttpResponse:
+def client_end(request: AuthenticatedHttpRequest, therapist_id: str) -> HttpResponse:
     return _end(request, therapist_id, client_side=True)
 
 
 @therapist_required
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
-def therapist_end(request: HttpRequest, client_id: str) -> HttpResponse:
+def therapist_end(request: AuthenticatedHttpRequest, client_id: str) -> HttpResponse:
     return _end(request, client_id, client_side=False)

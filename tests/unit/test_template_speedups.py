@@ -220,18 +220,3 @@ def test_it_writes_times_as_strftime_did_in_the_viewers_zone() -> None:
         assert when(datetime(2026, 3, 4, 21, 40, tzinfo=UTC)) == "Wed 4 Mar 2026, 18:10"
     finally:
         timezone.deactivate()
-
-
-def test_it_unwraps_whatever_a_lazy_user_stands_for() -> None:
-    from django.contrib.auth.models import AnonymousUser
-    from django.test import RequestFactory
-    from django.utils.functional import SimpleLazyObject
-
-    from portal.accounts.middleware import signed_in_user
-
-    request = RequestFactory().get("/")
-    someone = AnonymousUser()
-    request.user = SimpleLazyObject(lambda: someone)
-    assert signed_in_user(request) is someone
-    del request.user
-    assert not signed_in_user(request).is_authenticated
