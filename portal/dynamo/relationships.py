@@ -32,7 +32,7 @@ from boto3.dynamodb.conditions import Attr, Key
 
 from portal.domain import Conflict, Page, Relationship, Side
 from portal.dynamo.base import Repository, clamp_limit, to_page
-from portal.dynamo.gateway import Item, TransactUpdate
+from portal.dynamo.gateway import Item, TransactUpdate, new_request_token
 from portal.dynamo.pagination import decode_cursor
 from portal.dynamo.schema import RELATIONSHIPS
 from portal.timeutil import maybe_from_iso, to_iso
@@ -280,11 +280,13 @@ class RelationshipRepository(Repository):
         if therapist_name:
             values["therapistName"] = therapist_name
         try:
+            # A request token: a claim that landed is ours on botocore's retry, not "sent recently".
             self.db.update(
                 RELATIONSHIPS,
                 _key(client_id, therapist_id),
                 set_values=values,
                 condition=Attr("lastNoticeAt").not_exists() | Attr("lastNoticeAt").lte(cutoff),
+                token=new_request_token(),
             )
         except Conflict:
             return False
@@ -419,12 +421,14 @@ class RelationshipRepository(Repository):
             & noticed
         )
         try:
+            # A request token: a claim that landed is ours on botocore's retry (else the notice is lost).
             self.db.update(
                 RELATIONSHIPS,
                 _key(record.client_id, record.therapist_id),
                 set_values={_NOTICED_AT[side]: to_iso(at)},
                 remove=_notice_keys(side),
                 condition=condition,
+                token=new_request_token(),
             )
         except Conflict:
             return False

@@ -551,6 +551,8 @@ class SessionRepository(Repository):
                 condition=Attr(mark).not_exists()
                 & Attr("status").eq(str(SessionStatus.APPROVED))
                 & Attr("scheduledFor").eq(to_iso(session.scheduled_for)),
+                # A mark that landed is ours on botocore's retry: the reminder still goes out.
+                token=new_request_token(),
             )
         except Conflict:
             return False
