@@ -5,9 +5,10 @@ transaction holds it fails with TransactionConflictException; a transaction
 meeting another one is cancelled with the reason TransactionConflict; a
 transaction whose earlier copy (same ClientRequestToken) is still running
 fails with TransactionInProgressException. moto and dynoxide serialise
-requests, so these never happen there. ``AwsErrors`` hooks the client's
-``before-call`` event of one operation and raises the error for the next
-``times`` calls (each call the gateway makes, botocore's retries included in one).
+requests, so these never happen there. ``aws_errors`` hooks the client's
+``before-parameter-build`` event of one operation (its parameters as the
+gateway passed them) and raises the error for the next ``times`` calls the
+gateway makes, before anything is sent.
 """
 
 from __future__ import annotations
@@ -70,8 +71,8 @@ def aws_errors(
         raise client_error(operation, code, reasons)
 
     events = gateway.client.meta.events
-    events.register(f"before-call.dynamodb.{operation}", fail, unique_id=hook_id)
+    events.register(f"before-parameter-build.dynamodb.{operation}", fail, unique_id=hook_id)
     try:
         yield log
     finally:
-        events.unregister(f"before-call.dynamodb.{operation}", unique_id=hook_id)
+        events.unregister(f"before-parameter-build.dynamodb.{operation}", unique_id=hook_id)
