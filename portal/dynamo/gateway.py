@@ -891,7 +891,9 @@ class DynamoGateway:
                 return
             except (ClientError, BotoCoreError) as exc:
                 code = _error_code(exc)
-                conflicted = code == "TransactionCanceledException" and _conflict_only(_cancellation_reasons(exc))
+                conflicted = isinstance(exc, ClientError) and (
+                    code == "TransactionCanceledException" and _conflict_only(_cancellation_reasons(exc))
+                )
                 if attempt < _CONFLICT_ATTEMPTS - 1 and (conflicted or code == "TransactionInProgressException"):
                     if conflicted:
                         token = new_request_token()
