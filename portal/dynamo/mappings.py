@@ -19,7 +19,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Attr, ConditionBase, Key
 
 from portal.domain import Conflict, Mapping, MappingStatus, Page, Relationship, Side
-from portal.dynamo.base import Repository, clamp_limit, to_page
+from portal.dynamo.base import Repository, clamp_limit, kept_page, query_page
 from portal.dynamo.filling import query_within_budget
 from portal.dynamo.gateway import (
     Item,
@@ -260,15 +260,16 @@ class MappingRepository(Repository):
         self, client_id: str, *, limit: int = 25, cursor: str | None = None
     ) -> Page[Mapping]:
         """List Therapists for a Client: one consistent Query by clientId."""
-        scope = f"mappings.client:{client_id}"
-        result = self.db.query(
+        return query_page(
+            self.db,
             MAPPINGS,
             Key("clientId").eq(client_id),
-            limit=clamp_limit(limit),
-            start_key=decode_cursor(cursor, scope),
+            limit=limit,
+            scope=f"mappings.client:{client_id}",
+            cursor=cursor,
+            convert=_from_item,
             consistent=True,
         )
-        return to_page(result, _from_item, scope)
 
     def list_for_therapist(
         self,
@@ -284,23 +285,30 @@ class MappingRepository(Repository):
         the one Query reads up to CLIENT_LIST_READ_BUDGET items to fill the page.
         """
         scope = f"mappings.therapist:{therapist_id}:{without_pending}"
-        start_key = decode_cursor(cursor, scope)
         if not without_pending:
-            result = self.db.query(
-                MAPPINGS, Key("therapistId").eq(therapist_id), index=BY_THERAPIST, limit=clamp_limit(limit), start_key=start_key
-            )
-        else:
-            result = query_within_budget(
+            return query_page(
                 self.db,
                 MAPPINGS,
                 Key("therapistId").eq(therapist_id),
                 index=BY_THERAPIST,
-                page_size=clamp_limit(limit),
-                read_budget=CLIENT_LIST_READ_BUDGET,
-                filter_condition=Attr("status").ne(str(MappingStatus.PENDING)),
-                start_key=start_key,
+                limit=limit,
+                scope=scope,
+                cursor=cursor,
+                convert=_from_item,
             )
-        return to_page(result, _from_item, scope)
+        limit = clamp_limit(limit)
+        # One more than the page, as query_page reads: a full last page offers no empty next one.
+        result = query_within_budget(
+            self.db,
+            MAPPINGS,
+            Key("therapistId").eq(therapist_id),
+            index=BY_THERAPIST,
+            page_size=limit + 1,
+            read_budget=CLIENT_LIST_READ_BUDGET,
+            filter_condition=Attr("status").ne(str(MappingStatus.PENDING)),
+            start_key=decode_cursor(cursor, scope),
+        )
+        return kept_page(result, table=MAPPINGS, index=BY_THERAPIST, limit=limit, convert=_from_item, scope=scope)
 
     def list_pending_for_therapist(
         self, therapist_id: str, *, limit: int = 25, cursor: str | None = None
@@ -309,12 +317,13 @@ class MappingRepository(Repository):
 
         The GSI is eventually consistent: it lists; each answer decides on the item itself.
         """
-        scope = f"mappings.pending:{therapist_id}"
-        result = self.db.query(
+        return query_page(
+            self.db,
             MAPPINGS,
             Key("pendingTherapistId").eq(therapist_id),
             index=PENDING_BY_THERAPIST,
-            limit=clamp_limit(limit),
-            start_key=decode_cursor(cursor, scope),
+            limit=limit,
+            scope=f"mappings.pending:{therapist_id}",
+            cursor=cursor,
+            convert=_from_item,
         )
-        return to_page(result, _from_item, scope)
