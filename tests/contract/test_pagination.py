@@ -305,6 +305,32 @@ def _erasures(dynamo: DynamoGateway, count: int, kind: str) -> Callable[[str | N
     return lambda cursor: ErasureRepository().list_unfinished(limit=PAGE, cursor=cursor)
 
 
+def _sessions(dynamo: DynamoGateway, count: int, kind: str) -> Callable[[str | None], Page[object]]:
+    from portal.dynamo.sessions import SessionRepository
+    from tests.factories import make_session
+
+    sessions, client_id, therapist_id = SessionRepository(), new_id(), new_id()
+    for n in range(count):
+        when = datetime.now(UTC) + timedelta(days=1, hours=n)
+        sessions.create(make_session(client_id=client_id, therapist_id=therapist_id, scheduled_for=when))
+    return {
+        "sessions.therapist": lambda cursor: sessions.list_by_therapist(therapist_id, limit=PAGE, cursor=cursor),
+        "sessions.client": lambda cursor: sessions.list_by_client(client_id, limit=PAGE, cursor=cursor),
+        "sessions.all": lambda cursor: sessions.list_all(limit=PAGE, cursor=cursor),
+        "sessions.all.schedules": lambda cursor: sessions.list_all_schedules(limit=PAGE, cursor=cursor),
+    }[kind]
+
+
+def _directory(dynamo: DynamoGateway, count: int, kind: str) -> Callable[[str | None], Page[object]]:
+    from portal.domain import AccountKind
+    from portal.dynamo.therapists import TherapistRepository
+    from tests.accounts import make_account
+
+    for _ in range(count):
+        make_account(AccountKind.THERAPIST)  # listed, specialised in anxiety
+    return lambda cursor: TherapistRepository().search_listed("anxiety", limit=PAGE, cursor=cursor)
+
+
 LISTS = {
     "audit.subject": _audit_events,
     "audit.access": _audit_events,
@@ -317,6 +343,11 @@ LISTS = {
     "mappings.therapist.no-pending": _mappings,
     "mappings.pending": _mappings,
     "erasures.pending": _erasures,
+    "sessions.therapist": _sessions,
+    "sessions.client": _sessions,
+    "sessions.all": _sessions,
+    "sessions.all.schedules": _sessions,
+    "therapists.directory": _directory,
 }
 
 
