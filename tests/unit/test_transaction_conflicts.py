@@ -231,16 +231,23 @@ def test_withdrawing_or_declining_while_the_other_side_accepts_says_so_without_a
     assert MappingRepository().get(client.account_id, therapist.account_id) is not None
 
 
-def test_a_staff_action_that_meets_a_transaction_is_a_clear_409(dynamo: DynamoGateway) -> None:
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_staff_action_that_meets_a_transaction_is_a_clear_409(dynamo: DynamoGateway, htmx: bool) -> None:
     target = make_account(AccountKind.CLIENT)
     http = HttpClient(raise_request_exception=False)
     log_in(http, make_account(AccountKind.STAFF, name="Sam Staff"))
+    headers = {"HX-Request": "true"} if htmx else {}
     with aws_errors(dynamo, "TransactWriteItems", CANCELLED, reasons=["TransactionConflict", "None"]):
         response = http.post(
-            f"/staff/accounts/client/{target.account_id}/deactivate/", {"reason": "Asked by the practice, ticket 7"}
+            f"/staff/accounts/client/{target.account_id}/deactivate/",
+            {"reason": "Asked by the practice, ticket 7"},
+            headers=headers,
         )
     assert response.status_code == 409
-    assert "at the same moment" in response.content.decode()
+    body = response.content.decode()
+    assert "at the same moment" in body
+    # For htmx, a fragment to swap in (base.html swaps 409s); else the whole page.
+    assert ("<html" in body) is not htmx
     account = ClientRepository().get(target.account_id, consistent=True)
     assert account is not None and not account.deactivated
 
@@ -258,3 +265,14 @@ def test_an_erasure_that_meets_a_transaction_is_a_conflict_and_nothing_is_erased
         ErasureRepository().start_client(client)
     assert "at the same moment" in str(raised.value)
     assert ClientRepository().get(target.account_id, consistent=True) is not None
+
+
+def test_a_conflict_outside_any_view_is_the_409_page_too(rf: Any) -> None:
+    from portal.views.errors import server_error
+
+    request = rf.post("/anywhere/")
+    try:
+        raise Conflict("Someone else changed this at the same moment. Please try again.")
+    except Conflict:
+        response = server_error(request)
+    assert response.status_code == 409 and "at the same moment" in response.content.decode()
