@@ -4,7 +4,10 @@ Repositories speak to DynamoDB only through this class. It uses the low-level
 client rather than boto3's resource API because a client is thread-safe and a
 resource is not; condition and key expressions still come from boto3's
 ``Key``/``Attr`` builders. It turns transport failures into
-``DatabaseUnavailable`` and failed conditions into ``Conflict``.
+``DatabaseUnavailable`` and failed conditions into ``Conflict``. Races that
+only AWS shows (a write meeting a running transaction, a transaction cancelled
+by another) are sent again a few times and then are a ``Conflict`` too, never
+the raw error a page would show as a 500.
 """
 
 from __future__ import annotations
