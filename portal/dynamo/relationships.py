@@ -31,9 +31,8 @@ from typing import Any
 from boto3.dynamodb.conditions import Attr, Key
 
 from portal.domain import Conflict, Page, Relationship, Side
-from portal.dynamo.base import Repository, clamp_limit, to_page
-from portal.dynamo.gateway import Item, TransactUpdate
-from portal.dynamo.pagination import decode_cursor
+from portal.dynamo.base import Repository, clamp_limit, query_page
+from portal.dynamo.gateway import Item, TransactUpdate, new_request_token
 from portal.dynamo.schema import RELATIONSHIPS
 from portal.timeutil import maybe_from_iso, to_iso
 
@@ -190,30 +189,32 @@ class RelationshipRepository(Repository):
         self, client_id: str, *, limit: int = 50, cursor: str | None = None
     ) -> Page[Relationship]:
         """A client's records (they have few): one consistent Query of the table."""
-        scope = f"relationships.client:{client_id}"
-        result = self.db.query(
+        return query_page(
+            self.db,
             RELATIONSHIPS,
             Key("clientId").eq(client_id),
-            limit=clamp_limit(limit),
-            start_key=decode_cursor(cursor, scope),
+            limit=limit,
+            scope=f"relationships.client:{client_id}",
+            cursor=cursor,
+            convert=_from_item,
             consistent=True,
         )
-        return to_page(result, _from_item, scope)
 
     def list_for_therapist(
         self, therapist_id: str, *, limit: int = 25, cursor: str | None = None
     ) -> Page[Relationship]:
         """Pairs that were ever active, newest activity first: one Query of the sparse GSI."""
-        scope = f"relationships.therapist:{therapist_id}"
-        result = self.db.query(
+        return query_page(
+            self.db,
             RELATIONSHIPS,
             Key("therapistId").eq(therapist_id),
             index=BY_THERAPIST,
-            limit=clamp_limit(limit),
+            limit=limit,
             forward=False,
-            start_key=decode_cursor(cursor, scope),
+            scope=f"relationships.therapist:{therapist_id}",
+            cursor=cursor,
+            convert=_from_item,
         )
-        return to_page(result, _from_item, scope)
 
     def set_client_name(self, client_id: str, therapist_id: str, name: str) -> None:
         """Replace the client's name on one record (an erased client becomes "Former client")."""
@@ -280,11 +281,13 @@ class RelationshipRepository(Repository):
         if therapist_name:
             values["therapistName"] = therapist_name
         try:
+            # A request token: a claim that landed is ours on botocore's retry, not "sent recently".
             self.db.update(
                 RELATIONSHIPS,
                 _key(client_id, therapist_id),
                 set_values=values,
                 condition=Attr("lastNoticeAt").not_exists() | Attr("lastNoticeAt").lte(cutoff),
+                token=new_request_token(),
             )
         except Conflict:
             return False
@@ -419,12 +422,14 @@ class RelationshipRepository(Repository):
             & noticed
         )
         try:
+            # A request token: a claim that landed is ours on botocore's retry (else the notice is lost).
             self.db.update(
                 RELATIONSHIPS,
                 _key(record.client_id, record.therapist_id),
                 set_values={_NOTICED_AT[side]: to_iso(at)},
                 remove=_notice_keys(side),
                 condition=condition,
+                token=new_request_token(),
             )
         except Conflict:
             return False

@@ -36,7 +36,7 @@ from portal.domain import (
     is_erased,
     statuses_allowed_before,
 )
-from portal.dynamo.base import Repository, clamp_limit, to_page
+from portal.dynamo.base import Repository, clamp_limit, kept_page
 from portal.dynamo.field_crypto import (
     client_key_owner,
     data_key_scope,
@@ -397,17 +397,21 @@ class SessionRepository(Repository):
             f"sessions.{attribute}:{owner_id}:{after and to_iso(after)}:{before and to_iso(before)}"
             f":{newest_first}:{wanted}"
         )
+        limit = clamp_limit(limit)
         result = self.db.query(
             SESSIONS,
             condition,
             index=index,
-            limit=clamp_limit(limit),
+            # One more than the page: a cursor only when more follow (see kept_page).
+            limit=limit + 1,
             forward=not newest_first,
             # Pages may come out short when a filter drops items; one Query each all the same.
             filter_condition=_status_filter(statuses),
             start_key=decode_cursor(cursor, scope),
         )
-        return to_page(result, _from_item, scope, key_owners=_key_owners)
+        return kept_page(
+            result, table=SESSIONS, index=index, limit=limit, convert=_from_item, scope=scope, key_owners=_key_owners
+        )
 
     def list_by_therapist(
         self,
@@ -515,9 +519,11 @@ class SessionRepository(Repository):
 
     def list_all(self, *, limit: int = 25, cursor: str | None = None) -> Page[TherapySession]:
         """List All Sessions: a paged Scan, for staff."""
-        scope = "sessions.all"
-        result = self.db.scan(SESSIONS, limit=clamp_limit(limit), start_key=decode_cursor(cursor, scope))
-        return to_page(result, _from_item, scope, key_owners=_key_owners)
+        scope, limit = "sessions.all", clamp_limit(limit)
+        result = self.db.scan(SESSIONS, limit=limit + 1, start_key=decode_cursor(cursor, scope))
+        return kept_page(
+            result, table=SESSIONS, index=None, limit=limit, convert=_from_item, scope=scope, key_owners=_key_owners
+        )
 
     # --- reminders --------------------------------------------------------------------
 
@@ -551,6 +557,8 @@ class SessionRepository(Repository):
                 condition=Attr(mark).not_exists()
                 & Attr("status").eq(str(SessionStatus.APPROVED))
                 & Attr("scheduledFor").eq(to_iso(session.scheduled_for)),
+                # A mark that landed is ours on botocore's retry: the reminder still goes out.
+                token=new_request_token(),
             )
         except Conflict:
             return False
@@ -588,11 +596,11 @@ class SessionRepository(Repository):
         self, *, limit: int = 25, cursor: str | None = None
     ) -> Page[SessionSchedule]:
         """List All Sessions for staff: a paged Scan that reads no title or note at all."""
-        scope = "sessions.all.schedules"
+        scope, limit = "sessions.all.schedules", clamp_limit(limit)
         result = self.db.scan(
             SESSIONS,
-            limit=clamp_limit(limit),
+            limit=limit + 1,
             start_key=decode_cursor(cursor, scope),
             projection=_SCHEDULE_ATTRIBUTES,
         )
-        return to_page(result, _schedule_from_item, scope)
+        return kept_page(result, table=SESSIONS, index=None, limit=limit, convert=_schedule_from_item, scope=scope)
