@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -21,6 +20,7 @@ from portal.forms.journal import JournalEntryForm, JournalFilterForm, NewJournal
 from portal.ids import is_valid_id
 from portal.policy import NotAllowed
 from portal.services import journal as journal_service
+from portal.services.csv_safe import SafeCsvWriter
 from portal.services.journal import InvalidEntry, JournalFilter
 from portal.services.mood_chart import chart_range, mood_chart
 from portal.services.safety import entry_calls_for_support
@@ -163,7 +163,9 @@ def _save(request: HttpRequest, form: NewJournalEntryForm, filter_form: JournalF
         # Stored by an earlier sending of this form and deleted since: not again,
         # unless the person sends it anew (with a new key).
         form.renew_key()
-        form.add_error(None, "This entry was already saved once and has since been deleted. Send it again to save it anew.")
+        form.add_error(
+            None, "This entry was already saved once and has since been deleted. Send it again to save it anew."
+        )
         return _entry_form_errors(request, form, filter_form)
     support = entry_calls_for_support(entry)
     shown = _matches(entry, _filters(filter_form))
@@ -232,7 +234,9 @@ def journal(request: HttpRequest) -> HttpResponse:
             if not items:
                 return after_swap(response, focus="#entries-heading", announce="No more matches in that part.")
             noun = "entry" if len(items) == 1 else "entries"
-            return after_swap(response, focus=f"#entry-{items[0].entry_id}", announce=f"{len(items)} more {noun} loaded.")
+            return after_swap(
+                response, focus=f"#entry-{items[0].entry_id}", announce=f"{len(items)} more {noun} loaded."
+            )
         response = render(request, f"{TEMPLATE}#entry-list", context)
         return after_swap(response, focus="#entries-heading", announce=_list_sentence(context))
     return render(request, TEMPLATE, context)
@@ -369,38 +373,28 @@ def entry_share(request: HttpRequest, entry_id: str) -> HttpResponse:
     return redirect(f"{_return_to(request)}#entry-{entry.entry_id}")
 
 
-def _csv_safe(value: str) -> str:
-    # A cell starting with one of these is run as a formula by spreadsheet programs.
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @client_required
 @require_GET
 def journal_export(request: HttpRequest) -> StreamingHttpResponse:
     user = _user(request)
     zone = timezone.get_current_timezone()
-    writer = csv.writer(_Echo())
+    writer = SafeCsvWriter()
     # Reads the first page now: a database that is down gives the 503 page, not a broken file.
     entries = journal_service.journal_export(user=user)
 
     def rows() -> Iterator[str]:
-        yield writer.writerow(["time_of_emotion", "time_zone", "feeling", "intensity", "note", "shared"])
+        yield writer.row(["time_of_emotion", "time_zone", "feeling", "intensity", "note", "shared"])
         # A later page that fails raises out of this iterator, so the server
         # aborts the response and the browser shows a failed download.
         for entry in entries:
             local = entry.time_of_emotion.astimezone(zone)
-            yield writer.writerow(
+            yield writer.row(
                 [
                     local.isoformat(timespec="minutes"),
                     str(zone),
                     entry.feeling,
                     entry.intensity,
-                    _csv_safe(entry.note),
+                    entry.note,
                     "yes" if entry.is_shared else "no",
                 ]
             )
