@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from portal.accounts.decorators import client_required
+from portal.accounts.session_user import current_readers
 from portal.accounts.user import User
 from portal.domain import DuplicateSubmission, JournalEntry, NotFound
 from portal.forms.journal import JournalEntryForm, JournalFilterForm, NewJournalEntryForm
@@ -132,11 +133,14 @@ def _context(request: HttpRequest, form: JournalEntryForm, filter_form: JournalF
 
 def _readers(request: HttpRequest) -> dict[str, Any]:
     """Who can read a shared entry now (one Query of the client's mappings), for the sharing partials."""
+    # Read now, not from the session's minute-old copy: the statement must never name fewer readers than can read.
+    current_readers(request.session, _user(request))
     return {"readers": sharing_readers(user=_user(request))}
 
 
-def _entry_context(request: HttpRequest, entry: JournalEntry, **extra: Any) -> dict[str, Any]:
-    return {"entry": entry, "return_to": _return_to(request), **_readers(request), **extra}
+def _entry_context(request: HttpRequest, entry: JournalEntry, *, readers: bool = True, **extra: Any) -> dict[str, Any]:
+    """The entry's context; ``readers=False`` for a page that says nothing about who can read (no Query)."""
+    return {"entry": entry, "return_to": _return_to(request), **(_readers(request) if readers else {}), **extra}
 
 
 def _save(request: HttpRequest, form: NewJournalEntryForm, filter_form: JournalFilterForm) -> HttpResponse:
@@ -312,7 +316,7 @@ def entry_edit(request: HttpRequest, entry_id: str) -> HttpResponse:
             auto_id=auto_id,
         )
         status = 200
-    context = _entry_context(request, entry, form=form)
+    context = _entry_context(request, entry, readers=False, form=form)
     if not htmx:
         return render(request, EDIT_TEMPLATE, context, status=status)
     response = render(request, f"{EDIT_TEMPLATE}#edit-form", context, status=status)
@@ -327,7 +331,7 @@ def entry_delete(request: HttpRequest, entry_id: str) -> HttpResponse:
     """GET asks first (the page without JavaScript); POST deletes."""
     entry = _entry_or_404(request, entry_id)
     if request.method == "GET":
-        return render(request, "portal/client/journal_entry_delete.html", _entry_context(request, entry))
+        return render(request, "portal/client/journal_entry_delete.html", _entry_context(request, entry, readers=False))
     try:
         journal_service.journal_entry_delete(user=_user(request), entry_id=entry.entry_id)
     except NotFound:
