@@ -188,6 +188,13 @@ def test_the_kms_client_is_made_once_per_process_with_the_dynamodb_timeouts(kms_
     assert client.meta.region_name == settings.AWS_REGION
 
 
+def test_the_kms_client_is_made_again_in_a_forked_worker(kms_key: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = connection.get_kms_client()
+    monkeypatch.setattr(connection.os, "getpid", lambda: -1)
+    after = connection.get_kms_client()
+    assert after is not before and connection.get_kms_client() is after
+
+
 def test_no_key_material_is_logged(moto_dynamo: DynamoGateway, kms_key: str, caplog: pytest.LogCaptureFixture) -> None:
     owner, other = client_key_owner(new_id()), client_key_owner(new_id())
     encrypt_text(owner, _context(), "private words")
