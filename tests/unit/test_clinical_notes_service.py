@@ -316,3 +316,44 @@ def test_others_reach_nothing(pair):
     for user in (stranger.client, pair.therapist, staff):
         with pytest.raises(Http404):
             notes.correction_request(user=user, session_id=session.session_id, text="x")
+
+
+def test_a_session_with_a_signed_note_cannot_be_moved_cancelled_or_reopened(pair):
+    # Notes are written only on held sessions (open or closed), and the status rules let
+    # those go nowhere but open -> closed: the write's own condition refuses the rest.
+    from portal.domain import IllegalTransition
+    from portal.services import sessions as session_service
+
+    session = held(pair, status=SessionStatus.OPEN)
+    _sign(pair, session)
+
+    with pytest.raises(session_service.InvalidSession):
+        session_service.session_reschedule(
+            user=pair.therapist,
+            session_id=session.session_id,
+            scheduled_for=utcnow() + timedelta(days=2),
+            duration_minutes=50,
+            location="",
+        )
+    with pytest.raises(IllegalTransition):
+        session_service.session_cancel(user=pair.therapist, session_id=session.session_id)
+    closed = session_service.session_close(user=pair.therapist, session_id=session.session_id)
+    with pytest.raises(IllegalTransition):
+        session_service.session_open(user=pair.therapist, session_id=closed.session_id)
+    assert notes.session_has_signed_note(session.session_id)
+
+
+def test_the_home_lists_cost_the_same_at_any_size(pair):
+    from portal.dynamo.call_counter import count_dynamodb_calls
+
+    costs = []
+    for size in (1, 8):
+        for _ in range(size):
+            held(pair, days_ago=5)
+            notes.correction_request(user=pair.client, session_id=held(pair).session_id, text="x")
+        with count_dynamodb_calls() as calls:
+            notes.notes_to_sign(user=pair.therapist)
+            notes.corrections_due(user=pair.therapist)
+        costs.append(calls.by_operation())
+    assert costs[0] == costs[1]
+    assert costs[0]["Query"] == 2
