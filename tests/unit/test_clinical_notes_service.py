@@ -92,17 +92,6 @@ def test_two_tabs_never_overwrite_each_other(pair):
     assert notes.note_page(user=pair.therapist, session_id=session.session_id).progress.text("plan") == "Tab A"
 
 
-def test_a_draft_outlives_the_web_session(pair, client):
-    # The draft is stored with the note, not in the web session: a new login finds it.
-    session = held(pair)
-    _save(pair, session, sections={**SOAP, "plan": "Kept"})
-    client.logout()
-
-    again = make_account(AccountKind.THERAPIST)  # another login of someone else changes nothing
-    assert again.account_id != pair.therapist.account_id
-    assert notes.note_page(user=pair.therapist, session_id=session.session_id).progress.text("plan") == "Kept"
-
-
 def test_notes_wait_for_the_session_to_take_place(pair):
     future = booked(pair)
     with pytest.raises(InvalidNote):

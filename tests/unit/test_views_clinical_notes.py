@@ -89,6 +89,21 @@ def test_autosave_answers_saved_at_and_the_new_version(pair):
     assert again.status_code == 200 and _stored(session).version == 2
 
 
+def test_the_draft_survives_an_idle_logoff_and_is_there_after_logging_in_again(pair):
+    session = held(pair)
+    http = _as(pair.therapist)
+    _post(http, session, action="autosave", extra={"plan": "Typed before the logoff"}, **HX)
+    http.logout()
+
+    late = _post(http, session, action="autosave", version=1, extra={"plan": "after"}, **HX)
+    log_in(http, pair.therapist)
+    page = http.get(_url(session.session_id))
+
+    # An htmx save after the logoff gets 401 (the page and its text stay put), never a login page.
+    assert late.status_code == 401
+    assert "Typed before the logoff" in page.content.decode()
+
+
 def test_a_second_tab_gets_409_and_keeps_what_it_typed(pair):
     session = held(pair)
     http = _as(pair.therapist)
