@@ -122,6 +122,12 @@ def _blank(session: TherapySession, kind: NoteKind, template: NoteTemplate) -> C
     )
 
 
+def _legacy(session: TherapySession, kind: NoteKind, text: str) -> ClinicalNote:
+    """A first draft from the notes kept on the session item before notes had their own items:
+    shown unsaved (version 0), so the first autosave moves them over and nothing is lost."""
+    return replace(_blank(session, kind, NoteTemplate.SIMPLE), sections=(("note", text),))
+
+
 def default_template(therapist_id: str) -> NoteTemplate:
     stored = TherapistRepository().note_template(therapist_id)
     try:
@@ -150,9 +156,13 @@ def note_page(*, user: User, session_id: str) -> NotePage:
     session = session_for_therapist(user, session_id)
     stored = ClinicalNoteRepository().for_session(session.session_id)
     progress = stored.note(NoteKind.PROGRESS)
-    if progress is None:
+    if progress is None and session.private_notes:
+        progress = _legacy(session, NoteKind.PROGRESS, session.private_notes)
+    elif progress is None:
         progress = _blank(session, NoteKind.PROGRESS, default_template(session.therapist_id))
-    shared = stored.note(NoteKind.SHARED) or _blank(session, NoteKind.SHARED, NoteTemplate.SIMPLE)
+    shared = stored.note(NoteKind.SHARED)
+    if shared is None:
+        shared = _legacy(session, NoteKind.SHARED, session.shared_notes)
     return NotePage(
         session=session,
         progress=progress,

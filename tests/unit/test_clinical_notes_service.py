@@ -346,3 +346,24 @@ def test_the_home_lists_cost_the_same_at_any_size(pair):
         costs.append(calls.by_operation())
     assert costs[0] == costs[1]
     assert costs[0]["Query"] == 2
+
+
+def test_notes_kept_on_the_session_item_before_become_the_first_drafts(pair):
+    from dataclasses import replace
+
+    from portal.dynamo.sessions import SessionRepository
+
+    session = held(pair)
+    SessionRepository().update(
+        replace(session, private_notes="Old private words", shared_notes="Old shared words"),
+        expected_version=session.version,
+    )
+
+    page = notes.note_page(user=pair.therapist, session_id=session.session_id)
+
+    assert (page.progress.template, page.progress.sections, page.progress.version) == (
+        NoteTemplate.SIMPLE,
+        (("note", "Old private words"),),
+        0,
+    )
+    assert page.shared.text("note") == "Old shared words"
