@@ -110,6 +110,11 @@ def therapist_note(request: AuthenticatedHttpRequest, session_id: str) -> HttpRe
     version = _version(data.get("version"))
     sections = {name: data.get(name, "") for t in NoteTemplate for name, _ in TEMPLATE_SECTIONS[t]}
     status, message, saved = 200, "", None
+    if action == "template" and kind is NoteKind.PROGRESS and data.get("make_default"):
+        try:
+            notes.default_template_set(user=request.user, template=template)
+        except InvalidNote as exc:
+            status, message = 400, str(exc)
     try:
         if action == "sign":
             saved = notes.note_sign(

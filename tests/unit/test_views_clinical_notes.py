@@ -131,6 +131,15 @@ def test_the_template_picker_changes_the_sections(pair):
     assert _stored(session).template == "birp"
 
 
+def test_the_picker_can_make_a_template_the_default_for_new_notes(pair):
+    http = _as(pair.therapist)
+
+    _post(http, held(pair), action="template", template="dap", extra={"make_default": "1"})
+
+    body = http.get(_url(held(pair).session_id)).content.decode()
+    assert 'id="progress-data"' in body and 'id="progress-subjective"' not in body
+
+
 def test_signing_shows_the_signature_and_every_later_edit_is_409(pair):
     session = held(pair)
     http = _as(pair.therapist)
