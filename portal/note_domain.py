@@ -174,7 +174,8 @@ class SessionNotes:
         return self.notes.get(kind)
 
     def addenda_of(self, kind: NoteKind) -> list[Addendum]:
-        return [a for a in self.addenda if a.kind is kind]
+        """In the order they were signed (an id comes from the form, made when the page was shown)."""
+        return sorted((a for a in self.addenda if a.kind is kind), key=lambda a: (a.created_at, a.addendum_id))
 
 
 def _canonical(payload: dict[str, object]) -> bytes:

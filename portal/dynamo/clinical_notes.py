@@ -409,7 +409,12 @@ class ClinicalNoteRepository(Repository):
 
     def create_correction(self, request: CorrectionRequest, *, audit: AuditEvent) -> CorrectionRequest:
         item = _correction_item(request)
-        self.db.transact_write([TransactPut(CLINICAL_NOTES, item, Attr("noteKey").not_exists()), audit_put(audit)])
+        try:
+            self.db.transact_write([TransactPut(CLINICAL_NOTES, item, Attr("noteKey").not_exists()), audit_put(audit)])
+        except TransactionCancelled as exc:
+            if not exc.condition_failed:
+                raise
+            raise Conflict("This request was already sent.") from None
         return request
 
     def decline_correction(

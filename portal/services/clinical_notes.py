@@ -39,7 +39,7 @@ from portal.dynamo.clients import ClientRepository
 from portal.dynamo.clinical_notes import ClinicalNoteRepository
 from portal.dynamo.sessions import SessionRepository
 from portal.dynamo.therapists import TherapistRepository
-from portal.ids import new_id
+from portal.ids import is_valid_id, new_id
 from portal.note_domain import (
     MAX_ADDENDUM_LENGTH,
     MAX_CORRECTION_LENGTH,
@@ -340,8 +340,13 @@ def addendum_add(
     reason: str,
     request_id: str | None = None,
     base_url: str = "",
+    form_key: str | None = None,
 ) -> Addendum:
-    """A signed addendum to a signed note; with ``request_id`` it accepts that correction request."""
+    """A signed addendum to a signed note; with ``request_id`` it accepts that correction request.
+
+    ``form_key`` (a ULID the form carries) names the addendum, so a double submit or a
+    retry stores one addendum and answers with it.
+    """
     session = session_for_therapist(user, session_id)
     text = _check(text, "The addendum", MAX_ADDENDUM_LENGTH)
     reason = _check(reason, "A reason", MAX_REASON_LENGTH)
@@ -355,7 +360,7 @@ def addendum_add(
         if answers.status is not CorrectionStatus.OPEN:
             raise Conflict("This request was already answered.")
     at = utcnow()
-    addendum_id = new_id()
+    addendum_id = form_key if form_key and is_valid_id(form_key) else new_id()
     addendum = Addendum(
         session_id=session.session_id,
         therapist_id=session.therapist_id,
@@ -386,12 +391,23 @@ def addendum_add(
     detail = {"note": str(kind), "addendum": addendum_id}
     if request_id is not None:
         detail["request"] = request_id
-    repo.add_addendum(
-        addendum,
-        audit=_event(session, CORRECTION_ACCEPTED if answers else ADDENDUM, user, detail),
-        answers=answers,
-        answered_at=at,
-    )
+    try:
+        repo.add_addendum(
+            addendum,
+            audit=_event(session, CORRECTION_ACCEPTED if answers else ADDENDUM, user, detail),
+            answers=answers,
+            answered_at=at,
+        )
+    except Conflict:
+        stored = repo.for_session(session.session_id)
+        earlier = next((a for a in stored.addenda if a.addendum_id == addendum_id and a.kind is kind), None)
+        if earlier is None or (earlier.author_id, earlier.request_id, earlier.text) != (
+            user.account_id,
+            request_id,
+            text,
+        ):
+            raise
+        return earlier  # the same form, submitted again: already stored, already told
     logger.info("session %s %s note addendum %s by therapist %s", session_id, kind, addendum_id, user.account_id)
     if answers is not None:
         _email_client(session, "email/note_correction_answered.txt", base_url, accepted=True)
@@ -401,21 +417,34 @@ def addendum_add(
 # --- correction requests --------------------------------------------------------------------
 
 
-def correction_request(*, user: User, session_id: str, text: str, base_url: str = "") -> CorrectionRequest:
-    """The client asks for a correction of the session's record; due 60 days later."""
+def correction_request(
+    *, user: User, session_id: str, text: str, base_url: str = "", form_key: str | None = None
+) -> CorrectionRequest:
+    """The client asks for a correction of the session's record; due 60 days later.
+
+    ``form_key`` names the request, so a double submit stores (and emails) one.
+    """
     session = session_for_client(user, session_id)
     text = _check(text, "What should be corrected", MAX_CORRECTION_LENGTH)
     request = CorrectionRequest(
         session_id=session.session_id,
         therapist_id=session.therapist_id,
         client_id=session.client_id,
-        request_id=new_id(),
+        request_id=form_key if form_key and is_valid_id(form_key) else new_id(),
         text=text,
         requested_at=utcnow(),
     )
-    ClinicalNoteRepository().create_correction(
-        request, audit=_event(session, CORRECTION_REQUESTED, user, {"request": request.request_id})
-    )
+    repo = ClinicalNoteRepository()
+    try:
+        repo.create_correction(
+            request, audit=_event(session, CORRECTION_REQUESTED, user, {"request": request.request_id})
+        )
+    except Conflict:
+        stored = repo.for_session(session.session_id)
+        earlier = next((c for c in stored.corrections if c.request_id == request.request_id), None)
+        if earlier is None or earlier.text != text:
+            raise
+        return earlier
     logger.info("session %s correction %s requested by client %s", session_id, request.request_id, user.account_id)
     _email_therapist(session, "email/note_correction_requested.txt", base_url, due_at=request.due_at)
     return request

@@ -19,7 +19,7 @@ from django.views.decorators.vary import vary_on_headers
 from portal.accounts.decorators import client_required, therapist_required
 from portal.accounts.requests import AuthenticatedHttpRequest
 from portal.domain import Conflict, NotFound
-from portal.ids import is_valid_id
+from portal.ids import is_valid_id, new_id
 from portal.note_domain import (
     TEMPLATE_LABELS,
     TEMPLATE_SECTIONS,
@@ -88,6 +88,8 @@ def _context(page: notes.NotePage, **extra: Any) -> dict[str, Any]:
         "sections_of": {str(t): TEMPLATE_SECTIONS[t] for t in NoteTemplate},
         "status": {},
         "errors": {},
+        # Names what the page's create forms make, so a double submit stores one.
+        "form_key": new_id(),
     }
     context.update(extra)
     return context
@@ -192,6 +194,7 @@ def therapist_note_addendum(request: AuthenticatedHttpRequest, session_id: str) 
             kind=kind,
             text=request.POST.get("text", ""),
             reason=request.POST.get("reason", ""),
+            form_key=request.POST.get("form_key"),
         )
     except (InvalidNote, Conflict) as exc:
         page = notes.note_page(user=request.user, session_id=session_id)
@@ -231,6 +234,7 @@ def therapist_correction_answer(request: AuthenticatedHttpRequest, session_id: s
                 reason=request.POST.get("reason", ""),
                 request_id=request_id,
                 base_url=base_url,
+                form_key=request.POST.get("form_key"),
             )
             done = "Request accepted with a signed addendum; the client was told."
     except NotFound:
@@ -255,7 +259,11 @@ def client_session_notes(request: AuthenticatedHttpRequest, session_id: str) -> 
         typed = request.POST.get("text", "")
         try:
             notes.correction_request(
-                user=request.user, session_id=session_id, text=typed, base_url=request.build_absolute_uri("/")
+                user=request.user,
+                session_id=session_id,
+                text=typed,
+                base_url=request.build_absolute_uri("/"),
+                form_key=request.POST.get("form_key"),
             )
         except InvalidNote as exc:
             errors["request"], status = str(exc), 400
@@ -269,6 +277,7 @@ def client_session_notes(request: AuthenticatedHttpRequest, session_id: str) -> 
         "errors": errors,
         "typed": typed,
         "zone": timezone.get_current_timezone(),
+        "form_key": request.POST.get("form_key") or new_id(),
     }
     return render(request, CLIENT_TEMPLATE, context, status=status)
 
@@ -296,6 +305,7 @@ def client_correction_statement(request: AuthenticatedHttpRequest, session_id: s
             "errors": {f"statement-{request_id}": str(exc)},
             "typed": "",
             "zone": timezone.get_current_timezone(),
+            "form_key": new_id(),
         }
         return render(request, CLIENT_TEMPLATE, context, status=409 if isinstance(exc, Conflict) else 400)
     messages.success(request, "Your statement is kept with the record.")

@@ -252,3 +252,29 @@ def test_typed_text_is_escaped_everywhere(pair):
         assert "<script>alert(1)</script>" not in body
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
         assert "{{ 7*7 }}" in body and ">49<" not in body
+
+
+def test_a_double_submit_stores_one_addendum_and_one_request(pair):
+    import re
+
+    from django.core import mail
+
+    session = held(pair)
+    http = _as(pair.therapist)
+    _post(http, session, action="sign")
+    page = http.get(_url(session.session_id)).content.decode()
+    key = re.search(r'name="form_key" value="([0-9A-Z]+)"', page).group(1)
+    add = f"/therapist/notes/{session.session_id}/addendum/"
+    for _ in range(2):
+        assert http.post(add, {"kind": "progress", "text": "Once", "reason": "r", "form_key": key}).status_code == 302
+    client = _as(pair.client)
+    record = client.get(f"/client/notes/{session.session_id}/").content.decode()
+    client_key = re.search(r'name="form_key" value="([0-9A-Z]+)"', record).group(1)
+    for _ in range(2):
+        form = {"text": "Please fix", "form_key": client_key}
+        assert client.post(f"/client/notes/{session.session_id}/", form).status_code == 302
+
+    stored = ClinicalNoteRepository().for_session(session.session_id)
+    assert [a.text for a in stored.addenda] == ["Once"]
+    assert [c.text for c in stored.corrections] == ["Please fix"]
+    assert len(mail.outbox) == 1
