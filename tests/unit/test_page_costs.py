@@ -212,3 +212,59 @@ def test_it_costs_the_second_two_factor_setup_visit_no_write(dynamo):
     assert _cost(http, "/accounts/two-factor/setup/") == {"GetItem": 1}
 
 
+def _note_page_cost(addenda: int, *, signed: bool = True) -> dict[str, int]:
+    from portal.note_domain import NoteKind
+    from portal.services import clinical_notes as notes
+    from tests.notes_data import SOAP, held
+
+    pair = care_pair()
+    session = held(pair)
+    if signed:
+        notes.note_sign(
+            user=pair.therapist,
+            session_id=session.session_id,
+            kind=NoteKind.PROGRESS,
+            template="soap",
+            sections=SOAP,
+            version=0,
+        )
+        for n in range(addenda):
+            notes.addendum_add(
+                user=pair.therapist, session_id=session.session_id, kind=NoteKind.PROGRESS, text=f"a{n}", reason="r"
+            )
+    http = HttpClient()
+    log_in(http, pair.therapist)
+    return _cost(http, f"/therapist/notes/{session.session_id}/")
+
+
+def test_it_costs_the_note_page_the_same_however_many_addenda(dynamo):
+    # The web session; the session (GetItem) and its text's keys (BatchGetItem); the
+    # notes, addenda and requests in one Query, their data key in one BatchGetItem.
+    expected = {"GetItem": 2, "BatchGetItem": 2, "Query": 1}
+    assert _note_page_cost(1) == expected
+    assert _note_page_cost(20) == expected
+    # Before anything is written: the therapist's default template (one GetItem) instead of the notes' key.
+    assert _note_page_cost(0, signed=False) == {"GetItem": 3, "BatchGetItem": 1, "Query": 1}
+
+
+def test_it_costs_the_clients_record_page_a_fixed_number_of_calls(dynamo):
+    from portal.note_domain import NoteKind
+    from portal.services import clinical_notes as notes
+    from tests.notes_data import held
+
+    pair = care_pair()
+    session = held(pair)
+    notes.note_sign(
+        user=pair.therapist,
+        session_id=session.session_id,
+        kind=NoteKind.SHARED,
+        template="simple",
+        sections={"note": "x"},
+        version=0,
+    )
+    for _ in range(3):
+        notes.correction_request(user=pair.client, session_id=session.session_id, text="wrong")
+    http = HttpClient()
+    log_in(http, pair.client)
+    # The web session; the session and its keys; one Query of the record with its keys in one BatchGetItem.
+    assert _cost(http, f"/client/notes/{session.session_id}/") == {"GetItem": 2, "BatchGetItem": 2, "Query": 1}
