@@ -18,8 +18,8 @@ from portal.domain import ConversationClosed, InvalidCursor, InvalidMessage
 from portal.forms.messages import MessageForm
 from portal.ids import is_valid_id
 from portal.policy import NotAllowed, side_of
+from portal.presenters.messages import message_items
 from portal.services import messaging
-from portal.services.safety import crisis_contacts
 from portal.views.htmx import wants_fragment
 
 LIST_TEMPLATE = "portal/messages/conversations.html"
@@ -59,13 +59,17 @@ def unread_badge(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/messages/_nav_link.html", {"unread": messaging.unread_total(user=user)})
 
 
-def _thread_context(request: HttpRequest, thread: messaging.Thread, form: MessageForm) -> dict[str, Any]:
-    return {
-        "thread": thread,
-        "shown": list(reversed(thread.page.items)),  # oldest at the top, as people read a conversation
-        "form": form,
-        "crisis_contacts": crisis_contacts(),
-    }
+def _thread_context(
+    request: HttpRequest, thread: messaging.Thread, form: MessageForm, *, seen: bool = True
+) -> dict[str, Any]:
+    # Oldest at the top, as people read a conversation; "Seen" goes under my newest message only,
+    # so an "older messages" page leaves it out.
+    oldest_first = reversed(thread.page.items)
+    if seen:
+        shown = message_items(oldest_first, thread.side, thread.seen_message_id, thread.other_read_at)
+    else:
+        shown = message_items(oldest_first, thread.side)
+    return {"thread": thread, "shown": shown, "form": form}
 
 
 @login_required
@@ -102,10 +106,9 @@ def thread(request: HttpRequest, other_id: str) -> HttpResponse:
         opened = messaging.thread_open(user=user, other_id=other_id, cursor=cursor)
     except InvalidCursor:
         raise Http404 from None
-    context = _thread_context(request, opened, MessageForm())
     if cursor and wants_fragment(request):
-        return render(request, f"{THREAD_TEMPLATE}#older", context)
-    return render(request, THREAD_TEMPLATE, context)
+        return render(request, f"{THREAD_TEMPLATE}#older", _thread_context(request, opened, MessageForm(), seen=False))
+    return render(request, THREAD_TEMPLATE, _thread_context(request, opened, MessageForm()))
 
 
 @login_required
@@ -127,5 +130,5 @@ def poll(request: HttpRequest, other_id: str) -> HttpResponse:
     return render(
         request,
         f"{THREAD_TEMPLATE}#poll",
-        {"new_messages": result.messages, "result": result, "other_id": other_id, "side": str(side_of(user))},
+        {"new_messages": message_items(result.messages, str(side_of(user))), "result": result, "other_id": other_id},
     )
