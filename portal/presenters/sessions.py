@@ -1,4 +1,4 @@
-"""Sessions as their pages show them: a row's time, link and status words, and the list page of each role.
+"""Sessions as their pages show them: a row's time and link, and the list page of each role.
 
 The client's and the therapist's session lists are one page: three sections of
 sessions with a form between the second and the third. What differs by role
@@ -13,42 +13,24 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
-from portal.domain import AccountKind, Page, SessionStatus, TherapySession
+from portal.domain import Page, TherapySession
 from portal.templating.filters import every_form
-
-_STATUS_WORDS = {
-    SessionStatus.PENDING: "Requested",
-    SessionStatus.APPROVED: "Approved",
-    SessionStatus.REJECTED: "Declined",
-    SessionStatus.OPEN: "In progress",
-    SessionStatus.CLOSED: "Held",
-}
-
-
-def status_words(session: TherapySession) -> str:
-    """The status as people say it: a request the client withdrew reads "Withdrawn", any other cancellation
-    "Cancelled"."""
-    if session.status == SessionStatus.CANCELLED:
-        withdrawn = session.cancelled_by == AccountKind.CLIENT and session.requested_by == AccountKind.CLIENT
-        return "Withdrawn" if withdrawn else "Cancelled"
-    return _STATUS_WORDS.get(session.status, "")
 
 
 @dataclass(frozen=True, slots=True)
 class SessionRow:
-    """One session of a list: its time in the viewer's zone, its page, its status."""
+    """One session of a list: its time in the viewer's zone and its page."""
 
     session: TherapySession
     href: str
     iso: str
     when: str
-    status_words: str
 
     @classmethod
     def of(cls, session: TherapySession, detail_url: str) -> SessionRow:
         iso, when, _short = every_form(session.scheduled_for)
         href = reverse(detail_url, args=[session.session_id])
-        return cls(session=session, href=href, iso=iso, when=when, status_words=status_words(session))
+        return cls(session=session, href=href, iso=iso, when=when)
 
 
 @dataclass(frozen=True)

@@ -59,17 +59,13 @@ def unread_badge(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/messages/_nav_link.html", {"unread": messaging.unread_total(user=user)})
 
 
-def _thread_context(
-    request: HttpRequest, thread: messaging.Thread, form: MessageForm, *, seen: bool = True
-) -> dict[str, Any]:
-    # Oldest at the top, as people read a conversation; "Seen" goes under my newest message only,
-    # so an "older messages" page leaves it out.
-    oldest_first = reversed(thread.page.items)
-    if seen:
-        shown = message_items(oldest_first, thread.side, thread.seen_message_id, thread.other_read_at)
-    else:
-        shown = message_items(oldest_first, thread.side)
-    return {"thread": thread, "shown": shown, "form": form}
+def _thread_context(request: HttpRequest, thread: messaging.Thread, form: MessageForm) -> dict[str, Any]:
+    return {
+        "thread": thread,
+        # Oldest at the top, as people read a conversation; "Seen" under my newest message once read.
+        "shown": message_items(reversed(thread.page.items), thread.side, thread.seen_message_id, thread.other_read_at),
+        "form": form,
+    }
 
 
 @login_required
@@ -107,8 +103,11 @@ def thread(request: HttpRequest, other_id: str) -> HttpResponse:
     except InvalidCursor:
         raise Http404 from None
     if cursor and wants_fragment(request):
-        return render(request, f"{THREAD_TEMPLATE}#older", _thread_context(request, opened, MessageForm(), seen=False))
-    return render(request, THREAD_TEMPLATE, _thread_context(request, opened, MessageForm()))
+        # An older page, put above the one shown: "Seen" belongs under the newest messages, not here.
+        older = message_items(reversed(opened.page.items), opened.side)
+        return render(request, f"{THREAD_TEMPLATE}#older", {"thread": opened, "shown": older})
+    context = _thread_context(request, opened, MessageForm())
+    return render(request, THREAD_TEMPLATE, context)
 
 
 @login_required

@@ -13,7 +13,7 @@ from portal.accounts.user import User
 from portal.domain import Conflict, IllegalTransition, MappingStatus, NotFound
 from portal.forms.sessions import SessionRequestForm
 from portal.policy import NotAllowed
-from portal.presenters.sessions import CLIENT_LIST, status_words
+from portal.presenters.sessions import CLIENT_LIST
 from portal.services import sessions as session_service
 from portal.services.practice import client_therapists_page
 from portal.views.session_pages import session_ics_response, session_id_or_404, session_list_response
@@ -80,8 +80,7 @@ def sessions(request: HttpRequest) -> HttpResponse:
 @require_GET
 def session_detail(request: HttpRequest, session_id: str) -> HttpResponse:
     page = session_service.client_session_page(user=_user(request), session_id=session_id_or_404(session_id))
-    context = {"page": page, "session": page.session, "status_words": status_words(page.session)}
-    return render(request, DETAIL_TEMPLATE, context)
+    return render(request, DETAIL_TEMPLATE, {"page": page, "session": page.session})
 
 
 @client_required

@@ -22,7 +22,7 @@ from portal.forms.sessions import (
     SessionRescheduleForm,
 )
 from portal.policy import NotAllowed
-from portal.presenters.sessions import THERAPIST_LIST, status_words
+from portal.presenters.sessions import THERAPIST_LIST
 from portal.services import sessions as session_service
 from portal.services.practice import therapist_clients_page
 from portal.services.sessions import InvalidSession, NotesConflict, ReadOnlySession, SessionOverlap
@@ -114,7 +114,6 @@ def _detail_context(request: HttpRequest, session_id: str, **extra: Any) -> dict
     context: dict[str, Any] = {
         "page": page,
         "session": session,
-        "status_words": status_words(session),
         # The chart is drawn in Python (it is geometry), shown as it comes.
         "since_chart": mood_chart_figure(since_last.chart, "since-chart", 3) if since_last is not None else "",
         "notes_form": SessionNotesForm(

@@ -1,4 +1,4 @@
-"""A session's status words and list row (portal/presenters/sessions.py), and the badge and link they make."""
+"""A session's status badge, its list row (portal/presenters/sessions.py) and the link it makes."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.template.loader import get_template
 from django.utils import timezone
 
 from portal.domain import AccountKind, SessionStatus, TherapySession
-from portal.presenters.sessions import CLIENT_LIST, THERAPIST_LIST, SessionRow, status_words
+from portal.presenters.sessions import CLIENT_LIST, THERAPIST_LIST, SessionRow
 
 SESSION = TherapySession(
     session_id="01SESSION",
@@ -53,8 +53,7 @@ def test_it_words_each_status_and_writes_one_badge(
         expected = "Withdrawn" if withdrawn else "Cancelled"
     else:
         expected = WORDS[status]
-    assert status_words(session) == expected
-    badge = _macro("status_badge", session.status, status_words(session))
+    badge = _macro("status_badge", session)
     assert badge == f'<span class="badge status-{status.value}">{expected}</span>'
 
 
