@@ -54,4 +54,7 @@ APP_OPERATIONS: dict[str, tuple[str, ...]] = {
     "Relationships/index/GSI_Relationships_ByTherapist": ("Query",),
     "Relationships/index/GSI_Relationships_ClientNoticesDue": ("Query",),
     "Relationships/index/GSI_Relationships_TherapistNoticesDue": ("Query",),
+    "Measures": ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "BatchWriteItem"),
+    "Measures/index/GSI_Measures_RemindersDue": ("Query",),
+    "Measures/index/GSI_Measures_OpenAlerts": ("Query",),
 }

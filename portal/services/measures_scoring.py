@@ -11,10 +11,7 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-
-class MeasureKind(enum.StrEnum):
-    PHQ9 = "PHQ9"
-    GAD7 = "GAD7"
+from portal.domain_measures import MeasureKind
 
 
 class IncompleteAnswers(ValueError):
