@@ -28,7 +28,7 @@ from portal.dynamo.gateway import (
     TransactUpdate,
     busy_database,
 )
-from portal.dynamo.idempotency import claim_key, create_once
+from portal.dynamo.idempotency import claim_key, claimed_target, create_once
 from portal.dynamo.schema import MEASURES
 from portal.timeutil import from_iso, maybe_from_iso, to_iso
 
@@ -229,6 +229,11 @@ class MeasureRepository(Repository):
                 raise busy_database(exc) from exc
             # The claim passed, so the assignment's condition is what failed: stopped meanwhile.
             raise NotFound("This questionnaire was stopped by your therapist.") from None
+
+    def submitted_with(self, client_id: str, idempotency_key: str) -> MeasureResult | None:
+        """The result an earlier sending of this form stored, if any (a consistent read of its claim)."""
+        target = claimed_target(self.db, claim_key("measure", client_id, idempotency_key))
+        return self._load_result(target) if target else None
 
     def _load_result(self, key: dict[str, Any]) -> MeasureResult | None:
         item = self.db.get(MEASURES, key, consistent=True)

@@ -144,13 +144,13 @@ def total(kind: MeasureKind | str, answers: Sequence[int | None]) -> int:
         raise IncompleteAnswers(f"The {measure.name} has {len(measure.items)} questions.")
     missing = [n for n, value in enumerate(answers, start=1) if value is None]
     if missing:
-        raise IncompleteAnswers(_missing_sentence(missing))
+        raise IncompleteAnswers(missing_sentence(missing))
     if any(not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= 3 for v in answers):
         raise IncompleteAnswers("Each answer is one of the four choices.")
     return sum(int(v) for v in answers if v is not None)
 
 
-def _missing_sentence(missing: Sequence[int]) -> str:
+def missing_sentence(missing: Sequence[int]) -> str:
     if len(missing) == 1:
         return f"Please answer question {missing[0]}: every question needs an answer."
     listed = ", ".join(str(n) for n in missing[:-1]) + f" and {missing[-1]}"
