@@ -244,15 +244,27 @@ class MeasureRepository(Repository):
         return _result(item) if item else None
 
     def list_results(self, client_id: str, measure: MeasureKind, *, limit: int = 100) -> list[MeasureResult]:
-        """A client's results for one measure, oldest first: one consistent Query."""
-        result = self.db.query(
-            MEASURES,
-            Key("clientId").eq(client_id) & Key(SORT).begins_with(f"RESULT#{measure}#"),
-            limit=clamp_limit(limit),
-            consistent=True,
-        )
+        """A client's latest ``limit`` results for one measure, oldest first: one consistent Query."""
+        return self.recent_results(client_id, measure, limit=limit)[0]
+
+    def recent_results(
+        self, client_id: str, measure: MeasureKind, *, limit: int = 100
+    ) -> tuple[list[MeasureResult], MeasureResult | None]:
+        """The latest ``limit`` results, oldest first, and the very first result when it is not among them.
+
+        One consistent Query, newest first; a second (of one item) only when
+        more results exist than are shown, because change is measured from the first.
+        """
+        prefix = Key("clientId").eq(client_id) & Key(SORT).begins_with(f"RESULT#{measure}#")
+        limit = clamp_limit(limit)
+        result = self.db.query(MEASURES, prefix, limit=limit + 1, consistent=True, forward=False)
         with data_key_scope():
-            return [_result(item) for item in result.items]
+            shown = [_result(item) for item in reversed(result.items[:limit])]
+            first: MeasureResult | None = None
+            if len(result.items) > limit:
+                oldest = self.db.query(MEASURES, prefix, limit=1, consistent=True, forward=True)
+                first = _result(oldest.items[0]) if oldest.items else None
+        return shown, first
 
     def page_results(self, client_id: str, *, limit: int = 100, cursor: str | None = None) -> Page[MeasureResult]:
         """Every result of the client, measure by measure and by time, a page at a time (the export)."""

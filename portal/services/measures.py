@@ -406,25 +406,30 @@ class MeasureHistory:
         return self.results[0] if self.results else None
 
 
-def _scored(results: Sequence[MeasureResult], measure: MeasureKind) -> MeasureHistory:
+def _scored(
+    results: Sequence[MeasureResult], measure: MeasureKind, earliest: MeasureResult | None = None
+) -> MeasureHistory:
+    """Scored and banded; change is from the very first result (``earliest`` when it is not shown)."""
     instrument = scoring.instrument(measure)
-    first = results[0].total if results else 0
+    baseline = earliest or (results[0] if results else None)
+    first = baseline.total if baseline else 0
     scored = [
         ScoredResult(
             result=r,
             instrument=instrument,
             band=scoring.band(measure, r.total),
-            change=None if n == 0 else scoring.change_since_first(measure, first, r.total),
-            difference=None if n == 0 else r.total - first,
+            change=None if baseline is None or r is baseline else scoring.change_since_first(measure, first, r.total),
+            difference=None if baseline is None or r is baseline else r.total - first,
         )
-        for n, r in enumerate(results)
+        for r in results
     ]
     return MeasureHistory(instrument, scored)
 
 
 def measure_history(client_id: str, measure: MeasureKind) -> MeasureHistory:
     """A client's results of one measure, oldest first, scored and banded: one Query."""
-    return _scored(MeasureRepository().list_results(client_id, measure), measure)
+    shown, earliest = MeasureRepository().recent_results(client_id, measure)
+    return _scored(shown, measure, earliest)
 
 
 def measure_history_for_therapist(*, user: User, client_id: str, measure: MeasureKind) -> MeasureHistory:

@@ -199,3 +199,19 @@ def test_it_erases_everything_of_a_client_and_no_one_else(dynamo: DynamoGateway)
     assert repo.list_alerts(assignment.client_id) == []
     assert len(repo.list_results(other.client_id, MeasureKind.PHQ9)) == 1
     assert repo.delete_all_for_client(assignment.client_id) == 0
+
+
+def test_it_shows_the_latest_results_and_reads_the_first_only_when_it_is_not_among_them(dynamo: DynamoGateway) -> None:
+    repo = MeasureRepository()
+    assignment = repo.put_assignment(_assignment(new_id(), new_id()))
+    results = [_result(assignment, (n,) + (0,) * 8) for n in range(3)]
+    for result in results:
+        _submit(repo, result)
+
+    with count_dynamodb_calls() as calls:
+        shown, first = repo.recent_results(assignment.client_id, MeasureKind.PHQ9, limit=3)
+    assert (shown, first) == (results, None) and calls.by_operation()["Query"] == 1
+
+    with count_dynamodb_calls() as calls:
+        shown, first = repo.recent_results(assignment.client_id, MeasureKind.PHQ9, limit=2)
+    assert (shown, first) == (results[1:], results[0]) and calls.by_operation()["Query"] == 2
