@@ -1,0 +1,73 @@
+"""A client answers a PHQ-9 on a phone, one question a screen, and is answered at once when item 9 is above zero."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from portal.domain_measures import MeasureKind, Schedule
+from portal.dynamo.measures import MeasureRepository
+from portal.services import measures as measures_service
+from tests.browser.axe import PHONE, axe_violations, page_faults
+from tests.browser.login import log_in_as
+from tests.messaging_data import make_active_pair
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_client_answers_a_phq9_one_question_a_screen_on_a_phone(site, page: Page, console_errors, settings):
+    settings.PORTAL_BASE_URL = site
+    client, therapist = make_active_pair()
+    measures_service.measure_assign(
+        user=therapist, client_id=client.account_id, measure=MeasureKind.PHQ9, schedule=Schedule.ONCE
+    )
+    page.set_viewport_size(PHONE)
+    log_in_as(page, site, client)
+
+    page.goto(f"{site}/client/questionnaires/")
+    page.get_by_role("link", name="Fill in: Mood questionnaire (PHQ-9)").click()
+
+    questions = page.locator(".measure-question")
+    expect(questions.nth(0)).to_be_visible()
+    expect(questions.nth(1)).to_be_hidden()
+    expect(page.locator("#measure-progress")).to_have_text("Question 1 of 10")
+    expect(page.get_by_role("button", name="Send my answers")).to_be_hidden()
+    assert axe_violations(page) == [] and page_faults(page) == []
+
+    # Next without an answer is refused on the spot, and nothing moves on.
+    page.get_by_role("button", name="Next").click()
+    expect(page.get_by_text("Please answer this question.")).to_be_visible()
+    expect(questions.nth(0)).to_be_visible()
+
+    answers = [
+        "Several days",
+        "More than half the days",
+        "Not at all",
+        "Several days",
+        "Not at all",
+        "Several days",
+        "Not at all",
+        "Not at all",
+        "Several days",
+    ]
+    for number, label in enumerate(answers):
+        question = questions.nth(number)
+        expect(question).to_be_visible()
+        question.get_by_text(label, exact=True).click()
+        expect(page.locator("#measure-progress")).to_have_text(f"Question {number + 2} of 10")
+
+    # Back keeps what was chosen.
+    page.get_by_role("button", name="Back").click()
+    expect(questions.nth(8).get_by_label("Several days", exact=True)).to_be_checked()
+    page.get_by_role("button", name="Next").click()
+    questions.nth(9).get_by_text("Somewhat difficult", exact=True).click()
+    page.get_by_role("button", name="Send my answers").click()
+
+    expect(page.get_by_role("heading", name="Your PHQ-9 score")).to_be_visible()
+    expect(page.locator("#crisis-contacts")).to_be_visible()
+    expect(page.locator("#measure-safety-note")).to_contain_text("not watched around the clock")
+    expect(page.locator(".measure-score")).to_contain_text("6 of 27")
+    assert axe_violations(page) == [] and page_faults(page) == []
+    assert console_errors == []
+    stored = MeasureRepository().list_results(client.account_id, MeasureKind.PHQ9)
+    assert [r.answers for r in stored] == [(1, 2, 0, 1, 0, 1, 0, 0, 1)] and stored[0].difficulty == 1
