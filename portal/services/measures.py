@@ -32,10 +32,11 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from portal.accounts.user import User
-from portal.domain import AccountKind, DomainError, NotFound, SessionStatus
+from portal.domain import AccountKind, DomainError, MappingStatus, NotFound, SessionStatus
 from portal.domain_measures import MeasureAlert, MeasureAssignment, MeasureKind, MeasureResult, Schedule
-from portal.dynamo.audit import new_audit_event
+from portal.dynamo.audit import AuditRepository, new_audit_event
 from portal.dynamo.clients import ClientRepository
+from portal.dynamo.mappings import MappingRepository
 from portal.dynamo.measures import MeasureRepository, new_assignment_changes
 from portal.dynamo.sessions import SessionRepository
 from portal.dynamo.therapists import TherapistRepository
@@ -52,6 +53,7 @@ REMIND_AFTER_DAYS = 2
 BEFORE_SESSION_DAYS = 3
 MAX_NOTE_LENGTH = 2000
 ACKNOWLEDGED = "care.measure_alert.acknowledged"
+ENDED_READ = "care.measures.ended_read"
 ALERT_SUBJECT = "A questionnaire needs your attention"
 REMINDER_SUBJECT = "A questionnaire is waiting for you"
 # How many sessions ahead "before every session" looks at (a client books few at once).
@@ -391,6 +393,18 @@ class ScoredResult:
     change: Change | None
     difference: int | None
 
+    def answer_rows(self) -> list[tuple[int, str, str]]:
+        """(number, question, answer) for each item: what a therapist reads of one result."""
+        return [
+            (n, text, scoring.ANSWER_LABELS[value])
+            for n, (text, value) in enumerate(zip(self.instrument.items, self.result.answers, strict=True), start=1)
+        ]
+
+    @property
+    def difficulty_label(self) -> str:
+        value = self.result.difficulty
+        return scoring.DIFFICULTY_LABELS[value] if value is not None else ""
+
 
 @dataclass(frozen=True)
 class MeasureHistory:
@@ -436,6 +450,43 @@ def measure_history_for_therapist(*, user: User, client_id: str, measure: Measur
     """The history, for a therapist in an active relationship with the client (404 otherwise)."""
     active_mapping_for_therapist(user, client_id)
     return measure_history(client_id, measure)
+
+
+@dataclass(frozen=True)
+class TherapistMeasures:
+    client_name: str
+    # False after the relationship ended: read-only, and only results of this therapist's assignments.
+    active: bool
+    histories: list[MeasureHistory]
+
+
+def measures_for_therapist(*, user: User, client_id: str) -> TherapistMeasures:
+    """The client's questionnaires for their therapist: all of them while the relationship is active;
+    after it ends, read-only, the results of what this therapist assigned up to the end, each read audited.
+
+    NotFound for a therapist who never worked with the client. One BatchGetItem decides (mapping and
+    relationship record), then one Query per measure.
+    """
+    therapist_id = own_therapist_id(user)
+    mapping, record = MappingRepository().get_with_relationship(client_id, therapist_id)
+    if mapping is not None and mapping.status is MappingStatus.ACTIVE:
+        return TherapistMeasures(mapping.client_name, True, [measure_history(client_id, k) for k in MeasureKind])
+    if record is None or record.active_since is None:
+        raise NotFound("No such client.")
+    repository = MeasureRepository()
+    histories = []
+    for kind in MeasureKind:
+        shown, _ = repository.recent_results(client_id, kind)
+        ours = [
+            r
+            for r in shown
+            if r.therapist_id == therapist_id and (record.ended_at is None or r.submitted_at <= record.ended_at)
+        ]
+        histories.append(_scored(ours, kind))
+    AuditRepository().record(
+        subject_id=client_id, action=ENDED_READ, actor_kind=AccountKind.THERAPIST, actor_id=therapist_id
+    )
+    return TherapistMeasures(record.client_name, False, histories)
 
 
 def measure_result_for_client(client_id: str, measure: MeasureKind, result_id: str) -> ScoredResult:

@@ -146,17 +146,20 @@ def measure_history_client(request: HttpRequest, measure: str) -> HttpResponse:
 
 def _therapist_page(request: HttpRequest, client_id: str, form: AssignForm, status: int = 200) -> HttpResponse:
     user = _user(request)
-    mapping = active_mapping_for_therapist(user, client_id)
-    histories = [service.measure_history(client_id, kind) for kind in MeasureKind]
+    try:
+        view = service.measures_for_therapist(user=user, client_id=client_id)
+    except NotFound:
+        raise Http404 from None
     return render(
         request,
         "portal/measures/therapist.html",
         {
             "client_id": client_id,
-            "client_name": mapping.client_name,
+            "client_name": view.client_name,
+            "active": view.active,
             "form": form,
-            "assigned": service.measures_assigned_by(user=user, client_id=client_id),
-            "histories": histories,
+            "assigned": service.measures_assigned_by(user=user, client_id=client_id) if view.active else [],
+            "histories": view.histories,
             "alerts": service.measure_alerts_for_client(user=user, client_id=client_id),
             "names": {kind.value: scoring.instrument(kind).name for kind in MeasureKind},
         },
@@ -171,6 +174,7 @@ def therapist_measures(request: HttpRequest, client_id: str) -> HttpResponse:
     _valid_id(client_id)
     if request.method == "POST":
         form = AssignForm(request.POST)
+        active_mapping_for_therapist(_user(request), client_id)
         if form.is_valid():
             service.measure_assign(
                 user=_user(request),

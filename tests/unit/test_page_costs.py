@@ -250,8 +250,13 @@ def test_it_costs_the_questionnaire_pages_the_same_at_any_size(dynamo, settings)
         # The session, one Query of the measure's results and the client's data key.
         assert _cost(client_http, f"/client/questionnaires/PHQ9/results/{result_id}/") == {"GetItem": 2, "Query": 1}
         assert _cost(client_http, "/client/questionnaires/PHQ9/") == {"GetItem": 2, "Query": 1}
-        # The session, the mapping, the data key; assignments, two histories and the client's alerts.
-        assert _cost(therapist_http, f"/therapist/questionnaires/{client_id}/") == {"GetItem": 3, "Query": 4}
+        # The session and the data key; the mapping with its relationship record in one BatchGetItem;
+        # the assignments, two histories and the client's alerts.
+        assert _cost(therapist_http, f"/therapist/questionnaires/{client_id}/") == {
+            "GetItem": 2,
+            "BatchGetItem": 1,
+            "Query": 4,
+        }
         # The session, the open alerts and the clients' names.
         assert _cost(therapist_http, "/therapist/questionnaires/alerts/") == {
             "GetItem": 1,

@@ -242,3 +242,54 @@ def test_a_closed_or_unknown_questionnaire_is_not_found(dynamo):
     http = _as(client)
     assert http.get(_form_url(client, therapist)).status_code == 404
     assert http.get(f"/client/questionnaires/NOPE/{therapist.account_id}/").status_code == 404
+
+
+def test_after_the_relationship_ends_the_therapist_reads_their_results_read_only_and_each_read_is_audited(dynamo):
+    from tests.messaging_data import end_relationship
+
+    client, therapist = _assigned()
+    service.measure_submit(
+        client_id=client.account_id,
+        measure=MeasureKind.PHQ9,
+        therapist_id=therapist.account_id,
+        answers=[2] * 9,
+        difficulty=None,
+        idempotency_key="e" * 20,
+    )
+    end_relationship(client, therapist)
+    http = _as(therapist)
+    url = f"/therapist/questionnaires/{client.account_id}/"
+
+    page = http.get(url)
+
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert 'id="measures-read-only"' in html and "<strong>18</strong> of 27" in html
+    assert "Assign a questionnaire" not in html and "Stop PHQ-9" not in html
+    assert http.post(url, {"measure": "PHQ9", "schedule": "once"}).status_code == 404
+    events = AuditRepository().list_for_subject(client.account_id, category=AuditCategory.CARE).items
+    assert [e.actor_id for e in events if e.action == service.ENDED_READ] == [therapist.account_id]
+
+
+def test_the_therapist_reads_the_latest_answers_and_a_typed_name_comes_out_escaped(dynamo):
+    from tests.relationships import connect
+
+    client = make_account(AccountKind.CLIENT, name="<script>alert('x')</script> {{ 7*7 }}")
+    therapist = make_account(AccountKind.THERAPIST)
+    connect(client, therapist)
+    service.measure_assign(
+        user=therapist, client_id=client.account_id, measure=MeasureKind.GAD7, schedule=Schedule.ONCE
+    )
+    service.measure_submit(
+        client_id=client.account_id,
+        measure=MeasureKind.GAD7,
+        therapist_id=therapist.account_id,
+        answers=[3, 0, 0, 0, 0, 0, 2],
+        difficulty=None,
+        idempotency_key="n" * 20,
+    )
+    html = _as(therapist).get(f"/therapist/questionnaires/{client.account_id}/").content.decode()
+
+    assert "Feeling nervous, anxious or on edge: <strong>Nearly every day</strong>" in html
+    assert "Feeling afraid as if something awful might happen: <strong>More than half the days</strong>" in html
+    assert "<script>alert" not in html and "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; {{ 7*7 }}" in html
