@@ -308,6 +308,19 @@ class MeasureRepository(Repository):
             return False
         return True
 
+    def set_reminder(self, assignment: MeasureAssignment, remind_at: datetime | None, window: datetime | None) -> bool:
+        """Put the assignment's next reminder (False when it was stopped meanwhile)."""
+        try:
+            self.db.update(
+                MEASURES,
+                assignment_key(assignment.client_id, assignment.measure, assignment.therapist_id),
+                set_values=reminder_attributes(remind_at, window),
+                condition=Attr(SORT).exists(),
+            )
+        except Conflict:
+            return False
+        return True
+
     def unclaim_reminder(self, assignment: MeasureAssignment) -> None:
         """Put a reminder whose email failed back, so the next run tries again."""
         try:

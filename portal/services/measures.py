@@ -599,6 +599,76 @@ def measure_reminders_send_due(*, now: datetime | None = None) -> int:
     return sent
 
 
+def measures_session_scheduled(*, client_id: str, therapist_id: str, now: datetime | None = None) -> int:
+    """A session between the pair was approved or moved: "before every session" measures get their
+    next reminder from the sessions as they are now. Returns how many reminders were set.
+
+    One Query of the client's assignments, one of their sessions, an UpdateItem per such measure.
+    """
+    now = now or utcnow()
+    repository = MeasureRepository()
+    assignments = [
+        a
+        for a in repository.list_assignments(client_id)
+        if a.therapist_id == therapist_id and a.schedule is Schedule.BEFORE_SESSION
+    ]
+    if not assignments:
+        return 0
+    sessions = _upcoming_sessions(client_id, therapist_id, now)
+    changed = 0
+    for assignment in assignments:
+        window = current_window(assignment, now, sessions)
+        remind_at: datetime | None
+        opening: datetime | None
+        if window is not None and not is_done(assignment, window):
+            # Open already: remind two days in, or now if that has passed.
+            opening = window.opens_at
+            remind_at = max(now, _local_days(opening, assignment.time_zone, REMIND_AFTER_DAYS))
+        else:
+            remind_at, opening = next_reminder(assignment, now, sessions)
+        if (remind_at, opening) != (assignment.remind_at, assignment.reminder_window):
+            changed += repository.set_reminder(assignment, remind_at, opening)
+    return changed
+
+
+# --- the mood chart's second series -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScorePoint:
+    at: datetime
+    total: int
+    band: str
+    # Meaningful change from the first score (None for the first).
+    change: Change | None
+
+
+@dataclass(frozen=True)
+class ScoreSeries:
+    measure: str
+    name: str
+    max_total: int
+    loinc: str
+    points: list[ScorePoint]
+
+
+def measure_scores_for_chart(client_id: str, *, start: datetime, end: datetime) -> list[ScoreSeries]:
+    """Each measure's scores in [start, end] for the mood chart (own scale per measure, band per mark,
+    change from the very first score): one Query per measure, whatever the range. Callers check access
+    (the client's own chart; a therapist's view through policy)."""
+    series = []
+    for kind in MeasureKind:
+        history = measure_history(client_id, kind)
+        points = [
+            ScorePoint(s.result.submitted_at, s.result.total, s.band.label, s.change)
+            for s in history.results
+            if start <= s.result.submitted_at <= end
+        ]
+        instrument = history.instrument
+        series.append(ScoreSeries(kind.value, instrument.name, instrument.max_total, instrument.loinc_total, points))
+    return series
+
+
 # --- export and erasure ---------------------------------------------------------------------------------
 
 

@@ -204,3 +204,55 @@ def test_send_due_notices_sends_the_questionnaire_reminders(dynamo):
     assert "questionnaire reminders" in dict(DUE_NOTICE_SENDERS)
     call_command("send_due_notices")  # nothing due yet: runs cleanly
     assert MeasureRepository().reminders_due(utcnow() + timedelta(days=3))
+
+
+def test_a_session_booked_after_the_assignment_gets_its_reminder(dynamo):
+    pair = care_pair()
+    service.measure_assign(
+        user=pair.therapist,
+        client_id=pair.client.account_id,
+        measure=MeasureKind.PHQ9,
+        schedule=Schedule.BEFORE_SESSION,
+    )
+    assert MeasureRepository().reminders_due(utcnow() + timedelta(days=30)) == []
+    session = booked(pair, when=in_days(6))
+
+    assert (
+        service.measures_session_scheduled(client_id=pair.client.account_id, therapist_id=pair.therapist.account_id)
+        == 1
+    )
+
+    due = MeasureRepository().reminders_due(utcnow() + timedelta(days=30))
+    assert [a.remind_at for a in due] == [session.scheduled_for - timedelta(days=1)]
+    mail.outbox.clear()
+    assert service.measure_reminders_send_due(now=session.scheduled_for - timedelta(hours=23)) == 1
+    assert service.measure_reminders_send_due(now=session.scheduled_for - timedelta(hours=22)) == 0
+
+
+def test_the_chart_series_hold_each_measures_scores_bands_and_meaningful_change(dynamo):
+    pair = care_pair()
+    service.measure_assign(
+        user=pair.therapist, client_id=pair.client.account_id, measure=MeasureKind.PHQ9, schedule=Schedule.EVERY_WEEK
+    )
+    start = utcnow()
+    for n, answers in enumerate(([2] * 8 + [0], [1] * 8 + [0])):
+        service.measure_submit(
+            client_id=pair.client.account_id,
+            measure=MeasureKind.PHQ9,
+            therapist_id=pair.therapist.account_id,
+            answers=answers,
+            difficulty=None,
+            idempotency_key=f"chart-key-{n}-abcdefghij",
+            now=start + timedelta(weeks=n, minutes=1),
+        )
+
+    with count_dynamodb_calls() as calls:
+        series = service.measure_scores_for_chart(pair.client.account_id, start=start, end=start + timedelta(weeks=3))
+
+    assert calls.by_operation()["Query"] == 2
+    phq, gad = series
+    assert (phq.name, phq.max_total, phq.loinc, gad.points) == ("PHQ-9", 27, "44261-6", [])
+    assert [(p.total, p.band, p.change) for p in phq.points] == [
+        (16, "moderately severe", None),
+        (8, "mild", service.Change.IMPROVEMENT),
+    ]
