@@ -144,6 +144,9 @@ def _alert_item(alert: MeasureAlert) -> dict[str, Any]:
         # The sparse index of open alerts: removed by the acknowledgement.
         "openAlertTherapistId": alert.therapist_id,
         "alertAt": to_iso(alert.created_at),
+        # In the due-notices index until its email is claimed.
+        "reminderKey": REMINDER_PARTITION,
+        "remindAt": to_iso(alert.created_at),
     }
 
 
@@ -282,14 +285,25 @@ class MeasureRepository(Repository):
     # --- reminders ---
 
     def reminders_due(self, now: datetime, *, limit: int = 100) -> list[MeasureAssignment]:
-        """Assignments whose reminder is due: one Query of the sparse index."""
+        """Assignments whose reminder is due (see ``notices_due``)."""
+        return self.notices_due(now, limit=limit)[0]
+
+    def notices_due(self, now: datetime, *, limit: int = 100) -> tuple[list[MeasureAssignment], list[MeasureAlert]]:
+        """Assignments whose reminder is due, and alerts whose email is not sent yet: one Query of the sparse index.
+
+        An alert enters the index with its result (in the same transaction) and
+        leaves it when its email is claimed, so an email that failed is sent by
+        the next run: the follow-up never depends on the request that raised it.
+        """
         result = self.db.query(
             MEASURES,
             Key("reminderKey").eq(REMINDER_PARTITION) & Key("remindAt").lte(to_iso(now)),
             index=REMINDERS_DUE,
             limit=clamp_limit(limit),
         )
-        return [_assignment(item) for item in result.items]
+        assignments = [_assignment(i) for i in result.items if i[SORT].startswith("ASSIGN#")]
+        alerts = [_alert(i) for i in result.items if i[SORT].startswith("ALERT#")]
+        return assignments, alerts
 
     def claim_reminder(
         self, assignment: MeasureAssignment, *, next_remind_at: datetime | None, next_window: datetime | None
@@ -358,20 +372,26 @@ class MeasureRepository(Repository):
         return [_alert(item) for item in result.items]
 
     def claim_alert_email(self, client_id: str, result_id: str, at: datetime) -> bool:
-        """Mark the alert's email as sent, once: True for the one caller that may send it."""
+        """Mark the alert's email as sent, once (out of the due index): True for the one caller that may send it."""
         try:
             self.db.update(
                 MEASURES,
                 alert_key(client_id, result_id),
-                set_values={"emailedAt": to_iso(at)},
+                set_values={"emailedAt": to_iso(at), "reminderKey": None, "remindAt": None},
                 condition=Attr(SORT).exists() & Attr("emailedAt").not_exists(),
             )
         except Conflict:
             return False
         return True
 
-    def unclaim_alert_email(self, client_id: str, result_id: str) -> None:
-        self.db.update(MEASURES, alert_key(client_id, result_id), remove=("emailedAt",), condition=Attr(SORT).exists())
+    def unclaim_alert_email(self, client_id: str, result_id: str, created_at: datetime) -> None:
+        """Back in the due index after a failed email: the next ``send_due_notices`` run sends it."""
+        self.db.update(
+            MEASURES,
+            alert_key(client_id, result_id),
+            set_values={"emailedAt": None, "reminderKey": REMINDER_PARTITION, "remindAt": to_iso(created_at)},
+            condition=Attr(SORT).exists(),
+        )
 
     def acknowledge_alert(
         self,

@@ -349,7 +349,7 @@ def measure_submit(
         logger.info("measure %s result %s sent again by client %s: kept once", measure, stored.result_id, client_id)
     support = scoring.needs_safety_follow_up(stored.measure, stored.answers)
     if support:
-        _send_alert_email(stored)
+        _send_alert_email(client_id, stored.result_id, therapist_id, stored.submitted_at)
     return Submitted(stored, support)
 
 
@@ -357,12 +357,15 @@ def _portal_link(name: str, **kwargs: str) -> str:
     return f"{settings.PORTAL_BASE_URL.rstrip('/')}{reverse(name, kwargs=kwargs or None)}"
 
 
-def _send_alert_email(result: MeasureResult) -> bool:
-    """The therapist's alert, once (a conditional claim): a link only, nothing about the client."""
+def _send_alert_email(client_id: str, result_id: str, therapist_id: str, created_at: datetime) -> bool:
+    """The therapist's alert, once (a conditional claim): a link only, nothing about the client.
+
+    A failed send puts the alert back in the due index for ``send_due_notices``.
+    """
     repository = MeasureRepository()
-    if not repository.claim_alert_email(result.client_id, result.result_id, utcnow()):
+    if not repository.claim_alert_email(client_id, result_id, utcnow()):
         return False
-    therapist = TherapistRepository().get(result.therapist_id)
+    therapist = TherapistRepository().get(therapist_id)
     if therapist is None:
         return False
     body = render_to_string("email/measure_alert.txt", {"link": _portal_link("measure_alerts")})
@@ -374,10 +377,10 @@ def _send_alert_email(result: MeasureResult) -> bool:
             recipient_list=[therapist.email],
         )
     except (OSError, smtplib.SMTPException) as exc:
-        logger.error("measure alert %s email failed: %s", result.result_id, type(exc).__name__)
-        repository.unclaim_alert_email(result.client_id, result.result_id)
+        logger.error("measure alert %s email failed: %s", result_id, type(exc).__name__)
+        repository.unclaim_alert_email(client_id, result_id, created_at)
         return False
-    logger.info("measure alert %s emailed to therapist %s", result.result_id, result.therapist_id)
+    logger.info("measure alert %s emailed to therapist %s", result_id, therapist_id)
     return True
 
 
@@ -562,12 +565,14 @@ BATCH = 100
 
 
 def measure_reminders_send_due(*, now: datetime | None = None) -> int:
-    """Email each client whose questionnaire opened 2 days ago and is not done: one Query, each sent once."""
+    """Email each client whose questionnaire opened 2 days ago and is not done, and each therapist
+    whose alert email has not gone out yet: one Query, each sent once."""
     now = now or utcnow()
     repository = MeasureRepository()
-    sent = 0
+    assignments, alerts = repository.notices_due(now, limit=BATCH)
+    sent = sum(_send_alert_email(a.client_id, a.result_id, a.therapist_id, a.created_at) for a in alerts)
     clients = ClientRepository()
-    for assignment in repository.reminders_due(now, limit=BATCH):
+    for assignment in assignments:
         sessions = (
             _upcoming_sessions(assignment.client_id, assignment.therapist_id, now)
             if assignment.schedule is Schedule.BEFORE_SESSION

@@ -256,3 +256,34 @@ def test_the_chart_series_hold_each_measures_scores_bands_and_meaningful_change(
         (16, "moderately severe", None),
         (8, "mild", service.Change.IMPROVEMENT),
     ]
+
+
+def test_an_alert_email_that_failed_is_sent_by_the_next_run_and_only_once(dynamo, monkeypatch):
+    import smtplib
+
+    pair = care_pair()
+    service.measure_assign(
+        user=pair.therapist, client_id=pair.client.account_id, measure=MeasureKind.PHQ9, schedule=Schedule.ONCE
+    )
+    mail.outbox.clear()
+    real_send = service.send_mail
+
+    def refused(**kwargs):  # type: ignore[no-untyped-def]
+        raise smtplib.SMTPServerDisconnected("down")
+
+    monkeypatch.setattr(service, "send_mail", refused)
+    submitted = service.measure_submit(
+        client_id=pair.client.account_id,
+        measure=MeasureKind.PHQ9,
+        therapist_id=pair.therapist.account_id,
+        answers=[0] * 8 + [3],
+        difficulty=None,
+        idempotency_key="f" * 20,
+    )
+    assert submitted.needs_support and mail.outbox == []
+
+    monkeypatch.setattr(service, "send_mail", real_send)
+    assert service.measure_reminders_send_due(now=utcnow()) == 1
+    assert service.measure_reminders_send_due(now=utcnow()) == 0
+    assert [m.subject for m in mail.outbox] == ["A questionnaire needs your attention"]
+    assert mail.outbox[0].to == [pair.therapist.email]
