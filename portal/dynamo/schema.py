@@ -350,9 +350,10 @@ RELATIONSHIPS = Table(
 # * ``ALERT#<resultId>``: a PHQ-9 item 9 above zero, until acknowledged with an
 #   (encrypted) note.
 # Two sparse indexes: ``GSI_Measures_RemindersDue`` holds only assignments whose
-# reminder is still to send (``reminderKey``, one constant key: a few hundred
-# items at most are pending at once, far below a partition's limits), so
-# ``send_due_notices`` reads one Query per run; ``GSI_Measures_OpenAlerts`` holds
+# reminder is still to send and alerts whose email is not claimed yet
+# (``reminderKey``, one constant key: a few hundred items at most are pending at
+# once, far below a partition's limits), so ``send_due_notices`` reads one Query
+# per run and a failed alert email is sent by the next run; ``GSI_Measures_OpenAlerts`` holds
 # only unacknowledged alerts by therapist, for the flag on their home page.
 MEASURES = Table(
     name="Measures",
