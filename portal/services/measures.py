@@ -41,7 +41,7 @@ from portal.dynamo.measures import MeasureRepository, new_assignment_changes
 from portal.dynamo.sessions import SessionRepository
 from portal.dynamo.therapists import TherapistRepository
 from portal.ids import new_id
-from portal.policy import active_mapping_for_therapist, own_therapist_id
+from portal.policy import active_mapping_for_therapist, care_is_active, own_therapist_id
 from portal.services import measures_scoring as scoring
 from portal.services.measures_scoring import Band, Change, Instrument
 from portal.timeutil import utcnow
@@ -313,6 +313,9 @@ def measure_submit(
         raise InvalidMeasure("Choose one of the four answers to the last question.")
     now = now or utcnow()
     repository = MeasureRepository()
+    if not care_is_active(client_id, therapist_id):
+        # Answers go to a therapist the client works with now, never to one who has left.
+        raise NotFound("This questionnaire is not open now.")
     try:
         due = measure_due_for_client(client_id, measure, therapist_id, now=now)
     except NotFound:
@@ -634,6 +637,19 @@ def measures_session_scheduled(*, client_id: str, therapist_id: str, now: dateti
         if (remind_at, opening) != (assignment.remind_at, assignment.reminder_window):
             changed += repository.set_reminder(assignment, remind_at, opening)
     return changed
+
+
+def measures_relationship_ended(*, client_id: str, therapist_id: str) -> int:
+    """The pair stopped working together: the therapist's questionnaires stop too (results and alerts stay).
+
+    One Query of the client's assignments and a DeleteItem for each of this therapist's.
+    """
+    repository = MeasureRepository()
+    stopped = 0
+    for assignment in repository.list_assignments(client_id):
+        if assignment.therapist_id == therapist_id:
+            stopped += repository.delete_assignment(client_id, assignment.measure, therapist_id)
+    return stopped
 
 
 # --- the mood chart's second series -------------------------------------------------------------------

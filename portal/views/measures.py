@@ -83,9 +83,8 @@ def measure_form(request: HttpRequest, measure: str, therapist_id: str) -> HttpR
                 messages.info(request, "This questionnaire is not open any more: nothing was saved.")
                 return redirect("measures_due")
             else:
-                url = f"{_result_url(kind, submitted.result.result_id)}"
-                # The crisis contacts are on the very next page: the result page says so from the flag.
-                return redirect(url + ("?support=1" if submitted.needs_support else ""))
+                # The result page is the very next one: it shows the crisis contacts from the stored answers.
+                return redirect(_result_url(kind, submitted.result.result_id))
         return render(
             request,
             FORM_TEMPLATE,

@@ -287,3 +287,28 @@ def test_an_alert_email_that_failed_is_sent_by_the_next_run_and_only_once(dynamo
     assert service.measure_reminders_send_due(now=utcnow()) == 0
     assert [m.subject for m in mail.outbox] == ["A questionnaire needs your attention"]
     assert mail.outbox[0].to == [pair.therapist.email]
+
+
+def test_when_the_relationship_ends_its_questionnaires_stop_and_take_no_answers(dynamo):
+    from tests.sessions_data import end_care
+
+    pair = care_pair()
+    service.measure_assign(
+        user=pair.therapist, client_id=pair.client.account_id, measure=MeasureKind.GAD7, schedule=Schedule.ONCE
+    )
+    end_care(pair)
+
+    with pytest.raises(service.NotFound):
+        service.measure_submit(
+            client_id=pair.client.account_id,
+            measure=MeasureKind.GAD7,
+            therapist_id=pair.therapist.account_id,
+            answers=[0] * 7,
+            difficulty=None,
+            idempotency_key="g" * 20,
+        )
+    assert (
+        service.measures_relationship_ended(client_id=pair.client.account_id, therapist_id=pair.therapist.account_id)
+        == 1
+    )
+    assert service.measures_due_for_client(pair.client.account_id) == []
