@@ -56,4 +56,7 @@ APP_OPERATIONS: dict[str, tuple[str, ...]] = {
     "Relationships/index/GSI_Relationships_TherapistNoticesDue": ("Query",),
     "ClinicalNotes": ("GetItem", "PutItem", "UpdateItem", "Query", "BatchGetItem", "ConditionCheckItem"),
     "ClinicalNotes/index/GSI_ClinicalNotes_CorrectionsDue": ("Query",),
+    "Measures": ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "BatchWriteItem"),
+    "Measures/index/GSI_Measures_RemindersDue": ("Query",),
+    "Measures/index/GSI_Measures_OpenAlerts": ("Query",),
 }
