@@ -41,7 +41,7 @@ def directory(request: HttpRequest) -> HttpResponse:
     context = {"form": form, "page": page, "specialization": specialization}
     template = DIRECTORY
     if wants_fragment(request):
-        template += "#result-page" if request.GET.get("cursor") else "#results"
+        template += "#result_page" if request.GET.get("cursor") else "#results"
     return render(request, template, context, status=400 if form.is_bound and not form.is_valid() else 200)
 
 
@@ -54,7 +54,7 @@ def _profile(request: HttpRequest, therapist_id: str) -> dict[str, object]:
         raise Http404 from None
     # What this therapist would be able to read once working together (sharing is per entry).
     shared = shared_entry_count(user=_user(request)) if profile.may_request or profile.asked else None
-    return {"profile": profile, "shared": shared}
+    return {"profile": profile, "shared": shared, "notice": None, "problem": None}
 
 
 @client_required
@@ -89,4 +89,4 @@ def request_therapist(request: HttpRequest, therapist_id: str) -> HttpResponse:
         return redirect("therapist_profile", therapist_id=therapist_id)
     context = _profile(request, therapist_id)
     context.update({"problem": problem, "notice": None if problem else "Request sent."})
-    return render(request, f"{PROFILE}#next-step", context)
+    return render(request, f"{PROFILE}#next_step", context)

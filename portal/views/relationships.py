@@ -52,13 +52,21 @@ def _portal_url(request: HttpRequest, name: str) -> str:
 def _client_context(request: HttpRequest) -> dict[str, Any]:
     user = _user(request)
     # Sharing is per entry: whoever works with the client next reads all of these.
-    return {"therapists": client_therapists(user=user), "shared": shared_entry_count(user=user)}
+    return {
+        "therapists": client_therapists(user=user),
+        "shared": shared_entry_count(user=user),
+        "notice": None,
+        "problem": None,
+    }
 
 
 def _therapist_context(request: HttpRequest) -> dict[str, Any]:
     return {
         "practice": therapist_clients(user=_user(request), cursor=request.GET.get("cursor")),
         "invite_form": InviteForm(),
+        "invited_notice": None,
+        "notice": None,
+        "problem": None,
     }
 
 
@@ -76,7 +84,7 @@ def my_therapists(request: HttpRequest) -> HttpResponse:
 def my_clients(request: HttpRequest) -> HttpResponse:
     template = THERAPIST_TEMPLATE
     if wants_fragment(request):
-        template += "#client-page" if request.GET.get("cursor") else "#relationships"
+        template += "#client_page" if request.GET.get("cursor") else "#relationships"
     return render(request, template, _therapist_context(request))
 
 
