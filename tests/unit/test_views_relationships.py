@@ -260,6 +260,65 @@ def test_it_invites_with_the_same_answer_whether_or_not_the_address_has_an_accou
     assert 'value="not an address"' in bad.content.decode()
 
 
+# --- the actions, from either side ----------------------------------------------------------
+
+
+def _invite(therapist, client):
+    service.relationship_invite(user=therapist, email=client.email, portal_url=PORTAL_URL)
+
+
+def _act(user, other, action: str):
+    side = "client/my-therapists" if user.kind is AccountKind.CLIENT else "therapist/clients"
+    return _as(user).post(f"/{side}/{other.account_id}/{action}/", **HTMX)
+
+
+@pytest.mark.parametrize(
+    "set_up,actor,action,said,status",
+    [
+        (_invite, "client", "decline", "Invitation declined.", None),
+        (_invite, "therapist", "withdraw", "Invitation withdrawn.", None),
+        (_request, "client", "withdraw", "Request withdrawn.", None),
+        (_request, "therapist", "decline", "Request declined.", None),
+        (_request, "therapist", "block", "Client blocked.", MappingStatus.BLOCKED),
+        (_invite, "client", "accept", "You are now working together.", MappingStatus.ACTIVE),
+    ],
+)
+def test_each_side_answers_in_its_own_words(pair, set_up, actor, action, said, status):
+    client, therapist = pair
+    if set_up is _invite:
+        _invite(therapist, client)
+    else:
+        _request(client, therapist)
+    user, other = (client, therapist) if actor == "client" else (therapist, client)
+    response = _act(user, other, action)
+    assert response.status_code == 200 and "<html" not in response.content.decode()
+    assert f'<p class="message" role="status">{said}</p>' in response.content.decode()
+    stored = _mapping(client, therapist)
+    assert (stored.status if stored else None) is status
+
+
+def test_only_a_therapist_blocks_and_unblocks(pair):
+    client, therapist = pair
+    _request(client, therapist)
+    assert _act(client, therapist, "block").status_code == 404
+    assert _act(client, therapist, "unblock").status_code == 404
+    assert _mapping(client, therapist).status is MappingStatus.PENDING
+    assert "Client blocked." in _act(therapist, client, "block").content.decode()
+    assert "Client unblocked." in _act(therapist, client, "unblock").content.decode()
+
+
+@pytest.mark.parametrize("actor", ["client", "therapist"])
+def test_the_other_side_is_pointed_to_its_own_list(pair, actor, monkeypatch):
+    client, therapist = pair
+    seen: dict[str, str] = {}
+    monkeypatch.setattr(service, "relationship_decline", lambda **kw: seen.update(portal_url=kw["portal_url"]))
+    user, other = (client, therapist) if actor == "client" else (therapist, client)
+    assert _act(user, other, "decline").status_code == 200
+    assert seen["portal_url"] == (
+        "http://testserver/therapist/clients/" if actor == "client" else "http://testserver/client/my-therapists/"
+    )
+
+
 # --- ending -------------------------------------------------------------------------------
 
 
