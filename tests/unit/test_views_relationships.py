@@ -319,6 +319,23 @@ def test_the_other_side_is_pointed_to_its_own_list(pair, actor, monkeypatch):
     )
 
 
+def test_every_action_form_of_a_list_carries_a_token_that_passes_the_csrf_check(pair):
+    client, therapist = pair
+    _request(client, therapist)
+    http = HttpClient(enforce_csrf_checks=True)
+    log_in(http, therapist)
+    page = http.get("/therapist/clients/").content.decode()
+    forms = re.findall(r'<form class="inline" method="post" action="([^"]+)"[^>]*>\s*(<input[^>]*>)', page)
+    forms = [(action, field) for action, field in forms if action.startswith("/therapist/clients/")]
+    assert [action.rsplit("/", 2)[-2] for action, _ in forms] == ["accept", "decline", "block"]
+    tokens = [re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', field) for _, field in forms]
+    assert all(tokens)
+    accept = forms[0][0]
+    assert http.post(accept).status_code == 403
+    assert http.post(accept, {"csrfmiddlewaretoken": tokens[0].group(1)}).status_code == 302  # type: ignore[union-attr]
+    assert _mapping(client, therapist).status is MappingStatus.ACTIVE
+
+
 # --- ending -------------------------------------------------------------------------------
 
 
