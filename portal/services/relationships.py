@@ -26,6 +26,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.template.loader import render_to_string
 
 from portal.accounts.user import User
 from portal.domain import (
@@ -127,10 +128,7 @@ def _notify(mapping: Mapping, *, to: Side, what: str, portal_url: str) -> bool:
     try:
         send_mail(
             subject="News in your therapy portal",
-            message=(
-                f"Hello,\n\n{what}\n\nLog in to see it: {portal_url}\n\n"
-                "You receive this because you have an account on the therapy portal."
-            ),
+            message=render_to_string("email/relationship_notice.txt", {"what": what, "portal_url": portal_url}),
             from_email=settings.DEFAULT_FROM_EMAIL,
             recipient_list=[account.email],
         )

@@ -38,7 +38,7 @@ def directory(request: AuthenticatedHttpRequest) -> HttpResponse:
     context = {"form": form, "page": page, "specialization": specialization}
     template = DIRECTORY
     if wants_fragment(request):
-        template += "#result-page" if request.GET.get("cursor") else "#results"
+        template += "#result_page" if request.GET.get("cursor") else "#results"
     return render(request, template, context, status=400 if form.is_bound and not form.is_valid() else 200)
 
 
@@ -51,7 +51,7 @@ def _profile(request: AuthenticatedHttpRequest, therapist_id: str) -> dict[str, 
         raise Http404 from None
     # What this therapist would be able to read once working together (sharing is per entry).
     shared = shared_entry_count(user=request.user) if profile.may_request or profile.asked else None
-    return {"profile": profile, "shared": shared}
+    return {"profile": profile, "shared": shared, "notice": None, "problem": None}
 
 
 @client_required
@@ -86,4 +86,4 @@ def request_therapist(request: AuthenticatedHttpRequest, therapist_id: str) -> H
         return redirect("therapist_profile", therapist_id=therapist_id)
     context = _profile(request, therapist_id)
     context.update({"problem": problem, "notice": None if problem else "Request sent."})
-    return render(request, f"{PROFILE}#next-step", context)
+    return render(request, f"{PROFILE}#next_step", context)
