@@ -54,4 +54,5 @@ APP_OPERATIONS: dict[str, tuple[str, ...]] = {
     "Relationships/index/GSI_Relationships_ByTherapist": ("Query",),
     "Relationships/index/GSI_Relationships_ClientNoticesDue": ("Query",),
     "Relationships/index/GSI_Relationships_TherapistNoticesDue": ("Query",),
+    "Bookings": ("GetItem", "PutItem", "DeleteItem", "Query"),
 }

@@ -41,6 +41,7 @@ from portal.domain import (
     TherapySession,
 )
 from portal.dynamo.audit import AuditRepository
+from portal.dynamo.booking import BookingRepository
 from portal.dynamo.clients import ClientRepository
 from portal.dynamo.journal import JournalRepository
 from portal.dynamo.sessions import SessionRepository
@@ -197,7 +198,8 @@ def session_withdraw(*, user: User, session_id: str) -> TherapySession:
     session = session_for_client(user, session_id)
     if session.status is not SessionStatus.PENDING:
         raise InvalidSession("Only a request that is still waiting can be withdrawn.")
-    updated = SessionRepository().update(
+    # The time's claim (a booked open time) is released in the same transaction.
+    updated = BookingRepository().update_releasing(
         replace(session, status=SessionStatus.CANCELLED, cancelled_by=AccountKind.CLIENT),
         expected_version=session.version,
     )
@@ -356,7 +358,7 @@ def session_approve(
 def session_reject(*, user: User, session_id: str, reason: str = "") -> TherapySession:
     session = _therapist_session(user, session_id)
     reason = _check_text(reason, "A reason")
-    updated = SessionRepository().update(
+    updated = BookingRepository().update_releasing(
         replace(session, status=SessionStatus.REJECTED, rejection_reason=reason),
         expected_version=session.version,
     )
@@ -369,8 +371,11 @@ def _move(user: User, session_id: str, target: SessionStatus, verb: str) -> Ther
     changes: dict[str, object] = {"status": target}
     if target is SessionStatus.CANCELLED:
         changes["cancelled_by"] = AccountKind.THERAPIST
-    # The write's own condition refuses an illegal move (IllegalTransition).
-    updated = SessionRepository().update(replace(session, **changes), expected_version=session.version)  # type: ignore[arg-type]
+    # The write's own condition refuses an illegal move (IllegalTransition); a cancel releases the time's claim.
+    if target is SessionStatus.CANCELLED:
+        updated = BookingRepository().update_releasing(replace(session, **changes), expected_version=session.version)  # type: ignore[arg-type]
+    else:
+        updated = SessionRepository().update(replace(session, **changes), expected_version=session.version)  # type: ignore[arg-type]
     logger.info("session %s %s by therapist %s", session_id, verb, session.therapist_id)
     return updated
 
