@@ -24,13 +24,14 @@ from boto3.dynamodb.conditions import Attr, ConditionBase, Key
 
 from portal.availability import Availability, HoursRange, TimeTaken
 from portal.domain import (
+    MAX_SESSION_MINUTES,
     Conflict,
     NotFound,
     SessionStatus,
     TherapySession,
     check_session_transition,
 )
-from portal.dynamo.gateway import TransactDelete, TransactionCancelled, TransactPut, busy_database
+from portal.dynamo.gateway import TransactDelete, TransactionCancelled, TransactOp, TransactPut, busy_database
 from portal.dynamo.idempotency import create_once
 from portal.dynamo.repository import Repository
 from portal.dynamo.schema import BOOKINGS, SESSIONS
@@ -226,7 +227,7 @@ class BookingRepository(Repository):
         release = TransactDelete(
             BOOKINGS, claim_key, Attr("bookingKey").not_exists() | Attr("sessionId").eq(session.session_id)
         )
-        operations = [session_update_op(session, expected_version=expected_version), release]
+        operations: list[TransactOp] = [session_update_op(session, expected_version=expected_version), release]
         for attempt in range(_ATTEMPTS):
             try:
                 self.db.transact_write(operations)
@@ -253,6 +254,28 @@ class BookingRepository(Repository):
         if current.version == expected_version:
             check_session_transition(current.status, session.status)
         raise Conflict("This session was changed by someone else since you opened it.") from None
+
+    def busy_times(
+        self, therapist_id: str, start: datetime, end: datetime, *, limit: int = 100
+    ) -> list[tuple[datetime, datetime]]:
+        """(start, end) of the therapist's sessions that hold a time and may overlap [start, end): one Query
+        of the agenda index reading only times and statuses (no clinical text, so no data key is read)."""
+        result = self.db.query(
+            SESSIONS,
+            Key("therapistId").eq(therapist_id)
+            & Key("scheduledFor").between(to_iso(start - timedelta(minutes=MAX_SESSION_MINUTES)), to_iso(end)),
+            index="GSI_Session_ByTherapist",
+            limit=limit,
+            filter_condition=Attr("status").is_in(sorted(str(s) for s in HOLDING)),
+            projection=("scheduledFor", "durationMinutes", "status"),
+        )
+        found = []
+        for item in result.items:
+            begins = from_iso(item["scheduledFor"])
+            ends = begins + timedelta(minutes=int(Decimal(item.get("durationMinutes", 50))))
+            if begins < end and ends > start:
+                found.append((begins, ends))
+        return found
 
     # --- series ---------------------------------------------------------------------------
 
