@@ -431,11 +431,17 @@ def waitlist_join(*, user: User, therapist_id: str, first_day: date, last_day: d
     logger.info("client %s waits for a time of therapist %s", user.account_id, therapist_id)
 
 
-def waitlist_notify(*, therapist_id: str, freed: datetime, zone: str) -> int:
-    """A time was freed: email each client waiting for a day that holds it, once (their wish is removed
-    before the email goes; a second run finds nothing). The email names no one and no other client."""
+def waitlist_notify(*, therapist_id: str, freed: datetime) -> int:
+    """A time was freed: email each client waiting for a day that holds it (in the therapist's zone),
+    once: their wish is removed before the email goes, so a second run finds nothing. The email names
+    no one and no other client; whoever books first through the normal booking gets the time."""
     repo = BookingRepository()
-    day = freed.astimezone(ZoneInfo(zone)).date()
+    if freed <= utcnow():
+        return 0
+    availability = repo.availability(therapist_id)
+    if availability is None or not availability.online_requests:
+        return 0
+    day = freed.astimezone(ZoneInfo(availability.zone)).date()
     waiting = [w for w in repo.waiting(therapist_id) if w.first_day <= day <= w.last_day]
     if not waiting:
         return 0
@@ -455,3 +461,11 @@ def waitlist_notify(*, therapist_id: str, freed: datetime, zone: str) -> int:
         sent += 1
     logger.info("%d waiting clients of therapist %s told of a freed time", sent, therapist_id)
     return sent
+
+
+def time_freed(session: TherapySession) -> None:
+    """After a decline, cancel or withdraw: tell the waitlist. A failure here never undoes the cancel."""
+    try:
+        waitlist_notify(therapist_id=session.therapist_id, freed=session.scheduled_for)
+    except Exception:  # the cancel stands whatever happens to the emails
+        logger.exception("waitlist notice for therapist %s failed", session.therapist_id)

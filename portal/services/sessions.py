@@ -204,6 +204,7 @@ def session_withdraw(*, user: User, session_id: str) -> TherapySession:
         expected_version=session.version,
     )
     logger.info("session %s withdrawn by client %s", session_id, session.client_id)
+    _time_freed(updated)
     return for_client(updated)
 
 
@@ -363,6 +364,7 @@ def session_reject(*, user: User, session_id: str, reason: str = "") -> TherapyS
         expected_version=session.version,
     )
     logger.info("session %s rejected by therapist %s", session_id, session.therapist_id)
+    _time_freed(updated)
     return updated
 
 
@@ -377,7 +379,16 @@ def _move(user: User, session_id: str, target: SessionStatus, verb: str) -> Ther
     else:
         updated = SessionRepository().update(replace(session, **changes), expected_version=session.version)  # type: ignore[arg-type]
     logger.info("session %s %s by therapist %s", session_id, verb, session.therapist_id)
+    if target is SessionStatus.CANCELLED:
+        _time_freed(updated)
     return updated
+
+
+def _time_freed(session: TherapySession) -> None:
+    # Imported here: the booking service builds on this module.
+    from portal.services.booking import time_freed
+
+    time_freed(session)
 
 
 def session_open(*, user: User, session_id: str) -> TherapySession:

@@ -359,11 +359,27 @@ def test_the_waitlist_emails_each_waiting_client_once(pair: Pair, settings) -> N
         ).status_code
         == 302
     )
+    # The client's own booking that day, withdrawn, is the freed time.
+    other = make_account(AccountKind.CLIENT)
+    MappingRepository().put(other.account_id, pair.therapist.account_id, MappingStatus.ACTIVE)
     freed = datetime.combine(day, time(10), tzinfo=UTC)
-    sent = booking_service.waitlist_notify(therapist_id=pair.therapist.account_id, freed=freed, zone="UTC")
-    again = booking_service.waitlist_notify(therapist_id=pair.therapist.account_id, freed=freed, zone="UTC")
-    assert (sent, again) == (1, 0)
+    response = _request(_as(other), pair.therapist.account_id, freed)
+    session_id = response["Location"].rstrip("/").rsplit("/", 1)[-1]
+    assert mail.outbox == []
+    session_service.session_withdraw(user=other, session_id=session_id)
+    again = booking_service.waitlist_notify(therapist_id=pair.therapist.account_id, freed=freed)
+    assert again == 0
     [email] = mail.outbox
     assert email.to == [pair.client.email]
     assert "Dr Tara" not in email.body and "Casey" not in email.body
     assert f"https://portal.example/booking/{pair.therapist.account_id}/?week={day.isoformat()}" in email.body
+
+
+def test_a_freed_time_outside_the_waited_days_emails_no_one(pair: Pair) -> None:
+    _hours(pair.therapist.account_id)
+    day = _next_monday() + timedelta(days=2)
+    booking_service.waitlist_join(user=pair.client, therapist_id=pair.therapist.account_id, first_day=day, last_day=day)
+    later = datetime.combine(day + timedelta(days=1), time(10), tzinfo=UTC)
+    assert booking_service.waitlist_notify(therapist_id=pair.therapist.account_id, freed=later) == 0
+    assert mail.outbox == []
+    assert len(BookingRepository().waiting(pair.therapist.account_id)) == 1
