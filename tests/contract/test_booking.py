@@ -188,3 +188,41 @@ def test_it_keeps_a_series_and_a_waitlist(dynamo: DynamoGateway) -> None:
     assert repo.stop_waiting(therapist_id, client_id) is True
     assert repo.stop_waiting(therapist_id, client_id) is False
     assert repo.waiting(therapist_id) == []
+
+
+def test_20_concurrent_requests_over_http_make_one_session_and_19_see_the_time_taken(engine: DynamoGateway) -> None:
+    from django.test import Client as HttpClient
+
+    from portal.domain import AccountKind, MappingStatus
+    from portal.dynamo.mappings import MappingRepository
+    from tests.accounts import log_in, make_account
+
+    therapist = make_account(AccountKind.THERAPIST, name="Dr Tara")
+    hours = {d: (HoursRange(time(0), time(23, 59)),) for d in range(7)}
+    BookingRepository().save_availability(
+        Availability(therapist_id=therapist.account_id, zone="UTC", weekly_hours=hours, notice_hours=0),
+        expected_version=0,
+    )
+    browsers = []
+    for n in range(REQUESTS):
+        client = make_account(AccountKind.CLIENT, name=f"Client {n}")
+        MappingRepository().put(client.account_id, therapist.account_id, MappingStatus.ACTIVE, therapist_name="Dr Tara")
+        http = HttpClient()
+        log_in(http, client)
+        browsers.append(http)
+    start = START.replace(hour=10)
+    key = start.strftime("%Y-%m-%dT%H:%MZ")
+
+    def ask(n: int) -> int:
+        response = browsers[n].post(
+            f"/booking/{therapist.account_id}/request/", {"start": key, "message": "", "idempotency_key": new_id()}
+        )
+        return response.status_code
+
+    statuses = _all_at_once(REQUESTS, ask)
+
+    assert sorted(statuses) == [302] + [409] * (REQUESTS - 1)
+    sessions = SessionRepository().list_by_therapist(therapist.account_id, limit=50).items
+    assert len(sessions) == 1 and sessions[0].scheduled_for == start
+    [claim] = _claims(engine, therapist.account_id)
+    assert claim["sessionId"] == {"S": sessions[0].session_id}
