@@ -173,3 +173,26 @@ _booking = [
     path("<str:therapist_id>/wait/", booking_views.wait, name="booking_wait"),
 ]
 urlpatterns.append(path("booking/", include(_booking)))
+
+# Clinical notes: their own prefixes, so no catch-all session route above can take them.
+from portal.views import clinical_notes  # noqa: E402
+
+urlpatterns += [
+    path("therapist/notes/<str:session_id>/", clinical_notes.therapist_note, name="therapist_session_note"),
+    path(
+        "therapist/notes/<str:session_id>/addendum/",
+        clinical_notes.therapist_note_addendum,
+        name="therapist_note_addendum",
+    ),
+    path(
+        "therapist/notes/<str:session_id>/corrections/<str:request_id>/",
+        clinical_notes.therapist_correction_answer,
+        name="therapist_correction_answer",
+    ),
+    path("client/notes/<str:session_id>/", clinical_notes.client_session_notes, name="client_session_notes"),
+    path(
+        "client/notes/<str:session_id>/corrections/<str:request_id>/statement/",
+        clinical_notes.client_correction_statement,
+        name="client_correction_statement",
+    ),
+]

@@ -82,6 +82,8 @@ class User(AbstractBaseUser):
     # that the journal need not Query the mappings on every view; None: not
     # loaded (another kind of account, or a user not built from a session).
     readers: tuple[Reader, ...] | None = None
+    # True once ``readers`` was read consistently during this request (never stored in the session).
+    readers_fresh: bool = False
 
     @classmethod
     def from_account(cls, kind: AccountKind, account: Account) -> User:

@@ -30,7 +30,7 @@ APP_OPERATIONS: dict[str, tuple[str, ...]] = {
     "Journal/index/LSI_Journal_FeelingTime": ("Query",),
     "Journal/index/LSI_Journal_SharedByTime": ("Query",),
     "Journal/index/LSI_Journal_Time": ("Query",),
-    "Session": ("GetItem", "PutItem", "UpdateItem", "Scan"),
+    "Session": ("GetItem", "PutItem", "UpdateItem", "BatchGetItem", "Scan"),
     "Session/index/GSI_Session_ByClient": ("Query",),
     "Session/index/GSI_Session_ByTherapist": ("Query",),
     "Session/index/GSI_Session_RemindersDue": ("Query",),
@@ -55,4 +55,6 @@ APP_OPERATIONS: dict[str, tuple[str, ...]] = {
     "Relationships/index/GSI_Relationships_ClientNoticesDue": ("Query",),
     "Relationships/index/GSI_Relationships_TherapistNoticesDue": ("Query",),
     "Bookings": ("GetItem", "PutItem", "DeleteItem", "Query"),
+    "ClinicalNotes": ("GetItem", "PutItem", "UpdateItem", "Query", "BatchGetItem", "ConditionCheckItem"),
+    "ClinicalNotes/index/GSI_ClinicalNotes_CorrectionsDue": ("Query",),
 }

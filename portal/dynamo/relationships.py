@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from boto3.dynamodb.conditions import Attr, Key
 
@@ -79,6 +79,10 @@ def notice_pending_values(recipient: Side, due: datetime) -> tuple[dict[str, str
     return {_NOTICE_DAY[recipient]: notice_day(due)}, {_NOTICE_DUE[recipient]: to_iso(due)}
 
 
+# The ids of the pair's sessions, a string set (see session_made_op).
+SESSION_IDS = "sessionIds"
+
+
 def _key(client_id: str, therapist_id: str) -> dict[str, str]:
     return {"clientId": client_id, "therapistId": therapist_id}
 
@@ -107,6 +111,7 @@ def _from_item(item: Item) -> Relationship:
         therapist_notice_due_at=maybe_from_iso(item.get("therapistNoticeDueAt")),
         client_noticed_at=maybe_from_iso(item.get("clientNoticedAt")),
         therapist_noticed_at=maybe_from_iso(item.get("therapistNoticedAt")),
+        session_ids=frozenset(item.get(SESSION_IDS, ())),
     )
 
 
@@ -135,6 +140,29 @@ def session_held_op(client_id: str, therapist_id: str, *, session_at: datetime, 
         set_values={"lastSessionAt": session_iso, "lastActivityAt": to_iso(at)},
         condition=Attr("clientId").exists()
         & (Attr("lastSessionAt").not_exists() | Attr("lastSessionAt").lt(session_iso)),
+    )
+
+
+def session_made_op(client_id: str, therapist_id: str, session_id: str) -> TransactUpdate:
+    """The record's half of making a session: its id joins the record, while the relationship is active only.
+
+    Session indexes are eventually consistent: right after a session is made
+    (or changed) a Query of them may miss it or show it as it was. What must
+    find every session of a pair (cancelling them when the relationship ends,
+    an erasure replacing the client's name) reads this record consistently
+    instead. The condition (a record that was activated and has not ended)
+    makes a session write that comes after the end fail, so the list is
+    complete once the end is written. Pairs active before records existed have
+    none; their sessions are made without a mark (SessionRepository.create).
+    """
+    # A set of str is written as a DynamoDB string set (ADD unions it); the field's
+    # annotation names the numeric use only.
+    added = cast(dict[str, Any], {SESSION_IDS: {session_id}})
+    return TransactUpdate(
+        RELATIONSHIPS,
+        _key(client_id, therapist_id),
+        add=added,
+        condition=Attr("activeSince").exists() & Attr("endedAt").not_exists(),
     )
 
 
@@ -223,6 +251,21 @@ class RelationshipRepository(Repository):
                 RELATIONSHIPS,
                 _key(client_id, therapist_id),
                 set_values={"clientName": name},
+                condition=Attr("clientId").exists(),
+            )
+        except Conflict:
+            pass
+
+    def forget_session_ids(self, client_id: str, therapist_id: str, session_ids: Iterable[str]) -> None:
+        """Take ids off the record once nothing needs them from here (their sessions are settled and indexed)."""
+        ids = set(session_ids)
+        if not ids:
+            return
+        try:
+            self.db.update(
+                RELATIONSHIPS,
+                _key(client_id, therapist_id),
+                delete_from_sets={SESSION_IDS: ids},
                 condition=Attr("clientId").exists(),
             )
         except Conflict:

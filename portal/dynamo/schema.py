@@ -357,6 +357,26 @@ BOOKINGS = Table(
     seed=False,
 )
 
+# Clinical notes, kept out of the Session item (which the agenda's indexes
+# copy): one partition per session, so one Query reads a session's progress
+# note, shared note, addenda and correction requests. ``noteKey`` is
+# ``NOTE#<kind>``, ``ADDENDUM#<kind>#<addendumId>`` (ULIDs: in the order they
+# were written) or ``CORRECTION#<requestId>``. Text is encrypted like the
+# session's (what the therapist wrote under the therapist's record of the
+# client, what the client wrote under the client's key); a signed item's
+# ``digest`` (SHA-256 of its canonical content) stays readable: it reveals
+# nothing and lets anyone check the record. The index is sparse: only a
+# correction request still waiting for its answer carries
+# ``openCorrectionTherapistId``, so a therapist's "corrections due" is one Query.
+CLINICAL_NOTES = Table(
+    name="ClinicalNotes",
+    keys=(_h("sessionId"), _r("noteKey")),
+    global_indexes=(
+        Index("GSI_ClinicalNotes_CorrectionsDue", (_h("openCorrectionTherapistId"), _r("correctionDueAt"))),
+    ),
+    seed=False,
+)
+
 ALL_TABLES: tuple[Table, ...] = (
     CLIENTS,
     THERAPISTS,
@@ -375,6 +395,7 @@ ALL_TABLES: tuple[Table, ...] = (
     CALENDAR_FEEDS,
     RELATIONSHIPS,
     BOOKINGS,
+    CLINICAL_NOTES,
 )
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -48,6 +48,7 @@ from portal.dynamo.field_crypto import (
 from portal.dynamo.gateway import (
     Item,
     TransactionCancelled,
+    TransactOp,
     TransactPut,
     TransactUpdate,
     busy_database,
@@ -55,7 +56,7 @@ from portal.dynamo.gateway import (
 )
 from portal.dynamo.idempotency import claim_key, claimed_target, create_once, load_item
 from portal.dynamo.pagination import decode_cursor
-from portal.dynamo.relationships import session_held_op
+from portal.dynamo.relationships import RelationshipRepository, session_held_op, session_made_op
 from portal.dynamo.schema import SESSIONS
 from portal.timeutil import from_iso, maybe_from_iso, to_iso, utcnow
 
@@ -269,14 +270,35 @@ class SessionRepository(Repository):
             )
             return session
         owner = session.client_id if session.requested_by is AccountKind.CLIENT else session.therapist_id
-        stored, _created = create_once(
-            self.db,
-            key=claim_key(_CLAIM_SCOPE, owner, idempotency_key),
-            target={"sessionId": session.session_id},
-            operations=[TransactPut(SESSIONS, _to_item(session), Attr("sessionId").not_exists())],
-            created=session,
-            load=load_item(self.db, SESSIONS, _from_item),
-        )
+        put = TransactPut(SESSIONS, _to_item(session), Attr("sessionId").not_exists())
+        # The session's id joins the pair's relationship record in the same transaction, which
+        # holds only while the relationship is active (relationships.session_made_op).
+        marked: list[TransactOp] = [put, session_made_op(session.client_id, session.therapist_id, session.session_id)]
+        try:
+            stored, _created = create_once(
+                self.db,
+                key=claim_key(_CLAIM_SCOPE, owner, idempotency_key),
+                target={"sessionId": session.session_id},
+                operations=marked,
+                created=session,
+                load=load_item(self.db, SESSIONS, _from_item),
+            )
+        except TransactionCancelled as exc:
+            # Reasons follow the operations: the key's claim, the session, the record.
+            if len(exc.reasons) < 3 or exc.reasons[2] != "ConditionalCheckFailed":
+                raise
+            record = RelationshipRepository().get(session.client_id, session.therapist_id)
+            if record is not None and (record.ended_at is not None or record.active_since is not None):
+                raise Conflict("You no longer work together: the session was not made.") from None
+            # A pair active since before relationship records existed has none to mark.
+            stored, _created = create_once(
+                self.db,
+                key=claim_key(_CLAIM_SCOPE, owner, idempotency_key),
+                target={"sessionId": session.session_id},
+                operations=[put],
+                created=session,
+                load=load_item(self.db, SESSIONS, _from_item),
+            )
         return stored
 
     def created_with(self, owner_id: str, idempotency_key: str) -> TherapySession | None:
@@ -291,6 +313,14 @@ class SessionRepository(Repository):
     def get(self, session_id: str) -> TherapySession | None:
         item = self.db.get(SESSIONS, {"sessionId": session_id}, consistent=True)
         return _from_item(item) if item else None
+
+    def get_many(self, session_ids: Iterable[str]) -> list[TherapySession]:
+        """The sessions as they are now (consistent BatchGetItem, 100 a call); ids without a session are left out."""
+        keys = [{"sessionId": session_id} for session_id in dict.fromkeys(session_ids)]
+        if not keys:
+            return []
+        with data_key_scope():
+            return [_from_item(item) for item in self.db.batch_get(SESSIONS, keys, consistent=True)]
 
     def update(
         self, session: TherapySession, *, expected_version: int, reset_reminders: bool = False

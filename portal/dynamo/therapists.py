@@ -110,3 +110,12 @@ class TherapistRepository(AccountRepository[Therapist]):
         """Staff list or unlist a therapist in the directory."""
         # Absent means listed: only an unlisted therapist carries the attribute.
         return self.update_fields(therapist_id, listed=None if listed else False)
+
+    def note_template(self, therapist_id: str) -> str | None:
+        """The note template the therapist starts new progress notes with (None: not chosen)."""
+        item = self.db.get(THERAPISTS, {"therapistId": therapist_id}, consistent=True)
+        return item.get("noteTemplate") if item else None
+
+    def set_note_template(self, therapist_id: str, template: str) -> None:
+        """Keep the therapist's default note template on their profile item."""
+        self.update_fields(therapist_id, noteTemplate=template)

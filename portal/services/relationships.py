@@ -229,6 +229,9 @@ def relationship_invite(*, user: User, email: str, portal_url: str) -> None:
 def relationship_accept(*, user: User, other_id: str, portal_url: str) -> Mapping:
     """The side that was asked says yes: pending -> active, the relationship record opens."""
     mapping = _answerable(user, other_id)
+    # Working together opens the journal's shared entries and messages, which wait for a
+    # confirmed email like asking does (the session's copy of the flag is fresh on every POST).
+    require_verified_email(user, "accept an invitation" if side_of(user) is Side.CLIENT else "accept a request")
     try:
         accepted = MappingRepository().accept(mapping, at=utcnow())
     except Conflict:

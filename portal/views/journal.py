@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -16,12 +15,14 @@ from django.views.decorators.vary import vary_on_headers
 
 from portal.accounts.decorators import client_required
 from portal.accounts.requests import AuthenticatedHttpRequest
+from portal.accounts.session_user import current_readers
 from portal.accounts.user import User
 from portal.domain import DuplicateSubmission, JournalEntry, NotFound
 from portal.forms.journal import JournalEntryForm, JournalFilterForm, NewJournalEntryForm
 from portal.ids import is_valid_id
 from portal.policy import NotAllowed
 from portal.services import journal as journal_service
+from portal.services.csv_safe import SafeCsvWriter
 from portal.services.journal import InvalidEntry, JournalFilter
 from portal.services.mood_chart import chart_range, mood_chart
 from portal.services.safety import entry_calls_for_support
@@ -130,11 +131,16 @@ def _context(request: AuthenticatedHttpRequest, form: JournalEntryForm, filter_f
 
 def _readers(request: AuthenticatedHttpRequest) -> dict[str, Any]:
     """Who can read a shared entry now (one Query of the client's mappings), for the sharing partials."""
+    # Read now, not from the session's minute-old copy: the statement must never name fewer readers than can read.
+    current_readers(request.session, request.user)
     return {"readers": sharing_readers(user=request.user)}
 
 
-def _entry_context(request: AuthenticatedHttpRequest, entry: JournalEntry, **extra: Any) -> dict[str, Any]:
-    return {"entry": entry, "return_to": _return_to(request), **_readers(request), **extra}
+def _entry_context(
+    request: AuthenticatedHttpRequest, entry: JournalEntry, *, readers: bool = True, **extra: Any
+) -> dict[str, Any]:
+    """The entry's context; ``readers=False`` for a page that says nothing about who can read (no Query)."""
+    return {"entry": entry, "return_to": _return_to(request), **(_readers(request) if readers else {}), **extra}
 
 
 def _save(request: AuthenticatedHttpRequest, form: NewJournalEntryForm, filter_form: JournalFilterForm) -> HttpResponse:
@@ -161,7 +167,9 @@ def _save(request: AuthenticatedHttpRequest, form: NewJournalEntryForm, filter_f
         # Stored by an earlier sending of this form and deleted since: not again,
         # unless the person sends it anew (with a new key).
         form.renew_key()
-        form.add_error(None, "This entry was already saved once and has since been deleted. Send it again to save it anew.")
+        form.add_error(
+            None, "This entry was already saved once and has since been deleted. Send it again to save it anew."
+        )
         return _entry_form_errors(request, form, filter_form)
     support = entry_calls_for_support(entry)
     shown = _matches(entry, _filters(filter_form))
@@ -230,7 +238,9 @@ def journal(request: AuthenticatedHttpRequest) -> HttpResponse:
             if not items:
                 return after_swap(response, focus="#entries-heading", announce="No more matches in that part.")
             noun = "entry" if len(items) == 1 else "entries"
-            return after_swap(response, focus=f"#entry-{items[0].entry_id}", announce=f"{len(items)} more {noun} loaded.")
+            return after_swap(
+                response, focus=f"#entry-{items[0].entry_id}", announce=f"{len(items)} more {noun} loaded."
+            )
         response = render(request, f"{TEMPLATE}#entry-list", context)
         return after_swap(response, focus="#entries-heading", announce=_list_sentence(context))
     return render(request, TEMPLATE, context)
@@ -306,7 +316,7 @@ def entry_edit(request: AuthenticatedHttpRequest, entry_id: str) -> HttpResponse
             auto_id=auto_id,
         )
         status = 200
-    context = _entry_context(request, entry, form=form)
+    context = _entry_context(request, entry, readers=False, form=form)
     if not htmx:
         return render(request, EDIT_TEMPLATE, context, status=status)
     response = render(request, f"{EDIT_TEMPLATE}#edit-form", context, status=status)
@@ -321,7 +331,7 @@ def entry_delete(request: AuthenticatedHttpRequest, entry_id: str) -> HttpRespon
     """GET asks first (the page without JavaScript); POST deletes."""
     entry = _entry_or_404(request, entry_id)
     if request.method == "GET":
-        return render(request, "portal/client/journal_entry_delete.html", _entry_context(request, entry))
+        return render(request, "portal/client/journal_entry_delete.html", _entry_context(request, entry, readers=False))
     try:
         journal_service.journal_entry_delete(user=request.user, entry_id=entry.entry_id)
     except NotFound:
@@ -367,38 +377,28 @@ def entry_share(request: AuthenticatedHttpRequest, entry_id: str) -> HttpRespons
     return redirect(f"{_return_to(request)}#entry-{entry.entry_id}")
 
 
-def _csv_safe(value: str) -> str:
-    # A cell starting with one of these is run as a formula by spreadsheet programs.
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @client_required
 @require_GET
 def journal_export(request: AuthenticatedHttpRequest) -> StreamingHttpResponse:
     user = request.user
     zone = timezone.get_current_timezone()
-    writer = csv.writer(_Echo())
+    writer = SafeCsvWriter()
     # Reads the first page now: a database that is down gives the 503 page, not a broken file.
     entries = journal_service.journal_export(user=user)
 
     def rows() -> Iterator[str]:
-        yield writer.writerow(["time_of_emotion", "time_zone", "feeling", "intensity", "note", "shared"])
+        yield writer.row(["time_of_emotion", "time_zone", "feeling", "intensity", "note", "shared"])
         # A later page that fails raises out of this iterator, so the server
         # aborts the response and the browser shows a failed download.
         for entry in entries:
             local = entry.time_of_emotion.astimezone(zone)
-            yield writer.writerow(
+            yield writer.row(
                 [
                     local.isoformat(timespec="minutes"),
                     str(zone),
                     entry.feeling,
                     entry.intensity,
-                    _csv_safe(entry.note),
+                    entry.note,
                     "yes" if entry.is_shared else "no",
                 ]
             )

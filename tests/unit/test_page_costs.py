@@ -55,10 +55,10 @@ def _client_with_entries(size: int, *, shared_every: int = 0) -> tuple[HttpClien
     ("url", "expected"),
     [
         # The session, one Query of the journal and the client's data key for the notes
-        # (GetItem). Who can read a shared entry rides in the session; the access
-        # history is its own page.
-        ("/client/journal/", {"GetItem": 2, "Query": 1}),
-        ("/client/journal/?start=2020-01-01&end=2030-01-01", {"GetItem": 2, "Query": 1}),
+        # (GetItem), and one Query of the client's mappings: who can read a shared entry
+        # is read now, never from a copy that could name fewer. The access history is its own page.
+        ("/client/journal/", {"GetItem": 2, "Query": 2}),
+        ("/client/journal/?start=2020-01-01&end=2030-01-01", {"GetItem": 2, "Query": 2}),
         # The chart reads no note, so no data key either: the session and one Query.
         ("/client/journal/chart/", {"GetItem": 1, "Query": 1}),
         # The session, the audit Query; names and entries in one BatchGetItem each when anyone read.
@@ -71,9 +71,9 @@ def test_it_costs_the_client_journal_pages_the_same_at_any_size(dynamo, url, exp
         assert _cost(http, url) == expected, (url, size)
 
 
-def test_it_costs_the_journal_page_at_most_three_calls(dynamo):
+def test_it_costs_the_journal_page_at_most_four_calls(dynamo):
     http, _ = _client_with_entries(LARGE, shared_every=3)
-    assert sum(_cost(http, "/client/journal/").values()) <= 3
+    assert sum(_cost(http, "/client/journal/").values()) <= 4
 
 
 def test_it_costs_an_entry_edit_page_the_session_and_the_entry(dynamo):
@@ -212,6 +212,62 @@ def test_it_costs_the_second_two_factor_setup_visit_no_write(dynamo):
     assert _cost(http, "/accounts/two-factor/setup/") == {"GetItem": 1}
 
 
+def _note_page_cost(addenda: int, *, signed: bool = True) -> dict[str, int]:
+    from portal.note_domain import NoteKind
+    from portal.services import clinical_notes as notes
+    from tests.notes_data import SOAP, held
+
+    pair = care_pair()
+    session = held(pair)
+    if signed:
+        notes.note_sign(
+            user=pair.therapist,
+            session_id=session.session_id,
+            kind=NoteKind.PROGRESS,
+            template="soap",
+            sections=SOAP,
+            version=0,
+        )
+        for n in range(addenda):
+            notes.addendum_add(
+                user=pair.therapist, session_id=session.session_id, kind=NoteKind.PROGRESS, text=f"a{n}", reason="r"
+            )
+    http = HttpClient()
+    log_in(http, pair.therapist)
+    return _cost(http, f"/therapist/notes/{session.session_id}/")
+
+
+def test_it_costs_the_note_page_the_same_however_many_addenda(dynamo):
+    # The web session; the session (GetItem) and its text's keys (BatchGetItem); the
+    # notes, addenda and requests in one Query, their data key in one BatchGetItem.
+    expected = {"GetItem": 2, "BatchGetItem": 2, "Query": 1}
+    assert _note_page_cost(1) == expected
+    assert _note_page_cost(20) == expected
+    # Before anything is written: the therapist's default template (one GetItem) instead of the notes' key.
+    assert _note_page_cost(0, signed=False) == {"GetItem": 3, "BatchGetItem": 1, "Query": 1}
+
+
+def test_it_costs_the_clients_record_page_a_fixed_number_of_calls(dynamo):
+    from portal.note_domain import NoteKind
+    from portal.services import clinical_notes as notes
+    from tests.notes_data import held
+
+    pair = care_pair()
+    session = held(pair)
+    notes.note_sign(
+        user=pair.therapist,
+        session_id=session.session_id,
+        kind=NoteKind.SHARED,
+        template="simple",
+        sections={"note": "x"},
+        version=0,
+    )
+    for _ in range(3):
+        notes.correction_request(user=pair.client, session_id=session.session_id, text="wrong")
+    http = HttpClient()
+    log_in(http, pair.client)
+    # The web session; the session and its keys; one Query of the record with its keys in one BatchGetItem.
+    assert _cost(http, f"/client/notes/{session.session_id}/") == {"GetItem": 2, "BatchGetItem": 2, "Query": 1}
 
 
 def test_it_costs_the_booking_pages_the_same_at_any_size(dynamo):

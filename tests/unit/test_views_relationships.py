@@ -6,6 +6,7 @@ import pytest
 from django.test import Client as HttpClient
 
 from portal.domain import AccountKind, MappingStatus, Side
+from portal.dynamo.account_store import AccountStore
 from portal.dynamo.call_counter import count_dynamodb_calls
 from portal.dynamo.mappings import MappingRepository
 from portal.ids import new_id
@@ -282,3 +283,23 @@ def test_it_lets_the_therapist_end_too(pair):
     response = _as(therapist).post(f"/therapist/clients/{client.account_id}/end/", {"confirm": "yes"}, **HTMX)
     assert response.status_code == 200 and "The relationship has ended." in response.content.decode()
     assert _mapping(client, therapist) is None
+
+
+def test_it_asks_an_unverified_client_to_confirm_their_email_before_accepting_an_invitation(dynamo):
+    client = make_account(AccountKind.CLIENT, name="Casey Client", verified=False)
+    therapist = make_account(AccountKind.THERAPIST, name="Dr Tara")
+    service.relationship_invite(user=therapist, email=client.email, portal_url=PORTAL_URL)
+    http = _as(client)
+    url = f"/client/my-therapists/{therapist.account_id}/accept/"
+
+    refused = http.post(url, follow=True)
+    assert "Please confirm your email address before you accept an invitation." in refused.content.decode()
+    assert _mapping(client, therapist).status is MappingStatus.PENDING
+    partial = http.post(url, **HTMX)
+    assert partial.status_code == 200 and "confirm your email" in partial.content.decode()
+    assert _mapping(client, therapist).status is MappingStatus.PENDING
+
+    # Confirmed meanwhile (in another tab): the next POST re-reads the account and accepts.
+    AccountStore().mark_email_verified(AccountKind.CLIENT, client.account_id)
+    assert http.post(url).status_code == 302
+    assert _mapping(client, therapist).status is MappingStatus.ACTIVE
