@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -177,7 +178,9 @@ class SeriesForm(IdempotentForm, forms.Form):
     location = forms.CharField(
         label="Where (an address or your video link)", required=False, max_length=MAX_LOCATION_LENGTH
     )
-    confirmed = forms.BooleanField(widget=forms.HiddenInput, required=False)
+    # What the therapist saw listed before booking (``plan_digest``): a form changed after the list
+    # was shown is listed again, never booked unseen.
+    confirmed = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
     def __init__(self, *args: Any, clients: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -189,6 +192,16 @@ class SeriesForm(IdempotentForm, forms.Form):
         if (data.get("count") is None) == (data.get("until") is None) and not self.errors:
             raise forms.ValidationError("Give either a number of sessions or a last date, one of the two.")
         return cleaned
+
+    def plan_digest(self) -> str:
+        data = self.cleaned_data
+        seen = "|".join(
+            str(data.get(name) or "") for name in ("client", "day", "start_time", "every", "count", "until", "duration")
+        )
+        return hashlib.sha256(seen.encode()).hexdigest()[:32]
+
+    def is_confirmed(self) -> bool:
+        return bool(self.cleaned_data.get("confirmed")) and self.cleaned_data["confirmed"] == self.plan_digest()
 
     def first(self, zone: str) -> datetime:
         day: date = self.cleaned_data["day"]

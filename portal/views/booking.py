@@ -207,7 +207,7 @@ def series_new(request: AuthenticatedHttpRequest) -> HttpResponse:
                 form.add_error(None, str(exc))
                 status = 400
             else:
-                if data["confirmed"]:
+                if form.is_confirmed():
                     result = booking_service.series_create(
                         user=user, plan=plan, idempotency_key=data["idempotency_key"]
                     )
@@ -217,7 +217,7 @@ def series_new(request: AuthenticatedHttpRequest) -> HttpResponse:
                     messages.success(request, note)
                     return redirect("booking_series", series_id=result.series_id)
                 confirming = request.POST.copy()
-                confirming["confirmed"] = "True"
+                confirming["confirmed"] = form.plan_digest()
                 form = SeriesForm(confirming, clients=clients)
                 form.is_valid()
         else:

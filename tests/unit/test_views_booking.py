@@ -292,6 +292,14 @@ def _series_form(pair: Pair, **overrides: str) -> dict[str, str]:
     return data
 
 
+def _book_series(http: HttpClient, form: dict[str, str]):
+    """The two steps: list the occurrences, then book what was listed."""
+    preview = http.post("/booking/series/new/", form)
+    digest = re.search(r'name="confirmed" value="([0-9a-f]+)"', preview.content.decode())
+    assert digest is not None
+    return http.post("/booking/series/new/", {**form, "confirmed": digest.group(1)})
+
+
 def test_a_series_lists_collisions_first_then_books_each_once(pair: Pair) -> None:
     _hours(pair.therapist.account_id, weekly_hours={d: (HoursRange(time(9), time(18)),) for d in range(7)})
     http = _as(pair.therapist)
@@ -305,7 +313,12 @@ def test_a_series_lists_collisions_first_then_books_each_once(pair: Pair) -> Non
     assert "11 sessions with Casey Client" in html and "1 of them collide" in html
     assert html.count("<li") >= 12
     assert SessionRepository().list_by_client(pair.client.account_id).items[0].scheduled_for == third
-    confirmed = {**form, "confirmed": "True"}
+    digest = re.search(r'name="confirmed" value="([0-9a-f]+)"', html)
+    assert digest is not None
+    # A form changed after the list was shown is listed again, not booked.
+    changed = http.post("/booking/series/new/", {**form, "count": "13", "confirmed": digest.group(1)})
+    assert changed.status_code == 200 and "12 sessions with Casey Client" in changed.content.decode()
+    confirmed = {**form, "confirmed": digest.group(1)}
     done = http.post("/booking/series/new/", confirmed)
     assert done.status_code == 302
     again = http.post("/booking/series/new/", confirmed)
@@ -330,8 +343,7 @@ def test_a_series_lists_collisions_first_then_books_each_once(pair: Pair) -> Non
 
 def test_cancelling_one_occurrence_leaves_the_rest(pair: Pair) -> None:
     http = _as(pair.therapist)
-    form = {**_series_form(pair, count="3"), "confirmed": "True"}
-    done = http.post("/booking/series/new/", form)
+    done = _book_series(http, _series_form(pair, count="3"))
     series_id = done["Location"].rstrip("/").rsplit("/", 1)[-1]
     series = BookingRepository().series(pair.therapist.account_id, series_id)
     assert series is not None
@@ -341,7 +353,7 @@ def test_cancelling_one_occurrence_leaves_the_rest(pair: Pair) -> None:
 
 
 def test_another_therapists_series_is_404(pair: Pair) -> None:
-    done = _as(pair.therapist).post("/booking/series/new/", {**_series_form(pair, count="2"), "confirmed": "True"})
+    done = _book_series(_as(pair.therapist), _series_form(pair, count="2"))
     series_url = done["Location"]
     other = make_account(AccountKind.THERAPIST)
     assert _as(other).get(series_url).status_code == 404
