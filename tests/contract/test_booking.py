@@ -128,12 +128,20 @@ def test_releasing_a_session_that_never_claimed_leaves_anothers_claim(dynamo: Dy
     assert claim["sessionId"] == {"S": booked.session_id}
 
 
-def test_a_claim_whose_session_moved_away_is_taken_over(dynamo: DynamoGateway) -> None:
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"scheduled_for": START + timedelta(days=1)},  # a reschedule
+        {"status": SessionStatus.CANCELLED},  # the end of a relationship cancels without knowing of claims
+    ],
+)
+def test_a_claim_whose_session_no_longer_holds_the_time_is_taken_over(
+    dynamo: DynamoGateway, change: dict[str, object]
+) -> None:
     repo = BookingRepository()
     first = make_session(scheduled_for=START)
     repo.create_claimed(first, idempotency_key=new_id())
-    # Moved by a path that does not know about claims (a reschedule).
-    SessionRepository().update(replace(first, scheduled_for=START + timedelta(days=1)), expected_version=1)
+    SessionRepository().update(replace(first, **change), expected_version=1)  # type: ignore[arg-type]
 
     second = make_session(therapist_id=first.therapist_id, scheduled_for=START)
     stored, created = repo.create_claimed(second, idempotency_key=new_id())
