@@ -54,7 +54,7 @@ from portal.services.open_times import (
     week_bounds,
     week_start_of,
 )
-from portal.services.sessions import InvalidSession, for_client
+from portal.services.sessions import InvalidSession, ReadOnlySession, for_client, session_cancel
 from portal.timeutil import utcnow
 
 logger = logging.getLogger(__name__)
@@ -398,8 +398,6 @@ def series_page(*, user: User, series_id: str) -> SeriesPage:
 
 def series_cancel(*, user: User, series_id: str, session_id: str, and_later: bool) -> int:
     """Cancel one occurrence, or it and every later one still pending or approved; each frees its time."""
-    from portal.services.sessions import session_cancel
-
     page = series_page(user=user, series_id=series_id)
     chosen = next((s for s in page.sessions if s.session_id == session_id), None)
     if chosen is None:
@@ -411,7 +409,7 @@ def series_cancel(*, user: User, series_id: str, session_id: str, and_later: boo
             continue
         try:
             session_cancel(user=user, session_id=session.session_id)
-        except (Conflict, IllegalTransition, NotFound):
+        except (Conflict, IllegalTransition, NotFound, ReadOnlySession):
             continue
         cancelled += 1
     return cancelled

@@ -395,3 +395,21 @@ def test_a_freed_time_outside_the_waited_days_emails_no_one(pair: Pair) -> None:
     assert booking_service.waitlist_notify(therapist_id=pair.therapist.account_id, freed=later) == 0
     assert mail.outbox == []
     assert len(BookingRepository().waiting(pair.therapist.account_id)) == 1
+
+
+def test_a_series_of_an_ended_relationship_stays_as_it_is(pair: Pair) -> None:
+    from tests.sessions_data import end_care
+
+    http = _as(pair.therapist)
+    done = _book_series(http, _series_form(pair, count="2"))
+    series_id = done["Location"].rstrip("/").rsplit("/", 1)[-1]
+    series = BookingRepository().series(pair.therapist.account_id, series_id)
+    assert series is not None
+    end_care(pair)
+    response = http.post(
+        f"/booking/series/{series_id}/cancel/", {"session": series.occurrences[0][1], "scope": "later"}
+    )
+    assert response.status_code == 302
+    assert "0 sessions cancelled" in http.get(response["Location"]).content.decode()
+    statuses = {SessionRepository().get(sid).status for _, sid in series.occurrences}  # type: ignore[union-attr]
+    assert statuses == {SessionStatus.APPROVED}
