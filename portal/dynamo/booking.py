@@ -247,6 +247,55 @@ class BookingRepository(Repository):
             return replace(session, version=expected_version + 1, updated_at=now)
         raise AssertionError("unreachable: the last attempt returns or raises")
 
+    def update_moving(
+        self, session: TherapySession, *, previous_start: datetime, expected_version: int
+    ) -> TherapySession:
+        """Move a session to a new time: its update (reminders reset), the release of the old time's claim
+        (when it names this session) and the claim of the new time, in one transaction.
+
+        Raises TimeTaken when another session holds the new time. A session that never claimed (typed in
+        by hand) claims its new time all the same, so nothing is booked over it from then on.
+        """
+        if session.scheduled_for == previous_start:
+            return SessionRepository(self._gateway).update(
+                session, expected_version=expected_version, reset_reminders=True
+            )
+        now = utcnow()
+        mine = Attr("bookingKey").not_exists() | Attr("sessionId").eq(session.session_id)
+        old_key = {"therapistId": session.therapist_id, "bookingKey": claim_sort_key(previous_start)}
+        release: TransactOp | None = TransactDelete(BOOKINGS, old_key, mine)
+        claim_condition: ConditionBase = mine
+        for attempt in range(_ATTEMPTS):
+            operations: list[TransactOp] = [
+                session_update_op(session, expected_version=expected_version, reset_reminders=True),
+                TransactPut(BOOKINGS, self._claim_item(session, None), claim_condition),
+            ]
+            if release is not None:
+                operations.append(release)
+            try:
+                self.db.transact_write(operations)
+            except TransactionCancelled as exc:
+                reasons = exc.reasons + ["None"] * (3 - len(exc.reasons))
+                if reasons[0] == "ConditionalCheckFailed":
+                    self._refused(session, expected_version)
+                if reasons[2] == "ConditionalCheckFailed":
+                    release = None  # the old time's claim is another session's: leave it
+                    continue
+                if reasons[1] == "ConditionalCheckFailed":
+                    stale = self._stale_holder(session)
+                    if stale is None:
+                        raise TimeTaken("This time was just taken.") from None
+                    claim_condition = mine if stale == "" else mine | Attr("sessionId").eq(stale)
+                    continue
+                if not exc.busy:
+                    raise
+                if attempt == _ATTEMPTS - 1:
+                    raise busy_database(exc) from exc
+                clock.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
+                continue
+            return replace(session, version=expected_version + 1, updated_at=now)
+        raise TimeTaken("This time was just taken.")
+
     def _refused(self, session: TherapySession, expected_version: int) -> None:
         current = SessionRepository(self._gateway).get(session.session_id)
         if current is None:

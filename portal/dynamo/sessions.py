@@ -644,12 +644,14 @@ def session_put_op(session: TherapySession) -> TransactPut:
     return TransactPut(SESSIONS, _to_item(session), Attr("sessionId").not_exists())
 
 
-def session_update_op(session: TherapySession, *, expected_version: int) -> TransactUpdate:
+def session_update_op(
+    session: TherapySession, *, expected_version: int, reset_reminders: bool = False
+) -> TransactUpdate:
     """``SessionRepository.update`` as one operation of a transaction (same values, same condition)."""
     return TransactUpdate(
         SESSIONS,
         {"sessionId": session.session_id},
-        set_values=_update_values(session, expected_version, reset_reminders=False),
+        set_values=_update_values(session, expected_version, reset_reminders=reset_reminders),
         condition=_update_condition(session, expected_version),
     )
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from portal.accounts.user import User
+from portal.availability import TimeTaken
 from portal.domain import (
     DEFAULT_SESSION_MINUTES,
     MAX_LOCATION_LENGTH,
@@ -454,18 +455,24 @@ def session_reschedule(
             ignore=session.session_id,
             confirmed=confirm_overlap,
         )
-    updated = SessionRepository().update(
-        replace(
-            session,
-            scheduled_for=scheduled_for,
-            duration_minutes=duration_minutes,
-            location=location,
-            client_reminded_at=None,
-            therapist_reminded_at=None,
-        ),
-        expected_version=session.version,
-        reset_reminders=True,
-    )
+    # The old time's claim is released and the new one claimed in the same transaction.
+    try:
+        updated = BookingRepository().update_moving(
+            replace(
+                session,
+                scheduled_for=scheduled_for,
+                duration_minutes=duration_minutes,
+                location=location,
+                client_reminded_at=None,
+                therapist_reminded_at=None,
+            ),
+            previous_start=session.scheduled_for,
+            expected_version=session.version,
+        )
+    except TimeTaken:
+        raise InvalidSession("A client booked that time a moment ago: choose another.") from None
+    if updated.scheduled_for != session.scheduled_for:
+        _time_freed(session)
     logger.info("session %s rescheduled by therapist %s", session_id, session.therapist_id)
     return updated
 

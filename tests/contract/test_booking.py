@@ -234,3 +234,34 @@ def test_20_concurrent_requests_over_http_make_one_session_and_19_see_the_time_t
     assert len(sessions) == 1 and sessions[0].scheduled_for == start
     [claim] = _claims(engine, therapist.account_id)
     assert claim["sessionId"] == {"S": sessions[0].session_id}
+
+
+def test_moving_a_session_moves_its_claim_in_the_same_write(dynamo: DynamoGateway) -> None:
+    repo = BookingRepository()
+    first = make_session(scheduled_for=START, status=SessionStatus.APPROVED)
+    repo.create_claimed(first, idempotency_key=new_id())
+    later = START + timedelta(hours=2)
+
+    moved = repo.update_moving(replace(first, scheduled_for=later), previous_start=START, expected_version=1)
+
+    assert moved.version == 2
+    [claim] = _claims(dynamo, first.therapist_id)
+    assert claim["bookingKey"] == {"S": claim_sort_key(later)}
+    # Onto a time another session holds: refused, nothing changes.
+    other = make_session(therapist_id=first.therapist_id, scheduled_for=START)
+    repo.create_claimed(other, idempotency_key=new_id())
+    with pytest.raises(TimeTaken):
+        repo.update_moving(replace(moved, scheduled_for=START), previous_start=later, expected_version=2)
+    assert SessionRepository().get(first.session_id).scheduled_for == later  # type: ignore[union-attr]
+    assert len(_claims(dynamo, first.therapist_id)) == 2
+
+
+def test_moving_a_session_typed_in_by_hand_claims_its_new_time(dynamo: DynamoGateway) -> None:
+    repo = BookingRepository()
+    typed = SessionRepository().create(make_session(scheduled_for=START))
+    booked = make_session(therapist_id=typed.therapist_id, scheduled_for=START)
+    repo.create_claimed(booked, idempotency_key=new_id())  # the same start: typed in sessions never claimed
+    later = START + timedelta(hours=3)
+    repo.update_moving(replace(typed, scheduled_for=later), previous_start=START, expected_version=1)
+    claims = {c["bookingKey"]["S"]: c["sessionId"]["S"] for c in _claims(dynamo, typed.therapist_id)}  # type: ignore[index]
+    assert claims == {claim_sort_key(START): booked.session_id, claim_sort_key(later): typed.session_id}
