@@ -413,3 +413,13 @@ def test_a_series_of_an_ended_relationship_stays_as_it_is(pair: Pair) -> None:
     assert "0 sessions cancelled" in http.get(response["Location"]).content.decode()
     statuses = {SessionRepository().get(sid).status for _, sid in series.occurrences}  # type: ignore[union-attr]
     assert statuses == {SessionStatus.APPROVED}
+
+
+def test_a_week_with_no_open_time_offers_the_waitlist(pair: Pair) -> None:
+    monday = _next_monday()
+    _hours(pair.therapist.account_id, dates_off=frozenset(monday + timedelta(days=n) for n in range(7)))
+    html = _as(pair.client).get(f"/booking/{pair.therapist.account_id}/?week={monday.isoformat()}").content.decode()
+    assert html.count("No open times") == 7
+    assert "No time suits you?" in html
+    assert f'value="{monday.isoformat()}"' in html and f'value="{(monday + timedelta(days=6)).isoformat()}"' in html
+    assert f'action="/booking/{pair.therapist.account_id}/wait/"' in html
