@@ -57,4 +57,7 @@ APP_OPERATIONS: dict[str, tuple[str, ...]] = {
     "Bookings": ("GetItem", "PutItem", "DeleteItem", "Query"),
     "ClinicalNotes": ("GetItem", "PutItem", "UpdateItem", "Query", "BatchGetItem", "ConditionCheckItem"),
     "ClinicalNotes/index/GSI_ClinicalNotes_CorrectionsDue": ("Query",),
+    "Measures": ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "BatchWriteItem"),
+    "Measures/index/GSI_Measures_RemindersDue": ("Query",),
+    "Measures/index/GSI_Measures_OpenAlerts": ("Query",),
 }

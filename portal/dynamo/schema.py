@@ -377,6 +377,33 @@ CLINICAL_NOTES = Table(
     seed=False,
 )
 
+# Measurement-based care (PHQ-9, GAD-7), all under the client's partition so a
+# client's questionnaires are one key condition and an erasure one Query away.
+# The sort key ``measureKey`` names the kind of item:
+# * ``ASSIGN#<measure>#<therapistId>``: what a therapist asked for and when it
+#   is open (schedule, anchor, last done); "what is due for me" is one Query of
+#   ``ASSIGN#`` (a client has a handful);
+# * ``RESULT#<measure>#<resultId>``: one submission (result ids are ULIDs, so
+#   their order is time's); a measure's history by time is one key condition. Answers and the total are encrypted
+#   under the client's key (field_crypto), as journal notes are;
+# * ``ALERT#<resultId>``: a PHQ-9 item 9 above zero, until acknowledged with an
+#   (encrypted) note.
+# Two sparse indexes: ``GSI_Measures_RemindersDue`` holds only assignments whose
+# reminder is still to send and alerts whose email is not claimed yet
+# (``reminderKey``, one constant key: a few hundred items at most are pending at
+# once, far below a partition's limits), so ``send_due_notices`` reads one Query
+# per run and a failed alert email is sent by the next run; ``GSI_Measures_OpenAlerts`` holds
+# only unacknowledged alerts by therapist, for the flag on their home page.
+MEASURES = Table(
+    name="Measures",
+    keys=(_h("clientId"), _r("measureKey")),
+    global_indexes=(
+        Index("GSI_Measures_RemindersDue", (_h("reminderKey"), _r("remindAt"))),
+        Index("GSI_Measures_OpenAlerts", (_h("openAlertTherapistId"), _r("alertAt"))),
+    ),
+    seed=False,
+)
+
 ALL_TABLES: tuple[Table, ...] = (
     CLIENTS,
     THERAPISTS,
@@ -396,6 +423,7 @@ ALL_TABLES: tuple[Table, ...] = (
     RELATIONSHIPS,
     BOOKINGS,
     CLINICAL_NOTES,
+    MEASURES,
 )
 
 

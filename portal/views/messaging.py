@@ -21,8 +21,8 @@ from portal.domain import ConversationClosed, InvalidCursor, InvalidMessage, Not
 from portal.forms.messages import MessageForm
 from portal.ids import is_valid_id
 from portal.policy import NotAllowed, side_of
+from portal.presenters.messages import message_items
 from portal.services import messaging
-from portal.services.safety import crisis_contacts
 from portal.views.htmx import wants_fragment
 
 LIST_TEMPLATE = "portal/messages/conversations.html"
@@ -78,9 +78,9 @@ def unread_badge(request: AuthenticatedHttpRequest) -> HttpResponse:
 def _thread_context(request: AuthenticatedHttpRequest, thread: messaging.Thread, form: MessageForm) -> dict[str, Any]:
     return {
         "thread": thread,
-        "shown": list(reversed(thread.page.items)),  # oldest at the top, as people read a conversation
+        # Oldest at the top, as people read a conversation; "Seen" under my newest message once read.
+        "shown": message_items(reversed(thread.page.items), thread.side, thread.seen_message_id, thread.other_read_at),
         "form": form,
-        "crisis_contacts": crisis_contacts(),
     }
 
 
@@ -119,9 +119,11 @@ def thread(request: AuthenticatedHttpRequest, other_id: str) -> HttpResponse:
         opened = messaging.thread_open(user=user, other_id=other_id, cursor=cursor)
     except InvalidCursor:
         raise Http404 from None
-    context = _thread_context(request, opened, MessageForm())
     if cursor and wants_fragment(request):
-        return render(request, f"{THREAD_TEMPLATE}#older", context)
+        # An older page, put above the one shown: "Seen" belongs under the newest messages, not here.
+        older = message_items(reversed(opened.page.items), opened.side)
+        return render(request, f"{THREAD_TEMPLATE}#older", {"thread": opened, "shown": older})
+    context = _thread_context(request, opened, MessageForm())
     return render(request, THREAD_TEMPLATE, context)
 
 
@@ -145,5 +147,5 @@ def poll(request: AuthenticatedHttpRequest, other_id: str) -> HttpResponse:
     return render(
         request,
         f"{THREAD_TEMPLATE}#poll",
-        {"new_messages": result.messages, "result": result, "other_id": other_id, "side": str(side_of(user))},
+        {"new_messages": message_items(result.messages, str(side_of(user))), "result": result, "other_id": other_id},
     )

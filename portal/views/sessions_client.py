@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,19 +14,12 @@ from portal.accounts.user import User
 from portal.domain import Conflict, IllegalTransition, MappingStatus, NotFound
 from portal.forms.sessions import SessionRequestForm
 from portal.policy import NotAllowed
-from portal.services import calendar as calendar_service
+from portal.presenters.sessions import CLIENT_LIST
 from portal.services import sessions as session_service
 from portal.services.practice import client_therapists_page
-from portal.views.session_pages import (
-    section_cursors,
-    section_fragment,
-    session_ics_response,
-    session_id_or_404,
-)
+from portal.views.session_pages import session_ics_response, session_id_or_404, session_list_response
 
-LIST_TEMPLATE = "portal/sessions/client_list.html"
 DETAIL_TEMPLATE = "portal/sessions/client_detail.html"
-SECTIONS = ("upcoming", "pending", "past")
 
 
 
@@ -68,16 +59,19 @@ def sessions(request: AuthenticatedHttpRequest) -> HttpResponse:
         status = 400
     else:
         form = SessionRequestForm(therapists=_therapist_choices(user))
-    cursors = section_cursors(request, SECTIONS)
-    listing = session_service.client_sessions(
+    return session_list_response(
+        request,
+        CLIENT_LIST,
         user=user,
-        upcoming_cursor=cursors["upcoming"],
-        pending_cursor=cursors["pending"],
-        past_cursor=cursors["past"],
+        form=form,
+        list_sessions=lambda cursors: session_service.client_sessions(
+            user=user,
+            upcoming_cursor=cursors["upcoming"],
+            pending_cursor=cursors["pending"],
+            past_cursor=cursors["past"],
+        ),
+        status=status,
     )
-    context: dict[str, Any] = {"form": form, "listing": listing, "feed": calendar_service.feed_status(user=user)}
-    fragment = section_fragment(request, LIST_TEMPLATE, cursors, context)
-    return fragment or render(request, LIST_TEMPLATE, context, status=status)
 
 
 @client_required

@@ -23,22 +23,16 @@ from portal.forms.sessions import (
     SessionRescheduleForm,
 )
 from portal.policy import NotAllowed
-from portal.services import calendar as calendar_service
+from portal.presenters.sessions import THERAPIST_LIST
 from portal.services import sessions as session_service
 from portal.services.practice import therapist_clients_page
 from portal.services.sessions import InvalidSession, NotesConflict, ReadOnlySession, SessionOverlap
+from portal.templatetags.mood_chart_svg import mood_chart_figure
 from portal.views.htmx import wants_fragment
-from portal.views.session_pages import (
-    section_cursors,
-    section_fragment,
-    session_ics_response,
-    session_id_or_404,
-)
+from portal.views.session_pages import session_ics_response, session_id_or_404, session_list_response
 
-LIST_TEMPLATE = "portal/sessions/therapist_list.html"
 DETAIL_TEMPLATE = "portal/sessions/therapist_detail.html"
 RESCHEDULE_TEMPLATE = "portal/sessions/therapist_reschedule.html"
-SECTIONS = ("agenda", "requests", "past")
 
 
 
@@ -91,23 +85,22 @@ def sessions(request: AuthenticatedHttpRequest) -> HttpResponse:
         status = 409 if overlap else 400
     else:
         form = SessionCreateForm(clients=_client_choices(user))
-    cursors = section_cursors(request, SECTIONS)
     today_starts = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
-    listing = session_service.therapist_sessions(
+    return session_list_response(
+        request,
+        THERAPIST_LIST,
         user=user,
-        today_starts=today_starts,
-        agenda_cursor=cursors["agenda"],
-        requests_cursor=cursors["requests"],
-        past_cursor=cursors["past"],
+        form=form,
+        list_sessions=lambda cursors: session_service.therapist_sessions(
+            user=user,
+            today_starts=today_starts,
+            agenda_cursor=cursors["agenda"],
+            requests_cursor=cursors["requests"],
+            past_cursor=cursors["past"],
+        ),
+        overlap=overlap,
+        status=status,
     )
-    context: dict[str, Any] = {
-        "form": form,
-        "overlap": overlap,
-        "listing": listing,
-        "feed": calendar_service.feed_status(user=user),
-    }
-    fragment = section_fragment(request, LIST_TEMPLATE, cursors, context)
-    return fragment or render(request, LIST_TEMPLATE, context, status=status)
 
 
 def _detail_context(request: AuthenticatedHttpRequest, session_id: str, **extra: Any) -> dict[str, Any]:
@@ -115,9 +108,12 @@ def _detail_context(request: AuthenticatedHttpRequest, session_id: str, **extra:
         user=request.user, session_id=session_id, time_zone=str(timezone.get_current_timezone())
     )
     session = page.session
+    since_last = page.since_last
     context: dict[str, Any] = {
         "page": page,
         "session": session,
+        # The chart is drawn in Python (it is geometry), shown as it comes.
+        "since_chart": mood_chart_figure(since_last.chart, "since-chart", 3) if since_last is not None else "",
         "notes_form": SessionNotesForm(
             initial={
                 "private_notes": session.private_notes,
@@ -129,6 +125,9 @@ def _detail_context(request: AuthenticatedHttpRequest, session_id: str, **extra:
             initial={"location": session.location, "duration_minutes": session.duration_minutes}
         ),
         "reject_form": SessionRejectForm(),
+        "overlap": [],
+        "conflict": None,
+        "notes_saved": False,
     }
     context.update(extra)
     return context

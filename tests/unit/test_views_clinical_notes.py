@@ -278,3 +278,13 @@ def test_a_double_submit_stores_one_addendum_and_one_request(pair):
     assert [a.text for a in stored.addenda] == ["Once"]
     assert [c.text for c in stored.corrections] == ["Please fix"]
     assert len(mail.outbox) == 1
+
+
+def test_the_session_pages_lead_to_the_note_and_the_record(pair):
+    session = held(pair)
+
+    therapist_page = _as(pair.therapist).get(f"/therapist/sessions/{session.session_id}/").content.decode()
+    client_page = _as(pair.client).get(f"/client/sessions/{session.session_id}/").content.decode()
+
+    assert f'href="{_url(session.session_id)}"' in therapist_page
+    assert f'href="/client/notes/{session.session_id}/"' in client_page
