@@ -177,6 +177,20 @@ urlpatterns = [
     path("messages/", include(_messages)),
 ]
 
+# Booking by availability (portal/views/booking.py).
+from portal.views import booking as booking_views  # noqa: E402
+
+_booking = [
+    path("availability/", booking_views.availability, name="booking_availability"),
+    path("series/new/", booking_views.series_new, name="booking_series_new"),
+    path("series/<str:series_id>/", booking_views.series_detail, name="booking_series"),
+    path("series/<str:series_id>/cancel/", booking_views.series_cancel, name="booking_series_cancel"),
+    path("<str:therapist_id>/", booking_views.week, name="booking_week"),
+    path("<str:therapist_id>/request/", booking_views.book, name="booking_request"),
+    path("<str:therapist_id>/wait/", booking_views.wait, name="booking_wait"),
+]
+urlpatterns.append(path("booking/", include(_booking)))
+
 # Clinical notes: their own prefixes, so no catch-all session route above can take them.
 from portal.views import clinical_notes  # noqa: E402
 

@@ -338,6 +338,25 @@ RELATIONSHIPS = Table(
     seed=False,
 )
 
+# Booking by availability, one partition per therapist (``bookingKey`` tells the items apart):
+# * ``availability``: the therapist's weekly hours, session length, gap, horizon, notice, dates
+#   off and the two switches (one item, read once per week shown);
+# * ``claim#<UTC start>``: the claim of a booked time, written with ``attribute_not_exists`` in
+#   the same TransactWriteItems as the session it books, so however many clients ask for one
+#   time at once exactly one session is stored; the transaction that declines, cancels or
+#   withdraws that session deletes it, and ``expiresAt`` (a day after the session) lets TTL
+#   clear what is left behind. It names the session (and the series it belongs to, if any);
+#   a claim whose session no longer holds the time is taken over conditionally on that id.
+# * ``series#<seriesId>``: the occurrences of a recurring series (ids and starts), for
+#   "cancel this and all later";
+# * ``wait#<from day>#<clientId>``: a client waiting for a time to open in a range of days.
+BOOKINGS = Table(
+    name="Bookings",
+    keys=(_h("therapistId"), _r("bookingKey")),
+    ttl_attribute="expiresAt",
+    seed=False,
+)
+
 # Clinical notes, kept out of the Session item (which the agenda's indexes
 # copy): one partition per session, so one Query reads a session's progress
 # note, shared note, addenda and correction requests. ``noteKey`` is
@@ -402,6 +421,7 @@ ALL_TABLES: tuple[Table, ...] = (
     ACCOUNT_ERASURES,
     CALENDAR_FEEDS,
     RELATIONSHIPS,
+    BOOKINGS,
     CLINICAL_NOTES,
     MEASURES,
 )

@@ -634,3 +634,36 @@ class SessionRepository(Repository):
             projection=_SCHEDULE_ATTRIBUTES,
         )
         return kept_page(result, table=SESSIONS, index=None, limit=limit, convert=_schedule_from_item, scope=scope)
+
+
+# --- for transactions that other repositories write with a session (time claims: booking.py) ---
+
+
+def session_put_op(session: TherapySession) -> TransactPut:
+    """The creation of ``session`` as one operation of a transaction (never over an existing id)."""
+    return TransactPut(SESSIONS, _to_item(session), Attr("sessionId").not_exists())
+
+
+def session_update_op(
+    session: TherapySession, *, expected_version: int, reset_reminders: bool = False
+) -> TransactUpdate:
+    """``SessionRepository.update`` as one operation of a transaction (same values, same condition)."""
+    return TransactUpdate(
+        SESSIONS,
+        {"sessionId": session.session_id},
+        set_values=_update_values(session, expected_version, reset_reminders=reset_reminders),
+        condition=_update_condition(session, expected_version),
+    )
+
+
+def session_from_item(item: Item) -> TherapySession:
+    return _from_item(item)
+
+
+def session_claim_owner(session: TherapySession) -> str:
+    """Whose idempotency keys a session's creation is scoped by (as ``SessionRepository.create`` does)."""
+    return session.client_id if session.requested_by is AccountKind.CLIENT else session.therapist_id
+
+
+def session_claim_key(owner_id: str, idempotency_key: str) -> str:
+    return claim_key(_CLAIM_SCOPE, owner_id, idempotency_key)

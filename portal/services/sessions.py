@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from portal.accounts.user import User
+from portal.availability import TimeTaken
 from portal.domain import (
     DEFAULT_SESSION_MINUTES,
     MAX_LOCATION_LENGTH,
@@ -41,6 +42,7 @@ from portal.domain import (
     TherapySession,
 )
 from portal.dynamo.audit import AuditRepository
+from portal.dynamo.booking import BookingRepository
 from portal.dynamo.clients import ClientRepository
 from portal.dynamo.journal import JournalRepository
 from portal.dynamo.relationships import RelationshipRepository
@@ -206,11 +208,13 @@ def session_withdraw(*, user: User, session_id: str) -> TherapySession:
     session = session_for_client(user, session_id)
     if session.status is not SessionStatus.PENDING:
         raise InvalidSession("Only a request that is still waiting can be withdrawn.")
-    updated = SessionRepository().update(
+    # The time's claim (a booked open time) is released in the same transaction.
+    updated = BookingRepository().update_releasing(
         replace(session, status=SessionStatus.CANCELLED, cancelled_by=AccountKind.CLIENT),
         expected_version=session.version,
     )
     logger.info("session %s withdrawn by client %s", session_id, session.client_id)
+    _time_freed(updated)
     return for_client(updated)
 
 
@@ -365,11 +369,12 @@ def session_approve(
 def session_reject(*, user: User, session_id: str, reason: str = "") -> TherapySession:
     session = _therapist_session(user, session_id)
     reason = _check_text(reason, "A reason")
-    updated = SessionRepository().update(
+    updated = BookingRepository().update_releasing(
         replace(session, status=SessionStatus.REJECTED, rejection_reason=reason),
         expected_version=session.version,
     )
     logger.info("session %s rejected by therapist %s", session_id, session.therapist_id)
+    _time_freed(updated)
     return updated
 
 
@@ -378,10 +383,22 @@ def _move(user: User, session_id: str, target: SessionStatus, verb: str) -> Ther
     changes: dict[str, object] = {"status": target}
     if target is SessionStatus.CANCELLED:
         changes["cancelled_by"] = AccountKind.THERAPIST
-    # The write's own condition refuses an illegal move (IllegalTransition).
-    updated = SessionRepository().update(replace(session, **changes), expected_version=session.version)  # type: ignore[arg-type]
+    # The write's own condition refuses an illegal move (IllegalTransition); a cancel releases the time's claim.
+    if target is SessionStatus.CANCELLED:
+        updated = BookingRepository().update_releasing(replace(session, **changes), expected_version=session.version)  # type: ignore[arg-type]
+    else:
+        updated = SessionRepository().update(replace(session, **changes), expected_version=session.version)  # type: ignore[arg-type]
     logger.info("session %s %s by therapist %s", session_id, verb, session.therapist_id)
+    if target is SessionStatus.CANCELLED:
+        _time_freed(updated)
     return updated
+
+
+def _time_freed(session: TherapySession) -> None:
+    # Imported here: the booking service builds on this module.
+    from portal.services.booking import time_freed
+
+    time_freed(session)
 
 
 def session_open(*, user: User, session_id: str) -> TherapySession:
@@ -438,18 +455,24 @@ def session_reschedule(
             ignore=session.session_id,
             confirmed=confirm_overlap,
         )
-    updated = SessionRepository().update(
-        replace(
-            session,
-            scheduled_for=scheduled_for,
-            duration_minutes=duration_minutes,
-            location=location,
-            client_reminded_at=None,
-            therapist_reminded_at=None,
-        ),
-        expected_version=session.version,
-        reset_reminders=True,
-    )
+    # The old time's claim is released and the new one claimed in the same transaction.
+    try:
+        updated = BookingRepository().update_moving(
+            replace(
+                session,
+                scheduled_for=scheduled_for,
+                duration_minutes=duration_minutes,
+                location=location,
+                client_reminded_at=None,
+                therapist_reminded_at=None,
+            ),
+            previous_start=session.scheduled_for,
+            expected_version=session.version,
+        )
+    except TimeTaken:
+        raise InvalidSession("A client booked that time a moment ago: choose another.") from None
+    if updated.scheduled_for != session.scheduled_for:
+        _time_freed(session)
     logger.info("session %s rescheduled by therapist %s", session_id, session.therapist_id)
     return updated
 

@@ -327,3 +327,36 @@ def test_it_costs_the_questionnaire_pages_the_same_at_any_size(dynamo, settings)
             "GetItem": 1,
             "Query": 1,
         }
+
+
+def test_it_costs_the_booking_pages_the_same_at_any_size(dynamo):
+    """A week of open times: the session, the mapping (consistent: it decides access), the availability
+    item, and one Query of the therapist's sessions in the week (times only: no data key), however many."""
+    from datetime import UTC, time
+
+    from portal.availability import Availability, HoursRange
+    from portal.dynamo.booking import BookingRepository
+
+    pair = care_pair()
+    # As an accepted request leaves it: both names on the mapping.
+    MappingRepository().put(
+        pair.client.account_id, pair.therapist.account_id, MappingStatus.ACTIVE, client_name="C", therapist_name="T"
+    )
+    hours = {d: (HoursRange(time(0), time(23)),) for d in range(7)}
+    BookingRepository().save_availability(
+        Availability(therapist_id=pair.therapist.account_id, zone="UTC", weekly_hours=hours, notice_hours=0),
+        expected_version=0,
+    )
+    client, therapist = HttpClient(), HttpClient()
+    log_in(client, pair.client)
+    log_in(therapist, pair.therapist)
+    monday = (utcnow() + timedelta(days=7 - utcnow().weekday())).date()
+    url = f"/booking/{pair.therapist.account_id}/?week={monday.isoformat()}"
+    expected = {"GetItem": 3, "Query": 1}
+    assert _cost(client, url) == expected
+    for n in range(40):
+        start = datetime.combine(monday, time(0), tzinfo=UTC) + timedelta(hours=n * 3)
+        SessionRepository().create(make_session(therapist_id=pair.therapist.account_id, scheduled_for=start))
+    assert _cost(client, url) == expected
+    # The therapist's hours: the session and the availability item.
+    assert _cost(therapist, "/booking/availability/") == {"GetItem": 2}
