@@ -13,7 +13,8 @@ from django.test import Client as HttpClient
 from portal.domain import AccountKind, DatabaseUnavailable
 from portal.dynamo.gateway import DynamoGateway
 from portal.ids import new_id
-from portal.services import data_export
+from portal.note_domain import NoteKind
+from portal.services import clinical_notes, data_export
 from portal.services.messaging import message_send
 from portal.services.relationships import relationship_block
 from tests.accounts import log_in, make_account
@@ -313,3 +314,22 @@ def test_a_message_in_the_clients_archive_never_runs_as_a_formula(
     assert row["content"] == "'" + planted
     # The JSON copy is data for programs, not spreadsheets: it keeps the text exactly.
     assert [m["content"] for m in json.loads(archive.read("messages.json"))] == [planted]
+
+
+def test_a_note_in_the_therapists_signed_notes_csv_never_runs_as_a_formula(
+    dynamo: DynamoGateway, client: HttpClient
+) -> None:
+    world = client_world(entries=1)
+    session_id = signed_record(world)
+    planted = '=HYPERLINK("https://evil.example","x")'
+    clinical_notes.addendum_add(
+        user=world.therapist, session_id=session_id, kind=NoteKind.SHARED, text=planted, reason="+1+1"
+    )
+    log_in(client, world.therapist)
+
+    archive = _download(client, THERAPIST_URL)
+
+    rows = list(csv.DictReader(io.StringIO(archive.read("signed_notes.csv").decode("utf-8-sig"))))
+    [row] = [r for r in rows if r["text"].endswith(planted)]
+    assert (row["text"], row["reason"]) == ("'" + planted, "'+1+1")
+    assert planted in [a["text"] for a in json.loads(archive.read("signed_notes.json"))[0]["addenda"]]
