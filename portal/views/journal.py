@@ -20,12 +20,12 @@ from portal.domain import DuplicateSubmission, JournalEntry, NotFound
 from portal.forms.journal import JournalEntryForm, JournalFilterForm, NewJournalEntryForm
 from portal.ids import is_valid_id
 from portal.policy import NotAllowed
+from portal.presenters.journal import EntryList, entry_item, entry_items, journal_prefix
 from portal.services import journal as journal_service
 from portal.services.journal import InvalidEntry, JournalFilter
 from portal.services.mood_chart import chart_range, mood_chart
 from portal.services.safety import entry_calls_for_support
 from portal.services.sharing import sharing_readers
-from portal.templatetags.journal_urls import journal_prefix
 from portal.timeutil import utcnow
 from portal.views.htmx import after_swap, wants_fragment
 
@@ -115,8 +115,13 @@ def _context(request: HttpRequest, form: JournalEntryForm, filter_form: JournalF
     cursor = request.GET.get("cursor")
     page = journal_service.journal_page(user=_user(request), filters=filters, cursor=cursor)
     filter_query = _filter_query(filter_form)
+    readers = sharing_readers(user=_user(request))
+    return_to = _return_to(request)
+    parts = EntryList.of(request, readers=readers, return_to=return_to)
     return {
-        **_readers(request),
+        "readers": readers,
+        "parts": parts,
+        "entries": entry_items(page.items, parts),
         "form": form,
         "filter_form": filter_form,
         "filtering": filters.active,
@@ -125,8 +130,8 @@ def _context(request: HttpRequest, form: JournalEntryForm, filter_form: JournalF
         # Without JavaScript a later page is its own page: it leads back to the newest entries
         # and does not repeat the entry form.
         "older_page": bool(cursor),
-        "newest_url": journal_prefix() + (f"?{filter_query}" if filter_query else ""),
-        "return_to": _return_to(request),
+        "newest_url": parts.entry_prefix + (f"?{filter_query}" if filter_query else ""),
+        "return_to": return_to,
     }
 
 
@@ -137,6 +142,14 @@ def _readers(request: HttpRequest) -> dict[str, Any]:
 
 def _entry_context(request: HttpRequest, entry: JournalEntry, **extra: Any) -> dict[str, Any]:
     return {"entry": entry, "return_to": _return_to(request), **_readers(request), **extra}
+
+
+def _one_entry(request: HttpRequest, entry: JournalEntry, entry_error: str | None = None) -> dict[str, Any]:
+    """The context of the one entry an htmx swap puts in place (its block of the journal page)."""
+    parts = EntryList.of(
+        request, readers=sharing_readers(user=_user(request)), return_to=_return_to(request), entry_error=entry_error
+    )
+    return {"item": entry_item(entry, parts), "parts": parts}
 
 
 def _save(request: HttpRequest, form: NewJournalEntryForm, filter_form: JournalFilterForm) -> HttpResponse:
@@ -172,15 +185,18 @@ def _save(request: HttpRequest, form: NewJournalEntryForm, filter_form: JournalF
         if not shown:
             messages.info(request, "It doesn't match the filter, so it isn't in this list.")
         return redirect(_without_cursor(_return_to(request)))
+    return_to = _return_to(request)
+    # Who reads a shared entry is not said of a new one (it is private): no readers are looked up.
+    parts = EntryList.of(request, readers=None, return_to=return_to)
     context = {
         "form": NewJournalEntryForm(),
         "saved": True,
-        "saved_entry": entry,
+        "item": entry_item(entry, parts),
+        "parts": parts,
         "saved_shown": shown,
         "support": support,
         "filter_query": _filter_query(filter_form),
-        "return_to": _return_to(request),
-        "entry": entry,
+        "return_to": return_to,
     }
     response = render(request, f"{TEMPLATE}#saved", context)
     new_entry = f"#entry-{entry.entry_id}"
@@ -194,7 +210,7 @@ def _save(request: HttpRequest, form: NewJournalEntryForm, filter_form: JournalF
 def _entry_form_errors(request: HttpRequest, form: JournalEntryForm, filter_form: JournalFilterForm) -> HttpResponse:
     if request.htmx:  # type: ignore[attr-defined]
         context = {"form": form, "filter_query": _filter_query(filter_form), "return_to": _return_to(request)}
-        response = render(request, f"{TEMPLATE}#entry-form", context, status=400)
+        response = render(request, f"{TEMPLATE}#entry_form", context, status=400)
         focus = _first_error_id(form) or "#entry-form-heading"
         return after_swap(response, focus=focus, announce="Not saved yet: please check the form.")
     context = _context(request, form, filter_form)
@@ -228,12 +244,12 @@ def journal(request: HttpRequest) -> HttpResponse:
     if wants_fragment(request):
         if request.htmx.target == "load-more":  # type: ignore[attr-defined]
             items = context["page"].items
-            response = render(request, f"{TEMPLATE}#entry-page", context)
+            response = render(request, f"{TEMPLATE}#entry_page", context)
             if not items:
                 return after_swap(response, focus="#entries-heading", announce="No more matches in that part.")
             noun = "entry" if len(items) == 1 else "entries"
             return after_swap(response, focus=f"#entry-{items[0].entry_id}", announce=f"{len(items)} more {noun} loaded.")
-        response = render(request, f"{TEMPLATE}#entry-list", context)
+        response = render(request, f"{TEMPLATE}#entry_list", context)
         return after_swap(response, focus="#entries-heading", announce=_list_sentence(context))
     return render(request, TEMPLATE, context)
 
@@ -257,7 +273,7 @@ def entry_detail(request: HttpRequest, entry_id: str) -> HttpResponse:
     """One entry: the htmx fragment (after "cancel" on an edit), or the journal page."""
     entry = _entry_or_404(request, entry_id)
     if request.htmx:  # type: ignore[attr-defined]
-        response = render(request, f"{TEMPLATE}#entry", _entry_context(request, entry))
+        response = render(request, f"{TEMPLATE}#entry", _one_entry(request, entry))
         return after_swap(response, focus=f"#entry-{entry.entry_id}-edit")
     return redirect(_return_to(request))
 
@@ -291,7 +307,7 @@ def entry_edit(request: HttpRequest, entry_id: str) -> HttpResponse:
                 form.add_error(None, str(exc))
             else:
                 if htmx:
-                    response = render(request, f"{TEMPLATE}#entry", _entry_context(request, updated))
+                    response = render(request, f"{TEMPLATE}#entry", _one_entry(request, updated))
                     return after_swap(response, focus=f"#entry-{updated.entry_id}", announce="Entry updated.")
                 messages.success(request, "Entry updated.")
                 return redirect(f"{_return_to(request)}#entry-{updated.entry_id}")
@@ -311,7 +327,7 @@ def entry_edit(request: HttpRequest, entry_id: str) -> HttpResponse:
     context = _entry_context(request, entry, form=form)
     if not htmx:
         return render(request, EDIT_TEMPLATE, context, status=status)
-    response = render(request, f"{EDIT_TEMPLATE}#edit-form", context, status=status)
+    response = render(request, f"{EDIT_TEMPLATE}#edit_form", context, status=status)
     if status == 400:
         return after_swap(response, focus=_first_error_id(form), announce="Not saved yet: please check the form.")
     return after_swap(response, focus=f"#edit-{entry.entry_id}-heading")
@@ -359,7 +375,7 @@ def entry_share(request: HttpRequest, entry_id: str) -> HttpResponse:
         error = str(exc)
     sentence = error or (_shared_sentence(_user(request)) if share else "No longer shared.")
     if request.htmx:  # type: ignore[attr-defined]
-        response = render(request, f"{TEMPLATE}#entry", _entry_context(request, entry, entry_error=error))
+        response = render(request, f"{TEMPLATE}#entry", _one_entry(request, entry, entry_error=error))
         # Focus stays on the toggle (now its opposite), so sharing can be undone at once.
         return after_swap(response, focus=f"#entry-{entry.entry_id}-share", announce=sentence)
     if error:
