@@ -209,7 +209,13 @@ def _save(request: HttpRequest, form: NewJournalEntryForm, filter_form: JournalF
 
 def _entry_form_errors(request: HttpRequest, form: JournalEntryForm, filter_form: JournalFilterForm) -> HttpResponse:
     if request.htmx:  # type: ignore[attr-defined]
-        context = {"form": form, "filter_query": _filter_query(filter_form), "return_to": _return_to(request)}
+        return_to = _return_to(request)
+        context = {
+            "form": form,
+            "filter_query": _filter_query(filter_form),
+            "return_to": return_to,
+            "parts": EntryList.of(request, readers=None, return_to=return_to),
+        }
         response = render(request, f"{TEMPLATE}#entry_form", context, status=400)
         focus = _first_error_id(form) or "#entry-form-heading"
         return after_swap(response, focus=focus, announce="Not saved yet: please check the form.")
