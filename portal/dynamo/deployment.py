@@ -150,6 +150,96 @@ def policy_document() -> dict[str, Any]:
     return {"Version": "2012-10-17", "Statement": statements}
 
 
+def data_keys_kms_key() -> dict[str, dict[str, Any]]:
+    """The KMS key that makes and unwraps clients' data keys (DATA_KEYS_KMS_KEY_ID), as template sections.
+
+    Made when the app role's ARN is given. Its key policy lets the app role
+    do exactly ``GenerateDataKey`` and ``Decrypt``, and only with the one
+    encryption-context key the app sends (portal/dynamo/kms_keys.py); the
+    account keeps the administration of the key, without its cryptographic
+    use, so nothing but the app role can unwrap a client's key.
+    """
+    made = "DataKeysKmsKeyWanted"
+    return {
+        "Parameters": {
+            "AppRoleArn": {
+                "Type": "String",
+                "Default": "",
+                "Description": "The app servers' IAM role, the only principal that may use the data-keys KMS key "
+                "(empty: no key is made).",
+            }
+        },
+        "Conditions": {made: {"Fn::Not": [{"Fn::Equals": [{"Ref": "AppRoleArn"}, ""]}]}},
+        "Resources": {
+            "DataKeysKmsKey": {
+                "Type": "AWS::KMS::Key",
+                "Condition": made,
+                # Deleting the stack must never delete the key: every client's text would be lost.
+                "DeletionPolicy": "Retain",
+                "UpdateReplacePolicy": "Retain",
+                "Properties": {
+                    "Description": "Therapy portal: wraps each client's data key.",
+                    "KeySpec": "SYMMETRIC_DEFAULT",
+                    "KeyUsage": "ENCRYPT_DECRYPT",
+                    "EnableKeyRotation": True,
+                    "PendingWindowInDays": 30,
+                    "KeyPolicy": {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Sid": "AccountAdministersTheKeyButCannotUseIt",
+                                "Effect": "Allow",
+                                "Principal": {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}},
+                                "Action": [
+                                    "kms:CancelKeyDeletion",
+                                    "kms:Create*",
+                                    "kms:Delete*",
+                                    "kms:Describe*",
+                                    "kms:Disable*",
+                                    "kms:Enable*",
+                                    "kms:Get*",
+                                    "kms:List*",
+                                    "kms:Put*",
+                                    "kms:Revoke*",
+                                    "kms:ScheduleKeyDeletion",
+                                    "kms:TagResource",
+                                    "kms:UntagResource",
+                                    "kms:Update*",
+                                ],
+                                "Resource": "*",
+                            },
+                            {
+                                "Sid": "AppMakesAndUnwrapsDataKeys",
+                                "Effect": "Allow",
+                                "Principal": {"AWS": {"Ref": "AppRoleArn"}},
+                                "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+                                "Resource": "*",
+                                "Condition": {
+                                    "ForAllValues:StringEquals": {"kms:EncryptionContextKeys": ["keyOwner"]},
+                                    "Null": {"kms:EncryptionContextKeys": "false"},
+                                },
+                            },
+                        ],
+                    },
+                },
+            }
+        },
+        "Outputs": {
+            "DataKeysKmsKeyArn": {
+                "Condition": made,
+                "Description": "Set as DATA_KEYS_KMS_KEY_ID on the app servers.",
+                "Value": {"Fn::GetAtt": ["DataKeysKmsKey", "Arn"]},
+            }
+        },
+    }
+
+
+def _with_sections(template: dict[str, Any], sections: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    for section, entries in sections.items():
+        template.setdefault(section, {}).update(entries)
+    return template
+
+
 def cloudformation_template() -> dict[str, Any]:
     resources: dict[str, Any] = {_logical_id(table): table_resource(table) for table in ALL_TABLES}
     resources["AppDynamoDBPolicy"] = {
@@ -159,7 +249,7 @@ def cloudformation_template() -> dict[str, Any]:
             "PolicyDocument": policy_document(),
         },
     }
-    return {
+    template: dict[str, Any] = {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": (
             "Therapy portal: every DynamoDB table, index and TTL of portal/dynamo/schema.py, and the "
@@ -182,6 +272,7 @@ def cloudformation_template() -> dict[str, Any]:
             }
         },
     }
+    return _with_sections(template, data_keys_kms_key())
 
 
 def render_template() -> str:

@@ -2,8 +2,8 @@
 
 The journal page shows 20 entries, each with its time three ways, its feeling,
 its sharing state and three controls. What is the same for every entry of one
-render (the return address, who can read a shared entry, the CSRF token, the
-viewer's zone, where entry URLs start) is an ``EntryList``, made once per
+render (the return address, who can read a shared entry, the viewer's zone,
+where entry URLs start) is an ``EntryList``, made once per
 render; what is one entry's own is an ``EntryItem``, made once per entry. The
 markup is the macros' in templates/portal/client/_journal.html and
 templates/portal/therapist/_shared_entry.html.
@@ -17,8 +17,6 @@ from datetime import tzinfo
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from django.http import HttpRequest
-from django.middleware.csrf import get_token
 from django.urls import reverse
 from django.utils import timezone
 
@@ -52,7 +50,6 @@ def reader_names(readers: Sequence[Reader] | None) -> str | None:
 class EntryList:
     """What every entry of one render shares: worked out once, not per entry."""
 
-    csrf_token: str
     return_to: str  # the journal view (filter and page) to come back to, for a form's "next"
     back: str  # the same, quoted as a query value ({{ return_to|urlencode }}: "/" kept)
     reader_names: str | None  # see reader_names()
@@ -66,14 +63,12 @@ class EntryList:
     @classmethod
     def of(
         cls,
-        request: HttpRequest,
         *,
         readers: Sequence[Reader] | None,
         return_to: str,
         entry_error: str | None = None,
     ) -> EntryList:
         return cls(
-            csrf_token=get_token(request),
             return_to=return_to,
             back=quote(return_to, safe="/"),
             reader_names=reader_names(readers),

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from django.test import Client as HttpClient
-from django.test import RequestFactory
 
 from portal.accounts.user import Reader
 from portal.domain import AccountKind, JournalEntry, MoodReading
@@ -32,12 +31,11 @@ def _assert_text(html: str) -> None:
 def test_an_entry_and_who_reads_it() -> None:
     entry = JournalEntry("c1", "01ENTRY", WHEN, "sad", 8, note=HOSTILE, shared_at=WHEN)
     page = EntryList.of(
-        RequestFactory().get("/"),
         readers=(Reader("t1", HOSTILE),),
         return_to=f"/client/journal/?feeling={HOSTILE}",
         entry_error=HOSTILE,
     )
-    html = render_macro("portal/client/_journal.html", "entry_item", entry_item(entry, page), page)
+    html = render_macro("portal/client/_journal.html", "entry_item", entry_item(entry, page), page, "csrf-token")
     _assert_text(html)
     assert html.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 4  # note, reader, error, the return address
 

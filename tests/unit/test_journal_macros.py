@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from django.test import RequestFactory
 from django.utils.html import escape
 
 from portal.accounts.user import Reader
@@ -24,8 +23,8 @@ def _entry(**changes) -> JournalEntry:
 
 
 def _html(entry: JournalEntry, readers=None, return_to="/client/journal/", error="") -> str:
-    page = EntryList.of(RequestFactory().get("/"), readers=readers, return_to=return_to, entry_error=error)
-    return render_macro(JOURNAL, "entry_item", entry_item(entry, page), page)
+    page = EntryList.of(readers=readers, return_to=return_to, entry_error=error)
+    return render_macro(JOURNAL, "entry_item", entry_item(entry, page), page, "csrf-token")
 
 
 def test_it_escapes_the_note_and_keeps_its_line_breaks() -> None:
