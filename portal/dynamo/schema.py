@@ -94,6 +94,17 @@ class Index:
     name: str
     keys: tuple[KeyPart, ...]
     local: bool = False
+    # The attributes copied into the index besides the keys; None copies every
+    # attribute (ALL). An index that must not hold secrets names what it needs.
+    include: tuple[str, ...] | None = None
+
+    @property
+    def projection(self) -> dict[str, Any]:
+        if self.include is None:
+            return {"ProjectionType": "ALL"}
+        if not self.include:
+            return {"ProjectionType": "KEYS_ONLY"}
+        return {"ProjectionType": "INCLUDE", "NonKeyAttributes": list(self.include)}
 
 
 @dataclass(frozen=True)
@@ -135,9 +146,7 @@ class Table:
 
     def key_attributes(self) -> list[str]:
         names: list[str] = []
-        for part in self.keys + tuple(
-            p for idx in self.global_indexes + self.local_indexes for p in idx.keys
-        ):
+        for part in self.keys + tuple(p for idx in self.global_indexes + self.local_indexes for p in idx.keys):
             if part.attribute not in names:
                 names.append(part.attribute)
         return names
@@ -151,10 +160,28 @@ def _r(attribute: str) -> KeyPart:
     return KeyPart(attribute, "RANGE")
 
 
+# Staff search accounts by the start of a name or of an email. Each account
+# item carries ``nameShard`` = "<first two letters of its normalized name>#<n>"
+# and ``nameKey`` = the normalized name (likewise ``emailShard``/``emailKey``);
+# a search Queries each of the few shards of its two letters with begins_with
+# (portal/dynamo/account_search.py), never a Scan. The shard number spreads a
+# common start ("ma") over several index partitions. The indexes copy only what
+# the staff list shows: never the password hash, the two-factor secret or the
+# recovery codes.
+ACCOUNT_SEARCH_ATTRIBUTES = ("name", "email", "emailVerified", "createdAt", "deactivated")
+
+
+def _search_indexes(table: str) -> tuple[Index, ...]:
+    return (
+        Index(f"GSI_{table}_ByNamePrefix", (_h("nameShard"), _r("nameKey")), include=ACCOUNT_SEARCH_ATTRIBUTES),
+        Index(f"GSI_{table}_ByEmailPrefix", (_h("emailShard"), _r("emailKey")), include=ACCOUNT_SEARCH_ATTRIBUTES),
+    )
+
+
 CLIENTS = Table(
     name="Clients",
     keys=(_h("clientId"),),
-    global_indexes=(Index("GSI_Clients_ByEmail", (_h("email"),)),),
+    global_indexes=(Index("GSI_Clients_ByEmail", (_h("email"),)), *_search_indexes("Clients")),
 )
 
 THERAPISTS = Table(
@@ -163,6 +190,7 @@ THERAPISTS = Table(
     global_indexes=(
         Index("GSI_Therapists_ByEmail", (_h("email"),)),
         Index("GSI_Therapists_BySpecialization", (_h("specialization"),)),
+        *_search_indexes("Therapists"),
     ),
 )
 
@@ -451,7 +479,7 @@ def create_table_request(table: Table, prefix: str) -> dict[str, Any]:
             {
                 "IndexName": idx.name,
                 "KeySchema": _key_schema(idx.keys),
-                "Projection": {"ProjectionType": "ALL"},
+                "Projection": idx.projection,
             }
             for idx in table.global_indexes
         ]
@@ -460,7 +488,7 @@ def create_table_request(table: Table, prefix: str) -> dict[str, Any]:
             {
                 "IndexName": idx.name,
                 "KeySchema": _key_schema(idx.keys),
-                "Projection": {"ProjectionType": "ALL"},
+                "Projection": idx.projection,
             }
             for idx in table.local_indexes
         ]

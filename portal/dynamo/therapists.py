@@ -7,6 +7,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Attr, Key
 
 from portal.domain import AccountKind, Page, Therapist
+from portal.dynamo.account_search import search_key_attributes
 from portal.dynamo.accounts import AccountRepository, person_attributes, person_fields
 from portal.dynamo.base import clamp_limit, query_page, to_page
 from portal.dynamo.filling import query_within_budget
@@ -37,6 +38,7 @@ class TherapistRepository(AccountRepository[Therapist]):
         return {
             "therapistId": account.therapist_id,
             **person_attributes(account),
+            **search_key_attributes(account.therapist_id, account.name, account.email),
             "specialization": account.specialization,
             # Absent means listed; only an unlisted therapist carries the attribute.
             "listed": None if account.listed else False,

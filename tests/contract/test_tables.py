@@ -66,6 +66,21 @@ ADDED_INDEXES: dict[str, dict[str, KeySchema]] = {
     "ClientTherapistMapping": {
         "GSI_Mapping_PendingByTherapist": [("pendingTherapistId", "HASH"), ("requestedAt", "RANGE")]
     },
+    "Clients": {
+        "GSI_Clients_ByNamePrefix": [("nameShard", "HASH"), ("nameKey", "RANGE")],
+        "GSI_Clients_ByEmailPrefix": [("emailShard", "HASH"), ("emailKey", "RANGE")],
+    },
+    "Therapists": {
+        "GSI_Therapists_ByNamePrefix": [("nameShard", "HASH"), ("nameKey", "RANGE")],
+        "GSI_Therapists_ByEmailPrefix": [("emailShard", "HASH"), ("emailKey", "RANGE")],
+    },
+}
+# Indexes that copy only some attributes (the staff search must never hold a secret).
+INCLUDE_INDEXES = {
+    "GSI_Clients_ByNamePrefix",
+    "GSI_Clients_ByEmailPrefix",
+    "GSI_Therapists_ByNamePrefix",
+    "GSI_Therapists_ByEmailPrefix",
 }
 LOCAL_INDEXES = {"LSI_Journal_Time", "LSI_Journal_ByFeeling", "LSI_Journal_SharedByTime", "LSI_Journal_FeelingTime"}
 TTL_TABLES = {
@@ -118,8 +133,9 @@ def test_it_creates_the_seed_tables_keys_and_indexes_exactly(dynamo: DynamoGatew
         indexes = _indexes(described)
         assert set(indexes) == set(expected), name
         for index_name, keys in expected.items():
-            # Repositories read whole items from indexes, so every projection is ALL.
-            assert indexes[index_name] == (keys, "ALL", index_name in LOCAL_INDEXES), index_name
+            # Repositories read whole items from most indexes; the search indexes copy only what staff see.
+            projection = "INCLUDE" if index_name in INCLUDE_INDEXES else "ALL"
+            assert indexes[index_name] == (keys, projection, index_name in LOCAL_INDEXES), index_name
         # Every key attribute is a String, as the seed says.
         assert {d["AttributeType"] for d in described["AttributeDefinitions"]} == {"S"}, name
 

@@ -364,3 +364,17 @@ def test_it_costs_the_booking_pages_the_same_at_any_size(dynamo):
     assert _cost(client, url) == expected
     # The therapist's hours: the session and the availability item.
     assert _cost(therapist, "/booking/availability/") == {"GetItem": 2}
+
+
+def test_it_costs_a_staff_search_one_query_per_shard_at_any_size(dynamo):
+    from portal.dynamo.account_search import SHARDS
+
+    # One Query per shard of each of the two search indexes of the two account tables.
+    expected = {"GetItem": 1, "Query": 2 * 2 * SHARDS}
+    for size in (1, 30):
+        for number in range(size):
+            make_account(AccountKind.CLIENT, name=f"Marta {number}")
+            make_account(AccountKind.THERAPIST, name=f"Mark {number}")
+        http = HttpClient()
+        log_in(http, make_account(AccountKind.STAFF))
+        assert _cost(http, "/staff/?q=Mar") == expected, size
