@@ -81,6 +81,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 KeyType = Literal["HASH", "RANGE"]
+ProjectionType = Literal["ALL", "KEYS_ONLY", "INCLUDE"]
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,17 @@ class Index:
     name: str
     keys: tuple[KeyPart, ...]
     local: bool = False
+    # What the index copies of each item besides the table's and its own keys:
+    # everything (ALL), nothing more (KEYS_ONLY) or the attributes in ``include``.
+    projection: ProjectionType = "ALL"
+    include: tuple[str, ...] = ()
+
+    def projection_request(self) -> dict[str, Any]:
+        """The ``Projection`` of a CreateTable or UpdateTable request (and of the template)."""
+        request: dict[str, Any] = {"ProjectionType": self.projection}
+        if self.projection == "INCLUDE":
+            request["NonKeyAttributes"] = list(self.include)
+        return request
 
 
 @dataclass(frozen=True)
@@ -382,7 +394,7 @@ def create_table_request(table: Table, prefix: str) -> dict[str, Any]:
             {
                 "IndexName": idx.name,
                 "KeySchema": _key_schema(idx.keys),
-                "Projection": {"ProjectionType": "ALL"},
+                "Projection": idx.projection_request(),
             }
             for idx in table.global_indexes
         ]
@@ -391,7 +403,7 @@ def create_table_request(table: Table, prefix: str) -> dict[str, Any]:
             {
                 "IndexName": idx.name,
                 "KeySchema": _key_schema(idx.keys),
-                "Projection": {"ProjectionType": "ALL"},
+                "Projection": idx.projection_request(),
             }
             for idx in table.local_indexes
         ]
