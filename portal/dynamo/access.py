@@ -30,7 +30,7 @@ APP_OPERATIONS: dict[str, tuple[str, ...]] = {
     "Journal/index/LSI_Journal_FeelingTime": ("Query",),
     "Journal/index/LSI_Journal_SharedByTime": ("Query",),
     "Journal/index/LSI_Journal_Time": ("Query",),
-    "Session": ("GetItem", "PutItem", "UpdateItem", "Scan"),
+    "Session": ("GetItem", "PutItem", "UpdateItem", "Scan", "BatchGetItem"),
     "Session/index/GSI_Session_ByClient": ("Query",),
     "Session/index/GSI_Session_ByTherapist": ("Query",),
     "Session/index/GSI_Session_RemindersDue": ("Query",),

@@ -70,10 +70,12 @@ class ClientRepository(Repository):
         return {c.client_id: c for c in map(_from_item, items)}
 
     def find_by_email(self, email: str) -> Client | None:
+        # The index holds the ids only (no password hash or two-factor secret in any
+        # index): the account itself is then read by id, consistently.
         result = self.db.query(
             CLIENTS, Key("email").eq(normalize_email(email)), index=_BY_EMAIL, limit=1
         )
-        return _from_item(result.items[0]) if result.items else None
+        return self.get(result.items[0]["clientId"], consistent=True) if result.items else None
 
     def update_fields(self, client_id: str, **fields: Any) -> Client:
         """Set attributes of an existing client (never creates one)."""

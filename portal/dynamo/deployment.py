@@ -108,12 +108,12 @@ def table_resource(table: Table) -> dict[str, Any]:
     }
     if table.global_indexes:
         properties["GlobalSecondaryIndexes"] = [
-            {"IndexName": i.name, "KeySchema": _key_schema(i.keys), "Projection": {"ProjectionType": "ALL"}}
+            {"IndexName": i.name, "KeySchema": _key_schema(i.keys), "Projection": i.projection_request()}
             for i in table.global_indexes
         ]
     if table.local_indexes:
         properties["LocalSecondaryIndexes"] = [
-            {"IndexName": i.name, "KeySchema": _key_schema(i.keys), "Projection": {"ProjectionType": "ALL"}}
+            {"IndexName": i.name, "KeySchema": _key_schema(i.keys), "Projection": i.projection_request()}
             for i in table.local_indexes
         ]
     if table.ttl_attribute:

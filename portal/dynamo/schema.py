@@ -42,6 +42,19 @@ ClientTherapistMapping gets a sparse GSI of pending items (a therapist's
 requests waiting for an answer in one Query); ``create_tables`` adds a missing
 GSI to a live table.
 
+Projections
+-----------
+An index copies what its readers read and nothing else: no index holds a
+password hash, a two-factor secret or recovery code, a web session's data, or
+any clinical text (``SECRET_ATTRIBUTES``, ``CLINICAL_ATTRIBUTES``; a test
+checks every index against items the product writes). The Journal's local
+indexes are the one exception for clinical text: they stay within the client's
+own partition, the notes in them encrypted. Every copy is paid for on every
+write that changes it, so a narrow projection is also the cheaper one. A
+projection cannot change on a live index: production adds an index of the new
+shape beside the old, switches reads, then drops the old (README, "Changing an
+index in production").
+
 Clinical text (portal/dynamo/field_crypto.py)
 ---------------------------------------------
 Journal notes, session titles, the client's request message, rejection
@@ -163,18 +176,46 @@ def _r(attribute: str) -> KeyPart:
     return KeyPart(attribute, "RANGE")
 
 
+# What an index may copy (see "Projections" above). Secrets: password hashes,
+# two-factor secrets and recovery codes, and a web session's signed data (a
+# bearer credential). Clinical text: every field field_crypto.py encrypts.
+SECRET_ATTRIBUTES = frozenset({"passwordHash", "mfaSecret", "mfaRecoveryHashes", "mfaLastStep", "sessionData"})
+CLINICAL_ATTRIBUTES = frozenset(
+    {"note", "title", "requestMessage", "rejectionReason", "privateNotes", "sharedNotes", "content"}
+)
+
+# The email indexes answer "whose account is this email's?" only: the caller then
+# reads the account itself by id (consistently), so the index needs the ids alone.
 CLIENTS = Table(
     name="Clients",
     keys=(_h("clientId"),),
-    global_indexes=(Index("GSI_Clients_ByEmail", (_h("email"),)),),
+    global_indexes=(Index("GSI_Clients_ByEmail", (_h("email"),), projection="KEYS_ONLY"),),
+)
+
+# What the directory shows of a therapist and what decides whether they are
+# listed (``mfaEnabled`` mirrors "has a two-factor secret" without the secret).
+DIRECTORY_ATTRIBUTES = (
+    "name",
+    "bio",
+    "timeZone",
+    "emailVerified",
+    "mfaEnabled",
+    "acceptingClients",
+    "listed",
+    "deactivated",
 )
 
 THERAPISTS = Table(
     name="Therapists",
     keys=(_h("therapistId"),),
     global_indexes=(
-        Index("GSI_Therapists_ByEmail", (_h("email"),)),
-        Index("GSI_Therapists_BySpecialization", (_h("specialization"),)),
+        Index("GSI_Therapists_ByEmail", (_h("email"),), projection="KEYS_ONLY"),
+        Index(
+            "GSI_Therapists_BySpecialization",
+            (_h("specialization"),),
+            projection="INCLUDE",
+            include=DIRECTORY_ATTRIBUTES,
+        ),
     ),
 )
 
@@ -192,7 +233,9 @@ MAPPINGS = Table(
 # Local indexes share the table's partition (one client's journal) and allow
 # consistent reads, so an entry saved or unshared a moment ago is seen at once.
 # A table takes at most five and only when it is created: these four are settled
-# (one slot is left). Every index copies whole items (projection ALL).
+# (one slot is left). The three the product reads copy whole items (ALL): the
+# journal page reads entries through them, within the client's own partition,
+# notes encrypted, so a projection would only add a read of each item.
 JOURNAL = Table(
     name="Journal",
     keys=(_h("clientId"), _r("journalEntryId")),
@@ -201,9 +244,12 @@ JOURNAL = Table(
         # by the time the feeling was felt, a date range as the key condition.
         Index("LSI_Journal_Time", (_h("clientId"), _r("timeOfEmotion")), local=True),
         # Seed ("GSI_Journal_ByFeeling" in its API section is this index). Kept as
-        # the seed names it; within one feeling it orders by entry id only, so the
-        # product's feeling lists read LSI_Journal_FeelingTime instead.
-        Index("LSI_Journal_ByFeeling", (_h("clientId"), _r("feeling")), local=True),
+        # the seed names it, because the seed (the product's data model) lists it;
+        # but within one feeling it orders by entry id only, so the product's
+        # feeling lists read LSI_Journal_FeelingTime instead and nothing queries
+        # this one. KEYS_ONLY: an entry's edits and shares that keep its feeling
+        # cost it no write, and it holds no note.
+        Index("LSI_Journal_ByFeeling", (_h("clientId"), _r("feeling")), local=True, projection="KEYS_ONLY"),
         # Sparse: ``sharedFeltAt`` is ``timeOfEmotion`` copied onto an entry only
         # while it is shared (removed when it is unshared), so only shared entries
         # are in this index. A therapist's view is one Query however many private
@@ -217,14 +263,50 @@ JOURNAL = Table(
     ),
 )
 
+# What a list of sessions (agenda, requests, history) and the reminder job read
+# of a session: never its title, notes, request message or reason. A notes save
+# then writes no index (notes reach ~240 KB; ALL copied them three times), and a
+# page of 25 from the index stays a few KB. Lists that show titles read the page's
+# items in one BatchGetItem (sessions.py, ``_list``).
+SESSION_LIST_ATTRIBUTES = (
+    "status",
+    "durationMinutes",
+    "location",
+    "requestedBy",
+    "cancelledBy",
+    "clientName",
+    "therapistName",
+    "version",
+    "createdAt",
+    "updatedAt",
+    "clientRemindedAt",
+    "therapistRemindedAt",
+    "previousSessionAt",
+)
+
 SESSIONS = Table(
     name="Session",
     keys=(_h("sessionId"),),
     global_indexes=(
-        Index("GSI_Session_ByTherapist", (_h("therapistId"), _r("scheduledFor"))),
-        Index("GSI_Session_ByClient", (_h("clientId"), _r("scheduledFor"))),
+        Index(
+            "GSI_Session_ByTherapist",
+            (_h("therapistId"), _r("scheduledFor")),
+            projection="INCLUDE",
+            include=("clientId", *SESSION_LIST_ATTRIBUTES),
+        ),
+        Index(
+            "GSI_Session_ByClient",
+            (_h("clientId"), _r("scheduledFor")),
+            projection="INCLUDE",
+            include=("therapistId", *SESSION_LIST_ATTRIBUTES),
+        ),
         # Sparse: only approved sessions whose reminders are not all sent.
-        Index("GSI_Session_RemindersDue", (_h("reminderDay"), _r("remindAt"))),
+        Index(
+            "GSI_Session_RemindersDue",
+            (_h("reminderDay"), _r("remindAt")),
+            projection="INCLUDE",
+            include=("therapistId", "clientId", "scheduledFor", *SESSION_LIST_ATTRIBUTES),
+        ),
     ),
 )
 
@@ -233,10 +315,19 @@ MESSAGES = Table(
     keys=(_h("conversationId"), _r("createdAt")),
 )
 
+# The account index lists an account's sessions (device, login time, expiry) and
+# ends them by key: never the signed session data, a bearer credential.
 WEB_SESSIONS = Table(
     name="WebSessions",
     keys=(_h("sessionKey"),),
-    global_indexes=(Index("GSI_WebSessions_ByAccount", (_h("accountKey"),)),),
+    global_indexes=(
+        Index(
+            "GSI_WebSessions_ByAccount",
+            (_h("accountKey"),),
+            projection="INCLUDE",
+            include=("expiresAt", "deviceLabel", "loggedInAt"),
+        ),
+    ),
     ttl_attribute="expiresAt",
     seed=False,
 )
@@ -244,7 +335,7 @@ WEB_SESSIONS = Table(
 STAFF = Table(
     name="Staff",
     keys=(_h("staffId"),),
-    global_indexes=(Index("GSI_Staff_ByEmail", (_h("email"),)),),
+    global_indexes=(Index("GSI_Staff_ByEmail", (_h("email"),), projection="KEYS_ONLY"),),
     seed=False,
 )
 

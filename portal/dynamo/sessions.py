@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -47,6 +47,7 @@ from portal.dynamo.field_crypto import (
 )
 from portal.dynamo.gateway import (
     Item,
+    QueryResult,
     TransactionCancelled,
     TransactPut,
     TransactUpdate,
@@ -384,6 +385,7 @@ class SessionRepository(Repository):
         statuses: Collection[SessionStatus] | None,
         limit: int,
         cursor: str | None,
+        clinical: bool = True,
     ) -> Page[TherapySession]:
         condition: ConditionBase = Key(attribute).eq(owner_id)
         if after and before:
@@ -407,7 +409,52 @@ class SessionRepository(Repository):
             filter_condition=_status_filter(statuses),
             start_key=decode_cursor(cursor, scope),
         )
-        return to_page(result, _from_item, scope, key_owners=_key_owners)
+        if not clinical:
+            # Times, statuses and ids only (an overlap check): the index has them all.
+            return to_page(result, lambda item: _session_from_item(item, clinical=False), scope)
+        return to_page(self._whole(result), _from_item, scope, key_owners=_key_owners)
+
+    def _whole(self, result: QueryResult) -> QueryResult:
+        """The page's sessions themselves, in the index's order: one BatchGetItem.
+
+        The list indexes copy no clinical text (schema.py, SESSION_LIST_ATTRIBUTES),
+        and lists show titles; a session deleted since the Query is left out.
+        """
+        if not result.items:
+            return result
+        found = {
+            item["sessionId"]: item
+            for item in self.db.batch_get(SESSIONS, [{"sessionId": i["sessionId"]} for i in result.items])
+        }
+        items = [found[i["sessionId"]] for i in result.items if i["sessionId"] in found]
+        return QueryResult(items=items, last_key=result.last_key)
+
+    def with_titles(
+        self, pages: Sequence[Page[TherapySession]], *, shared_notes: bool = False
+    ) -> list[Page[TherapySession]]:
+        """Pages listed with ``clinical=False`` given their titles (and, for the client's list,
+        their shared notes): one BatchGetItem for every page together, reading nothing else
+        clinical, and one batched read of the keys those need."""
+        ids = list(dict.fromkeys(s.session_id for page in pages for s in page.items))
+        if not ids:
+            return list(pages)
+        fields = ("title", "sharedNotes") if shared_notes else ("title",)
+        items = self.db.batch_get(
+            SESSIONS, [{"sessionId": i} for i in ids], attributes=("sessionId", "therapistId", "clientId", *fields)
+        )
+        texts: dict[str, dict[str, str]] = {}
+        with data_key_scope() as ring:
+            ring.prefetch(
+                [_owner(f, item["therapistId"], item["clientId"]) for item in items for f in fields if item.get(f)]
+            )
+            for item in items:
+                texts[item["sessionId"]] = {f: _open(item, f) for f in fields}
+
+        def titled(session: TherapySession) -> TherapySession:
+            text = texts.get(session.session_id, {})
+            return replace(session, title=text.get("title", ""), shared_notes=text.get("sharedNotes", ""))
+
+        return [Page([titled(s) for s in page.items], page.next_cursor) for page in pages]
 
     def list_by_therapist(
         self,
@@ -419,6 +466,7 @@ class SessionRepository(Repository):
         statuses: Collection[SessionStatus] | None = None,
         limit: int = 25,
         cursor: str | None = None,
+        clinical: bool = True,
     ) -> Page[TherapySession]:
         """List Sessions by Therapist (GSI_Session_ByTherapist), in scheduled order.
 
@@ -434,6 +482,7 @@ class SessionRepository(Repository):
             statuses=statuses,
             limit=limit,
             cursor=cursor,
+            clinical=clinical,
         )
 
     def set_client_name(self, session_id: str, name: str) -> None:
@@ -476,6 +525,7 @@ class SessionRepository(Repository):
         statuses: Collection[SessionStatus] | None = None,
         limit: int = 25,
         cursor: str | None = None,
+        clinical: bool = True,
     ) -> Page[TherapySession]:
         """A client's sessions (GSI_Session_ByClient), in scheduled order."""
         return self._list(
@@ -488,6 +538,7 @@ class SessionRepository(Repository):
             statuses=statuses,
             limit=limit,
             cursor=cursor,
+            clinical=clinical,
         )
 
     def list_around(
@@ -510,6 +561,7 @@ class SessionRepository(Repository):
             before=end,
             statuses=statuses,
             limit=limit,
+            clinical=False,
         )
         return [s for s in page.items if s.scheduled_for < end and s.ends_at > start]
 

@@ -24,7 +24,7 @@ DIRECTORY_READ_BUDGET = 100
 # Who the directory shows: a confirmed email, two-factor on, accepting, not unlisted.
 _LISTABLE = (
     Attr("emailVerified").eq(True)
-    & Attr("mfaSecret").exists()
+    & Attr("mfaEnabled").eq(True)
     & Attr("acceptingClients").eq(True)
     & (Attr("listed").not_exists() | Attr("listed").eq(True))
 )
@@ -41,6 +41,8 @@ def _to_item(therapist: Therapist) -> dict[str, Any]:
         "emailVerified": therapist.email_verified,
         "createdAt": to_iso(therapist.created_at or utcnow()),
         "mfaSecret": therapist.mfa_secret,
+        # The directory's index decides on this, never on the secret (schema.py).
+        "mfaEnabled": True if therapist.mfa_secret else None,
         "deactivated": True if therapist.deactivated else None,
         "lastLoginAt": to_iso(therapist.last_login_at) if therapist.last_login_at else None,
         # Absent means listed; only an unlisted therapist carries the attribute.
@@ -53,10 +55,12 @@ def _to_item(therapist: Therapist) -> dict[str, Any]:
 def _from_item(item: Item) -> Therapist:
     return Therapist(
         therapist_id=item["therapistId"],
-        email=item["email"],
+        # A directory listing (GSI_Therapists_BySpecialization) carries neither the
+        # email nor the password hash: such a Therapist is for showing, never for signing in.
+        email=item.get("email", ""),
         name=item["name"],
         specialization=item["specialization"],
-        password_hash=item["passwordHash"],
+        password_hash=item.get("passwordHash", ""),
         time_zone=item.get("timeZone", "UTC"),
         email_verified=bool(item.get("emailVerified", False)),
         created_at=maybe_from_iso(item.get("createdAt")),
@@ -92,10 +96,12 @@ class TherapistRepository(Repository):
         return {t.therapist_id: t for t in map(_from_item, items)}
 
     def find_by_email(self, email: str) -> Therapist | None:
+        # The index holds the ids only (no password hash or two-factor secret in any
+        # index): the account itself is then read by id, consistently.
         result = self.db.query(
             THERAPISTS, Key("email").eq(normalize_email(email)), index=_BY_EMAIL, limit=1
         )
-        return _from_item(result.items[0]) if result.items else None
+        return self.get(result.items[0]["therapistId"], consistent=True) if result.items else None
 
     def search_by_specialization(
         self, specialization: str, *, limit: int = 25, cursor: str | None = None

@@ -116,7 +116,8 @@ def test_it_lists_a_therapists_and_a_clients_sessions_in_scheduled_order(
     with count_dynamodb_calls() as calls:
         agenda = repo.list_by_therapist(therapist_id)
         of_client = repo.list_by_client(client_id)
-    assert calls.by_operation() == {"Query": 2, "BatchGetItem": 2}  # + each page's data keys, batched
+    # Each list: the index (no clinical text in it), the page's sessions, their data keys.
+    assert calls.by_operation() == {"Query": 2, "BatchGetItem": 4}
 
     assert [s.session_id for s in agenda.items] == [sessions[o].session_id for o in range(6)]
     assert [s.session_id for s in of_client.items] == [sessions[o].session_id for o in (0, 2, 4)]
