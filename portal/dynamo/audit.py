@@ -17,6 +17,7 @@ from boto3.dynamodb.conditions import Attr, Key
 
 from portal.domain import AccountKind, AuditCategory, AuditEvent, Page, audit_category_for
 from portal.dynamo.base import Repository, clamp_limit, to_page
+from portal.dynamo.day_keys import day_key, query_day_page
 from portal.dynamo.gateway import Item, TransactPut, new_request_token
 from portal.dynamo.pagination import decode_cursor
 from portal.dynamo.schema import AUDIT_LOG
@@ -42,7 +43,8 @@ def _to_item(event: AuditEvent) -> dict[str, Any]:
         "subjectId": event.subject_id,
         "categoryAt": f"{event.category}#{occurred}",
         "occurredAt": occurred,
-        "day": _day(event.occurred_at),
+        # A sharded day key (schema.py, DAY_SHARDS): one day's events over several partitions.
+        "day": day_key(_day(event.occurred_at), event.event_id),
         "category": str(event.category),
         "action": event.action,
         "actorKind": str(event.actor_kind),
@@ -192,15 +194,16 @@ class AuditRepository(Repository):
     def list_by_day(
         self, day: date, *, limit: int = 20, cursor: str | None = None
     ) -> Page[AuditEvent]:
-        """Everything recorded on one UTC day, newest first: one Query of the day index."""
+        """Everything recorded on one UTC day, newest first: one Query of each of the day's
+        partitions in the day index (its shards and the bare day), a fixed number whatever the day held."""
         text = day.isoformat()
-        scope = f"audit.day:{text}"
-        result = self.db.query(
+        return query_day_page(
+            self.db,
             AUDIT_LOG,
-            Key("day").eq(text),
-            index=_BY_DAY,
+            _BY_DAY,
+            text,
             limit=clamp_limit(limit),
-            forward=False,
-            start_key=decode_cursor(cursor, scope),
+            scope=f"audit.day:{text}",
+            cursor=cursor,
+            convert=_from_item,
         )
-        return to_page(result, _from_item, scope)

@@ -168,6 +168,24 @@ class Table:
         return names
 
 
+# Sharded day keys. An index whose partition key is a UTC day (the audit log's
+# day index, the two message-notice indexes, the reminders index) would put all
+# of one day's writes on one partition, with a key that only grows: a global
+# index that throttles holds back the writes of its table, so at scale audited
+# page views would get 503s. The key is therefore ``<day>#<n>``, n in
+# [0, DAY_SHARDS) from the item's own id (portal/dynamo/day_keys.py), and
+# readers Query every shard of a day (plus the bare day, for items written
+# before sharding). Why 8: a partition takes 1,000 write units a second, so 8
+# shards take 8,000 a second for a day (far past what a practice's portal writes
+# at its peak, with room for an uneven spread), while a reader's fixed cost
+# stays small: the scheduler's run is 9 Queries per day partition it reads
+# (about 0.5 read units each when nothing is due), some $0.15 a month for a
+# deployment at one run a minute, whatever the number of clients. Doubling it
+# would double that cost for headroom no practice needs; a change of n moves
+# items between shards, so it is fixed.
+DAY_SHARDS = 8
+
+
 def _h(attribute: str) -> KeyPart:
     return KeyPart(attribute, "HASH")
 
@@ -359,9 +377,8 @@ LOGIN_THROTTLE = Table(
 # subject collects. ``occurredAt`` (``<iso time>#<eventId>``) orders the indexes:
 # * LSI_Audit_ByTime: one subject's whole history, newest first (consistent);
 # * GSI_Audit_ByActor: what one person (``actorKey`` = ``<kind>:<id>``) did;
-# * GSI_Audit_ByDay: everything on one UTC day (``day`` = ``YYYY-MM-DD``). One
-#   partition per day takes every event of that day: far below a partition's
-#   1,000 writes a second for a practice's audit trail (shard ``day`` if not).
+# * GSI_Audit_ByDay: everything on one UTC day (``day`` = ``YYYY-MM-DD#<n>``, a
+#   sharded day key: see DAY_SHARDS), the staff's page reading every shard.
 AUDIT_LOG = Table(
     name="AuditLog",
     keys=(_h("subjectId"), _r("categoryAt")),

@@ -37,6 +37,7 @@ from portal.domain import (
     statuses_allowed_before,
 )
 from portal.dynamo.base import Repository, clamp_limit, to_page
+from portal.dynamo.day_keys import day_key, query_day
 from portal.dynamo.field_crypto import (
     client_key_owner,
     data_key_scope,
@@ -117,8 +118,14 @@ def _key_owners(item: Item) -> list[str]:
 
 
 def reminder_day(moment: datetime) -> str:
-    """The partition of the reminders index a reminder due at ``moment`` falls in (a UTC day)."""
+    """The UTC day a reminder due at ``moment`` falls in; its partition is a shard of it."""
     return to_iso(moment)[:10]
+
+
+def reminder_partition(session_id: str, remind_at: datetime) -> str:
+    """The partition of the reminders index: a sharded day key (schema.py, DAY_SHARDS), the
+    shard from the session, so a reminder set again (a failed send undone) lands where it was."""
+    return day_key(reminder_day(remind_at), session_id)
 
 
 def _clinical_values(session: TherapySession) -> dict[str, str | None]:
@@ -160,7 +167,7 @@ def _to_item(session: TherapySession) -> dict[str, Any]:
         "therapistRemindedAt": (
             to_iso(session.therapist_reminded_at) if session.therapist_reminded_at else None
         ),
-        "reminderDay": reminder_day(remind_at) if pending else None,
+        "reminderDay": reminder_partition(session.session_id, remind_at) if pending else None,
         "remindAt": to_iso(remind_at) if pending else None,
         "previousSessionAt": to_iso(session.previous_session_at) if session.previous_session_at else None,
     }
@@ -574,17 +581,38 @@ class SessionRepository(Repository):
     # --- reminders --------------------------------------------------------------------
 
     def reminders_due(self, day: str, *, now: datetime, limit: int = 100) -> list[TherapySession]:
-        """Sessions in one day's partition of the sparse reminders index whose reminder is due.
+        """Sessions in one day's partitions of the sparse reminders index (every shard: a fixed
+        number of Queries) whose reminder is due.
 
         Without their clinical text: a reminder says only when.
         """
-        result = self.db.query(
+        items = query_day(
+            self.db,
             SESSIONS,
-            Key("reminderDay").eq(day) & Key("remindAt").lte(to_iso(now)),
-            index=_REMINDERS_DUE,
+            _REMINDERS_DUE,
+            day,
+            sort_condition=lambda remind_at: remind_at.lte(to_iso(now)),
             limit=clamp_limit(limit),
         )
-        return [_session_from_item(item, clinical=False) for item in result.items]
+        return [_session_from_item(item, clinical=False) for item in items]
+
+    def drop_reminder(self, session: TherapySession) -> bool:
+        """Take a session whose reminder can no longer be sent (it has begun, or an account
+        is gone) out of the reminders index at once, so it never sits at the head of a
+        day's partition again. Only while the reminder read is still the one pending:
+        a session moved meanwhile keeps its new reminder."""
+        remind_at = session.scheduled_for - REMINDER_LEAD
+        try:
+            self.db.update(
+                SESSIONS,
+                {"sessionId": session.session_id},
+                remove=_REMINDER_KEYS,
+                condition=Attr("remindAt").eq(to_iso(remind_at))
+                & Attr("scheduledFor").eq(to_iso(session.scheduled_for)),
+            )
+        except Conflict:
+            return False
+        return True
 
     def mark_reminded(self, session: TherapySession, side: ReminderSide) -> bool:
         """Record that ``side`` was reminded, once: False when it already was (or things moved on).
@@ -627,7 +655,7 @@ class SessionRepository(Repository):
                 {"sessionId": session.session_id},
                 set_values={
                     f"{side}RemindedAt": None,
-                    "reminderDay": reminder_day(remind_at),
+                    "reminderDay": reminder_partition(session.session_id, remind_at),
                     "remindAt": to_iso(remind_at),
                 },
                 condition=Attr("scheduledFor").eq(to_iso(session.scheduled_for))
