@@ -664,10 +664,29 @@ class SessionRepository(Repository):
         except Conflict:
             pass
 
+    def list_schedules_by_therapist(
+        self, therapist_id: str, *, limit: int = 25, cursor: str | None = None
+    ) -> Page[SessionSchedule]:
+        """One therapist's sessions for staff, newest first: one Query of the therapist index,
+        which holds no title or note (the seed's "List All Sessions" by a specific index:
+        the web servers may not Scan this table)."""
+        scope = f"sessions.schedules.therapist:{therapist_id}"
+        result = self.db.query(
+            SESSIONS,
+            Key("therapistId").eq(therapist_id),
+            index=_BY_THERAPIST,
+            limit=clamp_limit(limit),
+            forward=False,
+            start_key=decode_cursor(cursor, scope),
+            projection=_SCHEDULE_ATTRIBUTES,
+        )
+        return to_page(result, _schedule_from_item, scope)
+
     def list_all_schedules(
         self, *, limit: int = 25, cursor: str | None = None
     ) -> Page[SessionSchedule]:
-        """List All Sessions for staff: a paged Scan that reads no title or note at all."""
+        """Every session for maintenance commands (backfill_session_history): a paged Scan that
+        reads no title or note at all. Only the maintenance role may Scan this table."""
         scope = "sessions.all.schedules"
         result = self.db.scan(
             SESSIONS,
