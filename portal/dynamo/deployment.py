@@ -311,3 +311,77 @@ def cloudformation_template() -> dict[str, Any]:
 
 def render_template() -> str:
     return json.dumps(cloudformation_template(), indent=2) + "\n"
+
+
+# --- one global index per table per stack update --------------------------------------
+
+
+def _index_ops(current: list[dict[str, Any]], target: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+    """What turns one table's global indexes into the target's, one index at a time: new
+    indexes first (beside the old), then those to drop, then those whose shape changed
+    (a projection or key cannot change in place: deleted, then created again)."""
+    now = {index["IndexName"]: index for index in current}
+    wanted = {index["IndexName"]: index for index in target}
+    changed = [name for name in wanted if name in now and now[name] != wanted[name]]
+    ops: list[tuple[str, dict[str, Any]]] = [("create", wanted[n]) for n in wanted if n not in now]
+    ops += [("delete", now[n]) for n in now if n not in wanted]
+    for name in changed:
+        ops += [("delete", now[name]), ("create", wanted[name])]
+    return ops
+
+
+def _with_indexes(resource: dict[str, Any], indexes: list[dict[str, Any]], table: Table) -> dict[str, Any]:
+    properties = dict(resource["Properties"])
+    if indexes:
+        properties["GlobalSecondaryIndexes"] = indexes
+    else:
+        properties.pop("GlobalSecondaryIndexes", None)
+    # DynamoDB refuses attribute definitions no key uses.
+    used = {p.attribute for p in table.keys} | {p.attribute for i in table.local_indexes for p in i.keys}
+    used |= {part["AttributeName"] for index in indexes for part in index["KeySchema"]}
+    properties["AttributeDefinitions"] = [d for d in properties["AttributeDefinitions"] if d["AttributeName"] in used]
+    return {**resource, "Properties": properties}
+
+
+def migration_steps(deployed: dict[str, Any], target: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Templates to deploy in turn, from the ``deployed`` one to ``target`` (this version's),
+    each creating or deleting at most one global index of each table; none when no global
+    index differs.
+
+    Local indexes cannot change on a live table (CloudFormation would replace the
+    table, which a fixed name and deletion protection refuse): every step keeps an
+    existing table's local indexes as deployed. A projection of a local index
+    changes only with a rebuilt table (README).
+    """
+    target = target or cloudformation_template()
+    tables = {_logical_id(t): t for t in ALL_TABLES}
+    plans: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+    state: dict[str, list[dict[str, Any]]] = {}
+    kept_local: dict[str, Any] = {}
+    for logical in tables:
+        before = deployed.get("Resources", {}).get(logical)
+        if before is None:
+            continue  # a new table is created whole, with all its indexes
+        if "LocalSecondaryIndexes" in before["Properties"]:
+            kept_local[logical] = before["Properties"]["LocalSecondaryIndexes"]
+        current = list(before["Properties"].get("GlobalSecondaryIndexes", []))
+        wanted = target["Resources"][logical]["Properties"].get("GlobalSecondaryIndexes", [])
+        plans[logical], state[logical] = _index_ops(current, wanted), current
+    steps: list[dict[str, Any]] = []
+    while any(plans.values()):
+        for logical, ops in plans.items():
+            if not ops:
+                continue
+            kind, index = ops.pop(0)
+            if kind == "create":
+                state[logical] = [*state[logical], index]
+            else:
+                state[logical] = [i for i in state[logical] if i["IndexName"] != index["IndexName"]]
+        resources = dict(target["Resources"])
+        for logical in plans:
+            resource = _with_indexes(target["Resources"][logical], state[logical], tables[logical])
+            if logical in kept_local:
+                resource["Properties"]["LocalSecondaryIndexes"] = kept_local[logical]
+            resources[logical] = resource
+        steps.append({**target, "Resources": resources})
+    return steps
