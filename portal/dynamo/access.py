@@ -79,6 +79,9 @@ MAINTENANCE_ENTRY_POINTS: frozenset[tuple[str, str]] = frozenset(
         ("portal/management/commands/backfill_session_history.py", "handle"),
         ("portal/dynamo/field_crypto.py", "rotate_page"),
         ("portal/services/session_history.py", "session_history_backfill"),
+        # The repository reads only these commands make (whole-table Scans).
+        ("portal/dynamo/sessions.py", "list_all_schedules"),
+        ("portal/dynamo/data_keys.py", "scan"),
     }
 )
 

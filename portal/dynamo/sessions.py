@@ -572,12 +572,6 @@ class SessionRepository(Repository):
         )
         return [s for s in page.items if s.scheduled_for < end and s.ends_at > start]
 
-    def list_all(self, *, limit: int = 25, cursor: str | None = None) -> Page[TherapySession]:
-        """List All Sessions: a paged Scan, for staff."""
-        scope = "sessions.all"
-        result = self.db.scan(SESSIONS, limit=clamp_limit(limit), start_key=decode_cursor(cursor, scope))
-        return to_page(result, _from_item, scope, key_owners=_key_owners)
-
     # --- reminders --------------------------------------------------------------------
 
     def reminders_due(self, day: str, *, now: datetime, limit: int = 100) -> list[TherapySession]:
