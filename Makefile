@@ -49,6 +49,10 @@ bench-journal: deps
 bench-messages: deps
 	$(PY) -m bench.messages
 
+.PHONY: bench-booking
+bench-booking: deps
+	$(PY) -m bench.booking
+
 load: deps
 	$(PY) -m bench.load
 

@@ -365,6 +365,9 @@ class Relationship:
     therapist_notice_due_at: datetime | None = None
     client_noticed_at: datetime | None = None
     therapist_noticed_at: datetime | None = None
+    # Every session made for the pair since marks began, written in the transaction that
+    # made it: what a consistent read of this record lists, where the session index may lag.
+    session_ids: frozenset[str] = frozenset()
 
     @property
     def was_active(self) -> bool:

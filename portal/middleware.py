@@ -11,9 +11,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from portal.accounts.middleware import database_failure
-from portal.domain import DatabaseUnavailable, InvalidCursor, UnreadableText
+from portal.domain import Conflict, DatabaseUnavailable, InvalidCursor, UnreadableText
 from portal.services.data_keys import request_key_scope
-from portal.views.errors import database_unavailable, unreadable_record
+from portal.views.errors import database_unavailable, lost_race, unreadable_record
 
 
 class DataKeyScopeMiddleware:
@@ -80,6 +80,9 @@ class DatabaseUnavailableMiddleware:
             return database_unavailable(request)
         if isinstance(exception, UnreadableText):
             return unreadable_record(request)
+        if isinstance(exception, Conflict):
+            # A race no view answered itself: a clear 409, never a traceback.
+            return lost_race(request, exception)
         if isinstance(exception, InvalidCursor):
             if getattr(request, "htmx", False):
                 # Swapped into the list where "load more" was.

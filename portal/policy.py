@@ -187,3 +187,17 @@ def require_verified_email(user: User, action: str) -> None:
 def may_read_clinical_content(user: User) -> bool:
     """Staff administer accounts; journal text, notes and messages are not theirs to read."""
     return user.is_authenticated and user.kind is not AccountKind.STAFF
+
+
+def may_read_note(user: User, session: TherapySession, kind: str) -> bool:
+    """The session's therapist reads both notes; its client the shared one only; nobody else either.
+
+    Private progress notes never reach the client or staff, whatever page asks.
+    """
+    if not user.is_authenticated:
+        return False
+    if user.kind is AccountKind.THERAPIST:
+        return session.therapist_id == user.account_id
+    if user.kind is AccountKind.CLIENT:
+        return session.client_id == user.account_id and kind == "shared"
+    return False

@@ -16,11 +16,22 @@ def make_active_pair(**client_options: object) -> tuple[User, User]:
     if client.email_verified:
         connect(client, therapist)
     else:
-        # An unverified client cannot ask; the therapist's invitation, accepted, gives the same pair.
-        from portal.services.relationships import relationship_accept, relationship_invite
+        # An unverified client can neither ask nor accept; a pair from before accepting needed a
+        # verified email is written straight to the table, as such data stands.
+        from portal.domain import Side
+        from portal.dynamo.mappings import MappingRepository
+        from portal.timeutil import utcnow
 
-        relationship_invite(user=therapist, email=client.email, portal_url=PORTAL_URL)
-        relationship_accept(user=client, other_id=therapist.account_id, portal_url=PORTAL_URL)
+        mappings = MappingRepository()
+        pending = mappings.create_pending(
+            client.account_id,
+            therapist.account_id,
+            requested_by=Side.THERAPIST,
+            client_name=client.name,
+            therapist_name=therapist.name,
+            at=utcnow(),
+        )
+        mappings.accept(pending, at=utcnow())
     return client, therapist
 
 

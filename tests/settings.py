@@ -24,8 +24,12 @@ os.environ["AWS_DEFAULT_REGION"] = "us-east-1"
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 from therapy_site.settings import *  # noqa: E402,F403
+from therapy_site.settings import TEMPLATES  # noqa: E402
 
 # Tests serve static files from the source folders: no collectstatic step.
 STORAGES = {"staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# A misspelt or missing variable fails the test that renders it, instead of printing nothing.
+TEMPLATES[0]["OPTIONS"]["undefined"] = "jinja2.StrictUndefined"

@@ -34,13 +34,19 @@ DYNAMODB_CONNECT_TIMEOUT = float(env_int("DYNAMODB_CONNECT_TIMEOUT_MS", 1000)) /
 DYNAMODB_READ_TIMEOUT = float(env_int("DYNAMODB_READ_TIMEOUT_MS", 2000)) / 1000
 DYNAMODB_MAX_ATTEMPTS = env_int("DYNAMODB_MAX_ATTEMPTS", 3)
 
-# Master keys that wrap each client's data key (portal/dynamo/field_crypto.py):
+# The AWS KMS key (id, ARN or alias) that makes and unwraps each client's data key
+# in production (portal/dynamo/kms_keys.py); the deploy template declares it.
+DATA_KEYS_KMS_KEY_ID = env_str("DATA_KEYS_KMS_KEY_ID", "") or ""
+# Master keys that wrap each client's data key when KMS is not used (the local
+# engine, tests) and unwrap keys wrapped before a move to KMS:
 # "id:base64key,id:base64key", 32-byte keys; the first wraps new and rotated data
 # keys, every one listed unwraps. `make run` keeps a generated one in var/.
 DATA_ENCRYPTION_KEYS = env_key_list("DATA_ENCRYPTION_KEYS")
-if not DATA_ENCRYPTION_KEYS:
+if not DATA_ENCRYPTION_KEYS and not DATA_KEYS_KMS_KEY_ID:
     if not DEBUG:
-        raise ImproperlyConfigured("DATA_ENCRYPTION_KEYS must be set when DJANGO_DEBUG is off.")
+        raise ImproperlyConfigured(
+            "DATA_ENCRYPTION_KEYS must be set when DJANGO_DEBUG is off (or DATA_KEYS_KMS_KEY_ID, for AWS KMS)."
+        )
     # Debug only, like the secret key above: a fixed, public key protects nothing.
     DATA_ENCRYPTION_KEYS = [("insecure-debug", b"insecure-debug-only-master-key!!")]
 
@@ -106,8 +112,23 @@ WSGI_APPLICATION = "therapy_site.wsgi.application"
 
 TEMPLATES = [
     {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        # Page templates: Jinja2 through Django's backend, "page.html#block" rendering one block of a page.
+        "BACKEND": "portal.templating.backend.Jinja2WithBlocks",
         "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": False,
+        "OPTIONS": {
+            "environment": "portal.templating.environment.environment",
+            "context_processors": [
+                "django.template.context_processors.csp",
+                "portal.context_processors.person",
+                "django.contrib.messages.context_processors.messages",
+                "portal.context_processors.session_timing",
+            ],
+        },
+    },
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "legacy_templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             # {% extends %}, {% url %} and {% static %} as Django parses and writes them, each answer

@@ -28,7 +28,6 @@ from django.contrib.auth import logout
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from django.utils.functional import SimpleLazyObject, empty
 
 from portal.accounts.session_store import SessionStore
 from portal.accounts.session_user import session_account_check, user_from_session
@@ -60,30 +59,10 @@ def passive(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     return view
 
 
-def _session_user(request: HttpRequest) -> User | AnonymousUser:
-    if not hasattr(request, "_cached_user"):
-        request._cached_user = user_from_session(request.session) or AnonymousUser()  # type: ignore[attr-defined]
-    return request._cached_user  # type: ignore[attr-defined,no-any-return]
-
-
 def signed_in_user(request: HttpRequest) -> User | AnonymousUser:
-    """The person behind request.user itself, never a lazy stand-in for it.
-
-    SessionAuthenticationMiddleware sets the person itself; a request that got
-    Django's SimpleLazyObject instead (a request factory's, another middleware's)
-    is unwrapped. Every attribute read through the stand-in raises and catches an
-    AttributeError on the way; a page's frame reads the user's kind and flags a few
-    dozen times, so templates get the object it stands for.
-    """
+    """The person behind ``request.user``, anonymous when no middleware set one (a bare request)."""
     user = getattr(request, "user", None)
-    if user is None:
-        return AnonymousUser()
-    if isinstance(user, SimpleLazyObject):
-        # What this stand-in wraps, worked out as its first attribute read would.
-        if user._wrapped is empty:
-            user._setup()
-        return user._wrapped  # type: ignore[no-any-return]
-    return user  # type: ignore[no-any-return]
+    return AnonymousUser() if user is None else cast(User | AnonymousUser, user)
 
 
 class SessionAuthenticationMiddleware:
@@ -98,22 +77,16 @@ class SessionAuthenticationMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        # Built at once, not behind Django's lazy stand-in: the session is already
+        # Built at once rather than lazily as Django's is: the session is already
         # loaded (portal.middleware.SessionMiddleware), building the user reads
-        # nothing more, and every request reads it (IdleTimeoutMiddleware below),
-        # while each attribute read through the stand-in costs a Python call.
-        request.user = _session_user(request)
+        # nothing more, and every request reads it (IdleTimeoutMiddleware below).
+        request.user = user_from_session(request.session) or AnonymousUser()
 
         async def auser() -> Any:
             return request.user
 
         request.auser = auser  # type: ignore[attr-defined]
         return self.get_response(request)
-
-
-def _set_user(request: HttpRequest, user: User) -> None:
-    request.user = user
-    request._cached_user = user  # type: ignore[attr-defined]
 
 
 def idle_seconds_left(request: HttpRequest) -> int | None:
@@ -168,7 +141,7 @@ class IdleTimeoutMiddleware:
         try:
             push = expiry_push_due(session)
             check = (push or request.method not in _SAFE_METHODS) and request.user.is_authenticated
-            user: User = request.user  # type: ignore[assignment]
+            user = cast(User, request.user)
             fresh = session_account_check(session, user) if check else user
             if fresh is None:
                 logger.info("session of account %s ended: the account changed", user.pk)
@@ -181,7 +154,7 @@ class IdleTimeoutMiddleware:
             note_database_failure(request, exc)
             return
         if check:
-            _set_user(request, cast(User, fresh))
+            request.user = cast(User, fresh)
         if push:
             session.modified = True
 

@@ -25,7 +25,6 @@ from django.contrib.sessions.backends.base import (
 )
 from django.core import signing
 
-from portal.accounts import session_signing
 from portal.domain import Conflict, NotFound
 from portal.dynamo.web_sessions import WebSessionRecord, WebSessionRepository
 
@@ -93,7 +92,7 @@ class SessionStore(SessionBase):
         # SessionBase.decode() answers {} both for a valid empty session and for
         # tampered data; only the latter must drop the key.
         try:
-            data = session_signing.loads(session_data, salt=self.key_salt, serializer=self.serializer)
+            data = signing.loads(session_data, salt=self.key_salt, serializer=self.serializer)
         except signing.BadSignature:
             # Same logger Django's own decode() uses; the message carries no data.
             logging.getLogger("django.security.SuspiciousSession").warning(
@@ -103,10 +102,6 @@ class SessionStore(SessionBase):
         except Exception:
             return None
         return data if isinstance(data, dict) else None
-
-    def encode(self, session_dict: dict[str, Any]) -> str:
-        # SessionBase.encode, signed with the key made once (session_signing).
-        return session_signing.dumps(session_dict, salt=self.key_salt, serializer=self.serializer)
 
     def load(self) -> dict[str, Any]:
         session_key = self.session_key

@@ -51,14 +51,33 @@ def _snapshot(user: User) -> dict[str, Any]:
 def with_readers(user: User) -> User:
     """``user`` with a client's current readers loaded (one consistent Query of the mappings).
 
-    The journal says who can read a shared entry; the list rides in the
-    session like the name, so it is at most as old as the last account check
-    (a minute while someone is active, and fresh on every POST, so a share's
-    confirmation always names who can read it at that moment).
+    The journal says who can read a shared entry. The list rides in the
+    session like the name (fresh on every POST, so a share's confirmation
+    always names who can read it at that moment); a page view that states it
+    reads it again with ``current_readers``, as the copy may be a minute old.
     """
     if user.is_client:
         user.readers = tuple(Reader(m.therapist_id, m.therapist_name) for m in journal_readers(user))
+        user.readers_fresh = True
     return user
+
+
+def current_readers(session: SessionBase, user: User) -> tuple[Reader, ...] | None:
+    """Who can read the client's shared entries at this moment, for a page that says so.
+
+    A privacy statement must never name fewer readers than can read. The
+    session's copy may be up to a minute old, and a therapist accepting a
+    request (or the client accepting in another browser) adds a reader without
+    touching this session, so a page that states who can read reads the
+    mappings consistently (one Query, whatever the journal's size) unless this
+    request already did (every POST does, before the view). The session's copy
+    is refreshed with what was read.
+    """
+    if not user.is_client:
+        return user.readers
+    if not user.readers_fresh:
+        remember_account(session, with_readers(user))
+    return user.readers
 
 
 def refresh_readers(session: SessionBase, user: User) -> None:
@@ -90,7 +109,7 @@ def user_from_session(session: SessionBase) -> User | None:
     if parsed is None:
         return None
     try:
-        user = User.from_session_copy(str(user_key), email=str(snapshot["email"]), name=str(snapshot["name"]))
+        user = User(id=str(user_key), email=str(snapshot["email"]), name=str(snapshot["name"]))
         user.kind, user.account_id = parsed
         user.time_zone = str(snapshot["tz"])
         user.email_verified = bool(snapshot["verified"])

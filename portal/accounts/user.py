@@ -9,35 +9,14 @@ table.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
-from django.db.models.base import ModelState
 
 from portal.domain import AccountKind
+from portal.dynamo.accounts import Account
 from portal.ids import is_valid_id
-
-
-class Account(Protocol):
-    """What every kind of account has (read-only: accounts are frozen dataclasses)."""
-
-    @property
-    def email(self) -> str: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def password_hash(self) -> str: ...
-    @property
-    def time_zone(self) -> str: ...
-    @property
-    def email_verified(self) -> bool: ...
-    @property
-    def mfa_secret(self) -> str | None: ...
-    @property
-    def deactivated(self) -> bool: ...
-    @property
-    def account_version(self) -> int: ...
 
 
 def account_id_of(account: Any) -> str:
@@ -103,19 +82,8 @@ class User(AbstractBaseUser):
     # that the journal need not Query the mappings on every view; None: not
     # loaded (another kind of account, or a user not built from a session).
     readers: tuple[Reader, ...] | None = None
-
-    @classmethod
-    def from_session_copy(cls, user_key: str, *, email: str, name: str) -> User:
-        """``cls(id=user_key, email=email, name=name)``, built without Model.__init__.
-
-        Every signed-in page builds its user from the session's copy; Model.__init__
-        walks the fields and sends two signals for an object the ORM never sees
-        (the model is unmanaged, nothing listens). The result is the same
-        (tests/unit/test_session_user.py compares the two).
-        """
-        user = cls.__new__(cls)
-        user.__dict__.update(_state=ModelState(), password="", id=user_key, email=email, name=name)
-        return user
+    # True once ``readers`` was read consistently during this request (never stored in the session).
+    readers_fresh: bool = False
 
     @classmethod
     def from_account(cls, kind: AccountKind, account: Account) -> User:

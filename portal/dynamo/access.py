@@ -64,6 +64,12 @@ APP_OPERATIONS: dict[str, tuple[str, ...]] = {
     "Relationships/index/GSI_Relationships_ByTherapist": ("Query",),
     "Relationships/index/GSI_Relationships_ClientNoticesDue": ("Query",),
     "Relationships/index/GSI_Relationships_TherapistNoticesDue": ("Query",),
+    "Bookings": ("GetItem", "PutItem", "DeleteItem", "Query"),
+    "ClinicalNotes": ("GetItem", "PutItem", "UpdateItem", "Query", "BatchGetItem", "ConditionCheckItem"),
+    "ClinicalNotes/index/GSI_ClinicalNotes_CorrectionsDue": ("Query",),
+    "Measures": ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "BatchWriteItem"),
+    "Measures/index/GSI_Measures_RemindersDue": ("Query",),
+    "Measures/index/GSI_Measures_OpenAlerts": ("Query",),
 }
 
 # Tables the web role must never Scan (checked by the template's tests).

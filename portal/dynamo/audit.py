@@ -16,10 +16,9 @@ from typing import Any
 from boto3.dynamodb.conditions import Attr, Key
 
 from portal.domain import AccountKind, AuditCategory, AuditEvent, Page, audit_category_for
-from portal.dynamo.base import Repository, clamp_limit, to_page
+from portal.dynamo.base import Repository, clamp_limit, query_page
 from portal.dynamo.day_keys import day_key, query_day_page
 from portal.dynamo.gateway import Item, TransactPut, new_request_token
-from portal.dynamo.pagination import decode_cursor
 from portal.dynamo.schema import AUDIT_LOG
 from portal.ids import new_id
 from portal.timeutil import from_iso, to_iso, utcnow
@@ -150,25 +149,27 @@ class AuditRepository(Repository):
         if action is not None:
             category = audit_category_for(action)
         if category is None:
-            scope = f"audit.subject:{subject_id}"
-            result = self.db.query(
+            return query_page(
+                self.db,
                 AUDIT_LOG,
                 Key("subjectId").eq(subject_id),
                 index=_BY_TIME,
-                limit=clamp_limit(limit),
+                limit=limit,
                 forward=False,
-                start_key=decode_cursor(cursor, scope),
+                scope=f"audit.subject:{subject_id}",
+                cursor=cursor,
+                convert=_from_item,
             )
-            return to_page(result, _from_item, scope)
-        scope = f"audit.subject:{subject_id}:{category}"
-        result = self.db.query(
+        return query_page(
+            self.db,
             AUDIT_LOG,
             Key("subjectId").eq(subject_id) & Key("categoryAt").begins_with(f"{category}#"),
-            limit=clamp_limit(limit),
+            limit=limit,
             forward=False,
-            start_key=decode_cursor(cursor, scope),
+            scope=f"audit.subject:{subject_id}:{category}",
+            cursor=cursor,
+            convert=_from_item,
         )
-        return to_page(result, _from_item, scope)
 
     def list_by_actor(
         self,
@@ -180,16 +181,17 @@ class AuditRepository(Repository):
     ) -> Page[AuditEvent]:
         """What one person did, newest first: one Query of the actor index."""
         key = actor_key(kind, actor_id)
-        scope = f"audit.actor:{key}"
-        result = self.db.query(
+        return query_page(
+            self.db,
             AUDIT_LOG,
             Key("actorKey").eq(key),
             index=_BY_ACTOR,
-            limit=clamp_limit(limit),
+            limit=limit,
             forward=False,
-            start_key=decode_cursor(cursor, scope),
+            scope=f"audit.actor:{key}",
+            cursor=cursor,
+            convert=_from_item,
         )
-        return to_page(result, _from_item, scope)
 
     def list_by_day(
         self, day: date, *, limit: int = 20, cursor: str | None = None

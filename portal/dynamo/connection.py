@@ -1,8 +1,9 @@
-"""The one boto3 DynamoDB client of this process, created lazily.
+"""The one boto3 DynamoDB client of this process, and the one KMS client, created lazily.
 
-Never at import and never before gunicorn forks: the client is built on first
+Never at import and never before gunicorn forks: a client is built on first
 use and rebuilt if the process id changed (a forked worker must not share the
-parent's connection pool).
+parent's connection pool). Both use the same timeouts and retries, so a slow
+KMS fails a request as fast as a slow DynamoDB does.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ from portal.dynamo.gateway import DynamoGateway
 _lock = threading.Lock()
 _gateway: DynamoGateway | None = None
 _gateway_pid: int | None = None
+# The KMS client that wraps and unwraps data keys when DATA_KEYS_KMS_KEY_ID is set.
+_kms: Any = None
+_kms_pid: int | None = None
 # Building a boto3 Session reads botocore's service descriptions from disk
 # (~0.2 s); one per process is enough even when the client is rebuilt.
 _session: boto3.session.Session | None = None
@@ -41,6 +45,15 @@ def _client_config() -> Config:
     )
 
 
+def _boto_session() -> boto3.session.Session:
+    """This process's boto3 Session (called under ``_lock``)."""
+    global _session, _session_pid
+    if _session is None or _session_pid != os.getpid():
+        _session = boto3.session.Session()
+        _session_pid = os.getpid()
+    return _session
+
+
 def _build_gateway() -> DynamoGateway:
     kwargs: dict[str, object] = {
         "region_name": settings.AWS_REGION,
@@ -53,11 +66,7 @@ def _build_gateway() -> DynamoGateway:
         if not os.environ.get("AWS_ACCESS_KEY_ID") and not os.environ.get("AWS_PROFILE"):
             kwargs["aws_access_key_id"] = "local"
             kwargs["aws_secret_access_key"] = "local"
-    global _session, _session_pid
-    if _session is None or _session_pid != os.getpid():
-        _session = boto3.session.Session()
-        _session_pid = os.getpid()
-    client = _session.client("dynamodb", **kwargs)  # type: ignore[call-overload]
+    client = _boto_session().client("dynamodb", **kwargs)  # type: ignore[call-overload]
     for event_name, handler, unique_id in _client_hooks:
         client.meta.events.register(event_name, handler, unique_id=unique_id)
     return DynamoGateway(client, settings.DYNAMODB_TABLE_PREFIX)
@@ -76,6 +85,22 @@ def get_gateway() -> DynamoGateway:
         return _gateway
 
 
+def get_kms_client() -> Any:
+    """The process's KMS client (real AWS KMS in the configured region), built on first use."""
+    global _kms, _kms_pid
+    pid = os.getpid()
+    client = _kms
+    if client is not None and _kms_pid == pid:
+        return client
+    with _lock:
+        if _kms is None or _kms_pid != pid:
+            _kms = _boto_session().client(  # type: ignore[call-overload]
+                "kms", region_name=settings.AWS_REGION, config=_client_config()
+            )
+            _kms_pid = pid
+        return _kms
+
+
 def register_client_hook(event_name: str, handler: Callable[..., Any], unique_id: str) -> None:
     """Register a botocore event handler on this client and every later one."""
     with _lock:
@@ -86,8 +111,10 @@ def register_client_hook(event_name: str, handler: Callable[..., Any], unique_id
 
 
 def reset_gateway() -> None:
-    """Forget the client (tests switch engines and table prefixes)."""
-    global _gateway, _gateway_pid
+    """Forget the clients (tests switch engines, table prefixes and mocks)."""
+    global _gateway, _gateway_pid, _kms, _kms_pid
     with _lock:
         _gateway = None
         _gateway_pid = None
+        _kms = None
+        _kms_pid = None

@@ -19,9 +19,9 @@ from typing import Any
 from boto3.dynamodb.conditions import Attr
 
 from portal.domain import Conflict, Page
-from portal.dynamo.base import Repository, clamp_limit, to_page
 from portal.dynamo.gateway import Item
-from portal.dynamo.pagination import decode_cursor
+from portal.dynamo.pagination import decode_cursor, encode_cursor
+from portal.dynamo.repository import Repository, clamp_limit, within_limit
 from portal.dynamo.schema import DATA_KEYS
 from portal.timeutil import maybe_from_iso, to_iso, utcnow
 
@@ -117,5 +117,8 @@ class DataKeyRepository(Repository):
     def scan(self, *, limit: int = 100, cursor: str | None = None) -> Page[StoredDataKey]:
         """Every stored key, a page at a time: for rotation, never for a page."""
         scope = "data_keys.all"
-        result = self.db.scan(DATA_KEYS, limit=clamp_limit(limit), start_key=decode_cursor(cursor, scope, max_age=None))
-        return to_page(result, _from_item, scope)
+        limit = clamp_limit(limit)
+        read = self.db.scan(DATA_KEYS, limit=limit + 1, start_key=decode_cursor(cursor, scope, max_age=None))
+        result = within_limit(read, table=DATA_KEYS, index=None, limit=limit)
+        # Wrapped keys are no clinical text: no key scope (and no import of field_crypto, which is built on this).
+        return Page(items=[_from_item(item) for item in result.items], next_cursor=encode_cursor(result.last_key, scope))

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from portal.dynamo.access import APP_OPERATIONS, MAINTENANCE_OPERATIONS
+from portal.dynamo.kms_keys import CONTEXT_KEY
 from portal.dynamo.schema import ALL_TABLES, Table
 
 TEMPLATE_PATH = Path(__file__).resolve().parent.parent.parent / "deploy" / "dynamodb.template.json"
@@ -272,6 +273,108 @@ def _role_resources(role: str) -> dict[str, Any]:
     return resources
 
 
+def data_keys_kms_key() -> dict[str, dict[str, Any]]:
+    """The KMS key that makes and unwraps clients' data keys (DATA_KEYS_KMS_KEY_ID), as template sections.
+
+    Made when ``MakeDataKeysKmsKey`` is true. Its key policy names the stack's
+    own roles: the web role may do exactly ``GenerateDataKey`` and ``Decrypt``,
+    the maintenance role exactly ``Encrypt`` (rotate_data_keys moves keys
+    wrapped by a local master key under KMS), each only with the one
+    encryption-context key the app sends (portal/dynamo/kms_keys.py). The
+    account keeps the administration of the key, without its cryptographic
+    use, so nothing but the web role can unwrap a client's key.
+    """
+    made = "DataKeysKmsKeyWanted"
+    context = {
+        "ForAllValues:StringEquals": {"kms:EncryptionContextKeys": [CONTEXT_KEY]},
+        "Null": {"kms:EncryptionContextKeys": "false"},
+    }
+    return {
+        "Parameters": {
+            "MakeDataKeysKmsKey": {
+                "Type": "String",
+                "Default": "false",
+                "AllowedValues": ["true", "false"],
+                "Description": "true: make the KMS key that wraps clients' data keys (used by the web and "
+                "maintenance roles only).",
+            }
+        },
+        "Conditions": {made: {"Fn::Equals": [{"Ref": "MakeDataKeysKmsKey"}, "true"]}},
+        "Resources": {
+            "DataKeysKmsKey": {
+                "Type": "AWS::KMS::Key",
+                "Condition": made,
+                # Deleting the stack must never delete the key: every client's text would be lost.
+                "DeletionPolicy": "Retain",
+                "UpdateReplacePolicy": "Retain",
+                "Properties": {
+                    "Description": "Therapy portal: wraps each client's data key.",
+                    "KeySpec": "SYMMETRIC_DEFAULT",
+                    "KeyUsage": "ENCRYPT_DECRYPT",
+                    "EnableKeyRotation": True,
+                    "PendingWindowInDays": 30,
+                    "KeyPolicy": {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Sid": "AccountAdministersTheKeyButCannotUseIt",
+                                "Effect": "Allow",
+                                "Principal": {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}},
+                                "Action": [
+                                    "kms:CancelKeyDeletion",
+                                    "kms:Create*",
+                                    "kms:Delete*",
+                                    "kms:Describe*",
+                                    "kms:Disable*",
+                                    "kms:Enable*",
+                                    "kms:Get*",
+                                    "kms:List*",
+                                    "kms:Put*",
+                                    "kms:Revoke*",
+                                    "kms:ScheduleKeyDeletion",
+                                    "kms:TagResource",
+                                    "kms:UntagResource",
+                                    "kms:Update*",
+                                ],
+                                "Resource": "*",
+                            },
+                            {
+                                "Sid": "WebRoleMakesAndUnwrapsDataKeys",
+                                "Effect": "Allow",
+                                "Principal": {"AWS": {"Fn::GetAtt": ["WebRole", "Arn"]}},
+                                "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+                                "Resource": "*",
+                                "Condition": context,
+                            },
+                            {
+                                "Sid": "MaintenanceRoleWrapsLocalKeysUnderKms",
+                                "Effect": "Allow",
+                                "Principal": {"AWS": {"Fn::GetAtt": ["MaintenanceRole", "Arn"]}},
+                                "Action": ["kms:Encrypt"],
+                                "Resource": "*",
+                                "Condition": context,
+                            },
+                        ],
+                    },
+                },
+            }
+        },
+        "Outputs": {
+            "DataKeysKmsKeyArn": {
+                "Condition": made,
+                "Description": "Set as DATA_KEYS_KMS_KEY_ID on the app servers.",
+                "Value": {"Fn::GetAtt": ["DataKeysKmsKey", "Arn"]},
+            }
+        },
+    }
+
+
+def _with_sections(template: dict[str, Any], sections: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    for section, entries in sections.items():
+        template.setdefault(section, {}).update(entries)
+    return template
+
+
 def cloudformation_template() -> dict[str, Any]:
     resources: dict[str, Any] = {_logical_id(table): table_resource(table) for table in ALL_TABLES}
     outputs: dict[str, Any] = {}
@@ -296,7 +399,7 @@ def cloudformation_template() -> dict[str, Any]:
             "Description": f"The {role} role: for {_ROLE_PURPOSE[role]}.",
             "Value": {"Fn::GetAtt": [f"{title}Role", "Arn"]},
         }
-    return {
+    template: dict[str, Any] = {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": (
             "Therapy portal: every DynamoDB table, index and TTL of portal/dynamo/schema.py, and the "
@@ -307,6 +410,7 @@ def cloudformation_template() -> dict[str, Any]:
         "Resources": resources,
         "Outputs": outputs,
     }
+    return _with_sections(template, data_keys_kms_key())
 
 
 def render_template() -> str:

@@ -17,9 +17,8 @@ from typing import Any
 from boto3.dynamodb.conditions import Attr, Key
 
 from portal.domain import AccountKind, Client, Conflict, Page, normalize_email
-from portal.dynamo.base import Repository, clamp_limit, to_page
+from portal.dynamo.base import Repository, query_page
 from portal.dynamo.gateway import Item, TransactDelete, TransactionCancelled, TransactPut
-from portal.dynamo.pagination import decode_cursor
 from portal.dynamo.schema import ACCOUNT_ERASURES, CLIENTS, EMAIL_CLAIMS, JOURNAL
 from portal.timeutil import maybe_from_iso, to_iso, utcnow
 
@@ -108,15 +107,16 @@ class ErasureRepository(Repository):
 
     def list_unfinished(self, *, limit: int = 25, cursor: str | None = None) -> Page[ErasureJob]:
         """Erasures still running, oldest first: one Query of the sparse index."""
-        scope = "erasures.pending"
-        result = self.db.query(
+        return query_page(
+            self.db,
             ACCOUNT_ERASURES,
             Key("pending").eq(_PENDING),
             index=_PENDING_INDEX,
-            limit=clamp_limit(limit),
-            start_key=decode_cursor(cursor, scope),
+            limit=limit,
+            scope="erasures.pending",
+            cursor=cursor,
+            convert=_from_item,
         )
-        return to_page(result, _from_item, scope)
 
     def delete_journal_page(self, client_id: str) -> int:
         """Delete up to one page of the client's journal entries; how many were deleted (0: none left).

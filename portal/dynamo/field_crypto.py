@@ -14,9 +14,12 @@ never shown. Once an owner's key is destroyed (an erased client), decrypting
 gives ``ErasedText`` ("Removed at the client's request.") and encrypting
 raises ``KeyDestroyed``.
 
-Data keys are random 256-bit keys, stored wrapped (AES-GCM) by the first
-master key of ``settings.DATA_ENCRYPTION_KEYS``; every listed master key can
-unwrap. A key is unwrapped at most once per ``data_key_scope()``: each web
+Data keys are random 256-bit keys, stored wrapped. In production AWS KMS
+makes and unwraps them (``settings.DATA_KEYS_KMS_KEY_ID``, see kms_keys.py);
+otherwise (the local engine, tests) they are wrapped (AES-GCM) by the first
+master key of ``settings.DATA_ENCRYPTION_KEYS``, and every listed master key
+can unwrap. A key records which wrapped it, so both kinds unwrap side by side.
+A key is unwrapped at most once per ``data_key_scope()``: each web
 request runs in one (a middleware), and a listing opens one around its page so
 its rows share the key. Nothing outlives the scope, so a destroyed key stops
 working at once in every process.
@@ -38,6 +41,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 
 from portal.domain import Conflict, ErasedText, KeyDestroyed, UnreadableText
+from portal.dynamo import kms_keys
 from portal.dynamo.data_keys import DataKeyRepository, StoredDataKey
 from portal.dynamo.schema import Table
 from portal.timeutil import utcnow
@@ -97,6 +101,8 @@ def unwrap_data_key(stored: StoredDataKey) -> bytes:
     """The plain data key; UnreadableText when no configured master key opens it."""
     if stored.wrapped_key is None or stored.master_key_id is None:
         raise KeyDestroyed("This data key was destroyed.")
+    if kms_keys.is_kms_wrapped(stored.master_key_id):
+        return kms_keys.decrypt(stored.owner_id, stored.wrapped_key, stored.master_key_id)
     master = next((m for m in master_keys() if m.key_id == stored.master_key_id), None)
     if master is None:
         logger.error("data key of %s is wrapped by master key %r, which is not configured", stored.owner_id, stored.master_key_id)
@@ -183,14 +189,20 @@ class KeyRing:
         return self._create(owner_id)
 
     def _create(self, owner_id: str) -> bytes:
-        data_key = AESGCM.generate_key(bit_length=_DATA_KEY_BYTES * 8)
-        master = master_keys()[0]
+        kms_key = kms_keys.kms_key_id()
+        if kms_key is not None:
+            # KMS makes the key and its wrapping in one call; the master key never leaves AWS.
+            data_key, wrapped, master_key_id = kms_keys.generate(owner_id, kms_key)
+        else:
+            data_key = AESGCM.generate_key(bit_length=_DATA_KEY_BYTES * 8)
+            master = master_keys()[0]
+            wrapped, master_key_id = wrap_data_key(owner_id, data_key, master), master.key_id
         try:
             self._repository.create(
                 StoredDataKey(
                     owner_id=owner_id,
-                    wrapped_key=wrap_data_key(owner_id, data_key, master),
-                    master_key_id=master.key_id,
+                    wrapped_key=wrapped,
+                    master_key_id=master_key_id,
                     created_at=utcnow(),
                 )
             )
@@ -302,31 +314,43 @@ class RotationProgress:
 
 
 def rotate_page(*, cursor: str | None = None, limit: int = 100) -> RotationProgress:
-    """Rewrap one page of data keys under the newest (first) master key.
+    """Rewrap one page of data keys under the newest (first) master key, or under KMS when it is configured.
 
     The data itself is untouched: its data keys stay the same, only their
     wrapping changes. Each rewrap is conditional on the master key it was read
     under, so two rotations running at once, a rerun after a crash, or an
     erasure in between never lose a key or bring a destroyed one back.
+    With KMS, keys KMS already wraps are current (KMS rotates its own key
+    material yearly and keeps the old to unwrap); keys wrapped by a local
+    master key move under KMS.
     """
     repository = DataKeyRepository()
-    newest = master_keys()[0]
+    kms_key = kms_keys.kms_key_id()
+    newest = master_keys()[0] if kms_key is None else None
     page = repository.scan(limit=limit, cursor=cursor)
     rewrapped = already_current = destroyed = 0
     for stored in page.items:
         if stored.destroyed:
             destroyed += 1
             continue
-        if stored.master_key_id == newest.key_id:
+        current = (
+            kms_keys.is_kms_wrapped(stored.master_key_id) if newest is None else stored.master_key_id == newest.key_id
+        )
+        if current:
             already_current += 1
             continue
         assert stored.wrapped_key is not None and stored.master_key_id is not None
         data_key = unwrap_data_key(stored)
+        if newest is None:
+            assert kms_key is not None
+            wrapped, master_key_id = kms_keys.encrypt(stored.owner_id, data_key, kms_key)
+        else:
+            wrapped, master_key_id = wrap_data_key(stored.owner_id, data_key, newest), newest.key_id
         if repository.rewrap(
             stored.owner_id,
             expected_master_key_id=stored.master_key_id,
-            wrapped_key=wrap_data_key(stored.owner_id, data_key, newest),
-            master_key_id=newest.key_id,
+            wrapped_key=wrapped,
+            master_key_id=master_key_id,
         ):
             rewrapped += 1
         else:

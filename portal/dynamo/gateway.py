@@ -4,7 +4,10 @@ Repositories speak to DynamoDB only through this class. It uses the low-level
 client rather than boto3's resource API because a client is thread-safe and a
 resource is not; condition and key expressions still come from boto3's
 ``Key``/``Attr`` builders. It turns transport failures into
-``DatabaseUnavailable`` and failed conditions into ``Conflict``.
+``DatabaseUnavailable`` and failed conditions into ``Conflict``. Races that
+only AWS shows (a write meeting a running transaction, a transaction cancelled
+by another) are sent again a few times and then are a ``Conflict`` too, never
+the raw error a page would show as a 500.
 """
 
 from __future__ import annotations
@@ -69,6 +72,15 @@ _BUSY_REASONS = frozenset(
     {"ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded", "TransactionConflict"}
 )
 
+# The single-item writes AWS refuses with TransactionConflictException while a
+# transaction holds the item. botocore does not retry that code; the gateway does.
+_SINGLE_WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem"})
+# How often a write that met a running transaction (or a transaction cancelled only
+# for that) is sent in all. A transaction holds its items for milliseconds, so a few
+# short, jittered waits nearly always see it finished; past them it is a Conflict.
+_CONFLICT_ATTEMPTS = 4
+_CONFLICT_MESSAGE = "Someone else changed this at the same moment. Please try again."
+
 # DynamoDB refuses a key value that is empty or over these sizes with a
 # ValidationException; no item can have such a key, so the answer is "none".
 _MAX_PARTITION_KEY_BYTES = 2048
@@ -80,6 +92,14 @@ REQUEST_TOKEN = "lastRequestToken"
 _BATCH_GET_LIMIT = 100
 _BATCH_WRITE_LIMIT = 25
 _BATCH_RETRIES = 8
+
+
+class WriteConflicted(Conflict):
+    """A write kept meeting other writes to the same item (a transaction running on it), after retries.
+
+    A Conflict, so every caller that treats a lost race as one (a 4xx with a
+    clear message, or "nothing written") does the same here; nothing was written.
+    """
 
 
 class TransactionCancelled(Exception):
@@ -97,6 +117,40 @@ class TransactionCancelled(Exception):
     def busy(self) -> bool:
         """Cancelled for load or a concurrent transaction, not for a condition: worth retrying."""
         return not self.condition_failed and any(r in _BUSY_REASONS for r in self.reasons)
+
+
+class TransactionConflicted(TransactionCancelled, WriteConflicted):
+    """A transaction cancelled only because another one held its items, through the gateway's retries.
+
+    Both a TransactionCancelled (callers that read the reasons, or retry busy
+    transactions themselves, still can) and a Conflict (callers that only
+    re-raise what they do not recognise raise a Conflict, not a raw error).
+    """
+
+    def __init__(self, reasons: list[str]) -> None:
+        super().__init__(reasons)
+        self.args = (_CONFLICT_MESSAGE,)
+
+    def __str__(self) -> str:
+        return _CONFLICT_MESSAGE
+
+
+def _conflict_only(reasons: Sequence[str]) -> bool:
+    """Cancelled for a concurrent transaction and nothing else (the other reasons are "None")."""
+    return "TransactionConflict" in reasons and all(r in ("None", "TransactionConflict") for r in reasons)
+
+
+def _error_code(exc: BaseException) -> str:
+    return exc.response.get("Error", {}).get("Code", "") if isinstance(exc, ClientError) else ""
+
+
+def _cancellation_reasons(exc: ClientError) -> list[str]:
+    return [r.get("Code", "None") or "None" for r in exc.response.get("CancellationReasons", [])]
+
+
+def _conflict_pause(attempt: int) -> None:
+    """A short, jittered wait before trying again: concurrent writers spread out instead of meeting again."""
+    time.sleep(min(0.2, 0.01 * 2**attempt) * random.uniform(0.5, 1.5))
 
 
 def busy_database(exc: TransactionCancelled) -> DatabaseUnavailable:
@@ -372,10 +426,23 @@ class DynamoGateway:
             code = exc.response.get("Error", {}).get("Code", "")
             if code == "ConditionalCheckFailedException":
                 return Conflict(f"{operation} on {table}: condition failed")
+            if code == "TransactionConflictException":
+                # Retried by _call already: the item stayed inside other transactions.
+                logger.warning("dynamodb %s on %s kept meeting a transaction", operation, table)
+                return WriteConflicted(_CONFLICT_MESSAGE)
+            if code in ("TransactionInProgressException", "ItemCollectionSizeLimitExceededException"):
+                # In progress: the same transaction is still running (its outcome is
+                # unknown, which the 503 page says of a form). Size limit: a partition
+                # with local indexes is full. Neither is the person's doing.
+                logger.error("dynamodb %s on %s failed: %s", operation, table, code)
+                return DatabaseUnavailable(code)
             if code == "TransactionCanceledException":
-                reasons = [
-                    r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])
-                ]
+                reasons = _cancellation_reasons(exc)
+                if "ItemCollectionSizeLimitExceeded" in reasons:
+                    logger.error("dynamodb %s on %s cancelled: %s", operation, table, ", ".join(reasons))
+                    return DatabaseUnavailable("TransactionCanceled: " + ", ".join(reasons))
+                if _conflict_only(reasons):
+                    return TransactionConflicted(reasons)
                 cancelled = TransactionCancelled(reasons)
                 if not cancelled.condition_failed and any(
                     r in _BUSY_REASONS - {"TransactionConflict"} for r in reasons
@@ -399,10 +466,35 @@ class DynamoGateway:
         try:
             return method(**request)
         except (ClientError, BotoCoreError) as exc:
+            if operation in _SINGLE_WRITES and _error_code(exc) == "TransactionConflictException":
+                return self._retry_conflicted(operation, table, method, request)
             translated = self._translated(operation, table, exc)
             if translated is None:
                 raise
             raise translated from exc
+
+    def _retry_conflicted(
+        self, operation: str, table: str, method: Callable[..., R], request: dict[str, Any]
+    ) -> R:
+        """Send a write again that AWS refused because a transaction held its item.
+
+        Refused means not applied, so sending it again is safe (a write with a
+        request token stays at most once either way). Still refused after the
+        last attempt: a WriteConflicted, never the raw error.
+        """
+        for attempt in range(1, _CONFLICT_ATTEMPTS):
+            _conflict_pause(attempt)
+            try:
+                return method(**request)
+            except (ClientError, BotoCoreError) as exc:
+                last = attempt == _CONFLICT_ATTEMPTS - 1
+                if _error_code(exc) == "TransactionConflictException" and not last:
+                    continue
+                translated = self._translated(operation, table, exc)
+                if translated is None:
+                    raise
+                raise translated from exc
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     # --- single items -------------------------------------------------------
 
@@ -781,7 +873,39 @@ class DynamoGateway:
                 if op.condition is not None:
                     entry["ConditionExpression"] = expr.condition(op.condition)
                 items.append({"Delete": expr.apply(entry)})
-        self._call("TransactWriteItems", "(transaction)", self.client.transact_write_items, TransactItems=items)
+        self._transact(items)
+
+    def _transact(self, items: list[dict[str, Any]]) -> None:
+        """Send one transaction, again while it is only held up by other transactions.
+
+        The ClientRequestToken is ours, so botocore's retries and ours after
+        TransactionInProgressException (the same request still running on AWS,
+        after an answer was lost) send the same token: DynamoDB applies it once
+        and answers a later copy with the first one's outcome. A transaction
+        cancelled only for TransactionConflict applied nothing; it goes again
+        under a new token (a token names one attempt's outcome, and that one
+        was "cancelled"). Past the attempts: TransactionConflicted (a Conflict),
+        or, still in progress, DatabaseUnavailable (outcome unknown: the 503 page).
+        """
+        token = new_request_token()
+        for attempt in range(_CONFLICT_ATTEMPTS):
+            try:
+                self.client.transact_write_items(TransactItems=items, ClientRequestToken=token)
+                return
+            except (ClientError, BotoCoreError) as exc:
+                code = _error_code(exc)
+                conflicted = isinstance(exc, ClientError) and (
+                    code == "TransactionCanceledException" and _conflict_only(_cancellation_reasons(exc))
+                )
+                if attempt < _CONFLICT_ATTEMPTS - 1 and (conflicted or code == "TransactionInProgressException"):
+                    if conflicted:
+                        token = new_request_token()
+                    _conflict_pause(attempt + 1)
+                    continue
+                translated = self._translated("TransactWriteItems", "(transaction)", exc)
+                if translated is None:
+                    raise
+                raise translated from exc
 
     # --- tables -----------------------------------------------------------------
 

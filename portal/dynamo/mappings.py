@@ -19,9 +19,16 @@ from typing import Any
 from boto3.dynamodb.conditions import Attr, ConditionBase, Key
 
 from portal.domain import Conflict, Mapping, MappingStatus, Page, Relationship, Side
-from portal.dynamo.base import Repository, clamp_limit, to_page
+from portal.dynamo.base import Repository, clamp_limit, kept_page, query_page
 from portal.dynamo.filling import query_within_budget
-from portal.dynamo.gateway import Item, TransactDelete, TransactionCancelled, TransactOp, TransactUpdate
+from portal.dynamo.gateway import (
+    Item,
+    TransactDelete,
+    TransactionCancelled,
+    TransactOp,
+    TransactUpdate,
+    new_request_token,
+)
 from portal.dynamo.pagination import decode_cursor
 from portal.dynamo.relationships import activation_op, ending_op, record_key, relationship_from_item
 from portal.dynamo.schema import MAPPINGS, RELATIONSHIPS
@@ -110,11 +117,15 @@ class MappingRepository(Repository):
         therapist_name: str,
         at: datetime,
     ) -> Mapping:
-        """A request or an invitation: PutItem only if the pair has no mapping (else Conflict)."""
+        """A request or an invitation: PutItem only if the pair has no mapping (else Conflict).
+
+        With a request token: a put that landed and whose answer was lost is
+        not reported as "you already asked" when botocore sends it again.
+        """
         mapping = Mapping(
             client_id, therapist_id, MappingStatus.PENDING, at, requested_by, at, client_name, therapist_name
         )
-        self.db.put(MAPPINGS, _to_item(mapping), condition=Attr("clientId").not_exists())
+        self.db.put(MAPPINGS, _to_item(mapping), condition=Attr("clientId").not_exists(), token=new_request_token())
         return mapping
 
     def accept(self, mapping: Mapping, *, at: datetime) -> Mapping:
@@ -158,12 +169,21 @@ class MappingRepository(Repository):
 
     def delete_if(
         self, client_id: str, therapist_id: str, *, status: MappingStatus, requested_by: Side | None = None
-    ) -> Mapping:
-        """Unmap a pending or blocked item: DeleteItem only in the state the caller saw (else Conflict)."""
-        old = self.db.delete(MAPPINGS, _key(client_id, therapist_id), condition=_is(status, requested_by))
-        if old is None:  # pragma: no cover - a conditional delete of nothing fails its condition first
-            raise Conflict("Nothing to delete.")
-        return _from_item(old)
+    ) -> None:
+        """Unmap a pending or blocked item, only in the state the caller saw (else Conflict).
+
+        A one-item TransactWriteItems rather than a DeleteItem, for what proves
+        the delete landed. A deleted item cannot carry a request token, and
+        "absent after a retry" does not prove it was this delete (the other side
+        may have withdrawn or declined in between). A transaction's
+        ClientRequestToken does: botocore sends the same token again when an
+        answer is lost, and DynamoDB answers that copy with the first one's
+        outcome instead of running it again (for ten minutes). So a withdraw,
+        decline or unblock that landed is reported done, and a failed condition
+        is always someone else's change. It costs two write units instead of
+        one, for actions people take rarely.
+        """
+        _transact(self.db, [TransactDelete(MAPPINGS, _key(client_id, therapist_id), condition=_is(status, requested_by))])
 
     def end(self, client_id: str, therapist_id: str, *, by: Side, at: datetime) -> None:
         """Unmap an active relationship: the item goes, the record is marked ended, at once."""
@@ -194,8 +214,13 @@ class MappingRepository(Repository):
                 ],
             )
         else:
+            # A request token: a block that landed is not reported as "changed meanwhile" on botocore's retry.
             self.db.update(
-                MAPPINGS, key, set_values=values, condition=_is(MappingStatus.PENDING, mapping.requested_by)
+                MAPPINGS,
+                key,
+                set_values=values,
+                condition=_is(MappingStatus.PENDING, mapping.requested_by),
+                token=new_request_token(),
             )
 
     def set_therapist_name(self, client_id: str, therapist_id: str, name: str) -> None:
@@ -235,15 +260,16 @@ class MappingRepository(Repository):
         self, client_id: str, *, limit: int = 25, cursor: str | None = None
     ) -> Page[Mapping]:
         """List Therapists for a Client: one consistent Query by clientId."""
-        scope = f"mappings.client:{client_id}"
-        result = self.db.query(
+        return query_page(
+            self.db,
             MAPPINGS,
             Key("clientId").eq(client_id),
-            limit=clamp_limit(limit),
-            start_key=decode_cursor(cursor, scope),
+            limit=limit,
+            scope=f"mappings.client:{client_id}",
+            cursor=cursor,
+            convert=_from_item,
             consistent=True,
         )
-        return to_page(result, _from_item, scope)
 
     def list_for_therapist(
         self,
@@ -259,23 +285,30 @@ class MappingRepository(Repository):
         the one Query reads up to CLIENT_LIST_READ_BUDGET items to fill the page.
         """
         scope = f"mappings.therapist:{therapist_id}:{without_pending}"
-        start_key = decode_cursor(cursor, scope)
         if not without_pending:
-            result = self.db.query(
-                MAPPINGS, Key("therapistId").eq(therapist_id), index=BY_THERAPIST, limit=clamp_limit(limit), start_key=start_key
-            )
-        else:
-            result = query_within_budget(
+            return query_page(
                 self.db,
                 MAPPINGS,
                 Key("therapistId").eq(therapist_id),
                 index=BY_THERAPIST,
-                page_size=clamp_limit(limit),
-                read_budget=CLIENT_LIST_READ_BUDGET,
-                filter_condition=Attr("status").ne(str(MappingStatus.PENDING)),
-                start_key=start_key,
+                limit=limit,
+                scope=scope,
+                cursor=cursor,
+                convert=_from_item,
             )
-        return to_page(result, _from_item, scope)
+        limit = clamp_limit(limit)
+        # One more than the page, as query_page reads: a full last page offers no empty next one.
+        result = query_within_budget(
+            self.db,
+            MAPPINGS,
+            Key("therapistId").eq(therapist_id),
+            index=BY_THERAPIST,
+            page_size=limit + 1,
+            read_budget=CLIENT_LIST_READ_BUDGET,
+            filter_condition=Attr("status").ne(str(MappingStatus.PENDING)),
+            start_key=decode_cursor(cursor, scope),
+        )
+        return kept_page(result, table=MAPPINGS, index=BY_THERAPIST, limit=limit, convert=_from_item, scope=scope)
 
     def list_pending_for_therapist(
         self, therapist_id: str, *, limit: int = 25, cursor: str | None = None
@@ -284,12 +317,13 @@ class MappingRepository(Repository):
 
         The GSI is eventually consistent: it lists; each answer decides on the item itself.
         """
-        scope = f"mappings.pending:{therapist_id}"
-        result = self.db.query(
+        return query_page(
+            self.db,
             MAPPINGS,
             Key("pendingTherapistId").eq(therapist_id),
             index=PENDING_BY_THERAPIST,
-            limit=clamp_limit(limit),
-            start_key=decode_cursor(cursor, scope),
+            limit=limit,
+            scope=f"mappings.pending:{therapist_id}",
+            cursor=cursor,
+            convert=_from_item,
         )
-        return to_page(result, _from_item, scope)

@@ -131,8 +131,9 @@ class MessageRepository(Repository):
     ) -> Message:
         """Send Message: store it once per idempotency key and return it.
 
-        Raises InvalidMessage for an empty one or one over MAX_MESSAGE_LENGTH
-        characters (DynamoDB would refuse an item over 400 KB outright).
+        Raises InvalidMessage for one over MAX_MESSAGE_LENGTH characters: the
+        service and the form refuse those first, and this keeps every stored
+        item far below DynamoDB's 400 KB limit whoever calls.
         """
         return self._send(client_id, therapist_id, sender, content, idempotency_key, guarded=False)
 
@@ -169,8 +170,6 @@ class MessageRepository(Repository):
         *,
         guarded: bool,
     ) -> Message:
-        if not content.strip():
-            raise InvalidMessage("A message needs some text.")
         if len(content) > MAX_MESSAGE_LENGTH:
             raise InvalidMessage(f"A message holds at most {MAX_MESSAGE_LENGTH} characters.")
         ulid = new_ulid()

@@ -26,15 +26,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from boto3.dynamodb.conditions import Attr, Key
 
 from portal.domain import Conflict, Page, Relationship, Side
-from portal.dynamo.base import Repository, clamp_limit, to_page
+from portal.dynamo.base import Repository, clamp_limit, query_page
 from portal.dynamo.day_keys import day_key, query_day
-from portal.dynamo.gateway import Item, TransactUpdate
-from portal.dynamo.pagination import decode_cursor
+from portal.dynamo.gateway import Item, TransactUpdate, new_request_token
 from portal.dynamo.schema import RELATIONSHIPS
 from portal.timeutil import maybe_from_iso, to_iso
 
@@ -95,6 +94,10 @@ def notice_pending_values(
     )
 
 
+# The ids of the pair's sessions, a string set (see session_made_op).
+SESSION_IDS = "sessionIds"
+
+
 def _key(client_id: str, therapist_id: str) -> dict[str, str]:
     return {"clientId": client_id, "therapistId": therapist_id}
 
@@ -123,6 +126,7 @@ def _from_item(item: Item) -> Relationship:
         therapist_notice_due_at=maybe_from_iso(item.get("therapistNoticeDueAt")),
         client_noticed_at=maybe_from_iso(item.get("clientNoticedAt")),
         therapist_noticed_at=maybe_from_iso(item.get("therapistNoticedAt")),
+        session_ids=frozenset(item.get(SESSION_IDS, ())),
     )
 
 
@@ -151,6 +155,29 @@ def session_held_op(client_id: str, therapist_id: str, *, session_at: datetime, 
         set_values={"lastSessionAt": session_iso, "lastActivityAt": to_iso(at)},
         condition=Attr("clientId").exists()
         & (Attr("lastSessionAt").not_exists() | Attr("lastSessionAt").lt(session_iso)),
+    )
+
+
+def session_made_op(client_id: str, therapist_id: str, session_id: str) -> TransactUpdate:
+    """The record's half of making a session: its id joins the record, while the relationship is active only.
+
+    Session indexes are eventually consistent: right after a session is made
+    (or changed) a Query of them may miss it or show it as it was. What must
+    find every session of a pair (cancelling them when the relationship ends,
+    an erasure replacing the client's name) reads this record consistently
+    instead. The condition (a record that was activated and has not ended)
+    makes a session write that comes after the end fail, so the list is
+    complete once the end is written. Pairs active before records existed have
+    none; their sessions are made without a mark (SessionRepository.create).
+    """
+    # A set of str is written as a DynamoDB string set (ADD unions it); the field's
+    # annotation names the numeric use only.
+    added = cast(dict[str, Any], {SESSION_IDS: {session_id}})
+    return TransactUpdate(
+        RELATIONSHIPS,
+        _key(client_id, therapist_id),
+        add=added,
+        condition=Attr("activeSince").exists() & Attr("endedAt").not_exists(),
     )
 
 
@@ -205,30 +232,32 @@ class RelationshipRepository(Repository):
         self, client_id: str, *, limit: int = 50, cursor: str | None = None
     ) -> Page[Relationship]:
         """A client's records (they have few): one consistent Query of the table."""
-        scope = f"relationships.client:{client_id}"
-        result = self.db.query(
+        return query_page(
+            self.db,
             RELATIONSHIPS,
             Key("clientId").eq(client_id),
-            limit=clamp_limit(limit),
-            start_key=decode_cursor(cursor, scope),
+            limit=limit,
+            scope=f"relationships.client:{client_id}",
+            cursor=cursor,
+            convert=_from_item,
             consistent=True,
         )
-        return to_page(result, _from_item, scope)
 
     def list_for_therapist(
         self, therapist_id: str, *, limit: int = 25, cursor: str | None = None
     ) -> Page[Relationship]:
         """Pairs that were ever active, newest activity first: one Query of the sparse GSI."""
-        scope = f"relationships.therapist:{therapist_id}"
-        result = self.db.query(
+        return query_page(
+            self.db,
             RELATIONSHIPS,
             Key("therapistId").eq(therapist_id),
             index=BY_THERAPIST,
-            limit=clamp_limit(limit),
+            limit=limit,
             forward=False,
-            start_key=decode_cursor(cursor, scope),
+            scope=f"relationships.therapist:{therapist_id}",
+            cursor=cursor,
+            convert=_from_item,
         )
-        return to_page(result, _from_item, scope)
 
     def set_client_name(self, client_id: str, therapist_id: str, name: str) -> None:
         """Replace the client's name on one record (an erased client becomes "Former client")."""
@@ -237,6 +266,21 @@ class RelationshipRepository(Repository):
                 RELATIONSHIPS,
                 _key(client_id, therapist_id),
                 set_values={"clientName": name},
+                condition=Attr("clientId").exists(),
+            )
+        except Conflict:
+            pass
+
+    def forget_session_ids(self, client_id: str, therapist_id: str, session_ids: Iterable[str]) -> None:
+        """Take ids off the record once nothing needs them from here (their sessions are settled and indexed)."""
+        ids = set(session_ids)
+        if not ids:
+            return
+        try:
+            self.db.update(
+                RELATIONSHIPS,
+                _key(client_id, therapist_id),
+                delete_from_sets={SESSION_IDS: ids},
                 condition=Attr("clientId").exists(),
             )
         except Conflict:
@@ -295,11 +339,13 @@ class RelationshipRepository(Repository):
         if therapist_name:
             values["therapistName"] = therapist_name
         try:
+            # A request token: a claim that landed is ours on botocore's retry, not "sent recently".
             self.db.update(
                 RELATIONSHIPS,
                 _key(client_id, therapist_id),
                 set_values=values,
                 condition=Attr("lastNoticeAt").not_exists() | Attr("lastNoticeAt").lte(cutoff),
+                token=new_request_token(),
             )
         except Conflict:
             return False
@@ -437,12 +483,14 @@ class RelationshipRepository(Repository):
             & noticed
         )
         try:
+            # A request token: a claim that landed is ours on botocore's retry (else the notice is lost).
             self.db.update(
                 RELATIONSHIPS,
                 _key(record.client_id, record.therapist_id),
                 set_values={_NOTICED_AT[side]: to_iso(at)},
                 remove=_notice_keys(side),
                 condition=condition,
+                token=new_request_token(),
             )
         except Conflict:
             return False

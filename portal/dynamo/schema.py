@@ -199,7 +199,23 @@ def _r(attribute: str) -> KeyPart:
 # bearer credential). Clinical text: every field field_crypto.py encrypts.
 SECRET_ATTRIBUTES = frozenset({"passwordHash", "mfaSecret", "mfaRecoveryHashes", "mfaLastStep", "sessionData"})
 CLINICAL_ATTRIBUTES = frozenset(
-    {"note", "title", "requestMessage", "rejectionReason", "privateNotes", "sharedNotes", "content"}
+    {
+        "note",
+        "title",
+        "requestMessage",
+        "rejectionReason",
+        "privateNotes",
+        "sharedNotes",
+        "content",
+        # ClinicalNotes: a note's sections, an addendum's reason and text, a correction request's
+        # text, its decline reason and the client's statement; Measures: a result's answers.
+        "sections",
+        "reason",
+        "text",
+        "declineReason",
+        "statement",
+        "answers",
+    }
 )
 
 # The email indexes answer "whose account is this email's?" only: the caller then
@@ -458,6 +474,103 @@ RELATIONSHIPS = Table(
     seed=False,
 )
 
+# Booking by availability, one partition per therapist (``bookingKey`` tells the items apart):
+# * ``availability``: the therapist's weekly hours, session length, gap, horizon, notice, dates
+#   off and the two switches (one item, read once per week shown);
+# * ``claim#<UTC start>``: the claim of a booked time, written with ``attribute_not_exists`` in
+#   the same TransactWriteItems as the session it books, so however many clients ask for one
+#   time at once exactly one session is stored; the transaction that declines, cancels or
+#   withdraws that session deletes it, and ``expiresAt`` (a day after the session) lets TTL
+#   clear what is left behind. It names the session (and the series it belongs to, if any);
+#   a claim whose session no longer holds the time is taken over conditionally on that id.
+# * ``series#<seriesId>``: the occurrences of a recurring series (ids and starts), for
+#   "cancel this and all later";
+# * ``wait#<from day>#<clientId>``: a client waiting for a time to open in a range of days.
+BOOKINGS = Table(
+    name="Bookings",
+    keys=(_h("therapistId"), _r("bookingKey")),
+    ttl_attribute="expiresAt",
+    seed=False,
+)
+
+# Clinical notes, kept out of the Session item (which the agenda's indexes
+# copy): one partition per session, so one Query reads a session's progress
+# note, shared note, addenda and correction requests. ``noteKey`` is
+# ``NOTE#<kind>``, ``ADDENDUM#<kind>#<addendumId>`` (ULIDs: in the order they
+# were written) or ``CORRECTION#<requestId>``. Text is encrypted like the
+# session's (what the therapist wrote under the therapist's record of the
+# client, what the client wrote under the client's key); a signed item's
+# ``digest`` (SHA-256 of its canonical content) stays readable: it reveals
+# nothing and lets anyone check the record. The index is sparse: only a
+# correction request still waiting for its answer carries
+# ``openCorrectionTherapistId``, so a therapist's "corrections due" is one Query.
+CLINICAL_NOTES = Table(
+    name="ClinicalNotes",
+    keys=(_h("sessionId"), _r("noteKey")),
+    global_indexes=(
+        # The keys only: the request's text is clinical; its reader reads the items by key.
+        Index(
+            "GSI_ClinicalNotes_CorrectionsDue",
+            (_h("openCorrectionTherapistId"), _r("correctionDueAt")),
+            projection="KEYS_ONLY",
+        ),
+    ),
+    seed=False,
+)
+
+# Measurement-based care (PHQ-9, GAD-7), all under the client's partition so a
+# client's questionnaires are one key condition and an erasure one Query away.
+# The sort key ``measureKey`` names the kind of item:
+# * ``ASSIGN#<measure>#<therapistId>``: what a therapist asked for and when it
+#   is open (schedule, anchor, last done); "what is due for me" is one Query of
+#   ``ASSIGN#`` (a client has a handful);
+# * ``RESULT#<measure>#<resultId>``: one submission (result ids are ULIDs, so
+#   their order is time's); a measure's history by time is one key condition. Answers and the total are encrypted
+#   under the client's key (field_crypto), as journal notes are;
+# * ``ALERT#<resultId>``: a PHQ-9 item 9 above zero, until acknowledged with an
+#   (encrypted) note.
+# Two sparse indexes: ``GSI_Measures_RemindersDue`` holds only assignments whose
+# reminder is still to send and alerts whose email is not claimed yet
+# (``reminderKey``, one constant key: a few hundred items at most are pending at
+# once, far below a partition's limits), so ``send_due_notices`` reads one Query
+# per run and a failed alert email is sent by the next run; ``GSI_Measures_OpenAlerts`` holds
+# only unacknowledged alerts by therapist, for the flag on their home page.
+# What an assignment's reminder and an alert are read with from the indexes (never an
+# acknowledgement's note or a result's answers).
+MEASURE_NOTICE_ATTRIBUTES = (
+    "therapistId",
+    "measure",
+    "schedule",
+    "anchorAt",
+    "timeZone",
+    "assignedAt",
+    "lastDoneAt",
+    "reminderWindow",
+    "resultId",
+    "createdAt",
+    "acknowledgedAt",
+    "acknowledgedBy",
+)
+MEASURES = Table(
+    name="Measures",
+    keys=(_h("clientId"), _r("measureKey")),
+    global_indexes=(
+        Index(
+            "GSI_Measures_RemindersDue",
+            (_h("reminderKey"), _r("remindAt")),
+            projection="INCLUDE",
+            include=MEASURE_NOTICE_ATTRIBUTES,
+        ),
+        Index(
+            "GSI_Measures_OpenAlerts",
+            (_h("openAlertTherapistId"), _r("alertAt")),
+            projection="INCLUDE",
+            include=MEASURE_NOTICE_ATTRIBUTES,
+        ),
+    ),
+    seed=False,
+)
+
 ALL_TABLES: tuple[Table, ...] = (
     CLIENTS,
     THERAPISTS,
@@ -475,6 +588,9 @@ ALL_TABLES: tuple[Table, ...] = (
     ACCOUNT_ERASURES,
     CALENDAR_FEEDS,
     RELATIONSHIPS,
+    BOOKINGS,
+    CLINICAL_NOTES,
+    MEASURES,
 )
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -36,7 +36,7 @@ from portal.domain import (
     is_erased,
     statuses_allowed_before,
 )
-from portal.dynamo.base import Repository, clamp_limit, to_page
+from portal.dynamo.base import Repository, clamp_limit, kept_page, to_page
 from portal.dynamo.day_keys import day_key, query_day
 from portal.dynamo.field_crypto import (
     client_key_owner,
@@ -50,6 +50,7 @@ from portal.dynamo.gateway import (
     Item,
     QueryResult,
     TransactionCancelled,
+    TransactOp,
     TransactPut,
     TransactUpdate,
     busy_database,
@@ -57,7 +58,8 @@ from portal.dynamo.gateway import (
 )
 from portal.dynamo.idempotency import claim_key, claimed_target, create_once, load_item
 from portal.dynamo.pagination import decode_cursor
-from portal.dynamo.relationships import session_held_op
+from portal.dynamo.relationships import RelationshipRepository, session_held_op, session_made_op
+from portal.dynamo.repository import within_limit
 from portal.dynamo.schema import SESSIONS
 from portal.timeutil import from_iso, maybe_from_iso, to_iso, utcnow
 
@@ -277,14 +279,35 @@ class SessionRepository(Repository):
             )
             return session
         owner = session.client_id if session.requested_by is AccountKind.CLIENT else session.therapist_id
-        stored, _created = create_once(
-            self.db,
-            key=claim_key(_CLAIM_SCOPE, owner, idempotency_key),
-            target={"sessionId": session.session_id},
-            operations=[TransactPut(SESSIONS, _to_item(session), Attr("sessionId").not_exists())],
-            created=session,
-            load=load_item(self.db, SESSIONS, _from_item),
-        )
+        put = TransactPut(SESSIONS, _to_item(session), Attr("sessionId").not_exists())
+        # The session's id joins the pair's relationship record in the same transaction, which
+        # holds only while the relationship is active (relationships.session_made_op).
+        marked: list[TransactOp] = [put, session_made_op(session.client_id, session.therapist_id, session.session_id)]
+        try:
+            stored, _created = create_once(
+                self.db,
+                key=claim_key(_CLAIM_SCOPE, owner, idempotency_key),
+                target={"sessionId": session.session_id},
+                operations=marked,
+                created=session,
+                load=load_item(self.db, SESSIONS, _from_item),
+            )
+        except TransactionCancelled as exc:
+            # Reasons follow the operations: the key's claim, the session, the record.
+            if len(exc.reasons) < 3 or exc.reasons[2] != "ConditionalCheckFailed":
+                raise
+            record = RelationshipRepository().get(session.client_id, session.therapist_id)
+            if record is not None and (record.ended_at is not None or record.active_since is not None):
+                raise Conflict("You no longer work together: the session was not made.") from None
+            # A pair active since before relationship records existed has none to mark.
+            stored, _created = create_once(
+                self.db,
+                key=claim_key(_CLAIM_SCOPE, owner, idempotency_key),
+                target={"sessionId": session.session_id},
+                operations=[put],
+                created=session,
+                load=load_item(self.db, SESSIONS, _from_item),
+            )
         return stored
 
     def created_with(self, owner_id: str, idempotency_key: str) -> TherapySession | None:
@@ -299,6 +322,14 @@ class SessionRepository(Repository):
     def get(self, session_id: str) -> TherapySession | None:
         item = self.db.get(SESSIONS, {"sessionId": session_id}, consistent=True)
         return _from_item(item) if item else None
+
+    def get_many(self, session_ids: Iterable[str]) -> list[TherapySession]:
+        """The sessions as they are now (consistent BatchGetItem, 100 a call); ids without a session are left out."""
+        keys = [{"sessionId": session_id} for session_id in dict.fromkeys(session_ids)]
+        if not keys:
+            return []
+        with data_key_scope():
+            return [_from_item(item) for item in self.db.batch_get(SESSIONS, keys, consistent=True)]
 
     def update(
         self, session: TherapySession, *, expected_version: int, reset_reminders: bool = False
@@ -406,20 +437,23 @@ class SessionRepository(Repository):
             f"sessions.{attribute}:{owner_id}:{after and to_iso(after)}:{before and to_iso(before)}"
             f":{newest_first}:{wanted}"
         )
+        limit = clamp_limit(limit)
         result = self.db.query(
             SESSIONS,
             condition,
             index=index,
-            limit=clamp_limit(limit),
+            # One more than the page: a cursor only when more follow (see kept_page).
+            limit=limit + 1,
             forward=not newest_first,
             # Pages may come out short when a filter drops items; one Query each all the same.
             filter_condition=_status_filter(statuses),
             start_key=decode_cursor(cursor, scope),
         )
+        kept = within_limit(result, table=SESSIONS, index=index, limit=limit)
         if not clinical:
             # Times, statuses and ids only (an overlap check): the index has them all.
-            return to_page(result, lambda item: _session_from_item(item, clinical=False), scope)
-        return to_page(self._whole(result), _from_item, scope, key_owners=_key_owners)
+            return to_page(kept, lambda item: _session_from_item(item, clinical=False), scope)
+        return to_page(self._whole(kept), _from_item, scope, key_owners=_key_owners)
 
     def _whole(self, result: QueryResult) -> QueryResult:
         """The page's sessions themselves, in the index's order: one BatchGetItem.
@@ -625,6 +659,8 @@ class SessionRepository(Repository):
                 condition=Attr(mark).not_exists()
                 & Attr("status").eq(str(SessionStatus.APPROVED))
                 & Attr("scheduledFor").eq(to_iso(session.scheduled_for)),
+                # A mark that landed is ours on botocore's retry: the reminder still goes out.
+                token=new_request_token(),
             )
         except Conflict:
             return False
@@ -681,11 +717,44 @@ class SessionRepository(Repository):
     ) -> Page[SessionSchedule]:
         """Every session for maintenance commands (backfill_session_history): a paged Scan that
         reads no title or note at all. Only the maintenance role may Scan this table."""
-        scope = "sessions.all.schedules"
+        scope, limit = "sessions.all.schedules", clamp_limit(limit)
         result = self.db.scan(
             SESSIONS,
-            limit=clamp_limit(limit),
+            limit=limit + 1,
             start_key=decode_cursor(cursor, scope),
             projection=_SCHEDULE_ATTRIBUTES,
         )
-        return to_page(result, _schedule_from_item, scope)
+        return kept_page(result, table=SESSIONS, index=None, limit=limit, convert=_schedule_from_item, scope=scope)
+
+
+# --- for transactions that other repositories write with a session (time claims: booking.py) ---
+
+
+def session_put_op(session: TherapySession) -> TransactPut:
+    """The creation of ``session`` as one operation of a transaction (never over an existing id)."""
+    return TransactPut(SESSIONS, _to_item(session), Attr("sessionId").not_exists())
+
+
+def session_update_op(
+    session: TherapySession, *, expected_version: int, reset_reminders: bool = False
+) -> TransactUpdate:
+    """``SessionRepository.update`` as one operation of a transaction (same values, same condition)."""
+    return TransactUpdate(
+        SESSIONS,
+        {"sessionId": session.session_id},
+        set_values=_update_values(session, expected_version, reset_reminders=reset_reminders),
+        condition=_update_condition(session, expected_version),
+    )
+
+
+def session_from_item(item: Item) -> TherapySession:
+    return _from_item(item)
+
+
+def session_claim_owner(session: TherapySession) -> str:
+    """Whose idempotency keys a session's creation is scoped by (as ``SessionRepository.create`` does)."""
+    return session.client_id if session.requested_by is AccountKind.CLIENT else session.therapist_id
+
+
+def session_claim_key(owner_id: str, idempotency_key: str) -> str:
+    return claim_key(_CLAIM_SCOPE, owner_id, idempotency_key)

@@ -12,7 +12,6 @@ from django.core.exceptions import ValidationError
 
 from portal.accounts.user import User
 from portal.domain import MAX_BIO_LENGTH, MAX_PASSWORD_LENGTH, SPECIALIZATIONS, normalize_email
-from portal.forms.field_copies import QuickCopyForm
 
 
 @lru_cache(maxsize=1)
@@ -25,7 +24,7 @@ def specialization_choices() -> list[tuple[str, str]]:
     return [(s, s.replace("-", " ").capitalize()) for s in SPECIALIZATIONS]
 
 
-class _PasswordPairMixin(QuickCopyForm):
+class _PasswordPairMixin(forms.Form):
     """Two password fields that must match and pass Django's validators."""
 
     password_fields = ("password", "password_again")
@@ -108,7 +107,7 @@ class TherapistSignUpForm(ClientSignUpForm):
     ]
 
 
-class LoginForm(QuickCopyForm):
+class LoginForm(forms.Form):
     email = forms.EmailField(max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     password = forms.CharField(
         max_length=MAX_PASSWORD_LENGTH,
@@ -119,7 +118,7 @@ class LoginForm(QuickCopyForm):
         return normalize_email(self.cleaned_data["email"])
 
 
-class PasswordResetRequestForm(QuickCopyForm):
+class PasswordResetRequestForm(forms.Form):
     email = forms.EmailField(max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
 
     def clean_email(self) -> str:
@@ -157,7 +156,7 @@ class PasswordChangeForm(SetPasswordForm):
     field_order = ["current_password", "password", "password_again"]
 
 
-class OneTimeCodeForm(QuickCopyForm):
+class OneTimeCodeForm(forms.Form):
     """The second step of logging in: the app's 6-digit code, or (lost phone) a recovery code.
 
     Two fields so each gets the right phone keyboard: digits for the app's code,
@@ -195,7 +194,7 @@ class OneTimeCodeForm(QuickCopyForm):
         return cleaned
 
 
-class SetupCodeForm(QuickCopyForm):
+class SetupCodeForm(forms.Form):
     """The first code, proving the app has the key: digits only, and no word yet of
     recovery codes, which do not exist until this code is accepted."""
 
@@ -212,7 +211,7 @@ class SetupCodeForm(QuickCopyForm):
         return self.cleaned_data["code"].replace(" ", "")
 
 
-class ConfirmPasswordForm(QuickCopyForm):
+class ConfirmPasswordForm(forms.Form):
     password = forms.CharField(
         label="Your password",
         max_length=MAX_PASSWORD_LENGTH,

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
-from portal.forms.field_copies import QuickCopyForm
 
-
-class AccountDeleteForm(QuickCopyForm):
+class AccountDeleteForm(forms.Form):
     password = forms.CharField(
         label="Your password",
         strip=False,

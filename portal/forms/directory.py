@@ -6,16 +6,15 @@ from django import forms
 
 from portal.domain import MAX_BIO_LENGTH
 from portal.forms.accounts import specialization_choices
-from portal.forms.field_copies import QuickCopyForm
 
 
-class DirectoryForm(QuickCopyForm):
+class DirectoryForm(forms.Form):
     specialization = forms.ChoiceField(
         label="What would you like help with?", choices=specialization_choices
     )
 
 
-class ProfileForm(QuickCopyForm):
+class ProfileForm(forms.Form):
     name = forms.CharField(label="Name", max_length=200)
     specialization = forms.ChoiceField(label="Specialization", choices=specialization_choices)
     bio = forms.CharField(

@@ -21,7 +21,6 @@ from typing import Any
 
 from django import forms
 
-from portal.forms.field_copies import QuickCopyForm
 from portal.ids import new_id
 
 FIELD = "idempotency_key"
@@ -32,7 +31,7 @@ def is_valid_key(value: object) -> bool:
     return isinstance(value, str) and _VALID.fullmatch(value) is not None
 
 
-class IdempotentForm(QuickCopyForm):
+class IdempotentForm(forms.Form):
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

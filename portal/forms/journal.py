@@ -11,7 +11,6 @@ from django.forms.boundfield import BoundWidget
 from django.utils import timezone
 
 from portal.domain import FEELING_BY_NAME, FEELINGS, MAX_INTENSITY, MAX_NOTE_LENGTH, MIN_INTENSITY, Valence
-from portal.forms.field_copies import QuickCopyForm
 from portal.forms.idempotency import IdempotentForm
 
 EARLIEST_YEAR = 1900
@@ -48,7 +47,7 @@ class FeelingGroup:
     radios: list[BoundWidget]
 
 
-class JournalEntryForm(QuickCopyForm):
+class JournalEntryForm(forms.Form):
     """Write (or, with ``editing=True``, change) an entry.
 
     Built for a thumb: the feeling is a set of large radio chips grouped by
@@ -112,7 +111,7 @@ class JournalEntryForm(QuickCopyForm):
         return value
 
 
-class JournalFilterForm(QuickCopyForm):
+class JournalFilterForm(forms.Form):
     feeling = forms.ChoiceField(label="Feeling", choices=lambda: feeling_choices("All feelings"), required=False)
     start = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))

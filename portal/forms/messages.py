@@ -7,11 +7,10 @@ from typing import Any
 from django import forms
 
 from portal.domain import MAX_MESSAGE_LENGTH
-from portal.forms.field_copies import QuickCopyForm
 from portal.ids import is_valid_id, new_id
 
 
-class MessageForm(QuickCopyForm):
+class MessageForm(forms.Form):
     content = forms.CharField(
         label="Message",
         max_length=MAX_MESSAGE_LENGTH,

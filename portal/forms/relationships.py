@@ -5,10 +5,9 @@ from __future__ import annotations
 from django import forms
 
 from portal.domain import normalize_email
-from portal.forms.field_copies import QuickCopyForm
 
 
-class InviteForm(QuickCopyForm):
+class InviteForm(forms.Form):
     email = forms.EmailField(
         label="Client's email address",
         max_length=254,

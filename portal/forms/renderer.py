@@ -1,12 +1,11 @@
 """Form widgets written in Python, exactly as Django's own widget templates write them.
 
 Django renders every widget, and every radio button and select option, through
-a template of its own: a lookup, a context and a render per input. The journal
-page carries the entry form (18 feeling chips, 10 intensity chips) and the
-filter form (a select of 19 feelings): profiled, those templates were a third
-of the page's own rendering time. The markup of the plain widgets is small and
-fixed, so this renderer writes it directly and leaves every other template
-(form and field layouts, anything unusual) to the template engine.
+a template of its own: a lookup, a context and a render per input, and the
+journal page alone carries some fifty inputs (its feeling and intensity chips,
+the filter's select). The markup of the plain widgets is small and fixed, so
+this renderer writes it directly and leaves every other template (form and
+field layouts, anything unusual) to the template engine.
 ``tests/unit/test_form_renderer.py`` holds the output equal to Django's
 templates for every widget the product uses, so the two cannot drift apart.
 Selected in settings.FORM_RENDERER.

@@ -17,14 +17,13 @@ from portal.domain import (
     MAX_SESSION_TITLE_LENGTH,
     MIN_SESSION_MINUTES,
 )
-from portal.forms.field_copies import QuickCopyForm
 from portal.forms.idempotency import IdempotentForm
 
 EARLIEST_YEAR = 2000
 LATEST_YEAR = 2200
 
 
-class _WhenMixin(QuickCopyForm):
+class _WhenMixin(forms.Form):
     day = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     start_time = forms.TimeField(
         label="Time", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -90,13 +89,13 @@ class SessionCreateForm(IdempotentForm, _WhenMixin):
         self.fields["client"].choices = clients  # type: ignore[attr-defined]
 
 
-class SessionApproveForm(QuickCopyForm):
+class SessionApproveForm(forms.Form):
     location = _location_field()
     duration_minutes = _duration_field()
     confirm_overlap = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
-class SessionRejectForm(QuickCopyForm):
+class SessionRejectForm(forms.Form):
     reason = forms.CharField(
         label="Reason (optional; the client reads it)",
         required=False,
@@ -111,7 +110,7 @@ class SessionRescheduleForm(_WhenMixin):
     confirm_overlap = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
-class SessionNotesForm(QuickCopyForm):
+class SessionNotesForm(forms.Form):
     shared_notes = forms.CharField(
         label="Shared notes (the client reads these)",
         required=False,

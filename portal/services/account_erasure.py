@@ -100,24 +100,34 @@ def _delete_relationships(client_id: str) -> None:
 
 
 def _forget_name(client_id: str) -> None:
-    """The name copied onto what stays (relationship records, sessions) becomes "Former client"."""
+    """The name copied onto what stays (relationship records, sessions) becomes "Former client".
+
+    The sessions are found on their relationship records, read consistently
+    (a session's id joins its record in the transaction that made it, and no
+    session is made once the record ended, which the step before did), and in
+    the client's session index for sessions made before those marks began. The
+    index alone may lag and miss a session made a moment ago.
+    """
     records = RelationshipRepository()
+    session_ids: set[str] = set()
     cursor: str | None = None
     while True:
         records_page = records.list_for_client(client_id, limit=100, cursor=cursor)
         for record in records_page.items:
             records.set_client_name(client_id, record.therapist_id, FORMER_CLIENT)
+            session_ids.update(record.session_ids)
         cursor = records_page.next_cursor
         if cursor is None:
             break
     sessions = SessionRepository()
     while True:
         page = sessions.list_by_client(client_id, limit=100, cursor=cursor)
-        for session in page.items:
-            sessions.set_client_name(session.session_id, FORMER_CLIENT)
+        session_ids.update(session.session_id for session in page.items)
         cursor = page.next_cursor
         if cursor is None:
-            return
+            break
+    for session_id in sorted(session_ids):
+        sessions.set_client_name(session_id, FORMER_CLIENT)
 
 
 # In order: the key first, so the text is unreadable as early as possible.

@@ -19,6 +19,7 @@ from datetime import timedelta
 
 from icalendar import Calendar, Event
 
+from portal.accounts.backends import account_is_active, load_account
 from portal.accounts.user import User
 from portal.domain import ON_CALENDAR, AccountKind, NotFound, SessionStatus, TherapySession
 from portal.dynamo.calendar_feeds import CalendarFeedRepository
@@ -105,9 +106,11 @@ def feed_revoke(*, user: User) -> None:
 
 
 def feed_ics(*, token: str) -> bytes:
-    """The feed behind a secret token: the account's sessions from a month back. Two reads.
+    """The feed behind a secret token: the account's sessions from a month back. Three reads.
 
-    NotFound for an unknown or revoked token (the same answer for both).
+    NotFound for an unknown or revoked token, and for an account that is
+    deactivated or gone (the same answer for all). A deactivated account keeps
+    its link: the feed answers again once staff reactivate it.
     """
     if not token or len(token) > 100:
         raise NotFound("No such calendar.")
@@ -115,6 +118,10 @@ def feed_ics(*, token: str) -> bytes:
     if owner is None:
         raise NotFound("No such calendar.")
     kind, account_id = owner
+    # The account item itself, read consistently: a deactivation stops the feed at once.
+    account = load_account(kind, account_id)
+    if account is None or not account_is_active(account):
+        raise NotFound("No such calendar.")
     repo = SessionRepository()
     since = utcnow() - FEED_LOOKBACK
     if kind is AccountKind.THERAPIST:

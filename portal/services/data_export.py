@@ -13,8 +13,6 @@ reports a failed download (a ZIP has no last line that could say "incomplete").
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import logging
 from collections.abc import Callable, Iterable, Iterator
@@ -45,6 +43,7 @@ from portal.dynamo.messages import MessageRepository
 from portal.dynamo.relationships import RelationshipRepository
 from portal.dynamo.sessions import SessionRepository
 from portal.dynamo.therapists import TherapistRepository
+from portal.services.csv_safe import SafeCsvWriter
 from portal.services.zip_stream import zip_stream
 from portal.timeutil import to_iso, utcnow
 
@@ -92,16 +91,12 @@ def _json_array(rows: Iterable[list[dict[str, Any]]]) -> Iterator[bytes]:
 
 
 def _csv(header: list[str], rows: Iterable[list[dict[str, Any]]]) -> Iterator[bytes]:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=header, extrasaction="ignore")
-    writer.writeheader()
+    # The product's one CSV writer: people's text never runs as a spreadsheet formula.
+    writer = SafeCsvWriter()
     # A BOM so spreadsheet programs read the text as UTF-8.
-    yield "\ufeff".encode() + buffer.getvalue().encode()
+    yield "\ufeff".encode() + writer.row(header).encode()
     for page in rows:
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerows(page)
-        yield buffer.getvalue().encode()
+        yield writer.dict_rows(header, page).encode()
 
 
 # --- rows ----------------------------------------------------------------------------
@@ -186,8 +181,19 @@ def _therapist_session_row(session: TherapySession, names: dict[str, str]) -> di
 
 
 _THERAPIST_SESSION_COLUMNS = [
-    "sessionId", "clientId", "clientName", "title", "scheduledFor", "durationMinutes", "location", "status",
-    "requestMessage", "rejectionReason", "privateNotes", "sharedNotes", "updatedAt",
+    "sessionId",
+    "clientId",
+    "clientName",
+    "title",
+    "scheduledFor",
+    "durationMinutes",
+    "location",
+    "status",
+    "requestMessage",
+    "rejectionReason",
+    "privateNotes",
+    "sharedNotes",
+    "updatedAt",
 ]
 
 
@@ -221,7 +227,7 @@ def _readme(kind: str, when: datetime) -> Iterator[bytes]:
     yield (
         f"Your data from the therapy portal ({kind} account), exported {to_iso(when)} (UTC).\n\n"
         "Each list is in a JSON file (for programs) and, where it is a table, a CSV file (for spreadsheets).\n"
-        "Times are ISO-8601 in UTC. Text shown as \"Removed at the client's request.\" belonged to a client\n"
+        'Times are ISO-8601 in UTC. Text shown as "Removed at the client\'s request." belonged to a client\n'
         "who deleted their account.\n"
     ).encode()
 
@@ -265,12 +271,16 @@ def _client_files(client: Client, when: datetime) -> Iterator[tuple[str, Iterabl
         # ended ones (a record without a mapping) follow.
         records = {
             r.therapist_id: r
-            for page in _pages(lambda c: RelationshipRepository().list_for_client(client_id, limit=EXPORT_PAGE_SIZE, cursor=c))
+            for page in _pages(
+                lambda c: RelationshipRepository().list_for_client(client_id, limit=EXPORT_PAGE_SIZE, cursor=c)
+            )
             for r in page
         }
         partners.update(dict.fromkeys(records))
         for page in _pages(lambda c: mappings.list_for_client(client_id, limit=EXPORT_PAGE_SIZE, cursor=c)):
-            names = {t.therapist_id: t.name for t in TherapistRepository().get_many(m.therapist_id for m in page).values()}
+            names = {
+                t.therapist_id: t.name for t in TherapistRepository().get_many(m.therapist_id for m in page).values()
+            }
             partners.update(dict.fromkeys(m.therapist_id for m in page))
             yield [_mapping_row(m, names, records.pop(m.therapist_id, None)) for m in page]
         ended = [_ended_row(r) for r in records.values() if r.ended_at is not None]
@@ -340,7 +350,9 @@ def _therapist_files(therapist: Therapist, when: datetime) -> Iterator[tuple[str
 # --- entry point ----------------------------------------------------------------
 
 
-def _guarded(files: Iterator[tuple[str, Iterable[bytes]]], *, kind: AccountKind, account_id: str, when: datetime) -> Iterator[bytes]:
+def _guarded(
+    files: Iterator[tuple[str, Iterable[bytes]]], *, kind: AccountKind, account_id: str, when: datetime
+) -> Iterator[bytes]:
     # The request's key scope has ended by the time the body is sent: the
     # stream opens its own, so each key is still unwrapped once.
     with data_key_scope():

@@ -32,6 +32,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import send_mail
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from portal.domain import MESSAGE_NOTICE_INTERVAL, Client, Relationship, Side, Therapist
@@ -74,11 +75,7 @@ def _link(due: _Due) -> str:
 def notice_text(due_side: Side, link: str) -> str:
     """The whole email: who wrote is only "your therapist" / "your client"."""
     writer = "your therapist" if due_side is Side.CLIENT else "your client"
-    return (
-        f"You have a new message from {writer} in the therapy portal.\n\n"
-        f"Read it and reply after signing in: {link}\n\n"
-        "For your privacy this email does not contain the message.\n"
-    )
+    return render_to_string("email/message_notice.txt", {"writer": writer, "link": link})
 
 
 def _send(due: _Due, account: Client | Therapist) -> bool:

@@ -18,10 +18,19 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core import signing
-from django.http import Http404
 
 from portal.accounts.user import User
-from portal.domain import AccountKind, Message, Page, Relationship, Sender, Side
+from portal.domain import (
+    MAX_MESSAGE_LENGTH,
+    AccountKind,
+    InvalidMessage,
+    Message,
+    NotFound,
+    Page,
+    Relationship,
+    Sender,
+    Side,
+)
 from portal.dynamo.audit import AuditRepository
 from portal.dynamo.messages import MessageRepository
 from portal.dynamo.relationships import RelationshipRepository
@@ -87,13 +96,13 @@ def _names(record: Relationship, side: Side) -> tuple[str, str]:
     return record.client_id, record.client_name or "Former client"
 
 
-def _record_or_404(user: User, other_id: str) -> tuple[Relationship, Side]:
-    """The relationship record between this user and ``other_id``, if the pair was ever active."""
+def _conversation_record(user: User, other_id: str) -> tuple[Relationship, Side]:
+    """The relationship record between this user and ``other_id``; NotFound unless the pair was ever active."""
     side = side_of(user)
     client_id, therapist_id = pair_for(user, other_id)
     record = RelationshipRepository().get(client_id, therapist_id)
     if record is None or not record.was_active:
-        raise Http404
+        raise NotFound("No such conversation.")
     return record, side
 
 
@@ -149,7 +158,7 @@ def thread_open(*, user: User, other_id: str, cursor: str | None = None, opening
     opening, not each poll or older page). ``opening=False`` redraws the
     thread after a send without counting as another opening.
     """
-    record, side = _record_or_404(user, other_id)
+    record, side = _conversation_record(user, other_id)
     client_id, therapist_id = record.client_id, record.therapist_id
     messages = MessageRepository()
     page = messages.list_conversation(client_id, therapist_id, limit=THREAD_PAGE_SIZE, cursor=cursor)
@@ -198,7 +207,8 @@ def thread_poll(*, user: User, other_id: str, poll_token: str, since: str) -> Po
 
     The signed token says this user may read this thread; it is trusted for a
     few minutes, then the relationship record is read again and a new token
-    issued. A token for another user or another thread is a 404.
+    issued. A token for another user or another thread raises NotFound, as an
+    unknown conversation does.
 
     A poll that delivers messages from the other side puts them on the open
     thread's screen (polling pauses while the tab is hidden), so it marks them
@@ -211,14 +221,14 @@ def thread_poll(*, user: User, other_id: str, poll_token: str, since: str) -> Po
     try:
         claims = signing.loads(poll_token, salt=_POLL_SALT, max_age=POLL_PERMISSION_SECONDS)
     except signing.SignatureExpired:
-        _record_or_404(user, other_id)
+        _conversation_record(user, other_id)
         claims = {"u": user.pk, "c": client_id, "t": therapist_id}
         poll_token = _poll_token(user, client_id, therapist_id)
         renewed = True
     except signing.BadSignature:
-        raise Http404 from None
+        raise NotFound("No such conversation.") from None
     if claims != {"u": user.pk, "c": client_id, "t": therapist_id}:
-        raise Http404
+        raise NotFound("No such conversation.")
     page = MessageRepository().list_newer(client_id, therapist_id, since=since)
     side = side_of(user)
     if any(m.sender is not _sender(side) for m in page.items):
@@ -229,12 +239,23 @@ def thread_poll(*, user: User, other_id: str, poll_token: str, since: str) -> Po
     return PollResult(messages=page.items, since=page.next_cursor or since, poll_token=poll_token, renewed=renewed)
 
 
+def message_content_check(content: str) -> None:
+    """What a message must be: some text, at most MAX_MESSAGE_LENGTH characters (raises InvalidMessage)."""
+    if not content.strip():
+        raise InvalidMessage("A message needs some text.")
+    if len(content) > MAX_MESSAGE_LENGTH:
+        raise InvalidMessage(f"A message holds at most {MAX_MESSAGE_LENGTH} characters.")
+
+
 def message_send(*, user: User, other_id: str, content: str, idempotency_key: str) -> Message:
     """Send one message in an active relationship; a retry with the same key stores nothing new.
 
-    Raises NotAllowed (unverified email), InvalidMessage, ConversationClosed.
+    Raises NotFound (no such conversation), NotAllowed (unverified email),
+    InvalidMessage (no text, or more than MAX_MESSAGE_LENGTH characters),
+    ConversationClosed (the relationship is not active).
     """
-    _record, side = _record_or_404(user, other_id)
+    message_content_check(content)
+    _record, side = _conversation_record(user, other_id)
     require_verified_email(user, "send messages")
     client_id, therapist_id = pair_for(user, other_id)
     message = MessageRepository().send_in_relationship(

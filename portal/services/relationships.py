@@ -26,6 +26,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.template.loader import render_to_string
 
 from portal.accounts.user import User
 from portal.domain import (
@@ -127,10 +128,7 @@ def _notify(mapping: Mapping, *, to: Side, what: str, portal_url: str) -> bool:
     try:
         send_mail(
             subject="News in your therapy portal",
-            message=(
-                f"Hello,\n\n{what}\n\nLog in to see it: {portal_url}\n\n"
-                "You receive this because you have an account on the therapy portal."
-            ),
+            message=render_to_string("email/relationship_notice.txt", {"what": what, "portal_url": portal_url}),
             from_email=settings.DEFAULT_FROM_EMAIL,
             recipient_list=[account.email],
         )
@@ -229,6 +227,9 @@ def relationship_invite(*, user: User, email: str, portal_url: str) -> None:
 def relationship_accept(*, user: User, other_id: str, portal_url: str) -> Mapping:
     """The side that was asked says yes: pending -> active, the relationship record opens."""
     mapping = _answerable(user, other_id)
+    # Working together opens the journal's shared entries and messages, which wait for a
+    # confirmed email like asking does (the session's copy of the flag is fresh on every POST).
+    require_verified_email(user, "accept an invitation" if side_of(user) is Side.CLIENT else "accept a request")
     try:
         accepted = MappingRepository().accept(mapping, at=utcnow())
     except Conflict:

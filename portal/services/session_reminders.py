@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import send_mail
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from portal.domain import Client, Therapist, TherapySession
@@ -42,10 +43,13 @@ def _when(session: TherapySession, time_zone: str) -> str:
 
 
 def _send(side: ReminderSide, session: TherapySession, account: Client | Therapist) -> bool:
-    body = (
-        f"You have a therapy session on {_when(session, account.time_zone)}, "
-        f"for {session.duration_minutes} minutes.\n\n"
-        f"Details: {_link(side, session)}\n"
+    body = render_to_string(
+        "email/session_reminder.txt",
+        {
+            "when": _when(session, account.time_zone),
+            "duration_minutes": session.duration_minutes,
+            "link": _link(side, session),
+        },
     )
     try:
         send_mail(

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from portal.accounts.user import User
+from portal.availability import TimeTaken
 from portal.domain import (
     DEFAULT_SESSION_MINUTES,
     MAX_LOCATION_LENGTH,
@@ -41,8 +42,10 @@ from portal.domain import (
     TherapySession,
 )
 from portal.dynamo.audit import AuditRepository
+from portal.dynamo.booking import BookingRepository
 from portal.dynamo.clients import ClientRepository
 from portal.dynamo.journal import JournalRepository
+from portal.dynamo.relationships import RelationshipRepository
 from portal.dynamo.sessions import SessionRepository
 from portal.dynamo.therapists import TherapistRepository
 from portal.ids import new_id
@@ -59,6 +62,14 @@ from portal.services.mood_chart import MoodChart, mood_chart
 from portal.timeutil import utcnow
 
 logger = logging.getLogger(__name__)
+
+# Sessions read a page at a time from the client's index when a relationship ends.
+_CANCEL_PAGE = 100
+# How often a session that keeps changing under the end of its relationship is read again.
+_CANCEL_ATTEMPTS = 3
+# How long after a session is made the session indexes surely list it (they lag by well
+# under a second on AWS): a mark older than this may leave the relationship record.
+INDEX_SETTLED = timedelta(hours=1)
 
 PAGE_SIZE = 20
 # The statuses on an agenda: arranged or happening.
@@ -197,11 +208,13 @@ def session_withdraw(*, user: User, session_id: str) -> TherapySession:
     session = session_for_client(user, session_id)
     if session.status is not SessionStatus.PENDING:
         raise InvalidSession("Only a request that is still waiting can be withdrawn.")
-    updated = SessionRepository().update(
+    # The time's claim (a booked open time) is released in the same transaction.
+    updated = BookingRepository().update_releasing(
         replace(session, status=SessionStatus.CANCELLED, cancelled_by=AccountKind.CLIENT),
         expected_version=session.version,
     )
     logger.info("session %s withdrawn by client %s", session_id, session.client_id)
+    _time_freed(updated)
     return for_client(updated)
 
 
@@ -361,11 +374,12 @@ def session_approve(
 def session_reject(*, user: User, session_id: str, reason: str = "") -> TherapySession:
     session = _therapist_session(user, session_id)
     reason = _check_text(reason, "A reason")
-    updated = SessionRepository().update(
+    updated = BookingRepository().update_releasing(
         replace(session, status=SessionStatus.REJECTED, rejection_reason=reason),
         expected_version=session.version,
     )
     logger.info("session %s rejected by therapist %s", session_id, session.therapist_id)
+    _time_freed(updated)
     return updated
 
 
@@ -374,10 +388,22 @@ def _move(user: User, session_id: str, target: SessionStatus, verb: str) -> Ther
     changes: dict[str, object] = {"status": target}
     if target is SessionStatus.CANCELLED:
         changes["cancelled_by"] = AccountKind.THERAPIST
-    # The write's own condition refuses an illegal move (IllegalTransition).
-    updated = SessionRepository().update(replace(session, **changes), expected_version=session.version)  # type: ignore[arg-type]
+    # The write's own condition refuses an illegal move (IllegalTransition); a cancel releases the time's claim.
+    if target is SessionStatus.CANCELLED:
+        updated = BookingRepository().update_releasing(replace(session, **changes), expected_version=session.version)  # type: ignore[arg-type]
+    else:
+        updated = SessionRepository().update(replace(session, **changes), expected_version=session.version)  # type: ignore[arg-type]
     logger.info("session %s %s by therapist %s", session_id, verb, session.therapist_id)
+    if target is SessionStatus.CANCELLED:
+        _time_freed(updated)
     return updated
+
+
+def _time_freed(session: TherapySession) -> None:
+    # Imported here: the booking service builds on this module.
+    from portal.services.booking import time_freed
+
+    time_freed(session)
 
 
 def session_open(*, user: User, session_id: str) -> TherapySession:
@@ -434,18 +460,24 @@ def session_reschedule(
             ignore=session.session_id,
             confirmed=confirm_overlap,
         )
-    updated = SessionRepository().update(
-        replace(
-            session,
-            scheduled_for=scheduled_for,
-            duration_minutes=duration_minutes,
-            location=location,
-            client_reminded_at=None,
-            therapist_reminded_at=None,
-        ),
-        expected_version=session.version,
-        reset_reminders=True,
-    )
+    # The old time's claim is released and the new one claimed in the same transaction.
+    try:
+        updated = BookingRepository().update_moving(
+            replace(
+                session,
+                scheduled_for=scheduled_for,
+                duration_minutes=duration_minutes,
+                location=location,
+                client_reminded_at=None,
+                therapist_reminded_at=None,
+            ),
+            previous_start=session.scheduled_for,
+            expected_version=session.version,
+        )
+    except TimeTaken:
+        raise InvalidSession("A client booked that time a moment ago: choose another.") from None
+    if updated.scheduled_for != session.scheduled_for:
+        _time_freed(session)
     logger.info("session %s rescheduled by therapist %s", session_id, session.therapist_id)
     return updated
 
@@ -627,39 +659,82 @@ def therapist_session_page(*, user: User, session_id: str, time_zone: str) -> Th
     return TherapistSessionPage(session=session, active=True, since_last=since)
 
 
+def _cancel_if_upcoming(
+    repository: SessionRepository, session: TherapySession, *, now: datetime, ended_by: AccountKind
+) -> bool:
+    """Cancel ``session`` if it is still pending or approved and ahead, from its current version.
+
+    A Conflict means it changed since it was read (approved or moved a moment
+    ago): read it again and decide from that. A change that comes after the
+    cancel fails on its own version condition.
+    """
+    for _attempt in range(_CANCEL_ATTEMPTS):
+        if session.status not in (SessionStatus.PENDING, SessionStatus.APPROVED) or session.scheduled_for < now:
+            return False
+        try:
+            repository.update(
+                replace(session, status=SessionStatus.CANCELLED, cancelled_by=ended_by),
+                expected_version=session.version,
+            )
+        except Conflict:
+            current = repository.get(session.session_id)
+            if current is None:
+                return False
+            session = current
+            continue
+        except (IllegalTransition, NotFound):
+            return False
+        return True
+    logger.warning("session %s kept changing while its relationship ended; left as it is", session.session_id)
+    return False
+
+
 def sessions_cancel_for_ended_relationship(*, client_id: str, therapist_id: str, ended_by: AccountKind) -> int:
     """Cancel the pair's pending and approved sessions still ahead: the relationship has just ended.
 
-    Past sessions stay as they are (the clinical record). Each cancel is the
-    usual conditional update, so a session changed meanwhile (opened, say) is
-    left alone. Reads the client's upcoming sessions a page at a time: a POST
-    action, bounded by how many sessions one client has booked ahead.
+    Past sessions stay as they are (the clinical record). Decided from
+    consistent reads, never from the session index alone, which may lag: a
+    session made a moment ago may be missing from it and one approved a moment
+    ago may show as pending. Every session made while the pair was active has
+    its id on the relationship record, written in the transaction that made it
+    and refused once the end is written (relationships.session_made_op), so a
+    consistent read of the record, after the end, lists all of them. The index
+    adds sessions made before those marks began. Each session is then read
+    consistently and cancelled from its current version (_cancel_if_upcoming).
+    A POST action, bounded by the sessions the pair ever made.
     """
     repository = SessionRepository()
-    cancelled = 0
+    records = RelationshipRepository()
+    # One clock for the whole run: the index cursor's scope names it, so every page must share it.
+    now = utcnow()
+    record = records.get(client_id, therapist_id)
+    marked = set(record.session_ids) if record is not None else set()
+    candidates = set(marked)
     cursor: str | None = None
     while True:
         page = repository.list_by_client(
             client_id,
-            after=utcnow(),
+            after=now,
             statuses=(SessionStatus.PENDING, SessionStatus.APPROVED),
-            limit=100,
+            limit=_CANCEL_PAGE,
             cursor=cursor,
         )
-        for session in page.items:
-            if session.therapist_id != therapist_id:
-                continue
-            try:
-                repository.update(
-                    replace(session, status=SessionStatus.CANCELLED, cancelled_by=ended_by),
-                    expected_version=session.version,
-                )
-            except (Conflict, IllegalTransition, NotFound):
-                continue
-            cancelled += 1
+        candidates.update(s.session_id for s in page.items if s.therapist_id == therapist_id)
         if not page.next_cursor:
             break
         cursor = page.next_cursor
+    cancelled = 0
+    settled: list[str] = []
+    for session in repository.get_many(sorted(candidates)):
+        if session.client_id != client_id or session.therapist_id != therapist_id:
+            continue
+        if _cancel_if_upcoming(repository, session, now=now, ended_by=ended_by):
+            cancelled += 1
+        made = session.created_at
+        if session.session_id in marked and made is not None and made < now - INDEX_SETTLED:
+            settled.append(session.session_id)
+    # Marks of sessions made long ago are in the index by now: the record need not keep them.
+    records.forget_session_ids(client_id, therapist_id, settled)
     if cancelled:
         logger.info("%d sessions of client %s with therapist %s cancelled at the end", cancelled, client_id, therapist_id)
     return cancelled

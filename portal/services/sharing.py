@@ -41,9 +41,9 @@ class UnshareResult:
 def sharing_readers(*, user: User) -> list[Reader]:
     """The active therapists who can read the client's shared entries now.
 
-    From the session's copy when it has one (see portal/accounts/session_user.py:
-    refreshed by a consistent read at least every minute and on every POST),
-    else one Query of the client's mappings.
+    From the user's copy when it has one (see portal/accounts/session_user.py:
+    a page that states who can read loads it consistently in that request with
+    ``current_readers``), else one Query of the client's mappings.
     """
     if user.readers is not None:
         return list(user.readers)

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from portal.accounts.decorators import login_required
 from portal.accounts.middleware import passive
+from portal.accounts.requests import AuthenticatedHttpRequest, PortalHttpRequest
 from portal.accounts.session_store import DEVICE_KEY, LOGGED_IN_AT_KEY, end_other_sessions
 from portal.accounts.session_user import remember_account
 from portal.accounts.user import User
@@ -81,13 +82,13 @@ def _send_verification(request: HttpRequest, user: User) -> bool:
     return auth.email_verification_send(user=user, link=link)
 
 
-def _already_logged_in(request: HttpRequest) -> HttpResponse | None:
+def _already_logged_in(request: PortalHttpRequest) -> HttpResponse | None:
     """Someone logged in who opens the log-in or sign-up form goes where they were headed instead."""
     user = request.user
     if not user.is_authenticated:
         return None
     messages.info(request, "You are already logged in.")
-    return redirect(_landing(user, request))  # type: ignore[arg-type]
+    return redirect(_landing(user, request))
 
 
 DEACTIVATED_MESSAGE = (
@@ -124,7 +125,7 @@ def _finish_login(request: HttpRequest, user: User) -> HttpResponse:
 # --- sign-up -------------------------------------------------------------------
 
 
-def _signup(request: HttpRequest, kind: AccountKind) -> HttpResponse:
+def _signup(request: PortalHttpRequest, kind: AccountKind) -> HttpResponse:
     if (elsewhere := _already_logged_in(request)) is not None:
         return elsewhere
     form_class = ClientSignUpForm if kind is AccountKind.CLIENT else TherapistSignUpForm
@@ -170,14 +171,14 @@ def _signup(request: HttpRequest, kind: AccountKind) -> HttpResponse:
 @sensitive_post_parameters("password", "password_again")
 @never_cache
 @require_http_methods(["GET", "POST"])
-def signup_client(request: HttpRequest) -> HttpResponse:
+def signup_client(request: PortalHttpRequest) -> HttpResponse:
     return _signup(request, AccountKind.CLIENT)
 
 
 @sensitive_post_parameters("password", "password_again")
 @never_cache
 @require_http_methods(["GET", "POST"])
-def signup_therapist(request: HttpRequest) -> HttpResponse:
+def signup_therapist(request: PortalHttpRequest) -> HttpResponse:
     return _signup(request, AccountKind.THERAPIST)
 
 
@@ -187,7 +188,7 @@ def signup_therapist(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters("password")
 @never_cache
 @require_http_methods(["GET", "POST"])
-def login_view(request: HttpRequest) -> HttpResponse:
+def login_view(request: PortalHttpRequest) -> HttpResponse:
     if (elsewhere := _already_logged_in(request)) is not None:
         return elsewhere
     form = LoginForm(request.POST or None)
@@ -297,18 +298,18 @@ def session_status(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def keep_alive(request: HttpRequest) -> HttpResponse:
+def keep_alive(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The idle-warning's "stay logged in" button: any request counts as activity."""
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return HttpResponse(status=204)
-    return redirect(auth.HOME_FOR_KIND[request.user.kind])  # type: ignore[union-attr]
+    return redirect(auth.HOME_FOR_KIND[request.user.kind])
 
 
 # --- email verification --------------------------------------------------------------
 
 
 @require_GET
-def verify_email(request: HttpRequest, token: str) -> HttpResponse:
+def verify_email(request: PortalHttpRequest, token: str) -> HttpResponse:
     try:
         verified = auth.email_verify(token=token)
     except auth.InvalidToken as exc:
@@ -318,14 +319,14 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
         if request.user.pk == verified.pk:
             # The session's copy of the account says "unverified" until refreshed.
             remember_account(request.session, verified)
-        return redirect(auth.HOME_FOR_KIND[cast(User, request.user).kind])
+        return redirect(auth.HOME_FOR_KIND[request.user.kind])
     return redirect("login")
 
 
 @require_POST
 @login_required
-def resend_verification(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def resend_verification(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     if not user.email_verified:
         if _send_verification(request, user):
             messages.info(request, "We sent a new confirmation email.")
@@ -390,8 +391,8 @@ def password_reset_confirm(request: HttpRequest, uidb64: str, token: str) -> Htt
 @never_cache
 @require_http_methods(["GET", "POST"])
 @login_required
-def password_change(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def password_change(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     form = PasswordChangeForm(request.POST or None, user=user)
     status = 200
     if request.method == "POST" and form.is_valid():

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from portal.accounts.decorators import login_required
+from portal.accounts.requests import AuthenticatedHttpRequest
 from portal.accounts.user import User
 from portal.domain import Conflict, NotFound
 from portal.policy import NotAllowed
@@ -43,8 +44,8 @@ def _sessions_page(user: User) -> str:
 
 @login_required
 @require_POST
-def feed_manage(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def feed_manage(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     action = request.POST.get("action")
     try:
         if action == "revoke":

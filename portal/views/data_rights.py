@@ -14,7 +14,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
 from portal.accounts.decorators import client_required, therapist_required
-from portal.accounts.user import User
+from portal.accounts.requests import AuthenticatedHttpRequest
 from portal.forms.data_rights import AccountDeleteForm
 from portal.policy import own_client_id, own_data_subject
 from portal.services.account_erasure import WrongPassword, client_account_erase
@@ -24,9 +24,9 @@ from portal.services.throttle import Throttled, throttle_attempt, throttle_relea
 logger = logging.getLogger(__name__)
 
 
-def _data_export(request: HttpRequest) -> HttpResponseBase:
+def _data_export(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     # A POST: the download records an audit event, and a link cannot trigger it.
-    kind, account_id = own_data_subject(request.user)  # type: ignore[arg-type]
+    kind, account_id = own_data_subject(request.user)
     if request.method != "POST":
         return render(request, "portal/account/data_export.html", {"kind": str(kind)})
     export = account_data_export(kind=kind, account_id=account_id)
@@ -38,25 +38,25 @@ def _data_export(request: HttpRequest) -> HttpResponseBase:
 
 @client_required
 @require_http_methods(["GET", "POST"])
-def client_data_export(request: HttpRequest) -> HttpResponseBase:
+def client_data_export(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     return _data_export(request)
 
 
 @therapist_required
 @require_http_methods(["GET", "POST"])
-def therapist_data_export(request: HttpRequest) -> HttpResponseBase:
+def therapist_data_export(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     return _data_export(request)
 
 
 @sensitive_post_parameters("password")
 @client_required
 @require_http_methods(["GET", "POST"])
-def account_delete(request: HttpRequest) -> HttpResponse:
-    client_id = own_client_id(request.user)  # type: ignore[arg-type]
+def account_delete(request: AuthenticatedHttpRequest) -> HttpResponse:
+    client_id = own_client_id(request.user)
     form = AccountDeleteForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
-        user: User = request.user  # type: ignore[assignment]
+        user = request.user
         try:
             # Someone at an unlocked screen must not be able to guess the password here.
             ticket = throttle_attempt(scope="account-delete", identifiers=[f"account:{user.pk}"])

@@ -7,8 +7,9 @@ import sys
 
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.template.loader import render_to_string
+from django.utils.html import escape
 
-from portal.domain import DatabaseUnavailable, UnreadableText
+from portal.domain import Conflict, DatabaseUnavailable, UnreadableText
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +33,21 @@ def database_unavailable(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def lost_race(request: HttpRequest, exception: Conflict) -> HttpResponse:
+    """A write that lost a race no view answered itself (two people, or two tabs, at one item).
+
+    A 409 with the reason, never the 500 page: nothing was written, and trying
+    again after a reload is the answer. The message is the domain's, written for
+    people (no item, table or health data in it).
+    """
+    logger.info("conflict during %s %s: %s", request.method, request.path, type(exception).__name__)
+    reason = str(exception) or "Someone else changed this at the same moment. Please try again."
+    if request.headers.get("HX-Request") == "true":
+        # Swapped into the part of the page that sent it.
+        return HttpResponse(f'<p class="nonfield" role="alert">{escape(reason)}</p>', status=409)
+    return HttpResponse(render_to_string("409.html", {"reason": reason}), status=409)
+
+
 def unreadable_record(request: HttpRequest) -> HttpResponse:
     """Stored clinical text failed its integrity check: say so, never show wrong text."""
     logger.error("unreadable clinical text during %s %s", request.method, request.path)
@@ -47,4 +63,6 @@ def server_error(request: HttpRequest) -> HttpResponse:
         return database_unavailable(request)
     if isinstance(exception, UnreadableText):
         return unreadable_record(request)
+    if isinstance(exception, Conflict):
+        return lost_race(request, exception)
     return HttpResponseServerError(render_to_string("500.html"))

@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import Http404, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from portal.accounts.decorators import client_required
+from portal.accounts.requests import AuthenticatedHttpRequest
+from portal.accounts.session_user import current_readers
 from portal.accounts.user import User
 from portal.domain import DuplicateSubmission, JournalEntry, NotFound
 from portal.forms.journal import JournalEntryForm, JournalFilterForm, NewJournalEntryForm
 from portal.ids import is_valid_id
 from portal.policy import NotAllowed
 from portal.services import journal as journal_service
+from portal.services.csv_safe import SafeCsvWriter
 from portal.services.journal import InvalidEntry, JournalFilter
 from portal.services.mood_chart import chart_range, mood_chart
 from portal.services.safety import entry_calls_for_support
@@ -31,9 +33,6 @@ from portal.views.htmx import after_swap, wants_fragment
 
 TEMPLATE = "portal/client/journal.html"
 
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 def _filters(form: JournalFilterForm) -> JournalFilter:
@@ -51,16 +50,16 @@ def _filter_query(form: JournalFilterForm) -> str:
     return urlencode(values)
 
 
-def _entry_or_404(request: HttpRequest, entry_id: str) -> Any:
+def _entry_or_404(request: AuthenticatedHttpRequest, entry_id: str) -> Any:
     if not is_valid_id(entry_id):
         raise Http404
     try:
-        return journal_service.journal_entry_get(user=_user(request), entry_id=entry_id)
+        return journal_service.journal_entry_get(user=request.user, entry_id=entry_id)
     except NotFound:
         raise Http404 from None
 
 
-def _return_to(request: HttpRequest) -> str:
+def _return_to(request: AuthenticatedHttpRequest) -> str:
     """The journal view (filter and page) to come back to after an action.
 
     With htmx it is the address the person is on; without JavaScript it rides
@@ -68,7 +67,7 @@ def _return_to(request: HttpRequest) -> str:
     page itself is accepted, so ``next`` cannot send anyone elsewhere.
     """
     prefix = journal_prefix()
-    htmx = request.htmx  # type: ignore[attr-defined]
+    htmx = request.htmx
     explicit = (request.POST if request.method == "POST" else request.GET).get("next", "")
     if htmx and htmx.current_url_abs_path:
         candidate = htmx.current_url_abs_path
@@ -110,10 +109,10 @@ def _first_error_id(form: JournalEntryForm) -> str:
     return ""
 
 
-def _context(request: HttpRequest, form: JournalEntryForm, filter_form: JournalFilterForm) -> dict[str, Any]:
+def _context(request: AuthenticatedHttpRequest, form: JournalEntryForm, filter_form: JournalFilterForm) -> dict[str, Any]:
     filters = _filters(filter_form)
     cursor = request.GET.get("cursor")
-    page = journal_service.journal_page(user=_user(request), filters=filters, cursor=cursor)
+    page = journal_service.journal_page(user=request.user, filters=filters, cursor=cursor)
     filter_query = _filter_query(filter_form)
     return {
         **_readers(request),
@@ -130,26 +129,31 @@ def _context(request: HttpRequest, form: JournalEntryForm, filter_form: JournalF
     }
 
 
-def _readers(request: HttpRequest) -> dict[str, Any]:
+def _readers(request: AuthenticatedHttpRequest) -> dict[str, Any]:
     """Who can read a shared entry now (one Query of the client's mappings), for the sharing partials."""
-    return {"readers": sharing_readers(user=_user(request))}
+    # Read now, not from the session's minute-old copy: the statement must never name fewer readers than can read.
+    current_readers(request.session, request.user)
+    return {"readers": sharing_readers(user=request.user)}
 
 
-def _entry_context(request: HttpRequest, entry: JournalEntry, **extra: Any) -> dict[str, Any]:
-    return {"entry": entry, "return_to": _return_to(request), **_readers(request), **extra}
+def _entry_context(
+    request: AuthenticatedHttpRequest, entry: JournalEntry, *, readers: bool = True, **extra: Any
+) -> dict[str, Any]:
+    """The entry's context; ``readers=False`` for a page that says nothing about who can read (no Query)."""
+    return {"entry": entry, "return_to": _return_to(request), **(_readers(request) if readers else {}), **extra}
 
 
-def _save(request: HttpRequest, form: NewJournalEntryForm, filter_form: JournalFilterForm) -> HttpResponse:
+def _save(request: AuthenticatedHttpRequest, form: NewJournalEntryForm, filter_form: JournalFilterForm) -> HttpResponse:
     """The entry form was valid: store it and confirm, keeping the filter and what is loaded.
 
     Sent twice (a double click, a retry after a timeout or the 503 page), it is
     stored once: the second sending is answered with the entry the first stored.
     """
     data = form.cleaned_data
-    htmx = request.htmx  # type: ignore[attr-defined]
+    htmx = request.htmx
     try:
         entry = journal_service.journal_entry_create(
-            client_id=_user(request).account_id,
+            client_id=request.user.account_id,
             time_of_emotion=data["time_of_emotion"],
             feeling=data["feeling"],
             intensity=data["intensity"],
@@ -163,7 +167,9 @@ def _save(request: HttpRequest, form: NewJournalEntryForm, filter_form: JournalF
         # Stored by an earlier sending of this form and deleted since: not again,
         # unless the person sends it anew (with a new key).
         form.renew_key()
-        form.add_error(None, "This entry was already saved once and has since been deleted. Send it again to save it anew.")
+        form.add_error(
+            None, "This entry was already saved once and has since been deleted. Send it again to save it anew."
+        )
         return _entry_form_errors(request, form, filter_form)
     support = entry_calls_for_support(entry)
     shown = _matches(entry, _filters(filter_form))
@@ -191,8 +197,8 @@ def _save(request: HttpRequest, form: NewJournalEntryForm, filter_form: JournalF
     return after_swap(response, place=new_entry if shown else None, focus="#entry-saved")
 
 
-def _entry_form_errors(request: HttpRequest, form: JournalEntryForm, filter_form: JournalFilterForm) -> HttpResponse:
-    if request.htmx:  # type: ignore[attr-defined]
+def _entry_form_errors(request: AuthenticatedHttpRequest, form: JournalEntryForm, filter_form: JournalFilterForm) -> HttpResponse:
+    if request.htmx:
         context = {"form": form, "filter_query": _filter_query(filter_form), "return_to": _return_to(request)}
         response = render(request, f"{TEMPLATE}#entry-form", context, status=400)
         focus = _first_error_id(form) or "#entry-form-heading"
@@ -215,7 +221,7 @@ def _list_sentence(context: dict[str, Any]) -> str:
 @client_required
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
-def journal(request: HttpRequest) -> HttpResponse:
+def journal(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         # The filter in force is the one of the view the form was sent from.
         filter_form = JournalFilterForm(QueryDict(urlsplit(_return_to(request)).query) or None)
@@ -226,13 +232,15 @@ def journal(request: HttpRequest) -> HttpResponse:
     filter_form = JournalFilterForm(request.GET or None)
     context = _context(request, NewJournalEntryForm(), filter_form)
     if wants_fragment(request):
-        if request.htmx.target == "load-more":  # type: ignore[attr-defined]
+        if request.htmx.target == "load-more":
             items = context["page"].items
             response = render(request, f"{TEMPLATE}#entry-page", context)
             if not items:
                 return after_swap(response, focus="#entries-heading", announce="No more matches in that part.")
             noun = "entry" if len(items) == 1 else "entries"
-            return after_swap(response, focus=f"#entry-{items[0].entry_id}", announce=f"{len(items)} more {noun} loaded.")
+            return after_swap(
+                response, focus=f"#entry-{items[0].entry_id}", announce=f"{len(items)} more {noun} loaded."
+            )
         response = render(request, f"{TEMPLATE}#entry-list", context)
         return after_swap(response, focus="#entries-heading", announce=_list_sentence(context))
     return render(request, TEMPLATE, context)
@@ -241,10 +249,10 @@ def journal(request: HttpRequest) -> HttpResponse:
 @client_required
 @require_GET
 @vary_on_headers("HX-Request")
-def journal_access(request: HttpRequest) -> HttpResponse:
+def journal_access(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Who read my shared entries: visit by visit, naming what was read (its own page, so the
     journal page itself stays within three DynamoDB calls)."""
-    history = journal_service.journal_access_history(user=_user(request), cursor=request.GET.get("cursor"))
+    history = journal_service.journal_access_history(user=request.user, cursor=request.GET.get("cursor"))
     template = "portal/client/journal_access.html"
     if wants_fragment(request) and request.GET.get("cursor"):
         template += "#visits"
@@ -253,10 +261,10 @@ def journal_access(request: HttpRequest) -> HttpResponse:
 
 @client_required
 @require_GET
-def entry_detail(request: HttpRequest, entry_id: str) -> HttpResponse:
+def entry_detail(request: AuthenticatedHttpRequest, entry_id: str) -> HttpResponse:
     """One entry: the htmx fragment (after "cancel" on an edit), or the journal page."""
     entry = _entry_or_404(request, entry_id)
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         response = render(request, f"{TEMPLATE}#entry", _entry_context(request, entry))
         return after_swap(response, focus=f"#entry-{entry.entry_id}-edit")
     return redirect(_return_to(request))
@@ -267,9 +275,9 @@ EDIT_TEMPLATE = "portal/client/journal_entry_edit.html"
 
 @client_required
 @require_http_methods(["GET", "POST"])
-def entry_edit(request: HttpRequest, entry_id: str) -> HttpResponse:
+def entry_edit(request: AuthenticatedHttpRequest, entry_id: str) -> HttpResponse:
     entry = _entry_or_404(request, entry_id)
-    htmx = request.htmx  # type: ignore[attr-defined]
+    htmx = request.htmx
     # The inline edit sits in the page next to the entry form: its ids must differ from that form's.
     auto_id = f"edit-{entry.entry_id}-%s"
     if request.method == "POST":
@@ -278,7 +286,7 @@ def entry_edit(request: HttpRequest, entry_id: str) -> HttpResponse:
             data = form.cleaned_data
             try:
                 updated = journal_service.journal_entry_update(
-                    user=_user(request),
+                    user=request.user,
                     entry_id=entry.entry_id,
                     time_of_emotion=data["time_of_emotion"],
                     feeling=data["feeling"],
@@ -308,7 +316,7 @@ def entry_edit(request: HttpRequest, entry_id: str) -> HttpResponse:
             auto_id=auto_id,
         )
         status = 200
-    context = _entry_context(request, entry, form=form)
+    context = _entry_context(request, entry, readers=False, form=form)
     if not htmx:
         return render(request, EDIT_TEMPLATE, context, status=status)
     response = render(request, f"{EDIT_TEMPLATE}#edit-form", context, status=status)
@@ -319,16 +327,16 @@ def entry_edit(request: HttpRequest, entry_id: str) -> HttpResponse:
 
 @client_required
 @require_http_methods(["GET", "POST"])
-def entry_delete(request: HttpRequest, entry_id: str) -> HttpResponse:
+def entry_delete(request: AuthenticatedHttpRequest, entry_id: str) -> HttpResponse:
     """GET asks first (the page without JavaScript); POST deletes."""
     entry = _entry_or_404(request, entry_id)
     if request.method == "GET":
-        return render(request, "portal/client/journal_entry_delete.html", _entry_context(request, entry))
+        return render(request, "portal/client/journal_entry_delete.html", _entry_context(request, entry, readers=False))
     try:
-        journal_service.journal_entry_delete(user=_user(request), entry_id=entry.entry_id)
+        journal_service.journal_entry_delete(user=request.user, entry_id=entry.entry_id)
     except NotFound:
         raise Http404 from None
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         # The entry's element is swapped for nothing; focus goes to the list's heading.
         return after_swap(HttpResponse(""), focus="#entries-heading", announce="Entry deleted.")
     messages.success(request, "Entry deleted.")
@@ -347,18 +355,18 @@ def _shared_sentence(user: User) -> str:
 
 @client_required
 @require_POST
-def entry_share(request: HttpRequest, entry_id: str) -> HttpResponse:
+def entry_share(request: AuthenticatedHttpRequest, entry_id: str) -> HttpResponse:
     entry = _entry_or_404(request, entry_id)
     share = request.POST.get("shared") == "1"
     error = None
     try:
-        entry = journal_service.journal_entry_set_shared(user=_user(request), entry_id=entry.entry_id, shared=share)
+        entry = journal_service.journal_entry_set_shared(user=request.user, entry_id=entry.entry_id, shared=share)
     except NotFound:
         raise Http404 from None
     except NotAllowed as exc:
         error = str(exc)
-    sentence = error or (_shared_sentence(_user(request)) if share else "No longer shared.")
-    if request.htmx:  # type: ignore[attr-defined]
+    sentence = error or (_shared_sentence(request.user) if share else "No longer shared.")
+    if request.htmx:
         response = render(request, f"{TEMPLATE}#entry", _entry_context(request, entry, entry_error=error))
         # Focus stays on the toggle (now its opposite), so sharing can be undone at once.
         return after_swap(response, focus=f"#entry-{entry.entry_id}-share", announce=sentence)
@@ -369,38 +377,28 @@ def entry_share(request: HttpRequest, entry_id: str) -> HttpResponse:
     return redirect(f"{_return_to(request)}#entry-{entry.entry_id}")
 
 
-def _csv_safe(value: str) -> str:
-    # A cell starting with one of these is run as a formula by spreadsheet programs.
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @client_required
 @require_GET
-def journal_export(request: HttpRequest) -> StreamingHttpResponse:
-    user = _user(request)
+def journal_export(request: AuthenticatedHttpRequest) -> StreamingHttpResponse:
+    user = request.user
     zone = timezone.get_current_timezone()
-    writer = csv.writer(_Echo())
+    writer = SafeCsvWriter()
     # Reads the first page now: a database that is down gives the 503 page, not a broken file.
     entries = journal_service.journal_export(user=user)
 
     def rows() -> Iterator[str]:
-        yield writer.writerow(["time_of_emotion", "time_zone", "feeling", "intensity", "note", "shared"])
+        yield writer.row(["time_of_emotion", "time_zone", "feeling", "intensity", "note", "shared"])
         # A later page that fails raises out of this iterator, so the server
         # aborts the response and the browser shows a failed download.
         for entry in entries:
             local = entry.time_of_emotion.astimezone(zone)
-            yield writer.writerow(
+            yield writer.row(
                 [
                     local.isoformat(timespec="minutes"),
                     str(zone),
                     entry.feeling,
                     entry.intensity,
-                    _csv_safe(entry.note),
+                    entry.note,
                     "yes" if entry.is_shared else "no",
                 ]
             )
@@ -414,7 +412,7 @@ def journal_export(request: HttpRequest) -> StreamingHttpResponse:
 
 @client_required
 @require_GET
-def journal_chart(request: HttpRequest) -> HttpResponse:
+def journal_chart(request: AuthenticatedHttpRequest) -> HttpResponse:
     filter_form = JournalFilterForm(request.GET or None)
     filters = _filters(filter_form)
     time_zone = str(timezone.get_current_timezone())
@@ -425,7 +423,7 @@ def journal_chart(request: HttpRequest) -> HttpResponse:
         filter_form.add_error("start", "The start date is in the future.")
         start, end = chart_range(start=None, end=None, now=now, time_zone=time_zone)
     entries, truncated = journal_service.journal_chart_entries(
-        user=_user(request), feeling=filters.feeling, start=start, end=end
+        user=request.user, feeling=filters.feeling, start=start, end=end
     )
     chart = mood_chart(
         entries=entries,

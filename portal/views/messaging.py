@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.contrib import messages as flash
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
@@ -13,23 +15,37 @@ from django.views.decorators.vary import vary_on_headers
 
 from portal.accounts.decorators import login_required
 from portal.accounts.middleware import passive
+from portal.accounts.requests import AuthenticatedHttpRequest
 from portal.accounts.user import User
-from portal.domain import ConversationClosed, InvalidCursor, InvalidMessage
+from portal.domain import ConversationClosed, InvalidCursor, InvalidMessage, NotFound
 from portal.forms.messages import MessageForm
 from portal.ids import is_valid_id
 from portal.policy import NotAllowed, side_of
+from portal.presenters.messages import message_items
 from portal.services import messaging
-from portal.services.safety import crisis_contacts
 from portal.views.htmx import wants_fragment
 
 LIST_TEMPLATE = "portal/messages/conversations.html"
 THREAD_TEMPLATE = "portal/messages/thread.html"
 
 
-def _user(request: HttpRequest) -> User:
-    user: User = request.user  # type: ignore[assignment]
+def _participant(request: AuthenticatedHttpRequest) -> User:
+    user = request.user
     side_of(user)  # staff have no conversations: 404
     return user
+
+
+def _conversation_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A conversation the service does not know (never active, or a foreign poll token) is a 404."""
+
+    @wraps(view)
+    def wrapped(request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound:
+            raise Http404 from None
+
+    return wrapped
 
 
 def _valid(other_id: str) -> str:
@@ -41,8 +57,8 @@ def _valid(other_id: str) -> str:
 @login_required
 @require_GET
 @vary_on_headers("HX-Request")
-def conversations(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def conversations(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = _participant(request)
     try:
         page = messaging.conversations(user=user, cursor=request.GET.get("cursor"))
     except InvalidCursor:
@@ -53,26 +69,27 @@ def conversations(request: HttpRequest) -> HttpResponse:
 @login_required
 @passive
 @require_GET
-def unread_badge(request: HttpRequest) -> HttpResponse:
+def unread_badge(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The nav's "Messages" link with its unread count, loaded after the page by htmx."""
-    user = _user(request)
+    user = _participant(request)
     return render(request, "portal/messages/_nav_link.html", {"unread": messaging.unread_total(user=user)})
 
 
-def _thread_context(request: HttpRequest, thread: messaging.Thread, form: MessageForm) -> dict[str, Any]:
+def _thread_context(request: AuthenticatedHttpRequest, thread: messaging.Thread, form: MessageForm) -> dict[str, Any]:
     return {
         "thread": thread,
-        "shown": list(reversed(thread.page.items)),  # oldest at the top, as people read a conversation
+        # Oldest at the top, as people read a conversation; "Seen" under my newest message once read.
+        "shown": message_items(reversed(thread.page.items), thread.side, thread.seen_message_id, thread.other_read_at),
         "form": form,
-        "crisis_contacts": crisis_contacts(),
     }
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
-def thread(request: HttpRequest, other_id: str) -> HttpResponse:
-    user = _user(request)
+@_conversation_view
+def thread(request: AuthenticatedHttpRequest, other_id: str) -> HttpResponse:
+    user = _participant(request)
     other_id = _valid(other_id)
     status = 200
     if request.method == "POST":
@@ -88,32 +105,35 @@ def thread(request: HttpRequest, other_id: str) -> HttpResponse:
             except (NotAllowed, InvalidMessage, ConversationClosed) as exc:
                 form.add_error(None, str(exc))
             else:
-                if not request.htmx:  # type: ignore[attr-defined]
+                if not request.htmx:
                     flash.success(request, "Message sent.")
                     return redirect(reverse("message_thread", args=[other_id]))
                 opened = messaging.thread_open(user=user, other_id=other_id, opening=False)
                 return render(request, f"{THREAD_TEMPLATE}#thread", _thread_context(request, opened, MessageForm()))
         status = 400
         opened = messaging.thread_open(user=user, other_id=other_id, opening=False)
-        template = f"{THREAD_TEMPLATE}#thread" if request.htmx else THREAD_TEMPLATE  # type: ignore[attr-defined]
+        template = f"{THREAD_TEMPLATE}#thread" if request.htmx else THREAD_TEMPLATE
         return render(request, template, _thread_context(request, opened, form), status=status)
     cursor = request.GET.get("cursor")
     try:
         opened = messaging.thread_open(user=user, other_id=other_id, cursor=cursor)
     except InvalidCursor:
         raise Http404 from None
-    context = _thread_context(request, opened, MessageForm())
     if cursor and wants_fragment(request):
-        return render(request, f"{THREAD_TEMPLATE}#older", context)
+        # An older page, put above the one shown: "Seen" belongs under the newest messages, not here.
+        older = message_items(reversed(opened.page.items), opened.side)
+        return render(request, f"{THREAD_TEMPLATE}#older", {"thread": opened, "shown": older})
+    context = _thread_context(request, opened, MessageForm())
     return render(request, THREAD_TEMPLATE, context)
 
 
 @login_required
 @passive
 @require_GET
-def poll(request: HttpRequest, other_id: str) -> HttpResponse:
+@_conversation_view
+def poll(request: AuthenticatedHttpRequest, other_id: str) -> HttpResponse:
     """New messages since the page's token: 204 when there are none (the page keeps polling)."""
-    user = _user(request)
+    user = _participant(request)
     other_id = _valid(other_id)
     token, since = request.GET.get("t", ""), request.GET.get("since", "")
     if not token or not since:
@@ -127,5 +147,5 @@ def poll(request: HttpRequest, other_id: str) -> HttpResponse:
     return render(
         request,
         f"{THREAD_TEMPLATE}#poll",
-        {"new_messages": result.messages, "result": result, "other_id": other_id, "side": str(side_of(user))},
+        {"new_messages": message_items(result.messages, str(side_of(user))), "result": result, "other_id": other_id},
     )

@@ -9,8 +9,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from portal.accounts.decorators import login_required
+from portal.accounts.requests import AuthenticatedHttpRequest
 from portal.accounts.session_user import remember_account
-from portal.accounts.user import User
 from portal.forms.accounts import OneTimeCodeForm, SetupCodeForm
 from portal.services import auth
 from portal.services.mfa import (
@@ -30,8 +30,8 @@ _SETUP_SECRET_KEY = "mfa_setup_secret"
 @never_cache
 @require_http_methods(["GET", "POST"])
 @login_required
-def mfa_setup(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def mfa_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     if user.mfa_enabled:
         messages.info(request, "Two-factor authentication is already on.")
         return redirect(auth.HOME_FOR_KIND[user.kind])

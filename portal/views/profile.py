@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from portal.accounts.decorators import therapist_required
-from portal.accounts.user import User
+from portal.accounts.requests import AuthenticatedHttpRequest
 from portal.forms.directory import ProfileForm
 from portal.services.therapist_directory import (
     InvalidProfile,
@@ -21,8 +21,8 @@ TEMPLATE = "portal/therapist/profile.html"
 
 @therapist_required
 @require_http_methods(["GET", "POST"])
-def profile(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     status = 200
     if request.method == "POST":
         form = ProfileForm(request.POST)

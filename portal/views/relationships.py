@@ -9,16 +9,18 @@ its own without JavaScript, the same partial inline with htmx.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from portal.accounts.decorators import client_required, therapist_required
+from portal.accounts.requests import AuthenticatedHttpRequest
 from portal.accounts.session_user import refresh_readers
 from portal.accounts.user import User
 from portal.domain import Conflict, DomainError, IllegalTransition, MappingStatus, NotFound
@@ -35,9 +37,6 @@ THERAPIST_TEMPLATE = "portal/therapist/my_clients.html"
 END_TEMPLATE = "portal/relationships/end_confirm.html"
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
 
 def _valid(other_id: str) -> str:
     if not is_valid_id(other_id):
@@ -45,27 +44,35 @@ def _valid(other_id: str) -> str:
     return other_id
 
 
-def _portal_url(request: HttpRequest, name: str) -> str:
+def _portal_url(request: AuthenticatedHttpRequest, name: str) -> str:
     return request.build_absolute_uri(reverse(name))
 
 
-def _client_context(request: HttpRequest) -> dict[str, Any]:
-    user = _user(request)
+def _client_context(request: AuthenticatedHttpRequest) -> dict[str, Any]:
+    user = request.user
     # Sharing is per entry: whoever works with the client next reads all of these.
-    return {"therapists": client_therapists(user=user), "shared": shared_entry_count(user=user)}
-
-
-def _therapist_context(request: HttpRequest) -> dict[str, Any]:
     return {
-        "practice": therapist_clients(user=_user(request), cursor=request.GET.get("cursor")),
+        "therapists": client_therapists(user=user),
+        "shared": shared_entry_count(user=user),
+        "notice": None,
+        "problem": None,
+    }
+
+
+def _therapist_context(request: AuthenticatedHttpRequest) -> dict[str, Any]:
+    return {
+        "practice": therapist_clients(user=request.user, cursor=request.GET.get("cursor")),
         "invite_form": InviteForm(),
+        "invited_notice": None,
+        "notice": None,
+        "problem": None,
     }
 
 
 @client_required
 @require_GET
 @vary_on_headers("HX-Request")
-def my_therapists(request: HttpRequest) -> HttpResponse:
+def my_therapists(request: AuthenticatedHttpRequest) -> HttpResponse:
     template = CLIENT_TEMPLATE + ("#relationships" if wants_fragment(request) else "")
     return render(request, template, _client_context(request))
 
@@ -73,14 +80,14 @@ def my_therapists(request: HttpRequest) -> HttpResponse:
 @therapist_required
 @require_GET
 @vary_on_headers("HX-Request")
-def my_clients(request: HttpRequest) -> HttpResponse:
+def my_clients(request: AuthenticatedHttpRequest) -> HttpResponse:
     template = THERAPIST_TEMPLATE
     if wants_fragment(request):
-        template += "#client-page" if request.GET.get("cursor") else "#relationships"
+        template += "#client_page" if request.GET.get("cursor") else "#relationships"
     return render(request, template, _therapist_context(request))
 
 
-def _answer(request: HttpRequest, *, ok: str | None, error: str | None, client_side: bool) -> HttpResponse:
+def _answer(request: AuthenticatedHttpRequest, *, ok: str | None, error: str | None, client_side: bool) -> HttpResponse:
     """After an action: the list's partial for htmx, else a redirect to the list with the message."""
     if not wants_fragment(request):
         if ok:
@@ -96,7 +103,7 @@ def _answer(request: HttpRequest, *, ok: str | None, error: str | None, client_s
     return render(request, f"{template}#relationships", context)
 
 
-def _run(request: HttpRequest, action: Callable[[], object], ok: str, *, client_side: bool) -> HttpResponse:
+def _run(request: AuthenticatedHttpRequest, action: Callable[[], object], ok: str, *, client_side: bool) -> HttpResponse:
     try:
         action()
     except NotFound:
@@ -104,8 +111,71 @@ def _run(request: HttpRequest, action: Callable[[], object], ok: str, *, client_
     except (Conflict, IllegalTransition, DomainError) as exc:
         return _answer(request, ok=None, error=str(exc), client_side=client_side)
     # A client who accepted or ended sees the journal's readers change at once.
-    refresh_readers(request.session, _user(request))
+    refresh_readers(request.session, request.user)
     return _answer(request, ok=ok, error=None, client_side=client_side)
+
+
+# --- the actions on a request, an invitation or a relationship, from either side ----------------
+
+
+@dataclass(frozen=True)
+class _Action:
+    """One thing a side may do to the relationship with ``other_id``, and what it says once done."""
+
+    run: Callable[[User, str, str], object]  # (user, other_id, the other side's portal address)
+    done: str
+
+
+# Each side's own words: a client declines an invitation, a therapist declines a request.
+CLIENT_ACTIONS: dict[str, _Action] = {
+    "accept": _Action(
+        lambda user, other, url: service.relationship_accept(user=user, other_id=other, portal_url=url),
+        "You are now working together.",
+    ),
+    "decline": _Action(
+        lambda user, other, url: service.relationship_decline(user=user, other_id=other, portal_url=url),
+        "Invitation declined.",
+    ),
+    "withdraw": _Action(
+        lambda user, other, url: service.relationship_withdraw(user=user, other_id=other), "Request withdrawn."
+    ),
+}
+THERAPIST_ACTIONS: dict[str, _Action] = {
+    "accept": CLIENT_ACTIONS["accept"],
+    "decline": _Action(CLIENT_ACTIONS["decline"].run, "Request declined."),
+    "withdraw": _Action(CLIENT_ACTIONS["withdraw"].run, "Invitation withdrawn."),
+    "block": _Action(
+        lambda user, other, url: service.relationship_block(user=user, client_id=other), "Client blocked."
+    ),
+    "unblock": _Action(
+        lambda user, other, url: service.relationship_unblock(user=user, client_id=other), "Client unblocked."
+    ),
+}
+
+
+def _act(request: AuthenticatedHttpRequest, other_id: str, action: str, *, client_side: bool) -> HttpResponse:
+    other_id = _valid(other_id)
+    chosen = (CLIENT_ACTIONS if client_side else THERAPIST_ACTIONS).get(action)
+    if chosen is None:
+        raise Http404
+    user = request.user
+    # The email to the other side links to their own list.
+    url = _portal_url(request, "my_clients" if client_side else "my_therapists")
+    return _run(request, lambda: chosen.run(user, other_id, url), chosen.done, client_side=client_side)
+
+
+@client_required
+@require_POST
+@vary_on_headers("HX-Request")
+def client_action(request: AuthenticatedHttpRequest, therapist_id: str, action: str) -> HttpResponse:
+    return _act(request, therapist_id, action, client_side=True)
+
+
+@therapist_required
+@require_POST
+@vary_on_headers("HX-Request")
+def therapist_action(request: AuthenticatedHttpRequest, client_id: str, action: str) -> HttpResponse:
+    return _act(request, client_id, action, client_side=False)
 
 
 # --- the client's side ------------------------------------------------------------
@@ -114,36 +184,9 @@ def _run(request: HttpRequest, action: Callable[[], object], ok: str, *, client_
 @client_required
 @require_POST
 @vary_on_headers("HX-Request")
-def client_action(request: HttpRequest, therapist_id: str, action: str) -> HttpResponse:
-    therapist_id = _valid(therapist_id)
-    user = _user(request)
-    url = _portal_url(request, "my_clients")
-    actions: dict[str, tuple[Callable[[], object], str]] = {
-        "accept": (
-            lambda: service.relationship_accept(user=user, other_id=therapist_id, portal_url=url),
-            "You are now working together.",
-        ),
-        "decline": (
-            lambda: service.relationship_decline(user=user, other_id=therapist_id, portal_url=url),
-            "Invitation declined.",
-        ),
-        "withdraw": (
-            lambda: service.relationship_withdraw(user=user, other_id=therapist_id),
-            "Request withdrawn.",
-        ),
-    }
-    if action not in actions:
-        raise Http404
-    run, ok = actions[action]
-    return _run(request, run, ok, client_side=True)
-
-
-@client_required
-@require_POST
-@vary_on_headers("HX-Request")
-def unshare_all(request: HttpRequest) -> HttpResponse:
+def unshare_all(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Make shared entries private in one step; a very long journal takes another click to finish."""
-    result = journal_unshare_all(user=_user(request))
+    result = journal_unshare_all(user=request.user)
     if result.finished:
         ok = f"Done: {result.made_private} entries are private again." if result.made_private else "No entry is shared."
         return _answer(request, ok=ok, error=None, client_side=True)
@@ -161,36 +204,7 @@ def unshare_all(request: HttpRequest) -> HttpResponse:
 @therapist_required
 @require_POST
 @vary_on_headers("HX-Request")
-def therapist_action(request: HttpRequest, client_id: str, action: str) -> HttpResponse:
-    client_id = _valid(client_id)
-    user = _user(request)
-    url = _portal_url(request, "my_therapists")
-    actions: dict[str, tuple[Callable[[], object], str]] = {
-        "accept": (
-            lambda: service.relationship_accept(user=user, other_id=client_id, portal_url=url),
-            "You are now working together.",
-        ),
-        "decline": (
-            lambda: service.relationship_decline(user=user, other_id=client_id, portal_url=url),
-            "Request declined.",
-        ),
-        "withdraw": (
-            lambda: service.relationship_withdraw(user=user, other_id=client_id),
-            "Invitation withdrawn.",
-        ),
-        "block": (lambda: service.relationship_block(user=user, client_id=client_id), "Client blocked."),
-        "unblock": (lambda: service.relationship_unblock(user=user, client_id=client_id), "Client unblocked."),
-    }
-    if action not in actions:
-        raise Http404
-    run, ok = actions[action]
-    return _run(request, run, ok, client_side=False)
-
-
-@therapist_required
-@require_POST
-@vary_on_headers("HX-Request")
-def invite(request: HttpRequest) -> HttpResponse:
+def invite(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = InviteForm(request.POST)
     if not form.is_valid():
         context = _therapist_context(request)
@@ -198,7 +212,7 @@ def invite(request: HttpRequest) -> HttpResponse:
         template = THERAPIST_TEMPLATE + ("#invite" if wants_fragment(request) else "")
         return render(request, template, context, status=400)
     service.relationship_invite(
-        user=_user(request), email=form.cleaned_data["email"], portal_url=_portal_url(request, "my_therapists")
+        user=request.user, email=form.cleaned_data["email"], portal_url=_portal_url(request, "my_therapists")
     )
     # The same answer whether or not the address has an account.
     ok = "If this address belongs to a client account, they will find your invitation when they log in."
@@ -213,9 +227,9 @@ def invite(request: HttpRequest) -> HttpResponse:
 # --- ending, from either side (asks first) ------------------------------------------------
 
 
-def _end(request: HttpRequest, other_id: str, *, client_side: bool) -> HttpResponse:
+def _end(request: AuthenticatedHttpRequest, other_id: str, *, client_side: bool) -> HttpResponse:
     other_id = _valid(other_id)
-    user = _user(request)
+    user = request.user
     mapping = relationship_of(user, other_id)
     if request.method == "POST" and request.POST.get("confirm") == "yes":
         back = "my_clients" if client_side else "my_therapists"
@@ -242,12 +256,12 @@ def _end(request: HttpRequest, other_id: str, *, client_side: bool) -> HttpRespo
 @client_required
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
-def client_end(request: HttpRequest, therapist_id: str) -> HttpResponse:
+def client_end(request: AuthenticatedHttpRequest, therapist_id: str) -> HttpResponse:
     return _end(request, therapist_id, client_side=True)
 
 
 @therapist_required
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
-def therapist_end(request: HttpRequest, client_id: str) -> HttpResponse:
+def therapist_end(request: AuthenticatedHttpRequest, client_id: str) -> HttpResponse:
     return _end(request, client_id, client_side=False)

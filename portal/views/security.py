@@ -7,15 +7,15 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
 from portal.accounts.decorators import login_required
+from portal.accounts.requests import AuthenticatedHttpRequest
 from portal.accounts.session_user import remember_account
-from portal.accounts.user import User
 from portal.forms.accounts import ConfirmPasswordForm, TurnOffMfaForm
 from portal.policy import NotAllowed, may_turn_off_mfa
 from portal.services import auth
@@ -30,8 +30,8 @@ from portal.services.security import (
 from portal.services.throttle import Throttled
 
 
-def _page(request: HttpRequest, *, status: int = 200, **forms_in_error: forms.Form) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def _page(request: AuthenticatedHttpRequest, *, status: int = 200, **forms_in_error: forms.Form) -> HttpResponse:
+    user = request.user
     context: dict[str, Any] = {
         "sessions": own_sessions_list(user=user, current_session_key=request.session.session_key),
         "codes_form": forms_in_error.get("codes_form") or ConfirmPasswordForm(auto_id="id_codes_%s"),
@@ -44,14 +44,14 @@ def _page(request: HttpRequest, *, status: int = 200, **forms_in_error: forms.Fo
 @never_cache
 @require_GET
 @login_required
-def security(request: HttpRequest) -> HttpResponse:
+def security(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _page(request)
 
 
 @require_POST
 @login_required
-def end_other_sessions(request: HttpRequest) -> HttpResponse:
-    ended = own_sessions_end_others(user=request.user, current_session_key=request.session.session_key)  # type: ignore[arg-type]
+def end_other_sessions(request: AuthenticatedHttpRequest) -> HttpResponse:
+    ended = own_sessions_end_others(user=request.user, current_session_key=request.session.session_key)
     messages.success(
         request, f"Logged out {ended} other device{'s' if ended != 1 else ''}." if ended else "No other devices were logged in."
     )
@@ -62,8 +62,8 @@ def end_other_sessions(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_POST
 @login_required
-def regenerate_recovery_codes(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def regenerate_recovery_codes(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     form = ConfirmPasswordForm(request.POST, auto_id="id_codes_%s")
     if form.is_valid():
         try:
@@ -90,8 +90,8 @@ def regenerate_recovery_codes(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_POST
 @login_required
-def turn_off_mfa(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def turn_off_mfa(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     if not may_turn_off_mfa(user):
         raise PermissionDenied("Two-factor authentication is required for your account.")
     form = TurnOffMfaForm(request.POST, auto_id="id_off_%s")

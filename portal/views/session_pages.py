@@ -1,18 +1,23 @@
-"""What the client's and the therapist's session pages share: ids in URLs, list sections, .ics files."""
+"""What the client's and the therapist's session pages share: ids in URLs, the session list, .ics files."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from portal.accounts.user import User
 from portal.domain import NotFound, TherapySession
 from portal.ids import is_valid_id
+from portal.presenters.sessions import ListRole, list_sections
 from portal.services import calendar as calendar_service
 from portal.views.calendar import ics_download
 from portal.views.htmx import wants_fragment
+
+LIST_TEMPLATE = "portal/sessions/list.html"
 
 
 def session_id_or_404(session_id: str) -> str:
@@ -22,19 +27,35 @@ def session_id_or_404(session_id: str) -> str:
     return session_id
 
 
-def section_cursors(request: HttpRequest, sections: Sequence[str]) -> dict[str, str | None]:
-    """The cursor of each list section (``?past=<cursor>`` pages the past sessions)."""
-    return {name: request.GET.get(name) for name in sections}
+def session_list_response(
+    request: HttpRequest,
+    role: ListRole,
+    *,
+    user: User,
+    form: Form,
+    list_sessions: Callable[[Mapping[str, str | None]], object],
+    overlap: Sequence[TherapySession] = (),
+    status: int = 200,
+) -> HttpResponse:
+    """A role's session list, or (an htmx "more" request) the next page of the one section it pages.
 
-
-def section_fragment(
-    request: HttpRequest, template: str, cursors: Mapping[str, str | None], context: dict[str, Any]
-) -> HttpResponse | None:
-    """An htmx "more" request: the next page of the one section it pages (``<section>-page``)."""
-    if request.method != "GET" or not wants_fragment(request):
-        return None
-    section = next((name for name, cursor in cursors.items() if cursor), None)
-    return render(request, f"{template}#{section}-page", context) if section else None
+    ``list_sessions`` reads the role's listing from each section's cursor (``?past=<cursor>`` pages the
+    past sessions): ClientSessions or TherapistSessions, a page per section name.
+    """
+    cursors = {name: request.GET.get(name) for name in role.section_names}
+    sections = list_sections(role, list_sessions(cursors))
+    context: dict[str, Any] = {
+        "role": role,
+        "form": form,
+        "overlap": list(overlap),
+        "sections": sections,
+        "feed": calendar_service.feed_status(user=user),
+    }
+    if request.method == "GET" and wants_fragment(request):
+        paged = next((section for section in sections if cursors[section.spec.name]), None)
+        if paged is not None:
+            return render(request, f"{LIST_TEMPLATE}#section_page", {**context, "section": paged})
+    return render(request, LIST_TEMPLATE, context, status=status)
 
 
 def session_ics_response(session: TherapySession) -> HttpResponse:

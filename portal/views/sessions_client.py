@@ -2,36 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from portal.accounts.decorators import client_required
+from portal.accounts.requests import AuthenticatedHttpRequest
 from portal.accounts.user import User
 from portal.domain import Conflict, IllegalTransition, MappingStatus, NotFound
 from portal.forms.sessions import SessionRequestForm
 from portal.policy import NotAllowed
-from portal.services import calendar as calendar_service
+from portal.presenters.sessions import CLIENT_LIST
 from portal.services import sessions as session_service
 from portal.services.practice import client_therapists_page
-from portal.views.session_pages import (
-    section_cursors,
-    section_fragment,
-    session_ics_response,
-    session_id_or_404,
-)
+from portal.views.session_pages import session_ics_response, session_id_or_404, session_list_response
 
-LIST_TEMPLATE = "portal/sessions/client_list.html"
 DETAIL_TEMPLATE = "portal/sessions/client_detail.html"
-SECTIONS = ("upcoming", "pending", "past")
 
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 def _therapist_choices(user: User) -> list[tuple[str, str]]:
@@ -46,8 +35,8 @@ def _therapist_choices(user: User) -> list[tuple[str, str]]:
 @client_required
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
-def sessions(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def sessions(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     status = 200
     if request.method == "POST":
         form = SessionRequestForm(request.POST, therapists=_therapist_choices(user))
@@ -70,30 +59,33 @@ def sessions(request: HttpRequest) -> HttpResponse:
         status = 400
     else:
         form = SessionRequestForm(therapists=_therapist_choices(user))
-    cursors = section_cursors(request, SECTIONS)
-    listing = session_service.client_sessions(
+    return session_list_response(
+        request,
+        CLIENT_LIST,
         user=user,
-        upcoming_cursor=cursors["upcoming"],
-        pending_cursor=cursors["pending"],
-        past_cursor=cursors["past"],
+        form=form,
+        list_sessions=lambda cursors: session_service.client_sessions(
+            user=user,
+            upcoming_cursor=cursors["upcoming"],
+            pending_cursor=cursors["pending"],
+            past_cursor=cursors["past"],
+        ),
+        status=status,
     )
-    context: dict[str, Any] = {"form": form, "listing": listing, "feed": calendar_service.feed_status(user=user)}
-    fragment = section_fragment(request, LIST_TEMPLATE, cursors, context)
-    return fragment or render(request, LIST_TEMPLATE, context, status=status)
 
 
 @client_required
 @require_GET
-def session_detail(request: HttpRequest, session_id: str) -> HttpResponse:
-    page = session_service.client_session_page(user=_user(request), session_id=session_id_or_404(session_id))
+def session_detail(request: AuthenticatedHttpRequest, session_id: str) -> HttpResponse:
+    page = session_service.client_session_page(user=request.user, session_id=session_id_or_404(session_id))
     return render(request, DETAIL_TEMPLATE, {"page": page, "session": page.session})
 
 
 @client_required
 @require_POST
-def session_withdraw(request: HttpRequest, session_id: str) -> HttpResponse:
+def session_withdraw(request: AuthenticatedHttpRequest, session_id: str) -> HttpResponse:
     try:
-        session_service.session_withdraw(user=_user(request), session_id=session_id_or_404(session_id))
+        session_service.session_withdraw(user=request.user, session_id=session_id_or_404(session_id))
     except NotFound:
         raise Http404 from None
     except (session_service.InvalidSession, IllegalTransition) as exc:
@@ -107,6 +99,6 @@ def session_withdraw(request: HttpRequest, session_id: str) -> HttpResponse:
 
 @client_required
 @require_GET
-def session_ics(request: HttpRequest, session_id: str) -> HttpResponse:
-    session = session_service.client_session_page(user=_user(request), session_id=session_id_or_404(session_id)).session
+def session_ics(request: AuthenticatedHttpRequest, session_id: str) -> HttpResponse:
+    session = session_service.client_session_page(user=request.user, session_id=session_id_or_404(session_id)).session
     return session_ics_response(session)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from portal.accounts.decorators import therapist_required
+from portal.accounts.requests import AuthenticatedHttpRequest
 from portal.accounts.user import User
 from portal.domain import Conflict, IllegalTransition, MappingStatus, NotFound, TherapySession
 from portal.forms.sessions import (
@@ -22,26 +23,17 @@ from portal.forms.sessions import (
     SessionRescheduleForm,
 )
 from portal.policy import NotAllowed
-from portal.services import calendar as calendar_service
+from portal.presenters.sessions import THERAPIST_LIST
 from portal.services import sessions as session_service
 from portal.services.practice import therapist_clients_page
 from portal.services.sessions import InvalidSession, NotesConflict, ReadOnlySession, SessionOverlap
+from portal.templatetags.mood_chart_svg import mood_chart_figure
 from portal.views.htmx import wants_fragment
-from portal.views.session_pages import (
-    section_cursors,
-    section_fragment,
-    session_ics_response,
-    session_id_or_404,
-)
+from portal.views.session_pages import session_ics_response, session_id_or_404, session_list_response
 
-LIST_TEMPLATE = "portal/sessions/therapist_list.html"
 DETAIL_TEMPLATE = "portal/sessions/therapist_detail.html"
 RESCHEDULE_TEMPLATE = "portal/sessions/therapist_reschedule.html"
-SECTIONS = ("agenda", "requests", "past")
 
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 def _client_choices(user: User) -> list[tuple[str, str]]:
@@ -63,8 +55,8 @@ def _confirming(form: Any, exc: SessionOverlap) -> None:
 @therapist_required
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
-def sessions(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def sessions(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     status = 200
     overlap: list[TherapySession] = []
     if request.method == "POST":
@@ -93,33 +85,35 @@ def sessions(request: HttpRequest) -> HttpResponse:
         status = 409 if overlap else 400
     else:
         form = SessionCreateForm(clients=_client_choices(user))
-    cursors = section_cursors(request, SECTIONS)
     today_starts = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
-    listing = session_service.therapist_sessions(
+    return session_list_response(
+        request,
+        THERAPIST_LIST,
         user=user,
-        today_starts=today_starts,
-        agenda_cursor=cursors["agenda"],
-        requests_cursor=cursors["requests"],
-        past_cursor=cursors["past"],
+        form=form,
+        list_sessions=lambda cursors: session_service.therapist_sessions(
+            user=user,
+            today_starts=today_starts,
+            agenda_cursor=cursors["agenda"],
+            requests_cursor=cursors["requests"],
+            past_cursor=cursors["past"],
+        ),
+        overlap=overlap,
+        status=status,
     )
-    context: dict[str, Any] = {
-        "form": form,
-        "overlap": overlap,
-        "listing": listing,
-        "feed": calendar_service.feed_status(user=user),
-    }
-    fragment = section_fragment(request, LIST_TEMPLATE, cursors, context)
-    return fragment or render(request, LIST_TEMPLATE, context, status=status)
 
 
-def _detail_context(request: HttpRequest, session_id: str, **extra: Any) -> dict[str, Any]:
+def _detail_context(request: AuthenticatedHttpRequest, session_id: str, **extra: Any) -> dict[str, Any]:
     page = session_service.therapist_session_page(
-        user=_user(request), session_id=session_id, time_zone=str(timezone.get_current_timezone())
+        user=request.user, session_id=session_id, time_zone=str(timezone.get_current_timezone())
     )
     session = page.session
+    since_last = page.since_last
     context: dict[str, Any] = {
         "page": page,
         "session": session,
+        # The chart is drawn in Python (it is geometry), shown as it comes.
+        "since_chart": mood_chart_figure(since_last.chart, "since-chart", 3) if since_last is not None else "",
         "notes_form": SessionNotesForm(
             initial={
                 "private_notes": session.private_notes,
@@ -131,6 +125,9 @@ def _detail_context(request: HttpRequest, session_id: str, **extra: Any) -> dict
             initial={"location": session.location, "duration_minutes": session.duration_minutes}
         ),
         "reject_form": SessionRejectForm(),
+        "overlap": [],
+        "conflict": None,
+        "notes_saved": False,
     }
     context.update(extra)
     return context
@@ -139,7 +136,7 @@ def _detail_context(request: HttpRequest, session_id: str, **extra: Any) -> dict
 @therapist_required
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
-def session_detail(request: HttpRequest, session_id: str) -> HttpResponse:
+def session_detail(request: AuthenticatedHttpRequest, session_id: str) -> HttpResponse:
     """The session's page; a POST saves its notes (optimistically locked on the version)."""
     session_id = session_id_or_404(session_id)
     if request.method == "GET":
@@ -151,7 +148,7 @@ def session_detail(request: HttpRequest, session_id: str) -> HttpResponse:
         data = form.cleaned_data
         try:
             session_service.session_notes_save(
-                user=_user(request),
+                user=request.user,
                 session_id=session_id,
                 version=data["version"],
                 private_notes=data["private_notes"],
@@ -189,10 +186,10 @@ _MOVES = {
 
 @therapist_required
 @require_POST
-def session_action(request: HttpRequest, session_id: str, action: str) -> HttpResponse:
+def session_action(request: AuthenticatedHttpRequest, session_id: str, action: str) -> HttpResponse:
     """Approve, reject, open, close or cancel; a refused move says why on the session's page."""
     session_id = session_id_or_404(session_id)
-    user = _user(request)
+    user = request.user
     try:
         if action == "approve":
             form = SessionApproveForm(request.POST)
@@ -239,9 +236,9 @@ def session_action(request: HttpRequest, session_id: str, action: str) -> HttpRe
 
 @therapist_required
 @require_http_methods(["GET", "POST"])
-def session_reschedule(request: HttpRequest, session_id: str) -> HttpResponse:
+def session_reschedule(request: AuthenticatedHttpRequest, session_id: str) -> HttpResponse:
     session_id = session_id_or_404(session_id)
-    user = _user(request)
+    user = request.user
     overlap: list[TherapySession] = []
     status = 200
     if request.method == "POST":
@@ -287,6 +284,6 @@ def session_reschedule(request: HttpRequest, session_id: str) -> HttpResponse:
 
 @therapist_required
 @require_GET
-def session_ics(request: HttpRequest, session_id: str) -> HttpResponse:
-    session = session_service.session_for_therapist_read(user=_user(request), session_id=session_id_or_404(session_id))
+def session_ics(request: AuthenticatedHttpRequest, session_id: str) -> HttpResponse:
+    session = session_service.session_for_therapist_read(user=request.user, session_id=session_id_or_404(session_id))
     return session_ics_response(session)

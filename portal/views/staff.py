@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any, cast
+from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from portal.accounts.decorators import staff_required
-from portal.accounts.user import User
+from portal.accounts.requests import AuthenticatedHttpRequest
 from portal.domain import AccountKind, NotFound, normalize_email
 from portal.services import staff_admin
 from portal.services.directory import directory_page, directory_search
@@ -53,7 +53,7 @@ class _AuditForm(forms.Form):
 
 @staff_required
 @vary_on_headers("HX-Request")
-def staff_home(request: HttpRequest) -> HttpResponse:
+def staff_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     kind = AccountKind.THERAPIST if request.GET.get("kind") == "therapist" else AccountKind.CLIENT
     form = _SearchForm(request.GET or None)
     results = None
@@ -122,7 +122,7 @@ def _available_actions(overview: Any) -> list[str]:
 
 
 def _account_page(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     kind: str,
     account_id: str,
     *,
@@ -130,7 +130,7 @@ def _account_page(
     status: int = 200,
 ) -> HttpResponse:
     try:
-        overview = staff_account_overview(staff=cast(User, request.user), kind=kind, account_id=account_id)
+        overview = staff_account_overview(staff=request.user, kind=kind, account_id=account_id)
     except NotFound:
         raise Http404 from None
     actions = [
@@ -149,13 +149,13 @@ def _account_page(
 @never_cache
 @require_GET
 @staff_required
-def staff_account(request: HttpRequest, kind: str, account_id: str) -> HttpResponse:
+def staff_account(request: AuthenticatedHttpRequest, kind: str, account_id: str) -> HttpResponse:
     return _account_page(request, kind, account_id)
 
 
 @require_POST
 @staff_required
-def staff_account_action(request: HttpRequest, kind: str, account_id: str, action: str) -> HttpResponse:
+def staff_account_action(request: AuthenticatedHttpRequest, kind: str, account_id: str, action: str) -> HttpResponse:
     if action not in ACTIONS:
         raise Http404
     form = StaffActionForm(request.POST, auto_id=f"id_{action}_%s")
@@ -167,7 +167,7 @@ def staff_account_action(request: HttpRequest, kind: str, account_id: str, actio
         extra["link_for"] = lambda token: request.build_absolute_uri(reverse("verify_email", args=[token]))
     try:
         done = call(
-            staff=cast(User, request.user),
+            staff=request.user,
             kind=kind,
             account_id=account_id,
             reason=form.cleaned_data["reason"],
@@ -189,10 +189,10 @@ def staff_account_action(request: HttpRequest, kind: str, account_id: str, actio
 @require_GET
 @staff_required
 @vary_on_headers("HX-Request")
-def staff_relationships(request: HttpRequest, kind: str, account_id: str) -> HttpResponse:
+def staff_relationships(request: AuthenticatedHttpRequest, kind: str, account_id: str) -> HttpResponse:
     try:
         page = staff_relationships_page(
-            staff=cast(User, request.user), kind=kind, account_id=account_id, cursor=request.GET.get("cursor")
+            staff=request.user, kind=kind, account_id=account_id, cursor=request.GET.get("cursor")
         )
     except NotFound:
         raise Http404 from None
@@ -206,15 +206,16 @@ def staff_relationships(request: HttpRequest, kind: str, account_id: str) -> Htt
 @require_GET
 @staff_required
 @vary_on_headers("HX-Request")
-def staff_sessions(request: HttpRequest) -> HttpResponse:
-    staff = cast(User, request.user)
+def staff_sessions(request: AuthenticatedHttpRequest) -> HttpResponse:
+    staff = request.user
     cursor = request.GET.get("cursor")
     therapist_id = request.GET.get("therapist")
     template = "portal/staff/sessions.html"
     if wants_fragment(request) and cursor:
         template += "#rows" if therapist_id else "#therapists"
     if not therapist_id:
-        return render(request, template, {"therapists": staff_session_therapists(staff=staff, cursor=cursor)})
+        therapists = staff_session_therapists(staff=staff, cursor=cursor)
+        return render(request, template, {"therapists": therapists, "therapist_id": None})
     try:
         page = staff_sessions_page(staff=staff, therapist_id=therapist_id, cursor=cursor)
     except NotFound:
@@ -226,7 +227,7 @@ def staff_sessions(request: HttpRequest) -> HttpResponse:
 @require_GET
 @staff_required
 @vary_on_headers("HX-Request")
-def staff_audit(request: HttpRequest) -> HttpResponse:
+def staff_audit(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = _AuditForm(request.GET or None)
     page = None
     status = 200
@@ -240,7 +241,7 @@ def staff_audit(request: HttpRequest) -> HttpResponse:
         day: date | None = data.get("day") or (None if subject or actor else utcnow().date())
         try:
             page = staff_audit_page(
-                staff=cast(User, request.user),
+                staff=request.user,
                 subject=subject,
                 actor=actor,
                 day=day,

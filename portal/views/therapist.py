@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from portal.accounts.decorators import therapist_required
-from portal.accounts.user import User
+from portal.accounts.requests import AuthenticatedHttpRequest
 from portal.ids import is_valid_id
 from portal.services.mood_chart import mood_chart
 from portal.services.practice import client_shown_to_therapist
@@ -19,10 +19,10 @@ from portal.views.htmx import wants_fragment
 @therapist_required
 @require_GET
 @vary_on_headers("HX-Request")
-def client_journal(request: HttpRequest, client_id: str) -> HttpResponse:
+def client_journal(request: AuthenticatedHttpRequest, client_id: str) -> HttpResponse:
     if not is_valid_id(client_id):
         raise Http404
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     # The policy check (active mapping, else 404) runs inside the service, first; the first
     # page of a new visit also moves the therapist's last visit (a listed page-view write).
     visit = shared_entries_visit(user=user, client_id=client_id, cursor=request.GET.get("cursor"))

@@ -14,6 +14,7 @@ from portal.dynamo.call_counter import count_dynamodb_calls
 from portal.dynamo.gateway import DynamoGateway, serialize_item
 from portal.dynamo.journal import JournalRepository, stored_item
 from portal.ids import new_id
+from portal.timeutil import to_iso
 
 EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -219,3 +220,149 @@ def _try_inflate(raw: bytes, zlib: object) -> bytes:
         return zlib.decompress(raw)  # type: ignore[attr-defined]
     except Exception:
         return b""
+
+
+# --- every list: no empty last page at an exact multiple of the page size ------------------
+
+PAGE = 3
+
+
+def _audit_events(dynamo: DynamoGateway, count: int, kind: str) -> Callable[[str | None], Page[object]]:
+    from portal.domain import AccountKind, AuditCategory
+    from portal.dynamo.audit import AuditRepository
+
+    audit, subject, actor = AuditRepository(), new_id(), new_id()
+    for _ in range(count):
+        audit.record(
+            subject_id=subject,
+            action="journal.shared.read",
+            actor_kind=AccountKind.THERAPIST,
+            actor_id=actor,
+            category=AuditCategory.JOURNAL_READ,
+        )
+    return {
+        "audit.subject": lambda cursor: audit.list_for_subject(subject, limit=PAGE, cursor=cursor),
+        "audit.access": lambda cursor: audit.list_for_subject(
+            subject, category=AuditCategory.JOURNAL_READ, limit=PAGE, cursor=cursor
+        ),
+        "audit.actor": lambda cursor: audit.list_by_actor(AccountKind.THERAPIST, actor, limit=PAGE, cursor=cursor),
+        "audit.day": lambda cursor: audit.list_by_day(datetime.now(UTC).date(), limit=PAGE, cursor=cursor),
+    }[kind]
+
+
+def _records(dynamo: DynamoGateway, count: int, kind: str) -> Callable[[str | None], Page[object]]:
+    from portal.dynamo.relationships import RelationshipRepository, activation_op
+
+    client_id, therapist_id = new_id(), new_id()
+    for n in range(count):
+        pair = (client_id, new_id()) if kind == "relationships.client" else (new_id(), therapist_id)
+        op = activation_op(*pair, at=EPOCH + timedelta(minutes=n), client_name="C", therapist_name="T")
+        dynamo.transact_write([op])
+    records = RelationshipRepository()
+    if kind == "relationships.client":
+        return lambda cursor: records.list_for_client(client_id, limit=PAGE, cursor=cursor)
+    return lambda cursor: records.list_for_therapist(therapist_id, limit=PAGE, cursor=cursor)
+
+
+def _mappings(dynamo: DynamoGateway, count: int, kind: str) -> Callable[[str | None], Page[object]]:
+    from portal.domain import MappingStatus, Side
+    from portal.dynamo.mappings import MappingRepository
+
+    mappings, client_id, therapist_id = MappingRepository(), new_id(), new_id()
+    for n in range(count):
+        if kind == "mappings.client":
+            mappings.put(client_id, new_id(), MappingStatus.ACTIVE)
+        elif kind == "mappings.pending":
+            mappings.create_pending(
+                new_id(), therapist_id, requested_by=Side.CLIENT, client_name="C", therapist_name="T",
+                at=EPOCH + timedelta(minutes=n),
+            )
+        else:
+            mappings.put(new_id(), therapist_id, MappingStatus.ACTIVE)
+    return {
+        "mappings.client": lambda cursor: mappings.list_for_client(client_id, limit=PAGE, cursor=cursor),
+        "mappings.therapist": lambda cursor: mappings.list_for_therapist(therapist_id, limit=PAGE, cursor=cursor),
+        "mappings.therapist.no-pending": lambda cursor: mappings.list_for_therapist(
+            therapist_id, limit=PAGE, cursor=cursor, without_pending=True
+        ),
+        "mappings.pending": lambda cursor: mappings.list_pending_for_therapist(therapist_id, limit=PAGE, cursor=cursor),
+    }[kind]
+
+
+def _erasures(dynamo: DynamoGateway, count: int, kind: str) -> Callable[[str | None], Page[object]]:
+    from portal.dynamo.erasures import ErasureRepository
+
+    for n in range(count):
+        dynamo.put(
+            schema.ACCOUNT_ERASURES,
+            {
+                "accountId": new_id(),
+                "accountKind": "client",
+                "startedAt": to_iso(EPOCH + timedelta(minutes=n)),
+                "pending": "pending",
+            },
+        )
+    return lambda cursor: ErasureRepository().list_unfinished(limit=PAGE, cursor=cursor)
+
+
+def _sessions(dynamo: DynamoGateway, count: int, kind: str) -> Callable[[str | None], Page[object]]:
+    from portal.dynamo.sessions import SessionRepository
+    from tests.factories import make_session
+
+    sessions, client_id, therapist_id = SessionRepository(), new_id(), new_id()
+    for n in range(count):
+        when = datetime.now(UTC) + timedelta(days=1, hours=n)
+        sessions.create(make_session(client_id=client_id, therapist_id=therapist_id, scheduled_for=when))
+    return {
+        "sessions.therapist": lambda cursor: sessions.list_by_therapist(therapist_id, limit=PAGE, cursor=cursor),
+        "sessions.client": lambda cursor: sessions.list_by_client(client_id, limit=PAGE, cursor=cursor),
+        "sessions.all.schedules": lambda cursor: sessions.list_all_schedules(limit=PAGE, cursor=cursor),
+    }[kind]
+
+
+def _directory(dynamo: DynamoGateway, count: int, kind: str) -> Callable[[str | None], Page[object]]:
+    from portal.domain import AccountKind
+    from portal.dynamo.therapists import TherapistRepository
+    from tests.accounts import make_account
+
+    for _ in range(count):
+        make_account(AccountKind.THERAPIST)  # listed, specialised in anxiety
+    return lambda cursor: TherapistRepository().search_listed("anxiety", limit=PAGE, cursor=cursor)
+
+
+LISTS = {
+    "audit.subject": _audit_events,
+    "audit.access": _audit_events,
+    "audit.actor": _audit_events,
+    "audit.day": _audit_events,
+    "relationships.client": _records,
+    "relationships.therapist": _records,
+    "mappings.client": _mappings,
+    "mappings.therapist": _mappings,
+    "mappings.therapist.no-pending": _mappings,
+    "mappings.pending": _mappings,
+    "erasures.pending": _erasures,
+    "sessions.therapist": _sessions,
+    "sessions.client": _sessions,
+    "sessions.all.schedules": _sessions,
+    "therapists.directory": _directory,
+}
+
+
+@pytest.mark.parametrize("kind", sorted(LISTS))
+def test_every_list_offers_no_empty_page_after_an_exactly_full_one(dynamo: DynamoGateway, kind: str) -> None:
+    full = LISTS[kind](dynamo, PAGE * 2, kind)
+    first = full(None)
+    assert len(first.items) == PAGE and first.next_cursor
+    second = full(first.next_cursor)
+    # Exactly full and nothing after it: no "load more" that would show nothing.
+    assert len(second.items) == PAGE and second.next_cursor is None
+
+
+@pytest.mark.parametrize("kind", sorted(LISTS))
+def test_every_list_still_offers_the_page_after_a_full_one_when_more_follow(dynamo: DynamoGateway, kind: str) -> None:
+    listing = LISTS[kind](dynamo, PAGE + 1, kind)
+    first = listing(None)
+    assert len(first.items) == PAGE and first.next_cursor
+    rest = listing(first.next_cursor)
+    assert len(rest.items) == 1 and rest.next_cursor is None

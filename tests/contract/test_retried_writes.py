@@ -11,18 +11,31 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from portal.domain import AccountKind, JournalEntry, MappingStatus, SessionStatus
+import pytest
+
+from portal.domain import (
+    MESSAGE_NOTICE_INTERVAL,
+    AccountKind,
+    Conflict,
+    JournalEntry,
+    MappingStatus,
+    SessionStatus,
+    Side,
+)
 from portal.dynamo.account_store import AccountStore
 from portal.dynamo.audit import AuditRepository
 from portal.dynamo.journal import JournalRepository
 from portal.dynamo.mappings import MappingRepository
+from portal.dynamo.relationships import RelationshipRepository
 from portal.dynamo.sessions import SessionRepository
 from portal.dynamo.throttle import ThrottleRepository
 from portal.dynamo.web_sessions import WebSessionRecord, WebSessionRepository
 from portal.ids import new_id
 from portal.services.accounts import client_sign_up
+from portal.services.messaging import message_send
 from portal.timeutil import utcnow
 from tests.factories import make_entry, make_session
+from tests.messaging_data import make_active_pair
 
 
 def _client_id() -> str:
@@ -134,3 +147,102 @@ def test_it_keeps_a_web_session_audit_event_and_unmapping_whose_answers_were_los
     proxy.drop_next_answer("DeleteItem")
     assert MappingRepository(gateway).delete(client_id, therapist_id) is True
     assert proxy.dropped == ["PutItem", "PutItem", "DeleteItem"]
+
+
+def _pending_request(gateway, client_id: str, therapist_id: str):  # type: ignore[no-untyped-def]
+    return MappingRepository(gateway).create_pending(
+        client_id,
+        therapist_id,
+        requested_by=Side.CLIENT,
+        client_name="Casey Client",
+        therapist_name="Dr Tara Chen",
+        at=utcnow(),
+    )
+
+
+def test_it_makes_a_care_request_whose_answer_was_lost_once_not_already_asked(lossy) -> None:  # type: ignore[no-untyped-def]
+    proxy, gateway = lossy
+    client_id, therapist_id = new_id(), new_id()
+    proxy.drop_next_answer("PutItem")
+    mapping = _pending_request(gateway, client_id, therapist_id)  # not "you already asked"
+    _lost_once(proxy, "PutItem")
+    stored = MappingRepository().get(client_id, therapist_id)
+    assert stored is not None and stored.status is MappingStatus.PENDING and mapping.status is MappingStatus.PENDING
+    # A second request of the pair is still refused: the token only recognises its own write.
+    with pytest.raises(Conflict):
+        _pending_request(gateway, client_id, therapist_id)
+
+
+@pytest.mark.parametrize("how", ["withdraw", "decline", "unblock"])
+def test_it_reports_a_withdraw_decline_or_unblock_whose_answer_was_lost_as_done(lossy, how: str) -> None:  # type: ignore[no-untyped-def]
+    proxy, gateway = lossy
+    client_id, therapist_id = new_id(), new_id()
+    repo = MappingRepository(gateway)
+    mapping = _pending_request(MappingRepository().db, client_id, therapist_id)
+    if how == "unblock":
+        MappingRepository().block(mapping, at=utcnow())
+    proxy.drop_next_answer("TransactWriteItems")
+    if how == "unblock":
+        repo.delete_if(client_id, therapist_id, status=MappingStatus.BLOCKED)
+    else:
+        # Withdraw (the client) and decline (the therapist) delete the same pending request.
+        repo.delete_if(client_id, therapist_id, status=MappingStatus.PENDING, requested_by=Side.CLIENT)
+    _lost_once(proxy, "TransactWriteItems")
+    assert MappingRepository().get(client_id, therapist_id) is None
+    # Nothing left to delete: a plain "changed meanwhile", as before.
+    with pytest.raises(Conflict):
+        repo.delete_if(client_id, therapist_id, status=MappingStatus.PENDING, requested_by=Side.CLIENT)
+
+
+def test_it_blocks_a_pending_request_whose_answer_was_lost(lossy) -> None:  # type: ignore[no-untyped-def]
+    proxy, gateway = lossy
+    client_id, therapist_id = new_id(), new_id()
+    mapping = _pending_request(MappingRepository().db, client_id, therapist_id)
+    proxy.drop_next_answer("UpdateItem")
+    MappingRepository(gateway).block(mapping, at=utcnow())  # not "changed meanwhile"
+    _lost_once(proxy, "UpdateItem")
+    assert MappingRepository().get(client_id, therapist_id).status is MappingStatus.BLOCKED  # type: ignore[union-attr]
+
+
+def test_it_keeps_a_request_notice_claim_whose_answer_was_lost(lossy) -> None:  # type: ignore[no-untyped-def]
+    proxy, gateway = lossy
+    client_id, therapist_id = new_id(), new_id()
+    records = RelationshipRepository(gateway)
+    proxy.drop_next_answer("UpdateItem")
+    assert records.claim_notice(client_id, therapist_id, at=utcnow(), min_interval=timedelta(minutes=15)) is True
+    _lost_once(proxy, "UpdateItem")
+    # Claimed once: another claim within the interval is still refused.
+    assert records.claim_notice(client_id, therapist_id, at=utcnow(), min_interval=timedelta(minutes=15)) is False
+
+
+def test_it_keeps_a_message_notice_claim_whose_answer_was_lost(lossy) -> None:  # type: ignore[no-untyped-def]
+    proxy, gateway = lossy
+    client, therapist = make_active_pair()
+    sent = message_send(user=therapist, other_id=client.account_id, content="Hello", idempotency_key=new_id())
+    record = RelationshipRepository().get(client.account_id, therapist.account_id)
+    assert record is not None and record.notice_due_at(Side.CLIENT) is not None
+    at = sent.created_at + timedelta(minutes=6)
+    proxy.drop_next_answer("UpdateItem")
+    claimed = RelationshipRepository(gateway).claim_message_notice(
+        record, Side.CLIENT, at=at, min_interval=MESSAGE_NOTICE_INTERVAL
+    )
+    assert claimed is True  # the notice is sent now, not lost until the next message
+    _lost_once(proxy, "UpdateItem")
+    after = RelationshipRepository().get(client.account_id, therapist.account_id)
+    assert after is not None and after.notice_due_at(Side.CLIENT) is None and after.noticed_at(Side.CLIENT) == at
+    assert (
+        RelationshipRepository(gateway).claim_message_notice(
+            record, Side.CLIENT, at=at + timedelta(seconds=1), min_interval=MESSAGE_NOTICE_INTERVAL
+        )
+        is False
+    )
+
+
+def test_it_keeps_a_reminder_mark_whose_answer_was_lost(lossy) -> None:  # type: ignore[no-untyped-def]
+    proxy, gateway = lossy
+    session = SessionRepository().create(make_session(status=SessionStatus.APPROVED))
+    proxy.drop_next_answer("UpdateItem")
+    assert SessionRepository(gateway).mark_reminded(session, "client") is True  # the reminder is sent
+    _lost_once(proxy, "UpdateItem")
+    assert SessionRepository().get(session.session_id).client_reminded_at is not None  # type: ignore[union-attr]
+    assert SessionRepository(gateway).mark_reminded(session, "client") is False  # and only once

@@ -70,3 +70,30 @@ def test_it_generates_a_local_key_file_once_and_reuses_it(tmp_path: Path, monkey
     monkeypatch.setenv("X_KEYS", first)
     [(key_id, key)] = env_key_list("X_KEYS")
     assert key_id == "local-1" and len(key) == 32
+
+
+def test_a_kms_key_alone_is_enough_in_production() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DYNAMODB_", "DATA_"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="therapy_site.settings",
+        DJANGO_DEBUG="false",
+        DJANGO_SECRET_KEY="production-like-" + "q" * 50,
+        DJANGO_ALLOWED_HOSTS="portal.example.com",
+        PORTAL_BASE_URL="https://portal.example.com",
+        DATA_KEYS_KMS_KEY_ID="alias/therapy-portal-data-keys",
+    )
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; "
+            "print(settings.DATA_KEYS_KMS_KEY_ID, settings.DATA_ENCRYPTION_KEYS)",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "alias/therapy-portal-data-keys []"

@@ -56,11 +56,13 @@ def test_a_cancelled_transaction_says_why_and_a_throttled_one_is_unavailable() -
     assert type(failed) is TransactionCancelled and failed.condition_failed
     busy = _raised(_client_error("TransactionCanceledException", CancellationReasons=[{"Code": "ThrottlingError"}]))
     assert type(busy) is DatabaseUnavailable and "ThrottlingError" in str(busy)
-    # A conflict with another transaction is for the caller to retry, not a failure yet.
+    # A conflict with another transaction: still a cancellation a caller may retry, and a Conflict
+    # (a clear 4xx) for a caller that does not.
     conflict = _raised(
         _client_error("TransactionCanceledException", CancellationReasons=[{"Code": "TransactionConflict"}])
     )
-    assert type(conflict) is TransactionCancelled and conflict.busy
+    assert isinstance(conflict, TransactionCancelled) and conflict.busy and isinstance(conflict, Conflict)
+    assert "at the same moment" in str(conflict)
 
 
 def test_a_mistake_in_the_request_is_raised_as_it_is() -> None:

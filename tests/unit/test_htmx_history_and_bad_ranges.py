@@ -75,7 +75,7 @@ def test_it_still_reads_an_entry_stored_with_an_unpadded_year(logged_in_client, 
     from portal.dynamo.schema import JOURNAL
     from portal.ids import new_id
 
-    user = logged_in_client.get("/client/").context["user"]
+    user = logged_in_client.get("/client/").wsgi_request.user
     dynamo.client.put_item(
         TableName=dynamo.table_name(JOURNAL),
         Item={

@@ -17,7 +17,10 @@ from django.test import Client as HttpClient
 
 from portal.domain import AccountKind
 from portal.dynamo.account_store import AccountStore
+from portal.dynamo.audit import new_audit_event
+from portal.dynamo.clinical_notes import ClinicalNoteRepository
 from portal.dynamo.connection import get_gateway
+from portal.dynamo.measures import MeasureRepository
 from portal.dynamo.schema import (
     ALL_TABLES,
     CLINICAL_ATTRIBUTES,
@@ -32,6 +35,8 @@ from portal.services.journal import journal_entry_create, journal_entry_set_shar
 from portal.services.messaging import message_send
 from portal.timeutil import utcnow
 from tests.accounts import log_in, make_account
+from tests.contract.test_clinical_notes import _correction, _event, _note, _signed
+from tests.contract.test_measures import _assignment, _result, _submit
 from tests.messaging_data import make_active_pair
 from tests.sessions_data import Pair, booked, in_days, requested
 
@@ -74,9 +79,37 @@ def _write_one_of_everything() -> None:
         shared_notes="shared notes",
     )
     message_send(user=client, other_id=therapist.account_id, content="hello", idempotency_key=new_id())
+    _write_notes_and_measures()
     http = HttpClient()
     log_in(http, therapist)
     assert http.get(f"/therapist/clients/{client.account_id}/journal/").status_code == 200
+
+
+def _write_notes_and_measures() -> None:
+    # A signed note with an open correction request (in the corrections index), and a PHQ-9
+    # alert acknowledged with a note before its email went out (still in the reminders index).
+    notes = ClinicalNoteRepository()
+    note = _note()
+    _signed(notes, note)
+    notes.create_correction(_correction(note), audit=_event(note, "session.correction.requested"))  # type: ignore[arg-type]
+    measures = MeasureRepository()
+    assignment = measures.put_assignment(_assignment(new_id(), new_id()))
+    measures.put_assignment(_assignment(assignment.client_id, new_id()))
+    result = _result(assignment, (0,) * 8 + (2,))
+    _submit(measures, result, alert=True)
+    measures.acknowledge_alert(
+        client_id=assignment.client_id,
+        result_id=result.result_id,
+        therapist_id=assignment.therapist_id,
+        at=result.submitted_at,
+        note="Called the client",
+        audit=new_audit_event(
+            subject_id=assignment.client_id,
+            action="care.measure_alert.acknowledged",
+            actor_kind=AccountKind.THERAPIST,
+            actor_id=assignment.therapist_id,
+        ),
+    )
 
 
 def test_no_index_copies_a_secret_or_clinical_text(dynamo):
@@ -96,6 +129,7 @@ def test_no_index_copies_a_secret_or_clinical_text(dynamo):
     # The data above really holds every kind of secret and clinical text the check looks for.
     assert seen >= {"passwordHash", "mfaSecret", "mfaRecoveryHashes", "sessionData", "note", "title"}
     assert seen >= {"requestMessage", "rejectionReason", "privateNotes", "sharedNotes", "content"}
+    assert seen >= {"sections", "text", "answers"}
     assert not sorted(set(problems)), sorted(set(problems))
 
 

@@ -12,8 +12,9 @@ from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends.base import CreateError, UpdateError
 from django.contrib.sessions.exceptions import SessionInterrupted
 from django.contrib.sessions.middleware import SessionMiddleware
+from django.core import signing
 from django.http import HttpRequest, HttpResponse
-from django.test import RequestFactory
+from django.test import RequestFactory, override_settings
 
 from portal.accounts.session_store import SessionStore, end_other_sessions
 from portal.dynamo.gateway import DynamoGateway
@@ -223,6 +224,19 @@ def test_it_drops_the_key_of_tampered_session_data(dynamo: DynamoGateway) -> Non
 
     assert reloaded.load() == {}
     assert reloaded.session_key is None
+
+
+def test_it_signs_as_django_does_and_reads_data_signed_with_a_fallback_key(dynamo: DynamoGateway) -> None:
+    with override_settings(SECRET_KEY="old-key-" + "x" * 50, SECRET_KEY_FALLBACKS=[]):
+        store = saved_session(colour="green")
+        key = store.session_key or ""
+        signed = str((stored_item(dynamo, key) or {})["sessionData"])
+        assert signing.loads(signed, salt=store.key_salt, serializer=store.serializer) == {"colour": "green"}
+    with override_settings(SECRET_KEY="new-key-" + "y" * 50, SECRET_KEY_FALLBACKS=[]):
+        # Rotated without keeping the old key: the session is no longer trusted.
+        assert SessionStore(key).load() == {}
+    with override_settings(SECRET_KEY="new-key-" + "y" * 50, SECRET_KEY_FALLBACKS=["old-key-" + "x" * 50]):
+        assert SessionStore(key)["colour"] == "green"
 
 
 def test_it_keeps_an_empty_but_genuine_session(dynamo: DynamoGateway) -> None:

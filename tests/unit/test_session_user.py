@@ -208,20 +208,3 @@ def test_it_tells_the_warning_script_how_long_the_session_really_has(dynamo):
         pushed = http.post("/accounts/session/keep-alive/", HTTP_HX_REQUEST="true")
     assert polled.status_code == 204 and polled["X-Session-Idle-Seconds"] == "1760"
     assert pushed.status_code == 204 and pushed["X-Session-Idle-Seconds"] == "1800"
-
-
-def test_a_user_built_from_the_session_copy_is_what_the_model_builds() -> None:
-    from django.db.models.base import ModelState
-
-    from portal.accounts.user import User
-
-    fast = User.from_session_copy("client:01KQ0000000000000000000000", email="a@example.com", name="Ash")
-    plain = User(id="client:01KQ0000000000000000000000", email="a@example.com", name="Ash")
-    # Every field, and nothing more, as Model.__init__ sets them (a new field in Django's
-    # base user would show here first).
-    assert {k: v for k, v in vars(fast).items() if k != "_state"} == {
-        k: v for k, v in vars(plain).items() if k != "_state"
-    }
-    assert isinstance(fast._state, ModelState) and fast._state.adding and fast._state.db is None
-    assert fast == plain and hash(fast) == hash(plain) and fast.pk == plain.pk
-    assert fast.is_authenticated and str(fast) == str(plain)

@@ -206,3 +206,22 @@ def test_it_sends_anonymous_visitors_to_log_in(dynamo: DynamoGateway, client: Ht
 def test_it_refuses_other_kinds_of_account(dynamo: DynamoGateway, client: HttpClient, kind, url) -> None:
     log_in(client, make_account(kind))
     assert client.post(url).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "planted", ['=HYPERLINK("https://evil.example","x")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]
+)
+def test_a_message_in_the_clients_archive_never_runs_as_a_formula(
+    dynamo: DynamoGateway, client: HttpClient, planted: str
+) -> None:
+    # The other side's text lands in this person's file: it must open as text, not as a formula.
+    client_user, therapist = make_active_pair()
+    message_send(user=therapist, other_id=client_user.account_id, content=planted, idempotency_key=new_id())
+    log_in(client, client_user)
+
+    archive = _download(client, CLIENT_URL)
+
+    [row] = csv.DictReader(io.StringIO(archive.read("messages.csv").decode("utf-8-sig")))
+    assert row["content"] == "'" + planted
+    # The JSON copy is data for programs, not spreadsheets: it keeps the text exactly.
+    assert [m["content"] for m in json.loads(archive.read("messages.json"))] == [planted]
