@@ -52,6 +52,7 @@ from portal.policy import (
     require_verified_email,
     side_of,
 )
+from portal.services.measures import measures_relationship_ended
 from portal.services.sessions import sessions_cancel_for_ended_relationship
 from portal.timeutil import utcnow
 
@@ -288,6 +289,8 @@ def relationship_block(*, user: User, client_id: str) -> None:
         if now is None or now.status is not MappingStatus.BLOCKED:
             raise Conflict(_RACE) from None
     _audit(user, mapping, BLOCKED)
+    # Blocking ends the care: the therapist's questionnaires stop with it.
+    measures_relationship_ended(client_id=mapping.client_id, therapist_id=mapping.therapist_id)
 
 
 def relationship_unblock(*, user: User, client_id: str) -> None:
@@ -327,4 +330,5 @@ def relationship_end(*, user: User, other_id: str, portal_url: str) -> None:
         therapist_id=mapping.therapist_id,
         ended_by=AccountKind.CLIENT if side is Side.CLIENT else AccountKind.THERAPIST,
     )
+    measures_relationship_ended(client_id=mapping.client_id, therapist_id=mapping.therapist_id)
     _notify(mapping, to=side.other, what="A care relationship was ended.", portal_url=portal_url)

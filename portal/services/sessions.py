@@ -58,6 +58,7 @@ from portal.policy import (
     session_for_client,
     session_for_therapist,
 )
+from portal.services.measures import measures_session_scheduled
 from portal.services.mood_chart import MoodChart, mood_chart
 from portal.timeutil import utcnow
 
@@ -290,6 +291,15 @@ def _therapist_session(user: User, session_id: str) -> TherapySession:
     return session
 
 
+def _questionnaires_follow(session: TherapySession) -> None:
+    """Questionnaires asked for before every session follow the pair's approved sessions. Best effort:
+    the session has changed already, and the next change or assignment sets the reminder again."""
+    try:
+        measures_session_scheduled(client_id=session.client_id, therapist_id=session.therapist_id)
+    except Exception as exc:  # nothing here may fail the session change; ids only in the log
+        logger.warning("questionnaires not updated after session %s: %s", session.session_id, type(exc).__name__)
+
+
 def session_create(
     *,
     user: User,
@@ -333,6 +343,7 @@ def session_create(
     )
     stored = SessionRepository().create(session, idempotency_key=idempotency_key)
     logger.info("session %s created by therapist %s", stored.session_id, therapist_id)
+    _questionnaires_follow(stored)
     return stored
 
 
@@ -368,6 +379,7 @@ def session_approve(
         reset_reminders=True,
     )
     logger.info("session %s approved by therapist %s", session_id, session.therapist_id)
+    _questionnaires_follow(updated)
     return updated
 
 
@@ -479,6 +491,7 @@ def session_reschedule(
     if updated.scheduled_for != session.scheduled_for:
         _time_freed(session)
     logger.info("session %s rescheduled by therapist %s", session_id, session.therapist_id)
+    _questionnaires_follow(updated)
     return updated
 
 

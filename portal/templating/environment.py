@@ -20,6 +20,7 @@ from django.templatetags.static import static as django_static
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.module_loading import import_string
 
+from portal.presenters.mood_chart_svg import mood_chart_bars_svg, mood_chart_line_svg
 from portal.services.safety import crisis_contacts
 from portal.templating.filters import FILTERS
 
@@ -77,5 +78,7 @@ def environment(**options: Any) -> jinja2.Environment:
     options.setdefault("lstrip_blocks", True)
     env = jinja2.Environment(**options)
     env.globals.update(url=url, static=static, crisis_contacts=crisis_contacts)
+    # The mood chart's drawings: geometry printed as SVG (portal/presenters/mood_chart_svg.py).
+    env.globals.update(mood_chart_line_svg=mood_chart_line_svg, mood_chart_bars_svg=mood_chart_bars_svg)
     env.filters.update(FILTERS)
     return env

@@ -15,6 +15,7 @@ from portal.domain import Conflict, NotFound
 from portal.forms.directory import DirectoryForm
 from portal.ids import is_valid_id
 from portal.policy import NotAllowed
+from portal.services.booking import online_requests_on
 from portal.services.relationships import AlreadyInvited, NotAvailable, relationship_request
 from portal.services.sharing import shared_entry_count
 from portal.services.therapist_directory import directory_page, therapist_profile_for_client
@@ -57,7 +58,8 @@ def _profile(request: AuthenticatedHttpRequest, therapist_id: str) -> dict[str, 
 @client_required
 @require_GET
 def therapist_profile(request: AuthenticatedHttpRequest, therapist_id: str) -> HttpResponse:
-    return render(request, PROFILE, _profile(request, therapist_id))
+    context = _profile(request, therapist_id)
+    return render(request, PROFILE, {**context, "online_booking": online_requests_on(therapist_id)})
 
 
 @client_required

@@ -8,11 +8,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.core import mail
 
+from portal.domain import SessionStatus
 from portal.domain_measures import MeasureAssignment, MeasureKind, Schedule
 from portal.dynamo.call_counter import count_dynamodb_calls
 from portal.dynamo.measures import MeasureRepository
+from portal.dynamo.sessions import SessionRepository
 from portal.services import measures as service
 from portal.timeutil import utcnow
+from tests.factories import make_session
 from tests.sessions_data import booked, care_pair, in_days
 
 
@@ -215,11 +218,25 @@ def test_a_session_booked_after_the_assignment_gets_its_reminder(dynamo):
         schedule=Schedule.BEFORE_SESSION,
     )
     assert MeasureRepository().reminders_due(utcnow() + timedelta(days=30)) == []
-    session = booked(pair, when=in_days(6))
+    # Stored directly: booking through the sessions service calls this hook itself
+    # (tests/unit/test_sessions_questionnaires.py), and here the hook is tested on its own.
+    session = SessionRepository().create(
+        make_session(
+            client_id=pair.client.account_id,
+            therapist_id=pair.therapist.account_id,
+            scheduled_for=in_days(6),
+            status=SessionStatus.APPROVED,
+        )
+    )
 
     assert (
         service.measures_session_scheduled(client_id=pair.client.account_id, therapist_id=pair.therapist.account_id)
         == 1
+    )
+    # Nothing changed since: called again (as after the next session change), it writes nothing.
+    assert (
+        service.measures_session_scheduled(client_id=pair.client.account_id, therapist_id=pair.therapist.account_id)
+        == 0
     )
 
     due = MeasureRepository().reminders_due(utcnow() + timedelta(days=30))

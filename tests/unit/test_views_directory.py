@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 from django.test import Client as HttpClient
@@ -169,3 +170,29 @@ def test_it_tells_a_client_how_many_shared_entries_a_new_therapist_would_read(vi
 
     assert "You have <strong>2 shared entries</strong>: once you work together, Dr Grace can read them." in page
     assert 'href="/client/my-therapists/#readable"' in page
+
+
+def test_it_says_whether_a_therapist_takes_online_requests(visitor):
+    from datetime import time
+
+    from portal.availability import HoursRange
+    from portal.services import booking
+
+    _, http = visitor
+    therapist = _therapist("Dr Hours")
+    url = f"/client/therapists/{therapist.account_id}/"
+    assert "Takes no online requests" in http.get(url).content.decode()  # no hours yet
+
+    hours = booking.availability_for(user=therapist)
+    booking.availability_save(
+        user=therapist,
+        availability=replace(hours, weekly_hours={0: (HoursRange(time(9), time(12)),)}),
+        expected_version=hours.version,
+    )
+    assert "Takes requests for open times online." in http.get(url).content.decode()
+
+    hours = booking.availability_for(user=therapist)
+    booking.availability_save(
+        user=therapist, availability=replace(hours, online_requests=False), expected_version=hours.version
+    )
+    assert "Takes no online requests" in http.get(url).content.decode()
