@@ -74,6 +74,7 @@ class FoundAccount:
     name: str
     email: str
     email_verified: bool
+    mfa_enabled: bool
     created_at: datetime | None
     deactivated: bool
 
@@ -106,6 +107,7 @@ class AccountSearchRepository(Repository):
                             name=item.get("name", ""),
                             email=item.get("email", ""),
                             email_verified=bool(item.get("emailVerified", False)),
+                            mfa_enabled=bool(item.get("mfaEnabled", False)),
                             created_at=maybe_from_iso(item.get("createdAt")),
                             deactivated=bool(item.get("deactivated", False)),
                         )
@@ -113,7 +115,7 @@ class AccountSearchRepository(Repository):
         return sorted(found.values(), key=lambda a: (normalize_search_text(a.name), a.email, a.account_id))
 
     def backfill(self) -> int:
-        """Write the search keys on every client and therapist item made before the indexes (maintenance).
+        """Write the search keys (and the two-factor mirror) on every client and therapist item (maintenance).
 
         A Scan of the id, name and email only; an item whose keys are already
         right is left alone, so running it twice writes nothing the second time.
@@ -126,10 +128,22 @@ class AccountSearchRepository(Repository):
                     table,
                     limit=100,
                     start_key=start,
-                    projection=(table.hash_key, "name", "email", "nameShard", "nameKey", "emailShard", "emailKey"),
+                    projection=(
+                        table.hash_key,
+                        "name",
+                        "email",
+                        "nameShard",
+                        "nameKey",
+                        "emailShard",
+                        "emailKey",
+                        "mfaSecret",
+                        "mfaEnabled",
+                    ),
                 )
                 for item in result.items:
                     wanted = search_key_attributes(item[table.hash_key], item.get("name", ""), item.get("email", ""))
+                    # The list shows two-factor from this mirror, never from the secret.
+                    wanted["mfaEnabled"] = True if item.get("mfaSecret") else None
                     if all(item.get(k) == v for k, v in wanted.items()):
                         continue
                     self.db.update(

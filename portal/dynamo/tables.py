@@ -28,7 +28,14 @@ Report = Callable[[str], None]
 Upgrade = Callable[[dict[str, Any]], dict[str, Any]]
 
 # What an item written by an earlier shape needs to be indexed by the new one.
-UPGRADES: dict[str, Upgrade] = {"Journal": upgrade_journal_item}
+def upgrade_therapist_item(item: dict[str, Any]) -> dict[str, Any]:
+    """A therapist with two-factor on is marked so, for the directory's index (which never copies the secret)."""
+    if "mfaSecret" in item and "mfaEnabled" not in item:
+        return {**item, "mfaEnabled": True}
+    return item
+
+
+UPGRADES: dict[str, Upgrade] = {"Journal": upgrade_journal_item, "Therapists": upgrade_therapist_item}
 REBUILD_SUFFIX = "__rebuild"
 _BATCH_WRITE_LIMIT = 25
 
@@ -66,10 +73,8 @@ def _show(keys: list[tuple[str, str]]) -> str:
     return ", ".join(f"{name} {kind}" for name, kind in keys) or "none"
 
 
-def _show_projection(projection: dict[str, Any]) -> str:
-    attributes = projection.get("NonKeyAttributes")
-    kind = str(projection.get("ProjectionType"))
-    return f"{kind} ({', '.join(sorted(attributes))})" if attributes else kind
+def _show_projection(projection: str | None, included: list[str]) -> str:
+    return f"INCLUDE ({', '.join(included)})" if projection == "INCLUDE" else str(projection)
 
 
 def _index_differences(
@@ -87,14 +92,13 @@ def _index_differences(
                 f"{table}: {kind} index {index.name} has keys {_show(_described_keys(actual['KeySchema']))}, "
                 f"schema.py says {_show(_keys(index.keys))}"
             )
-        projection = actual.get("Projection", {})
-        wanted = index.projection
-        if projection.get("ProjectionType") != wanted["ProjectionType"] or sorted(
-            projection.get("NonKeyAttributes", [])
-        ) != sorted(wanted.get("NonKeyAttributes", [])):
+        shape = actual.get("Projection", {})
+        projection = shape.get("ProjectionType")
+        included = sorted(shape.get("NonKeyAttributes", []))
+        if projection != index.projection or (projection == "INCLUDE" and included != sorted(index.include)):
             differences.append(
-                f"{table}: {kind} index {index.name} projects {_show_projection(projection)}, "
-                f"schema.py says {_show_projection(wanted)}"
+                f"{table}: {kind} index {index.name} projects {_show_projection(projection, included)}, "
+                f"schema.py says {_show_projection(index.projection, sorted(index.include))}"
             )
     for name, actual in found.items():
         differences.append(
@@ -120,7 +124,9 @@ def schema_differences(table: Table, description: dict[str, Any]) -> list[str]:
     differences += _index_differences(
         name, "global", table.global_indexes, description.get("GlobalSecondaryIndexes", [])
     )
-    differences += _index_differences(name, "local", table.local_indexes, description.get("LocalSecondaryIndexes", []))
+    differences += _index_differences(
+        name, "local", table.local_indexes, description.get("LocalSecondaryIndexes", [])
+    )
     return differences
 
 
@@ -173,18 +179,14 @@ def _wait_index_active(gateway: DynamoGateway, table: Table, index: str, timeout
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         description = gateway.describe(table) or {}
-        statuses = {
-            i["IndexName"]: i.get("IndexStatus", "ACTIVE") for i in description.get("GlobalSecondaryIndexes", [])
-        }
+        statuses = {i["IndexName"]: i.get("IndexStatus", "ACTIVE") for i in description.get("GlobalSecondaryIndexes", [])}
         if statuses.get(index) == "ACTIVE":
             return
         time.sleep(1.0)
     raise TimeoutError(f"{index} on {gateway.table_name(table)} did not become ACTIVE in {timeout:.0f} s")
 
 
-def _add_missing_global_indexes(
-    gateway: DynamoGateway, table: Table, description: dict[str, object], report: Report
-) -> None:
+def _add_missing_global_indexes(gateway: DynamoGateway, table: Table, description: dict[str, object], report: Report) -> None:
     """A global index added to schema.py after the table was made is created in place (one at a
     time, as DynamoDB requires); local indexes cannot be added later, so those are not tried."""
     present = {i["IndexName"] for i in description.get("GlobalSecondaryIndexes", [])}  # type: ignore[attr-defined]
@@ -209,9 +211,7 @@ def _only_missing_global_indexes(table: Table, description: dict[str, Any]) -> l
     return [
         d
         for d in schema_differences(table, description)
-        if not any(
-            d.startswith(f"{table.name}: global index {name} (") and d.endswith(" is missing") for name in missing
-        )
+        if not any(d.startswith(f"{table.name}: global index {name} (") and d.endswith(" is missing") for name in missing)
     ]
 
 

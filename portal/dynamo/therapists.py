@@ -22,7 +22,7 @@ DIRECTORY_READ_BUDGET = 100
 # Who the directory shows: a confirmed email, two-factor on, accepting, not unlisted.
 _LISTABLE = (
     Attr("emailVerified").eq(True)
-    & Attr("mfaSecret").exists()
+    & Attr("mfaEnabled").eq(True)
     & Attr("acceptingClients").eq(True)
     & (Attr("listed").not_exists() | Attr("listed").eq(True))
 )
@@ -39,6 +39,8 @@ class TherapistRepository(AccountRepository[Therapist]):
             "therapistId": account.therapist_id,
             **person_attributes(account),
             **search_key_attributes(account.therapist_id, account.name, account.email),
+            # The directory's index decides on this, never on the secret (schema.py).
+            "mfaEnabled": True if account.mfa_secret else None,
             "specialization": account.specialization,
             # Absent means listed; only an unlisted therapist carries the attribute.
             "listed": None if account.listed else False,
@@ -54,7 +56,9 @@ class TherapistRepository(AccountRepository[Therapist]):
             # Accepting is a choice made at sign-up or on the profile; never assumed.
             accepting_clients=bool(item.get("acceptingClients", False)),
             listed=bool(item.get("listed", True)),
-            **person_fields(item),
+            # A directory listing (GSI_Therapists_BySpecialization) carries neither the
+            # email nor the password hash: such a Therapist is for showing, never for signing in.
+            **person_fields({"email": "", "passwordHash": "", **item}),
         )
 
     def account_id(self, account: Therapist) -> str:

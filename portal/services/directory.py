@@ -24,8 +24,7 @@ class AccountSummary:
     name: str
     email: str
     email_verified: bool
-    # None where the list does not know (a search reads an index that never holds the two-factor secret).
-    mfa_enabled: bool | None
+    mfa_enabled: bool
     created_at: datetime | None
     specialization: str = ""
 
@@ -63,7 +62,7 @@ def _found_summary(found: FoundAccount) -> AccountSummary:
         name=found.name,
         email=found.email,
         email_verified=found.email_verified,
-        mfa_enabled=None,
+        mfa_enabled=found.mfa_enabled,
         created_at=found.created_at,
     )
 

@@ -240,7 +240,8 @@ def client_sessions(
     # An hour back so a session under way still shows as the next one.
     current = now - timedelta(minutes=MAX_SESSION_MINUTES)
     upcoming = repo.list_by_client(
-        client_id, after=current, statuses=AGENDA, limit=PAGE_SIZE, cursor=upcoming_cursor
+        client_id, after=current, statuses=AGENDA, limit=PAGE_SIZE, cursor=upcoming_cursor,
+        clinical=False,
     )
     pending = repo.list_by_client(
         client_id,
@@ -248,10 +249,14 @@ def client_sessions(
         statuses={SessionStatus.PENDING},
         limit=PAGE_SIZE,
         cursor=pending_cursor,
+        clinical=False,
     )
     past = repo.list_by_client(
-        client_id, before=now, newest_first=True, limit=PAGE_SIZE, cursor=past_cursor
+        client_id, before=now, newest_first=True, limit=PAGE_SIZE, cursor=past_cursor,
+        clinical=False,
     )
+    # The lists' index copies no clinical text: titles (and whether there are shared notes) in one read.
+    upcoming, pending, past = repo.with_titles([upcoming, pending, past], shared_notes=True)
     return ClientSessions(
         upcoming=Page([for_client(s) for s in upcoming.items], upcoming.next_cursor),
         pending=Page([for_client(s) for s in pending.items], pending.next_cursor),
@@ -537,7 +542,8 @@ def therapist_sessions(
     repo = SessionRepository()
     now = utcnow()
     agenda = repo.list_by_therapist(
-        therapist_id, after=today_starts, statuses=AGENDA, limit=PAGE_SIZE, cursor=agenda_cursor
+        therapist_id, after=today_starts, statuses=AGENDA, limit=PAGE_SIZE, cursor=agenda_cursor,
+        clinical=False,
     )
     requests = repo.list_by_therapist(
         therapist_id,
@@ -545,10 +551,14 @@ def therapist_sessions(
         statuses={SessionStatus.PENDING},
         limit=PAGE_SIZE,
         cursor=requests_cursor,
+        clinical=False,
     )
     past = repo.list_by_therapist(
-        therapist_id, before=now, newest_first=True, limit=PAGE_SIZE, cursor=past_cursor
+        therapist_id, before=now, newest_first=True, limit=PAGE_SIZE, cursor=past_cursor,
+        clinical=False,
     )
+    # The lists' index copies no clinical text: the titles of all three in one read.
+    agenda, requests, past = repo.with_titles([agenda, requests, past])
     return TherapistSessions(
         agenda=agenda,
         requests=requests,

@@ -75,13 +75,7 @@ ADDED_INDEXES: dict[str, dict[str, KeySchema]] = {
         "GSI_Therapists_ByEmailPrefix": [("emailShard", "HASH"), ("emailKey", "RANGE")],
     },
 }
-# Indexes that copy only some attributes (the staff search must never hold a secret).
-INCLUDE_INDEXES = {
-    "GSI_Clients_ByNamePrefix",
-    "GSI_Clients_ByEmailPrefix",
-    "GSI_Therapists_ByNamePrefix",
-    "GSI_Therapists_ByEmailPrefix",
-}
+
 LOCAL_INDEXES = {"LSI_Journal_Time", "LSI_Journal_ByFeeling", "LSI_Journal_SharedByTime", "LSI_Journal_FeelingTime"}
 TTL_TABLES = {
     "WebSessions": "expiresAt",
@@ -133,8 +127,8 @@ def test_it_creates_the_seed_tables_keys_and_indexes_exactly(dynamo: DynamoGatew
         indexes = _indexes(described)
         assert set(indexes) == set(expected), name
         for index_name, keys in expected.items():
-            # Repositories read whole items from most indexes; the search indexes copy only what staff see.
-            projection = "INCLUDE" if index_name in INCLUDE_INDEXES else "ALL"
+            # Each index projects what schema.py says (what its readers read, no secret or note).
+            projection = schema.ALL_TABLES[[t.name for t in schema.ALL_TABLES].index(name)].index(index_name).projection
             assert indexes[index_name] == (keys, projection, index_name in LOCAL_INDEXES), index_name
         # Every key attribute is a String, as the seed says.
         assert {d["AttributeType"] for d in described["AttributeDefinitions"]} == {"S"}, name
@@ -198,6 +192,7 @@ def test_it_stops_with_the_difference_when_an_existing_table_has_an_old_shape(
     with pytest.raises(SchemaDrift) as drift:
         create_missing_tables(other_prefix)
     assert sorted(drift.value.differences) == [
+        "Journal: local index LSI_Journal_ByFeeling projects ALL, schema.py says KEYS_ONLY",
         "Journal: local index LSI_Journal_FeelingTime (clientId HASH, feelingTime RANGE) is missing",
         "Journal: local index LSI_Journal_SharedAt (clientId HASH, sharedAt RANGE) is not in schema.py",
         "Journal: local index LSI_Journal_SharedByTime (clientId HASH, sharedFeltAt RANGE) is missing",
@@ -216,7 +211,12 @@ def test_it_stops_when_a_global_index_has_other_keys_than_schema_py(other_prefix
         keys=schema.THERAPISTS.keys,
         global_indexes=(
             schema.THERAPISTS.global_indexes[0],
-            schema.Index("GSI_Therapists_BySpecialization", (schema.KeyPart("name", "HASH"),)),
+            schema.Index(
+                "GSI_Therapists_BySpecialization",
+                (schema.KeyPart("name", "HASH"),),
+                projection="INCLUDE",
+                include=schema.DIRECTORY_ATTRIBUTES,
+            ),
         ),
     )
     other_prefix.client.create_table(**schema.create_table_request(other_keys, other_prefix.prefix))

@@ -8,7 +8,13 @@ from django.test import Client as HttpClient
 from portal.domain import AccountKind
 from portal.dynamo.account_search import AccountSearchRepository, normalize_search_text, search_key_attributes
 from portal.dynamo.connection import get_gateway
-from portal.dynamo.schema import ACCOUNT_SEARCH_ATTRIBUTES, CLIENTS, THERAPISTS
+from portal.dynamo.schema import (
+    ACCOUNT_SEARCH_ATTRIBUTES,
+    CLIENTS,
+    CLINICAL_ATTRIBUTES,
+    SECRET_ATTRIBUTES,
+    THERAPISTS,
+)
 from portal.services.staff_admin import account_deactivate
 from tests.accounts import log_in, make_account
 
@@ -22,6 +28,7 @@ def _staff(client: HttpClient):  # type: ignore[no-untyped-def]
 def test_mar_finds_maria_santos_by_the_start_of_her_name(dynamo, client):
     maria = make_account(AccountKind.CLIENT, name="Maria Santos")
     make_account(AccountKind.THERAPIST, name="Dr Marco Polo")  # "Mar" is not the start of this name
+    make_account(AccountKind.CLIENT, name="Mark Two-factor", mfa_secret="JBSWY3DPEHPK3PXP")
     make_account(AccountKind.CLIENT, name="Someone Else")
     _staff(client)
     response = client.get("/staff/", {"q": "Mar"})
@@ -29,7 +36,10 @@ def test_mar_finds_maria_santos_by_the_start_of_her_name(dynamo, client):
     assert response.status_code == 200
     assert "Maria Santos" in body and maria.email in body
     assert "Dr Marco Polo" not in body and "Someone Else" not in body
-    assert "1 account found" in body
+    assert "2 accounts found" in body
+    # Two-factor comes from the index's mirror of it: on for Mark, off for Maria.
+    rows = {row.split("</a>")[0].rsplit(">", 1)[-1]: row for row in body.split("<tr>")[1:]}
+    assert "<td>on</td>" in rows["Mark Two-factor"] and "<td>off</td>" in rows["Maria Santos"]
 
 
 def test_it_ignores_case_accents_and_spaces(dynamo, client):
@@ -64,10 +74,10 @@ def test_one_letter_is_too_short_and_says_so(dynamo, client):
 def test_the_index_holds_no_secret(dynamo):
     for table in (CLIENTS, THERAPISTS):
         for name in (f"GSI_{table.name}_ByNamePrefix", f"GSI_{table.name}_ByEmailPrefix"):
-            projection = table.index(name).projection
+            projection = table.index(name).projection_request()
             assert projection["ProjectionType"] == "INCLUDE"
             assert set(projection["NonKeyAttributes"]) == set(ACCOUNT_SEARCH_ATTRIBUTES)
-    assert not {"passwordHash", "mfaSecret", "recoveryCodes", "bio"} & set(ACCOUNT_SEARCH_ATTRIBUTES)
+    assert not (SECRET_ATTRIBUTES | CLINICAL_ATTRIBUTES | {"bio"}) & set(ACCOUNT_SEARCH_ATTRIBUTES)
     described = get_gateway().client.describe_table(TableName=get_gateway().table_name(CLIENTS))["Table"]
     by_name = {i["IndexName"]: i for i in described["GlobalSecondaryIndexes"]}
     assert by_name["GSI_Clients_ByNamePrefix"]["Projection"]["ProjectionType"] == "INCLUDE"
