@@ -265,7 +265,19 @@ DIRECTORY_ATTRIBUTES = (
     "acceptingClients",
     "listed",
     "deactivated",
+    # The card: credentials, how and in which languages they work, fees.
+    "licenceType",
+    "licenceState",
+    "modalities",
+    "languages",
+    "fees",
 )
+
+# Browsing the whole directory: every therapist carries ``directoryBucket`` =
+# "all" and ``directoryOrder`` = a hash of their id, so the index holds them in
+# an order no one chooses. A page starts at a point that moves each day
+# (portal/dynamo/therapists.py), so who is shown first rotates fairly.
+DIRECTORY_BROWSE_ATTRIBUTES = (*DIRECTORY_ATTRIBUTES, "specialization")
 
 THERAPISTS = Table(
     name="Therapists",
@@ -277,6 +289,12 @@ THERAPISTS = Table(
             (_h("specialization"),),
             projection="INCLUDE",
             include=DIRECTORY_ATTRIBUTES,
+        ),
+        Index(
+            "GSI_Therapists_Directory",
+            (_h("directoryBucket"), _r("directoryOrder")),
+            projection="INCLUDE",
+            include=DIRECTORY_BROWSE_ATTRIBUTES,
         ),
         *_search_indexes("Therapists"),
     ),

@@ -12,6 +12,7 @@ from portal.accounts.requests import AuthenticatedHttpRequest
 from portal.forms.directory import ProfileForm
 from portal.services.therapist_directory import (
     InvalidProfile,
+    listing_status,
     therapist_own_profile,
     therapist_profile_update,
 )
@@ -35,6 +36,11 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
                     specialization=data["specialization"],
                     bio=data["bio"],
                     accepting_clients=data["accepting_clients"],
+                    licence_type=data["licence_type"],
+                    licence_state=data["licence_state"],
+                    modalities=tuple(data["modalities"]),
+                    languages=tuple(data["languages"]),
+                    fees=data["fees"],
                 )
             except InvalidProfile as exc:
                 form.add_error(None, str(exc))
@@ -50,6 +56,13 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
                 "specialization": therapist.specialization,
                 "bio": therapist.bio,
                 "accepting_clients": therapist.accepting_clients,
+                "licence_type": therapist.licence_type,
+                "licence_state": therapist.licence_state,
+                "modalities": list(therapist.modalities),
+                "languages": list(therapist.languages),
+                "fees": therapist.fees,
             }
         )
-    return render(request, TEMPLATE, {"form": form, "therapist": therapist}, status=status)
+    listed, reasons = listing_status(therapist)
+    context = {"form": form, "therapist": therapist, "listed": listed, "reasons": reasons}
+    return render(request, TEMPLATE, context, status=status)

@@ -71,6 +71,7 @@ ADDED_INDEXES: dict[str, dict[str, KeySchema]] = {
         "GSI_Clients_ByEmailPrefix": [("emailShard", "HASH"), ("emailKey", "RANGE")],
     },
     "Therapists": {
+        "GSI_Therapists_Directory": [("directoryBucket", "HASH"), ("directoryOrder", "RANGE")],
         "GSI_Therapists_ByNamePrefix": [("nameShard", "HASH"), ("nameKey", "RANGE")],
         "GSI_Therapists_ByEmailPrefix": [("emailShard", "HASH"), ("emailKey", "RANGE")],
     },
