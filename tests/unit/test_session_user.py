@@ -50,9 +50,9 @@ def test_it_serves_a_page_view_from_the_session_alone(dynamo):
         with count_dynamodb_calls() as calls:
             response = http.get("/client/")
     assert response.status_code == 200
-    # The session's GetItem and the page's own two Queries (the client's mappings and
-    # their relationship records); no account GetItem, no write.
-    assert calls.by_operation() == {"GetItem": 1, "Query": 2}
+    # The session's GetItem and the page's own three Queries (the client's mappings, their
+    # relationship records, the questionnaires due); no account GetItem, no write.
+    assert calls.by_operation() == {"GetItem": 1, "Query": 3}
 
 
 def test_it_shows_the_name_from_the_session_without_reading_the_account(dynamo):
@@ -71,7 +71,7 @@ def test_it_pushes_the_expiry_once_a_minute_and_rereads_the_account_then(dynamo)
         with count_dynamodb_calls() as calls:
             response = http.get("/client/")
         # The account and the client's readers (see test_session_readers.py) re-read, the expiry pushed.
-        assert calls.by_operation() == {"GetItem": 2, "Query": 3, "PutItem": 1}
+        assert calls.by_operation() == {"GetItem": 2, "Query": 4, "PutItem": 1}
         # The refreshed copy is what the page (and the next one) shows.
         assert "Renamed Elsewhere" in response.content.decode()
         clock.move_to(start + timedelta(minutes=1, seconds=30))
