@@ -270,6 +270,8 @@ class Therapist:
     modalities: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
     fees: str = ""
+    # Names the current photo (TherapistPhotos); empty: no photo. A new version is a new URL.
+    photo_version: str = ""
 
 
 MAX_BIO_LENGTH = 1000

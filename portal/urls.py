@@ -42,9 +42,7 @@ _accounts = [
     path("two-factor/setup/", mfa.mfa_setup, name="mfa_setup"),
     path("security/", security.security, name="security"),
     path("security/sessions/end-others/", security.end_other_sessions, name="end_other_sessions"),
-    path(
-        "security/recovery-codes/", security.regenerate_recovery_codes, name="regenerate_recovery_codes"
-    ),
+    path("security/recovery-codes/", security.regenerate_recovery_codes, name="regenerate_recovery_codes"),
     path("security/two-factor/off/", security.turn_off_mfa, name="turn_off_mfa"),
 ]
 
@@ -61,6 +59,11 @@ _client = [
     path("journal/<str:entry_id>/share/", journal.entry_share, name="journal_entry_share"),
     path("therapists/", directory.directory, name="directory"),
     path("therapists/<str:therapist_id>/", directory.therapist_profile, name="therapist_profile"),
+    path(
+        "therapists/<str:therapist_id>/photo/<slug:version>.jpg",
+        directory.therapist_photo_view,
+        name="therapist_photo",
+    ),
     path("therapists/<str:therapist_id>/request/", directory.request_therapist, name="relationship_request"),
     path("my-therapists/", relationships.my_therapists, name="my_therapists"),
     path("my-therapists/make-private/", relationships.unshare_all, name="journal_unshare_all"),
@@ -92,6 +95,8 @@ _client = [
 
 _therapist = [
     path("profile/", profile.profile, name="therapist_profile_edit"),
+    path("profile/photo/", profile.profile_photo, name="therapist_profile_photo"),
+    path("profile/photo/<slug:version>.jpg", profile.own_photo, name="therapist_own_photo"),
     path("clients/", relationships.my_clients, name="my_clients"),
     path("clients/invite/", relationships.invite, name="relationship_invite"),
     path("clients/<str:client_id>/end/", relationships.therapist_end, name="therapist_relationship_end"),

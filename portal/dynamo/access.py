@@ -28,9 +28,15 @@ from __future__ import annotations
 APP_OPERATIONS: dict[str, tuple[str, ...]] = {
     "Clients": ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Scan", "BatchGetItem"),
     "Clients/index/GSI_Clients_ByEmail": ("Query",),
+    "Clients/index/GSI_Clients_ByNamePrefix": ("Query",),
+    "Clients/index/GSI_Clients_ByEmailPrefix": ("Query",),
     "Therapists": ("GetItem", "PutItem", "UpdateItem", "Scan", "BatchGetItem"),
     "Therapists/index/GSI_Therapists_ByEmail": ("Query",),
     "Therapists/index/GSI_Therapists_BySpecialization": ("Query",),
+    "Therapists/index/GSI_Therapists_Directory": ("Query",),
+    "Therapists/index/GSI_Therapists_ByNamePrefix": ("Query",),
+    "Therapists/index/GSI_Therapists_ByEmailPrefix": ("Query",),
+    "TherapistPhotos": ("GetItem", "PutItem", "DeleteItem"),
     "ClientTherapistMapping": (
         "GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "ConditionCheckItem", "BatchGetItem",
     ),

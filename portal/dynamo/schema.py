@@ -271,6 +271,7 @@ DIRECTORY_ATTRIBUTES = (
     "modalities",
     "languages",
     "fees",
+    "photoVersion",
 )
 
 # Browsing the whole directory: every therapist carries ``directoryBucket`` =
@@ -618,6 +619,11 @@ MEASURES = Table(
     seed=False,
 )
 
+# A therapist's directory photo, on its own item so that reading a therapist
+# (every login, every profile) never reads the picture. At most PHOTO_MAX_BYTES
+# (portal/services/therapist_photo.py), well under DynamoDB's 400 KB item limit.
+THERAPIST_PHOTOS = Table(name="TherapistPhotos", keys=(_h("therapistId"),), seed=False)
+
 ALL_TABLES: tuple[Table, ...] = (
     CLIENTS,
     THERAPISTS,
@@ -638,6 +644,7 @@ ALL_TABLES: tuple[Table, ...] = (
     BOOKINGS,
     CLINICAL_NOTES,
     MEASURES,
+    THERAPIST_PHOTOS,
 )
 
 

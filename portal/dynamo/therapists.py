@@ -106,6 +106,7 @@ class TherapistRepository(AccountRepository[Therapist]):
             modalities=tuple(m for m in MODALITIES if m in item.get("modalities", ())),
             languages=tuple(sorted(item.get("languages", ()))),
             fees=item.get("fees", ""),
+            photo_version=item.get("photoVersion", ""),
             # A directory listing (GSI_Therapists_BySpecialization) carries neither the
             # email nor the password hash: such a Therapist is for showing, never for signing in.
             **person_fields({"email": "", "passwordHash": "", **item}),

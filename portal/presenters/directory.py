@@ -19,6 +19,7 @@ class TherapistCard:
     languages: str
     fees: str
     accepting_clients: bool
+    photo_version: str = ""
 
 
 def _credentials(therapist: Therapist) -> str:
@@ -41,4 +42,5 @@ def therapist_card(therapist: Therapist) -> TherapistCard:
         languages=", ".join(therapist.languages),
         fees=therapist.fees,
         accepting_clients=therapist.accepting_clients,
+        photo_version=therapist.photo_version,
     )

@@ -27,7 +27,9 @@ from portal.services.relationships import (
 )
 from portal.services.sharing import shared_entry_count
 from portal.services.therapist_directory import InvalidProfile, directory_page, therapist_profile_for_client
+from portal.services.therapist_photo import therapist_photo
 from portal.views.htmx import wants_fragment
+from portal.views.profile import photo_response
 
 DIRECTORY = "portal/client/directory.html"
 PROFILE = "portal/client/therapist_profile.html"
@@ -121,3 +123,11 @@ def request_therapist(request: AuthenticatedHttpRequest, therapist_id: str) -> H
     context = _profile(request, therapist_id)
     context.update({"problem": problem, "notice": None if problem else "Request sent."})
     return render(request, f"{PROFILE}#next_step", context)
+
+
+@client_required
+@require_GET
+def therapist_photo_view(request: AuthenticatedHttpRequest, therapist_id: str, version: str) -> HttpResponse:
+    """A therapist's photo, for a client who may see their profile."""
+    _profile(request, therapist_id)  # 404 unless this client may see the profile
+    return photo_response(therapist_photo(therapist_id=therapist_id, version=version))

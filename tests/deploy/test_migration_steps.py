@@ -28,8 +28,9 @@ def test_each_step_changes_at_most_one_global_index_of_each_table() -> None:
     target = cloudformation_template()
     deployed = _all_projections(target)
     steps = migration_steps(deployed, target)
-    # Session's three indexes change projection: each is deleted, then created again.
-    assert len(steps) == 6
+    # Therapists' five indexes change projection (the email index, the directory's two and the
+    # two search indexes): each is deleted, then created again, one a step.
+    assert len(steps) == 10
     previous = deployed
     for step in steps:
         for logical, resource in step["Resources"].items():
