@@ -14,8 +14,6 @@ from __future__ import annotations
 import io
 import logging
 
-from PIL import Image, ImageOps, UnidentifiedImageError
-
 from portal.accounts.user import User
 from portal.domain import DomainError
 from portal.dynamo.therapist_photos import TherapistPhotoRepository
@@ -38,6 +36,9 @@ class InvalidPhoto(DomainError):
 
 def photo_prepare(data: bytes) -> bytes:
     """The upload as a small JPEG with no metadata; InvalidPhoto when it is not a picture or stays too big."""
+    # Imported here: only an upload needs Pillow, so every other page is served without loading it.
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
     if len(data) > UPLOAD_MAX_BYTES:
         raise InvalidPhoto(f"Choose a picture under {UPLOAD_MAX_BYTES // 1_000_000} MB.")
     try:
