@@ -34,6 +34,8 @@ APP_OPERATIONS: dict[str, tuple[str, ...]] = {
     "Session/index/GSI_Session_ByClient": ("Query",),
     "Session/index/GSI_Session_ByTherapist": ("Query",),
     "Session/index/GSI_Session_RemindersDue": ("Query",),
+    "Session/index/GSI_Session_TherapistSection": ("Query",),
+    "Session/index/GSI_Session_ClientSection": ("Query",),
     "Messages": ("GetItem", "PutItem", "Query"),
     "WebSessions": ("GetItem", "PutItem", "DeleteItem"),
     "WebSessions/index/GSI_WebSessions_ByAccount": ("Query",),

@@ -213,6 +213,13 @@ SESSIONS = Table(
         Index("GSI_Session_ByClient", (_h("clientId"), _r("scheduledFor"))),
         # Sparse: only approved sessions whose reminders are not all sent.
         Index("GSI_Session_RemindersDue", (_h("reminderDay"), _r("remindAt"))),
+        # The sections of each person's lists: ``therapistSection`` and
+        # ``clientSection`` are "<id>#<section>" (upcoming: approved or open;
+        # requests: pending; history: closed, declined or cancelled), rewritten
+        # by the same write that changes the status. One Query returns only one
+        # section's sessions, so no page is emptied by a status filter.
+        Index("GSI_Session_TherapistSection", (_h("therapistSection"), _r("scheduledFor"))),
+        Index("GSI_Session_ClientSection", (_h("clientSection"), _r("scheduledFor"))),
     ),
 )
 
