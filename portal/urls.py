@@ -74,6 +74,8 @@ _client = [
         sessions_client.session_withdraw,
         name="client_session_withdraw",
     ),
+    path("sessions/<str:session_id>/cancel/", sessions_client.session_cancel, name="client_session_cancel"),
+    path("sessions/<str:session_id>/move/", sessions_client.session_move, name="client_session_move"),
     path("sessions/<str:session_id>/session.ics", sessions_client.session_ics, name="client_session_ics"),
     path("account/data/", data_rights.client_data_export, name="client_data_export"),
     path("account/delete/", data_rights.account_delete, name="account_delete"),

@@ -527,7 +527,7 @@ class SessionRepository(Repository):
         attribute, index = (
             ("therapistSection", _THERAPIST_SECTIONS) if owner == "therapist" else ("clientSection", _CLIENT_SECTIONS)
         )
-        condition = Key(attribute).eq(f"{owner_id}#{section}")
+        condition: ConditionBase = Key(attribute).eq(f"{owner_id}#{section}")
         if before is not None:
             condition = condition & Key("scheduledFor").between(to_iso(after), to_iso(before))
         else:

@@ -222,6 +222,22 @@ def _cancellation_window(therapist_id: str) -> timedelta:
     return timedelta(hours=hours)
 
 
+@dataclass(frozen=True)
+class ClientCancelPreview:
+    """What the client is told before cancelling: whether it would be late, and the window."""
+
+    session: TherapySession
+    window_hours: int
+    late: bool
+
+
+def client_cancel_preview(*, user: User, session_id: str, now: datetime | None = None) -> ClientCancelPreview:
+    session = session_for_client(user, session_id)
+    window = _cancellation_window(session.therapist_id)
+    late = session.scheduled_for - (now or utcnow()) < window
+    return ClientCancelPreview(for_client(session), int(window.total_seconds() // 3600), late)
+
+
 def session_cancel_by_client(*, user: User, session_id: str, now: datetime | None = None) -> TherapySession:
     """The client cancels an approved session.
 
