@@ -63,8 +63,6 @@ from portal.timeutil import utcnow
 
 logger = logging.getLogger(__name__)
 
-# Sessions read a page at a time from the client's index when a relationship ends.
-_CANCEL_PAGE = 100
 # How often a session that keeps changing under the end of its relationship is read again.
 _CANCEL_ATTEMPTS = 3
 # How long after a session is made the session indexes surely list it (they lag by well
@@ -80,8 +78,6 @@ BLOCKING = AGENDA
 PAST_SLACK = timedelta(minutes=5)
 EARLIEST_YEAR = 2000
 LATEST_YEAR = 2200
-# Requests still worth answering: a pending one whose time passed a day ago is stale.
-REQUEST_HORIZON = timedelta(days=1)
 # With no earlier session, "since the last session" covers this long.
 FIRST_SESSION_LOOKBACK = timedelta(days=30)
 ENDED_READ = "session.read.ended"
