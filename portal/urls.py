@@ -68,6 +68,7 @@ _client = [
         name="client_relationship_action",
     ),
     path("sessions/", sessions_client.sessions, name="client_sessions"),
+    path("sessions/earlier/", sessions_client.sessions_earlier, name="client_sessions_earlier"),
     path("sessions/<str:session_id>/", sessions_client.session_detail, name="client_session"),
     path(
         "sessions/<str:session_id>/withdraw/",
@@ -88,6 +89,7 @@ _therapist = [
     path("clients/<str:client_id>/end/", relationships.therapist_end, name="therapist_relationship_end"),
     path("", home.therapist_home, name="therapist_home"),
     path("sessions/", sessions_therapist.sessions, name="therapist_sessions"),
+    path("sessions/earlier/", sessions_therapist.sessions_earlier, name="therapist_sessions_earlier"),
     path("sessions/<str:session_id>/", sessions_therapist.session_detail, name="therapist_session"),
     path(
         "sessions/<str:session_id>/reschedule/",

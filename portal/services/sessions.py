@@ -352,6 +352,26 @@ def client_sessions(
     )
 
 
+def sessions_not_closed_before(
+    *, user: User, before: datetime, cursor: str | None = None
+) -> Page[TherapySession]:
+    """Approved or open sessions whose time came before ``before`` and that nobody closed or cancelled.
+
+    They leave the upcoming list once their day has passed, and are in no history
+    until they are closed or cancelled: this list keeps them findable (newest first).
+    """
+    repo = SessionRepository()
+    if user.kind is AccountKind.THERAPIST:
+        return repo.list_section(
+            "therapist", own_therapist_id(user), "upcoming", before=before, newest_first=True,
+            limit=PAGE_SIZE, cursor=cursor,
+        )
+    page = repo.list_section(
+        "client", own_client_id(user), "upcoming", before=before, newest_first=True, limit=PAGE_SIZE, cursor=cursor
+    )
+    return Page([for_client(s) for s in page.items], page.next_cursor)
+
+
 @dataclass(frozen=True)
 class ClientSessionPage:
     session: TherapySession

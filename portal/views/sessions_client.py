@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -11,13 +13,19 @@ from django.views.decorators.vary import vary_on_headers
 from portal.accounts.decorators import client_required
 from portal.accounts.requests import AuthenticatedHttpRequest
 from portal.accounts.user import User
-from portal.domain import Conflict, IllegalTransition, MappingStatus, NotFound
+from portal.domain import MAX_SESSION_MINUTES, Conflict, IllegalTransition, MappingStatus, NotFound
 from portal.forms.sessions import SessionMoveRequestForm, SessionRequestForm
 from portal.policy import NotAllowed
 from portal.presenters.sessions import CLIENT_LIST, client_cancel_confirmation
 from portal.services import sessions as session_service
 from portal.services.practice import client_therapists_page
-from portal.views.session_pages import session_ics_response, session_id_or_404, session_list_response
+from portal.timeutil import utcnow
+from portal.views.session_pages import (
+    earlier_sessions_response,
+    session_ics_response,
+    session_id_or_404,
+    session_list_response,
+)
 
 DETAIL_TEMPLATE = "portal/sessions/client_detail.html"
 CONFIRM_TEMPLATE = "portal/sessions/confirm.html"
@@ -74,6 +82,19 @@ def sessions(request: AuthenticatedHttpRequest) -> HttpResponse:
         ),
         status=status,
     )
+
+
+@client_required
+@require_GET
+@vary_on_headers("HX-Request")
+def sessions_earlier(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Approved sessions whose time passed and that were not closed: out of "Upcoming", kept here."""
+    page = session_service.sessions_not_closed_before(
+        user=request.user,
+        before=utcnow() - timedelta(minutes=MAX_SESSION_MINUTES),
+        cursor=request.GET.get("earlier"),
+    )
+    return earlier_sessions_response(request, CLIENT_LIST, earlier_url="client_sessions_earlier", page=page)
 
 
 @client_required

@@ -29,7 +29,12 @@ from portal.services.practice import therapist_clients_page
 from portal.services.sessions import InvalidSession, NotesConflict, ReadOnlySession, SessionOverlap
 from portal.templatetags.mood_chart_svg import mood_chart_figure
 from portal.views.htmx import wants_fragment
-from portal.views.session_pages import session_ics_response, session_id_or_404, session_list_response
+from portal.views.session_pages import (
+    earlier_sessions_response,
+    session_ics_response,
+    session_id_or_404,
+    session_list_response,
+)
 
 DETAIL_TEMPLATE = "portal/sessions/therapist_detail.html"
 RESCHEDULE_TEMPLATE = "portal/sessions/therapist_reschedule.html"
@@ -102,6 +107,18 @@ def sessions(request: AuthenticatedHttpRequest) -> HttpResponse:
         overlap=overlap,
         status=status,
     )
+
+
+@therapist_required
+@require_GET
+@vary_on_headers("HX-Request")
+def sessions_earlier(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Approved sessions from before today that were not closed: out of the agenda, kept here."""
+    today_starts = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    page = session_service.sessions_not_closed_before(
+        user=request.user, before=today_starts, cursor=request.GET.get("earlier")
+    )
+    return earlier_sessions_response(request, THERAPIST_LIST, earlier_url="therapist_sessions_earlier", page=page)
 
 
 def _detail_context(request: AuthenticatedHttpRequest, session_id: str, **extra: Any) -> dict[str, Any]:

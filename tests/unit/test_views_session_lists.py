@@ -235,3 +235,23 @@ def test_it_shows_a_waiting_request_behind_21_approved_sessions(pair):
     waiting = requested(pair, when=start + timedelta(days=3))
     body = _as(pair.therapist).get("/therapist/sessions/").content.decode()
     assert SESSION_LINK.findall(_section(body, "requests")) == [waiting.session_id]
+
+
+def test_it_keeps_approved_sessions_whose_day_passed_unclosed_findable_by_both(pair):
+    repo = SessionRepository()
+    old = [
+        repo.create(replace(
+            make_session(therapist_id=pair.therapist.account_id, client_id=pair.client.account_id,
+                         scheduled_for=utcnow() - timedelta(days=3 + n), status=SessionStatus.APPROVED),
+            requested_by=AccountKind.THERAPIST,
+        ))
+        for n in range(service.PAGE_SIZE + 2)
+    ]
+    for user, url in ((pair.therapist, "/therapist/sessions/"), (pair.client, "/client/sessions/")):
+        http = _as(user)
+        body = http.get(url).content.decode()
+        assert f'href="{url}earlier/"' in body
+        assert old[0].session_id not in body  # out of the upcoming list once its day has passed
+        pages = _walk(http, f"{url}earlier/", "earlier", htmx=True)
+        assert [i for p in pages for i in p] == [s.session_id for s in old]  # newest first, none missing
+        assert [len(p) for p in pages] == [service.PAGE_SIZE, 2]
