@@ -255,3 +255,12 @@ def test_it_keeps_approved_sessions_whose_day_passed_unclosed_findable_by_both(p
         pages = _walk(http, f"{url}earlier/", "earlier", htmx=True)
         assert [i for p in pages for i in p] == [s.session_id for s in old]  # newest first, none missing
         assert [len(p) for p in pages] == [service.PAGE_SIZE, 2]
+
+
+def test_it_lists_a_withdrawn_request_in_both_histories_as_withdrawn(pair):
+    asked = requested(pair, when=in_days(5))
+    service.session_withdraw(user=pair.client, session_id=asked.session_id)
+    for user, url in ((pair.therapist, "/therapist/sessions/"), (pair.client, "/client/sessions/")):
+        history = _section(_as(user).get(url).content.decode(), "past")
+        assert SESSION_LINK.findall(history) == [asked.session_id]
+        assert "Withdrawn" in history and "cancelled by" not in history
