@@ -264,3 +264,23 @@ def test_it_lists_a_withdrawn_request_in_both_histories_as_withdrawn(pair):
         history = _section(_as(user).get(url).content.decode(), "past")
         assert SESSION_LINK.findall(history) == [asked.session_id]
         assert "Withdrawn" in history and "cancelled by" not in history
+
+
+def test_it_leaves_one_outcome_when_the_client_cancels_as_the_therapist_opens(pair, monkeypatch):
+    session = booked(pair, when=utcnow() + timedelta(hours=30))
+    # The client's cancel reads the session, then the therapist opens it before the cancel is written.
+    read = service.session_for_client
+
+    def read_then_opened(user, session_id):  # type: ignore[no-untyped-def]
+        seen = read(user, session_id)
+        service.session_open(user=pair.therapist, session_id=session_id)
+        return seen
+
+    monkeypatch.setattr(service, "session_for_client", read_then_opened)
+    with pytest.raises(service.Conflict):
+        service.session_cancel_by_client(user=pair.client, session_id=session.session_id)
+    final = SessionRepository().get(session.session_id)
+    assert final.status is SessionStatus.OPEN and final.cancelled_by is None
+    # Only the history's section changes with a status: the open session is still upcoming.
+    assert [s.session_id for s in SessionRepository().list_section(
+        "client", pair.client.account_id, "upcoming").items] == [session.session_id]
