@@ -523,7 +523,10 @@ class SessionRepository(Repository):
     def _section_between(
         self, owner: ListOwner, owner_id: str, section: Section, *, after: datetime, before: datetime | None = None
     ) -> list[TherapySession]:
-        """Every session of a section in a time range, however many: a Query a hundred at a time."""
+        """Every session of a section in a time range, however many: a Query a hundred at a time.
+
+        Without their clinical text (titles, notes): for decisions on times and statuses.
+        """
         attribute, index = (
             ("therapistSection", _THERAPIST_SECTIONS) if owner == "therapist" else ("clientSection", _CLIENT_SECTIONS)
         )
@@ -540,9 +543,8 @@ class SessionRepository(Repository):
             if not result.last_key:
                 break
             start_key = result.last_key
-        with data_key_scope() as ring:
-            ring.prefetch(owner for item in items for owner in _key_owners(item))
-            return [_from_item(item) for item in items]
+        # Times, statuses and ids decide here (an overlap, what to cancel): no clinical text, no data key.
+        return [_session_from_item(item, clinical=False) for item in items]
 
     def client_sessions_ahead(self, client_id: str, *, after: datetime) -> list[TherapySession]:
         """The client's pending and approved or open sessions from ``after`` on, all of them."""
