@@ -6,7 +6,7 @@ DYNAMODB_PORT ?= 8765
 PORT ?= 8000
 CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || command -v google-chrome || echo /usr/bin/chromium)
 
-.PHONY: run test deps browser bench bench-journal bench-messages load faults check clean rebuild-local-data
+.PHONY: run test deps browser bench bench-journal bench-messages load faults cost check clean rebuild-local-data
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@python=$$(scripts/find-python) && echo "Using $$python" && \
@@ -49,11 +49,19 @@ bench-journal: deps
 bench-messages: deps
 	$(PY) -m bench.messages
 
+.PHONY: bench-booking
+bench-booking: deps
+	$(PY) -m bench.booking
+
 load: deps
 	$(PY) -m bench.load
 
 faults: deps
 	$(PY) -m bench.faults
+
+# DynamoDB's bill for a scripted month of one client and their therapist (in process, on moto).
+cost: deps
+	$(PY) -m bench.cost
 
 check: deps
 	$(PY) -m ruff check portal therapy_site devtools bench tests gunicorn.conf.py

@@ -6,7 +6,6 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.template import context_processors as django_context_processors
 
 from portal.accounts.middleware import idle_seconds_left, signed_in_user
 
@@ -15,14 +14,6 @@ def person(request: HttpRequest) -> dict[str, Any]:
     """``user`` for templates: the signed-in person or the anonymous one. In place of Django's auth context
     processor, as the product has no ``perms`` (Django's permissions need the ORM)."""
     return {"user": signed_in_user(request)}
-
-
-def csrf(request: HttpRequest) -> dict[str, Any]:
-    """Django's own ``csrf`` context processor: the token is masked afresh when a page first uses it.
-
-    Kept under this name so the settings' list of context processors need not change.
-    """
-    return django_context_processors.csrf(request)
 
 
 def session_timing(request: HttpRequest) -> dict[str, int]:

@@ -8,6 +8,7 @@ from portal.views import (
     health,
     home,
     journal,
+    measures,
     messaging,
     mfa,
     profile,
@@ -80,6 +81,14 @@ _client = [
     path("sessions/<str:session_id>/session.ics", sessions_client.session_ics, name="client_session_ics"),
     path("account/data/", data_rights.client_data_export, name="client_data_export"),
     path("account/delete/", data_rights.account_delete, name="account_delete"),
+    path("questionnaires/", measures.measures_due, name="measures_due"),
+    path("questionnaires/<str:measure>/", measures.measure_history_client, name="measure_history_client"),
+    path(
+        "questionnaires/<str:measure>/results/<str:result_id>/",
+        measures.measure_result,
+        name="measure_result",
+    ),
+    path("questionnaires/<str:measure>/<str:therapist_id>/", measures.measure_form, name="measure_form"),
 ]
 
 _therapist = [
@@ -113,6 +122,14 @@ _therapist = [
         name="therapist_relationship_action",
     ),
     path("account/data/", data_rights.therapist_data_export, name="therapist_data_export"),
+    path("questionnaires/alerts/", measures.measure_alerts, name="measure_alerts"),
+    path("questionnaires/<str:client_id>/", measures.therapist_measures, name="therapist_measures"),
+    path("questionnaires/<str:client_id>/stop/", measures.therapist_measure_stop, name="therapist_measure_stop"),
+    path(
+        "questionnaires/<str:client_id>/alerts/<str:result_id>/",
+        measures.measure_alert_acknowledge,
+        name="measure_alert_acknowledge",
+    ),
 ]
 
 _calendar = [
@@ -163,6 +180,20 @@ urlpatterns = [
     path("account/", include(_account)),
     path("messages/", include(_messages)),
 ]
+
+# Booking by availability (portal/views/booking.py).
+from portal.views import booking as booking_views  # noqa: E402
+
+_booking = [
+    path("availability/", booking_views.availability, name="booking_availability"),
+    path("series/new/", booking_views.series_new, name="booking_series_new"),
+    path("series/<str:series_id>/", booking_views.series_detail, name="booking_series"),
+    path("series/<str:series_id>/cancel/", booking_views.series_cancel, name="booking_series_cancel"),
+    path("<str:therapist_id>/", booking_views.week, name="booking_week"),
+    path("<str:therapist_id>/request/", booking_views.book, name="booking_request"),
+    path("<str:therapist_id>/wait/", booking_views.wait, name="booking_wait"),
+]
+urlpatterns.append(path("booking/", include(_booking)))
 
 # Clinical notes: their own prefixes, so no catch-all session route above can take them.
 from portal.views import clinical_notes  # noqa: E402

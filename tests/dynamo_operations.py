@@ -19,7 +19,7 @@ from types import FrameType
 from typing import Any
 
 import portal
-from portal.dynamo.access import APP_OPERATIONS
+from portal.dynamo.access import MAINTENANCE_ENTRY_POINTS, OPERATIONS_BY_ROLE
 from portal.dynamo.deployment import allows
 from portal.dynamo.schema import ALL_TABLES
 
@@ -50,6 +50,9 @@ _TRANSACT_ACTIONS = {
     "ConditionCheck": "ConditionCheckItem",
 }
 _LOGICAL_NAMES = sorted((table.name for table in ALL_TABLES), key=len, reverse=True)
+_ROOT = Path(_PORTAL_DIR).parent
+_MAINTENANCE_CODE = frozenset((str(_ROOT / path), function) for path, function in MAINTENANCE_ENTRY_POINTS)
+_DICT_OF_ROLE = {"web": "APP_OPERATIONS", "maintenance": "MAINTENANCE_OPERATIONS"}
 
 
 @dataclass(frozen=True)
@@ -59,13 +62,15 @@ class Use:
     action: str
     table: str
     index: str | None = None
+    # The role the call ran under: "maintenance" inside a maintenance command (access.py).
+    role: str = "web"
 
     @property
     def resource(self) -> str:
         return f"{self.table}/index/{self.index}" if self.index else self.table
 
-    def sort_key(self) -> tuple[str, str]:
-        return (self.resource, self.action)
+    def sort_key(self) -> tuple[str, str, str]:
+        return (self.role, self.resource, self.action)
 
 
 def logical_table(physical: str) -> str:
@@ -94,13 +99,17 @@ def uses_of(operation: str, params: Mapping[str, Any]) -> Iterator[Use]:
     yield Use(operation, logical_table(table) if table else "*", params.get("IndexName"))
 
 
-def _called_from_application(frame: FrameType | None) -> bool:
+def _caller_role(frame: FrameType | None) -> str | None:
+    """None when no application code is on the stack; else the role the call runs under."""
+    application = False
     while frame is not None:
-        filename = frame.f_code.co_filename
-        if filename.startswith(_PORTAL_DIR) and filename not in _PLUMBING:
-            return True
+        code = frame.f_code
+        if (code.co_filename, code.co_name) in _MAINTENANCE_CODE:
+            return "maintenance"
+        if code.co_filename.startswith(_PORTAL_DIR) and code.co_filename not in _PLUMBING:
+            application = True
         frame = frame.f_back
-    return False
+    return "web" if application else None
 
 
 class OperationRecorder:
@@ -109,8 +118,15 @@ class OperationRecorder:
         self.uses: set[Use] = set()
 
     def hook(self, model: Any, params: Mapping[str, Any], **_: Any) -> None:
-        new = [use for use in uses_of(model.name, params) if use not in self.uses]
-        if new and _called_from_application(sys._getframe(1)):
+        found = list(uses_of(model.name, params))
+        if not found:
+            return
+        role = _caller_role(sys._getframe(1))
+        if role is None:
+            return
+        new = [Use(u.action, u.table, u.index, role) for u in found]
+        new = [use for use in new if use not in self.uses]
+        if new:
             with self._lock:
                 self.uses.update(new)
 
@@ -122,17 +138,18 @@ def missing_grants(uses: set[Use]) -> list[str]:
     """One instruction per operation the policy lacks, saying exactly what to add."""
     lines: list[str] = []
     for use in sorted(uses, key=Use.sort_key):
-        if allows(use.action, use.table, use.index):
+        if allows(use.action, use.table, use.index, role=use.role):
             continue
+        name = _DICT_OF_ROLE[use.role]
         if use.table not in {t.name for t in ALL_TABLES}:
             lines.append(
                 f"{use.action} on table {use.table!r}, which is not in portal/dynamo/schema.py: "
-                "add the table to schema.py (ALL_TABLES) and its operations to APP_OPERATIONS"
+                f"add the table to schema.py (ALL_TABLES) and its operations to {name}"
             )
-        elif use.resource in APP_OPERATIONS:
-            lines.append(f'add "{use.action}" to APP_OPERATIONS["{use.resource}"]')
+        elif use.resource in OPERATIONS_BY_ROLE[use.role]:
+            lines.append(f'add "{use.action}" to {name}["{use.resource}"]')
         else:
-            lines.append(f'add "{use.resource}": ("{use.action}",), to APP_OPERATIONS')
+            lines.append(f'add "{use.resource}": ("{use.action}",), to {name}')
     return lines
 
 
@@ -145,8 +162,8 @@ POLICY_ADVICE = (
 
 def as_rows(uses: set[Use]) -> list[list[str | None]]:
     """Uses as plain lists, to cross from a pytest-xdist worker to the controller."""
-    return sorted([use.action, use.table, use.index] for use in uses)
+    return sorted([use.action, use.table, use.index, use.role] for use in uses)  # type: ignore[type-var]
 
 
 def from_rows(rows: list[list[str | None]]) -> set[Use]:
-    return {Use(str(action), str(table), index) for action, table, index in rows}
+    return {Use(str(action), str(table), index, str(role)) for action, table, index, role in rows}

@@ -24,6 +24,7 @@ os.environ["AWS_DEFAULT_REGION"] = "us-east-1"
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 from therapy_site.settings import *  # noqa: E402,F403
+from therapy_site.settings import TEMPLATES  # noqa: E402
 
 # Tests serve static files from the source folders: no collectstatic step.
 STORAGES = {"staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}

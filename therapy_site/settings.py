@@ -126,29 +126,6 @@ TEMPLATES = [
             ],
         },
     },
-    {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "legacy_templates"],
-        "APP_DIRS": True,
-        "OPTIONS": {
-            # {% extends %}, {% url %} and {% static %} as Django parses and writes them, each answer
-            # remembered, and {% form_fields %}, which every form uses (see the modules).
-            "builtins": [
-                "portal.templatetags.memoized_extends",
-                "portal.templatetags.memoized_url",
-                "portal.templatetags.memoized_static",
-                "portal.templatetags.form_fields",
-            ],
-            "context_processors": [
-                "django.template.context_processors.request",
-                "django.template.context_processors.csp",
-                "portal.context_processors.csrf",
-                "portal.context_processors.person",
-                "django.contrib.messages.context_processors.messages",
-                "portal.context_processors.session_timing",
-            ],
-        },
-    },
 ]
 
 # Plain widgets written in Python, as Django's templates write them (see the module for why).

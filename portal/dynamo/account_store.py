@@ -120,6 +120,8 @@ class AccountStore(Repository):
                 account_id,
                 set_values={
                     "mfaSecret": secret,
+                    # What indexes may show of two-factor (schema.py, DIRECTORY_ATTRIBUTES).
+                    "mfaEnabled": True,
                     # DynamoDB has no empty sets: with no codes the attribute is absent (None removes it).
                     "mfaRecoveryHashes": set(recovery_hashes) or None,
                     "mfaLastStep": last_step,
@@ -138,7 +140,7 @@ class AccountStore(Repository):
         Sessions stay: the person proved both factors to get here.
         """
         try:
-            self._update(kind, account_id, remove=("mfaSecret", "mfaRecoveryHashes", "mfaLastStep"))
+            self._update(kind, account_id, remove=("mfaSecret", "mfaEnabled", "mfaRecoveryHashes", "mfaLastStep"))
         except Conflict:
             raise NotFound("No such account.") from None
 
@@ -212,7 +214,7 @@ class AccountStore(Repository):
             kind,
             account_id,
             audit,
-            remove=("mfaSecret", "mfaRecoveryHashes", "mfaLastStep"),
+            remove=("mfaSecret", "mfaEnabled", "mfaRecoveryHashes", "mfaLastStep"),
             add=_BUMP_VERSION,
         )
 

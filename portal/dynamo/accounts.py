@@ -185,9 +185,12 @@ class AccountRepository(Repository, Generic[A]):
         return {self.account_id(a): a for a in map(self.from_item, items)}
 
     def find_by_email(self, email: str) -> A | None:
-        """The account behind an email, by the index (eventually consistent: login reads the account again)."""
+        """The account behind an email: the id from the index, then the account itself by id, consistently.
+
+        The index holds the keys only (no password hash or two-factor secret in any index).
+        """
         result = self.db.query(self.table, Key("email").eq(normalize_email(email)), index=self.by_email_index, limit=1)
-        return self.from_item(result.items[0]) if result.items else None
+        return self.get(result.items[0][self.table.hash_key], consistent=True) if result.items else None
 
     def update_fields(self, account_id: str, **fields: Any) -> A:
         """Set attributes of an existing account (never creates one); None removes an attribute."""

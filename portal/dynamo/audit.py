@@ -16,7 +16,8 @@ from typing import Any
 from boto3.dynamodb.conditions import Attr, Key
 
 from portal.domain import AccountKind, AuditCategory, AuditEvent, Page, audit_category_for
-from portal.dynamo.base import Repository, query_page
+from portal.dynamo.base import Repository, clamp_limit, query_page
+from portal.dynamo.day_keys import day_key, query_day_page
 from portal.dynamo.gateway import Item, TransactPut, new_request_token
 from portal.dynamo.schema import AUDIT_LOG
 from portal.ids import new_id
@@ -41,7 +42,8 @@ def _to_item(event: AuditEvent) -> dict[str, Any]:
         "subjectId": event.subject_id,
         "categoryAt": f"{event.category}#{occurred}",
         "occurredAt": occurred,
-        "day": _day(event.occurred_at),
+        # A sharded day key (schema.py, DAY_SHARDS): one day's events over several partitions.
+        "day": day_key(_day(event.occurred_at), event.event_id),
         "category": str(event.category),
         "action": event.action,
         "actorKind": str(event.actor_kind),
@@ -194,15 +196,15 @@ class AuditRepository(Repository):
     def list_by_day(
         self, day: date, *, limit: int = 20, cursor: str | None = None
     ) -> Page[AuditEvent]:
-        """Everything recorded on one UTC day, newest first: one Query of the day index."""
+        """Everything recorded on one UTC day, newest first: one Query of each of the day's
+        partitions in the day index (its shards and the bare day), a fixed number whatever the day held."""
         text = day.isoformat()
-        return query_page(
+        return query_day_page(
             self.db,
             AUDIT_LOG,
-            Key("day").eq(text),
-            index=_BY_DAY,
-            limit=limit,
-            forward=False,
+            _BY_DAY,
+            text,
+            limit=clamp_limit(limit),
             scope=f"audit.day:{text}",
             cursor=cursor,
             convert=_from_item,

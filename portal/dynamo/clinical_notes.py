@@ -480,16 +480,28 @@ class ClinicalNoteRepository(Repository):
         return replace(request, statement=statement, statement_at=at, version=request.version + 1)
 
     def corrections_due(self, therapist_id: str, *, limit: int = 20) -> list[CorrectionRequest]:
-        """A therapist's open correction requests, soonest due first: one Query of the sparse index."""
+        """A therapist's open correction requests, soonest due first: one Query of the sparse index
+        (the keys only: the requests' text is clinical), then one BatchGetItem of the requests."""
         result = self.db.query(
             CLINICAL_NOTES,
             Key("openCorrectionTherapistId").eq(therapist_id),
             index=_CORRECTIONS_DUE,
             limit=clamp_limit(limit),
         )
+        if not result.items:
+            return []
+        keys = [{"sessionId": i["sessionId"], "noteKey": i["noteKey"]} for i in result.items]
+        found = {(i["sessionId"], i["noteKey"]): i for i in self.db.batch_get(CLINICAL_NOTES, keys)}
+        # In the index's order; a request answered since the Query is no longer due.
+        items = [
+            item
+            for key in keys
+            if (item := found.get((key["sessionId"], key["noteKey"]))) is not None
+            and item.get("openCorrectionTherapistId") == therapist_id
+        ]
         with data_key_scope() as ring:
-            ring.prefetch(client_key_owner(item["clientId"]) for item in result.items)
-            return [_correction_from_item(item) for item in result.items]
+            ring.prefetch(client_key_owner(item["clientId"]) for item in items)
+            return [_correction_from_item(item) for item in items]
 
     def signed_states(self, session_ids: Sequence[str], kind: NoteKind) -> dict[str, bool]:
         """Whether each session's note of ``kind`` is signed: one BatchGetItem, no text read."""

@@ -189,7 +189,10 @@ class MessageRepository(Repository):
         pair = {"clientId": client_id, "therapistId": therapist_id}
         if guarded:
             notice_day_value, notice_due_if_absent = notice_pending_values(
-                Side(str(message.receiver)), message.created_at + MESSAGE_NOTICE_DELAY
+                Side(str(message.receiver)),
+                message.created_at + MESSAGE_NOTICE_DELAY,
+                client_id=client_id,
+                therapist_id=therapist_id,
             )
             operations.append(TransactConditionCheck(MAPPINGS, pair, Attr("status").eq("active")))
             operations.append(

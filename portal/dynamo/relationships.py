@@ -32,6 +32,7 @@ from boto3.dynamodb.conditions import Attr, Key
 
 from portal.domain import Conflict, Page, Relationship, Side
 from portal.dynamo.base import Repository, clamp_limit, query_page
+from portal.dynamo.day_keys import day_key, query_day
 from portal.dynamo.gateway import Item, TransactUpdate, new_request_token
 from portal.dynamo.schema import RELATIONSHIPS
 from portal.timeutil import maybe_from_iso, to_iso
@@ -51,19 +52,30 @@ _NOTICED_AT = {Side.CLIENT: "clientNoticedAt", Side.THERAPIST: "therapistNoticed
 
 
 def notice_day(moment: datetime) -> str:
-    """The partition of a notice index a notice due at ``moment`` falls in (a UTC day)."""
+    """The UTC day of a notice due at ``moment``; its partition is a shard of it (``notice_partition``)."""
     return to_iso(moment)[:10]
+
+
+def notice_partition(client_id: str, therapist_id: str, moment: datetime) -> str:
+    """The partition of a notice index a pair's notice due at ``moment`` falls in: a sharded
+    day key (schema.py, DAY_SHARDS), the shard from the pair, so each rewrite stays in it."""
+    return day_key(notice_day(moment), f"{client_id}#{therapist_id}")
 
 
 def _notice_keys(side: Side) -> tuple[str, str]:
     return (_NOTICE_DAY[side], _NOTICE_DUE[side])
 
 
-def _notice_values(side: Side, due: datetime) -> dict[str, str]:
-    return {_NOTICE_DAY[side]: notice_day(due), _NOTICE_DUE[side]: to_iso(due)}
+def _notice_values(record: Relationship, side: Side, due: datetime) -> dict[str, str]:
+    return {
+        _NOTICE_DAY[side]: notice_partition(record.client_id, record.therapist_id, due),
+        _NOTICE_DUE[side]: to_iso(due),
+    }
 
 
-def notice_pending_values(recipient: Side, due: datetime) -> tuple[dict[str, str], dict[str, str]]:
+def notice_pending_values(
+    recipient: Side, due: datetime, *, client_id: str, therapist_id: str
+) -> tuple[dict[str, str], dict[str, str]]:
     """For a send's record update: the recipient's notice falls due at ``due``.
 
     Returns ``(set_values, set_if_absent)``. The due time is set if absent
@@ -76,7 +88,10 @@ def notice_pending_values(recipient: Side, due: datetime) -> tuple[dict[str, str
     due time then makes it due at once, which is right: its oldest message
     has been unread for longer than the delay.
     """
-    return {_NOTICE_DAY[recipient]: notice_day(due)}, {_NOTICE_DUE[recipient]: to_iso(due)}
+    return (
+        {_NOTICE_DAY[recipient]: notice_partition(client_id, therapist_id, due)},
+        {_NOTICE_DUE[recipient]: to_iso(due)},
+    )
 
 
 # The ids of the pair's sessions, a string set (see session_made_op).
@@ -435,18 +450,21 @@ class RelationshipRepository(Repository):
     # --- email notices of unread messages -------------------------------------------
 
     def notices_due(self, side: Side, day: str, *, now: datetime, limit: int = 100) -> list[Relationship]:
-        """Records in one day's partition of ``side``'s notice index whose notice is due by ``now``.
+        """Records in one day's partitions of ``side``'s notice index (every shard: a fixed
+        number of Queries) whose notice is due by ``now``.
 
         The index is eventually consistent: what it returns is a candidate, and
         ``claim_message_notice`` decides on the item itself.
         """
-        result = self.db.query(
+        items = query_day(
+            self.db,
             RELATIONSHIPS,
-            Key(_NOTICE_DAY[side]).eq(day) & Key(_NOTICE_DUE[side]).lte(to_iso(now)),
-            index=NOTICES_DUE[side],
+            NOTICES_DUE[side],
+            day,
+            sort_condition=lambda due: due.lte(to_iso(now)),
             limit=clamp_limit(limit),
         )
-        return [_from_item(item) for item in result.items]
+        return [_from_item(item) for item in items]
 
     def claim_message_notice(
         self, record: Relationship, side: Side, *, at: datetime, min_interval: timedelta
@@ -494,7 +512,7 @@ class RelationshipRepository(Repository):
                 RELATIONSHIPS,
                 key,
                 set_values=restored,
-                set_if_absent=_notice_values(side, due),
+                set_if_absent=_notice_values(record, side, due),
                 condition=ours & Attr(_UNREAD[side]).gt(0) & Attr("endedAt").not_exists(),
             )
             return
@@ -515,7 +533,7 @@ class RelationshipRepository(Repository):
             self.db.update(
                 RELATIONSHIPS,
                 _key(record.client_id, record.therapist_id),
-                set_values=_notice_values(side, until),
+                set_values=_notice_values(record, side, until),
                 condition=Attr(_NOTICE_DUE[side]).eq(to_iso(seen)),
             )
         except Conflict:

@@ -42,6 +42,19 @@ ClientTherapistMapping gets a sparse GSI of pending items (a therapist's
 requests waiting for an answer in one Query); ``create_tables`` adds a missing
 GSI to a live table.
 
+Projections
+-----------
+An index copies what its readers read and nothing else: no index holds a
+password hash, a two-factor secret or recovery code, a web session's data, or
+any clinical text (``SECRET_ATTRIBUTES``, ``CLINICAL_ATTRIBUTES``; a test
+checks every index against items the product writes). The Journal's local
+indexes are the one exception for clinical text: they stay within the client's
+own partition, the notes in them encrypted. Every copy is paid for on every
+write that changes it, so a narrow projection is also the cheaper one. A
+projection cannot change on a live index: production adds an index of the new
+shape beside the old, switches reads, then drops the old (README, "Changing an
+index in production").
+
 Clinical text (portal/dynamo/field_crypto.py)
 ---------------------------------------------
 Journal notes, session titles, the client's request message, rejection
@@ -81,6 +94,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 KeyType = Literal["HASH", "RANGE"]
+ProjectionType = Literal["ALL", "KEYS_ONLY", "INCLUDE"]
 
 
 @dataclass(frozen=True)
@@ -94,6 +108,17 @@ class Index:
     name: str
     keys: tuple[KeyPart, ...]
     local: bool = False
+    # What the index copies of each item besides the table's and its own keys:
+    # everything (ALL), nothing more (KEYS_ONLY) or the attributes in ``include``.
+    projection: ProjectionType = "ALL"
+    include: tuple[str, ...] = ()
+
+    def projection_request(self) -> dict[str, Any]:
+        """The ``Projection`` of a CreateTable or UpdateTable request (and of the template)."""
+        request: dict[str, Any] = {"ProjectionType": self.projection}
+        if self.projection == "INCLUDE":
+            request["NonKeyAttributes"] = list(self.include)
+        return request
 
 
 @dataclass(frozen=True)
@@ -143,6 +168,24 @@ class Table:
         return names
 
 
+# Sharded day keys. An index whose partition key is a UTC day (the audit log's
+# day index, the two message-notice indexes, the reminders index) would put all
+# of one day's writes on one partition, with a key that only grows: a global
+# index that throttles holds back the writes of its table, so at scale audited
+# page views would get 503s. The key is therefore ``<day>#<n>``, n in
+# [0, DAY_SHARDS) from the item's own id (portal/dynamo/day_keys.py), and
+# readers Query every shard of a day (plus the bare day, for items written
+# before sharding). Why 8: a partition takes 1,000 write units a second, so 8
+# shards take 8,000 a second for a day (far past what a practice's portal writes
+# at its peak, with room for an uneven spread), while a reader's fixed cost
+# stays small: the scheduler's run is 9 Queries per day partition it reads
+# (about 0.5 read units each when nothing is due), some $0.15 a month for a
+# deployment at one run a minute, whatever the number of clients. Doubling it
+# would double that cost for headroom no practice needs; a change of n moves
+# items between shards, so it is fixed.
+DAY_SHARDS = 8
+
+
 def _h(attribute: str) -> KeyPart:
     return KeyPart(attribute, "HASH")
 
@@ -151,18 +194,62 @@ def _r(attribute: str) -> KeyPart:
     return KeyPart(attribute, "RANGE")
 
 
+# What an index may copy (see "Projections" above). Secrets: password hashes,
+# two-factor secrets and recovery codes, and a web session's signed data (a
+# bearer credential). Clinical text: every field field_crypto.py encrypts.
+SECRET_ATTRIBUTES = frozenset({"passwordHash", "mfaSecret", "mfaRecoveryHashes", "mfaLastStep", "sessionData"})
+CLINICAL_ATTRIBUTES = frozenset(
+    {
+        "note",
+        "title",
+        "requestMessage",
+        "rejectionReason",
+        "privateNotes",
+        "sharedNotes",
+        "content",
+        # ClinicalNotes: a note's sections, an addendum's reason and text, a correction request's
+        # text, its decline reason and the client's statement; Measures: a result's answers.
+        "sections",
+        "reason",
+        "text",
+        "declineReason",
+        "statement",
+        "answers",
+    }
+)
+
+# The email indexes answer "whose account is this email's?" only: the caller then
+# reads the account itself by id (consistently), so the index needs the ids alone.
 CLIENTS = Table(
     name="Clients",
     keys=(_h("clientId"),),
-    global_indexes=(Index("GSI_Clients_ByEmail", (_h("email"),)),),
+    global_indexes=(Index("GSI_Clients_ByEmail", (_h("email"),), projection="KEYS_ONLY"),),
+)
+
+# What the directory shows of a therapist and what decides whether they are
+# listed (``mfaEnabled`` mirrors "has a two-factor secret" without the secret).
+DIRECTORY_ATTRIBUTES = (
+    "name",
+    "bio",
+    "timeZone",
+    "emailVerified",
+    "mfaEnabled",
+    "acceptingClients",
+    "listed",
+    "deactivated",
 )
 
 THERAPISTS = Table(
     name="Therapists",
     keys=(_h("therapistId"),),
     global_indexes=(
-        Index("GSI_Therapists_ByEmail", (_h("email"),)),
-        Index("GSI_Therapists_BySpecialization", (_h("specialization"),)),
+        Index("GSI_Therapists_ByEmail", (_h("email"),), projection="KEYS_ONLY"),
+        Index(
+            "GSI_Therapists_BySpecialization",
+            (_h("specialization"),),
+            projection="INCLUDE",
+            include=DIRECTORY_ATTRIBUTES,
+        ),
     ),
 )
 
@@ -180,7 +267,9 @@ MAPPINGS = Table(
 # Local indexes share the table's partition (one client's journal) and allow
 # consistent reads, so an entry saved or unshared a moment ago is seen at once.
 # A table takes at most five and only when it is created: these four are settled
-# (one slot is left). Every index copies whole items (projection ALL).
+# (one slot is left). The three the product reads copy whole items (ALL): the
+# journal page reads entries through them, within the client's own partition,
+# notes encrypted, so a projection would only add a read of each item.
 JOURNAL = Table(
     name="Journal",
     keys=(_h("clientId"), _r("journalEntryId")),
@@ -189,9 +278,12 @@ JOURNAL = Table(
         # by the time the feeling was felt, a date range as the key condition.
         Index("LSI_Journal_Time", (_h("clientId"), _r("timeOfEmotion")), local=True),
         # Seed ("GSI_Journal_ByFeeling" in its API section is this index). Kept as
-        # the seed names it; within one feeling it orders by entry id only, so the
-        # product's feeling lists read LSI_Journal_FeelingTime instead.
-        Index("LSI_Journal_ByFeeling", (_h("clientId"), _r("feeling")), local=True),
+        # the seed names it, because the seed (the product's data model) lists it;
+        # but within one feeling it orders by entry id only, so the product's
+        # feeling lists read LSI_Journal_FeelingTime instead and nothing queries
+        # this one. KEYS_ONLY: an entry's edits and shares that keep its feeling
+        # cost it no write, and it holds no note.
+        Index("LSI_Journal_ByFeeling", (_h("clientId"), _r("feeling")), local=True, projection="KEYS_ONLY"),
         # Sparse: ``sharedFeltAt`` is ``timeOfEmotion`` copied onto an entry only
         # while it is shared (removed when it is unshared), so only shared entries
         # are in this index. A therapist's view is one Query however many private
@@ -205,21 +297,78 @@ JOURNAL = Table(
     ),
 )
 
+# What a list of sessions (agenda, requests, history) and the reminder job read
+# of a session: never its title, notes, request message or reason. A notes save
+# then writes no index (notes reach ~240 KB; ALL copied them three times), and a
+# page of 25 from the index stays a few KB. Lists that show titles read the page's
+# items in one BatchGetItem (sessions.py, ``_list``).
+SESSION_LIST_ATTRIBUTES = (
+    "status",
+    "durationMinutes",
+    "location",
+    "requestedBy",
+    "cancelledBy",
+    "clientName",
+    "therapistName",
+    "version",
+    "createdAt",
+    "updatedAt",
+    "clientRemindedAt",
+    "therapistRemindedAt",
+    "previousSessionAt",
+    # The section keys, so an item rebuilt from an index row keeps them, and
+    # what a history row states (cancelled when, late or not, a move asked).
+    "therapistSection",
+    "clientSection",
+    "cancelledAt",
+    "lateCancellation",
+    "proposedFor",
+)
+
 SESSIONS = Table(
     name="Session",
     keys=(_h("sessionId"),),
     global_indexes=(
-        Index("GSI_Session_ByTherapist", (_h("therapistId"), _r("scheduledFor"))),
-        Index("GSI_Session_ByClient", (_h("clientId"), _r("scheduledFor"))),
+        Index(
+            "GSI_Session_ByTherapist",
+            (_h("therapistId"), _r("scheduledFor")),
+            projection="INCLUDE",
+            include=("clientId", *SESSION_LIST_ATTRIBUTES),
+        ),
+        Index(
+            "GSI_Session_ByClient",
+            (_h("clientId"), _r("scheduledFor")),
+            projection="INCLUDE",
+            include=("therapistId", *SESSION_LIST_ATTRIBUTES),
+        ),
         # Sparse: only approved sessions whose reminders are not all sent.
-        Index("GSI_Session_RemindersDue", (_h("reminderDay"), _r("remindAt"))),
+        Index(
+            "GSI_Session_RemindersDue",
+            (_h("reminderDay"), _r("remindAt")),
+            projection="INCLUDE",
+            include=("therapistId", "clientId", "scheduledFor", *SESSION_LIST_ATTRIBUTES),
+        ),
         # The sections of each person's lists: ``therapistSection`` and
         # ``clientSection`` are "<id>#<section>" (upcoming: approved or open;
         # requests: pending; history: closed, declined or cancelled), rewritten
         # by the same write that changes the status. One Query returns only one
-        # section's sessions, so no page is emptied by a status filter.
-        Index("GSI_Session_TherapistSection", (_h("therapistSection"), _r("scheduledFor"))),
-        Index("GSI_Session_ClientSection", (_h("clientSection"), _r("scheduledFor"))),
+        # section's sessions, so no page is emptied by a status filter. Like the
+        # other list indexes they copy list attributes only; titles and reasons
+        # come from the items (one BatchGetItem per page).
+        # (An index's own key is copied anyway: not named again, since every name counts
+        # against the table's limit of 100 projected attributes across its indexes.)
+        Index(
+            "GSI_Session_TherapistSection",
+            (_h("therapistSection"), _r("scheduledFor")),
+            projection="INCLUDE",
+            include=("therapistId", "clientId", *(a for a in SESSION_LIST_ATTRIBUTES if a != "therapistSection")),
+        ),
+        Index(
+            "GSI_Session_ClientSection",
+            (_h("clientSection"), _r("scheduledFor")),
+            projection="INCLUDE",
+            include=("therapistId", "clientId", *(a for a in SESSION_LIST_ATTRIBUTES if a != "clientSection")),
+        ),
     ),
 )
 
@@ -228,10 +377,19 @@ MESSAGES = Table(
     keys=(_h("conversationId"), _r("createdAt")),
 )
 
+# The account index lists an account's sessions (device, login time, expiry) and
+# ends them by key: never the signed session data, a bearer credential.
 WEB_SESSIONS = Table(
     name="WebSessions",
     keys=(_h("sessionKey"),),
-    global_indexes=(Index("GSI_WebSessions_ByAccount", (_h("accountKey"),)),),
+    global_indexes=(
+        Index(
+            "GSI_WebSessions_ByAccount",
+            (_h("accountKey"),),
+            projection="INCLUDE",
+            include=("expiresAt", "deviceLabel", "loggedInAt"),
+        ),
+    ),
     ttl_attribute="expiresAt",
     seed=False,
 )
@@ -239,7 +397,7 @@ WEB_SESSIONS = Table(
 STAFF = Table(
     name="Staff",
     keys=(_h("staffId"),),
-    global_indexes=(Index("GSI_Staff_ByEmail", (_h("email"),)),),
+    global_indexes=(Index("GSI_Staff_ByEmail", (_h("email"),), projection="KEYS_ONLY"),),
     seed=False,
 )
 
@@ -263,9 +421,8 @@ LOGIN_THROTTLE = Table(
 # subject collects. ``occurredAt`` (``<iso time>#<eventId>``) orders the indexes:
 # * LSI_Audit_ByTime: one subject's whole history, newest first (consistent);
 # * GSI_Audit_ByActor: what one person (``actorKey`` = ``<kind>:<id>``) did;
-# * GSI_Audit_ByDay: everything on one UTC day (``day`` = ``YYYY-MM-DD``). One
-#   partition per day takes every event of that day: far below a partition's
-#   1,000 writes a second for a practice's audit trail (shard ``day`` if not).
+# * GSI_Audit_ByDay: everything on one UTC day (``day`` = ``YYYY-MM-DD#<n>``, a
+#   sharded day key: see DAY_SHARDS), the staff's page reading every shard.
 AUDIT_LOG = Table(
     name="AuditLog",
     keys=(_h("subjectId"), _r("categoryAt")),
@@ -345,6 +502,25 @@ RELATIONSHIPS = Table(
     seed=False,
 )
 
+# Booking by availability, one partition per therapist (``bookingKey`` tells the items apart):
+# * ``availability``: the therapist's weekly hours, session length, gap, horizon, notice, dates
+#   off and the two switches (one item, read once per week shown);
+# * ``claim#<UTC start>``: the claim of a booked time, written with ``attribute_not_exists`` in
+#   the same TransactWriteItems as the session it books, so however many clients ask for one
+#   time at once exactly one session is stored; the transaction that declines, cancels or
+#   withdraws that session deletes it, and ``expiresAt`` (a day after the session) lets TTL
+#   clear what is left behind. It names the session (and the series it belongs to, if any);
+#   a claim whose session no longer holds the time is taken over conditionally on that id.
+# * ``series#<seriesId>``: the occurrences of a recurring series (ids and starts), for
+#   "cancel this and all later";
+# * ``wait#<from day>#<clientId>``: a client waiting for a time to open in a range of days.
+BOOKINGS = Table(
+    name="Bookings",
+    keys=(_h("therapistId"), _r("bookingKey")),
+    ttl_attribute="expiresAt",
+    seed=False,
+)
+
 # Clinical notes, kept out of the Session item (which the agenda's indexes
 # copy): one partition per session, so one Query reads a session's progress
 # note, shared note, addenda and correction requests. ``noteKey`` is
@@ -360,7 +536,65 @@ CLINICAL_NOTES = Table(
     name="ClinicalNotes",
     keys=(_h("sessionId"), _r("noteKey")),
     global_indexes=(
-        Index("GSI_ClinicalNotes_CorrectionsDue", (_h("openCorrectionTherapistId"), _r("correctionDueAt"))),
+        # The keys only: the request's text is clinical; its reader reads the items by key.
+        Index(
+            "GSI_ClinicalNotes_CorrectionsDue",
+            (_h("openCorrectionTherapistId"), _r("correctionDueAt")),
+            projection="KEYS_ONLY",
+        ),
+    ),
+    seed=False,
+)
+
+# Measurement-based care (PHQ-9, GAD-7), all under the client's partition so a
+# client's questionnaires are one key condition and an erasure one Query away.
+# The sort key ``measureKey`` names the kind of item:
+# * ``ASSIGN#<measure>#<therapistId>``: what a therapist asked for and when it
+#   is open (schedule, anchor, last done); "what is due for me" is one Query of
+#   ``ASSIGN#`` (a client has a handful);
+# * ``RESULT#<measure>#<resultId>``: one submission (result ids are ULIDs, so
+#   their order is time's); a measure's history by time is one key condition. Answers and the total are encrypted
+#   under the client's key (field_crypto), as journal notes are;
+# * ``ALERT#<resultId>``: a PHQ-9 item 9 above zero, until acknowledged with an
+#   (encrypted) note.
+# Two sparse indexes: ``GSI_Measures_RemindersDue`` holds only assignments whose
+# reminder is still to send and alerts whose email is not claimed yet
+# (``reminderKey``, one constant key: a few hundred items at most are pending at
+# once, far below a partition's limits), so ``send_due_notices`` reads one Query
+# per run and a failed alert email is sent by the next run; ``GSI_Measures_OpenAlerts`` holds
+# only unacknowledged alerts by therapist, for the flag on their home page.
+# What an assignment's reminder and an alert are read with from the indexes (never an
+# acknowledgement's note or a result's answers).
+MEASURE_NOTICE_ATTRIBUTES = (
+    "therapistId",
+    "measure",
+    "schedule",
+    "anchorAt",
+    "timeZone",
+    "assignedAt",
+    "lastDoneAt",
+    "reminderWindow",
+    "resultId",
+    "createdAt",
+    "acknowledgedAt",
+    "acknowledgedBy",
+)
+MEASURES = Table(
+    name="Measures",
+    keys=(_h("clientId"), _r("measureKey")),
+    global_indexes=(
+        Index(
+            "GSI_Measures_RemindersDue",
+            (_h("reminderKey"), _r("remindAt")),
+            projection="INCLUDE",
+            include=MEASURE_NOTICE_ATTRIBUTES,
+        ),
+        Index(
+            "GSI_Measures_OpenAlerts",
+            (_h("openAlertTherapistId"), _r("alertAt")),
+            projection="INCLUDE",
+            include=MEASURE_NOTICE_ATTRIBUTES,
+        ),
     ),
     seed=False,
 )
@@ -382,7 +616,9 @@ ALL_TABLES: tuple[Table, ...] = (
     ACCOUNT_ERASURES,
     CALENDAR_FEEDS,
     RELATIONSHIPS,
+    BOOKINGS,
     CLINICAL_NOTES,
+    MEASURES,
 )
 
 
@@ -410,7 +646,7 @@ def create_table_request(table: Table, prefix: str) -> dict[str, Any]:
             {
                 "IndexName": idx.name,
                 "KeySchema": _key_schema(idx.keys),
-                "Projection": {"ProjectionType": "ALL"},
+                "Projection": idx.projection_request(),
             }
             for idx in table.global_indexes
         ]
@@ -419,7 +655,7 @@ def create_table_request(table: Table, prefix: str) -> dict[str, Any]:
             {
                 "IndexName": idx.name,
                 "KeySchema": _key_schema(idx.keys),
-                "Projection": {"ProjectionType": "ALL"},
+                "Projection": idx.projection_request(),
             }
             for idx in table.local_indexes
         ]

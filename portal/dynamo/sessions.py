@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -37,6 +37,7 @@ from portal.domain import (
     statuses_allowed_before,
 )
 from portal.dynamo.base import Repository, clamp_limit, kept_page, to_page
+from portal.dynamo.day_keys import day_key, query_day
 from portal.dynamo.field_crypto import (
     client_key_owner,
     data_key_scope,
@@ -146,8 +147,14 @@ def _key_owners(item: Item) -> list[str]:
 
 
 def reminder_day(moment: datetime) -> str:
-    """The partition of the reminders index a reminder due at ``moment`` falls in (a UTC day)."""
+    """The UTC day a reminder due at ``moment`` falls in; its partition is a shard of it."""
     return to_iso(moment)[:10]
+
+
+def reminder_partition(session_id: str, remind_at: datetime) -> str:
+    """The partition of the reminders index: a sharded day key (schema.py, DAY_SHARDS), the
+    shard from the session, so a reminder set again (a failed send undone) lands where it was."""
+    return day_key(reminder_day(remind_at), session_id)
 
 
 def _clinical_values(session: TherapySession) -> dict[str, str | None]:
@@ -189,7 +196,7 @@ def _to_item(session: TherapySession) -> dict[str, Any]:
         "therapistRemindedAt": (
             to_iso(session.therapist_reminded_at) if session.therapist_reminded_at else None
         ),
-        "reminderDay": reminder_day(remind_at) if pending else None,
+        "reminderDay": reminder_partition(session.session_id, remind_at) if pending else None,
         "remindAt": to_iso(remind_at) if pending else None,
         "previousSessionAt": to_iso(session.previous_session_at) if session.previous_session_at else None,
         "therapistSection": f"{session.therapist_id}#{session_section(session.status)}",
@@ -451,6 +458,7 @@ class SessionRepository(Repository):
         statuses: Collection[SessionStatus] | None,
         limit: int,
         cursor: str | None,
+        clinical: bool = True,
     ) -> Page[TherapySession]:
         wanted = ",".join(sorted(str(s) for s in statuses or ()))
         # What the list is, never the request's clock: the bounds ride in the cursor.
@@ -484,7 +492,60 @@ class SessionRepository(Repository):
         if kept.last_key is not None:
             bounds = {_CURSOR_AFTER: after and to_iso(after), _CURSOR_BEFORE: before and to_iso(before)}
             kept = QueryResult(items=kept.items, last_key={**kept.last_key, **bounds})
-        return to_page(kept, _from_item, scope, key_owners=_key_owners)
+        if not clinical:
+            # Times, statuses and ids only (an overlap check): the index has them all.
+            return to_page(kept, lambda item: _session_from_item(item, clinical=False), scope)
+        return to_page(self._whole(kept), _from_item, scope, key_owners=_key_owners)
+
+    def _whole(self, result: QueryResult) -> QueryResult:
+        """The page's sessions themselves, in the index's order: one BatchGetItem.
+
+        The list indexes copy no clinical text (schema.py, SESSION_LIST_ATTRIBUTES),
+        and lists show titles; a session deleted since the Query is left out.
+        """
+        if not result.items:
+            return result
+        found = {
+            item["sessionId"]: item
+            for item in self.db.batch_get(SESSIONS, [{"sessionId": i["sessionId"]} for i in result.items])
+        }
+        items = [found[i["sessionId"]] for i in result.items if i["sessionId"] in found]
+        return QueryResult(items=items, last_key=result.last_key)
+
+    def with_titles(
+        self, pages: Sequence[Page[TherapySession]], *, shared_notes: bool = False, reasons: bool = False
+    ) -> list[Page[TherapySession]]:
+        """Pages listed with ``clinical=False`` given their titles (and, for the client's list,
+        their shared notes; with ``reasons``, the reason a request was declined, which a
+        history shows): one BatchGetItem for every page together, reading nothing else
+        clinical, and one batched read of the keys those need."""
+        ids = list(dict.fromkeys(s.session_id for page in pages for s in page.items))
+        if not ids:
+            return list(pages)
+        fields: tuple[str, ...] = ("title", "sharedNotes") if shared_notes else ("title",)
+        if reasons:
+            fields = (*fields, "rejectionReason")
+        items = self.db.batch_get(
+            SESSIONS, [{"sessionId": i} for i in ids], attributes=("sessionId", "therapistId", "clientId", *fields)
+        )
+        texts: dict[str, dict[str, str]] = {}
+        with data_key_scope() as ring:
+            ring.prefetch(
+                [_owner(f, item["therapistId"], item["clientId"]) for item in items for f in fields if item.get(f)]
+            )
+            for item in items:
+                texts[item["sessionId"]] = {f: _open(item, f) for f in fields}
+
+        def titled(session: TherapySession) -> TherapySession:
+            text = texts.get(session.session_id, {})
+            return replace(
+                session,
+                title=text.get("title", ""),
+                shared_notes=text.get("sharedNotes", ""),
+                rejection_reason=text.get("rejectionReason", ""),
+            )
+
+        return [Page([titled(s) for s in page.items], page.next_cursor) for page in pages]
 
     def list_section(
         self,
@@ -497,6 +558,7 @@ class SessionRepository(Repository):
         newest_first: bool = False,
         limit: int = 25,
         cursor: str | None = None,
+        clinical: bool = True,
     ) -> Page[TherapySession]:
         """One section of a person's sessions (upcoming, requests or history), by time: one Query a page.
 
@@ -504,6 +566,8 @@ class SessionRepository(Repository):
         unless the section ends, whatever states the other sessions are in.
         ``after`` is inclusive, ``before`` exclusive; a cursor keeps the bounds of
         the first page, so it stays valid as the clock moves (for a day).
+        ``clinical=False`` reads the index alone (no titles): pages then get their
+        text from ``with_titles``, one BatchGetItem for all of a list's sections.
         """
         attribute, index = (
             ("therapistSection", _THERAPIST_SECTIONS) if owner == "therapist" else ("clientSection", _CLIENT_SECTIONS)
@@ -518,6 +582,7 @@ class SessionRepository(Repository):
             statuses=None,
             limit=limit,
             cursor=cursor,
+            clinical=clinical,
         )
 
     def _section_between(
@@ -562,6 +627,7 @@ class SessionRepository(Repository):
         statuses: Collection[SessionStatus] | None = None,
         limit: int = 25,
         cursor: str | None = None,
+        clinical: bool = True,
     ) -> Page[TherapySession]:
         """List Sessions by Therapist (GSI_Session_ByTherapist), in scheduled order.
 
@@ -577,6 +643,7 @@ class SessionRepository(Repository):
             statuses=statuses,
             limit=limit,
             cursor=cursor,
+            clinical=clinical,
         )
 
     def set_client_name(self, session_id: str, name: str) -> None:
@@ -619,6 +686,7 @@ class SessionRepository(Repository):
         statuses: Collection[SessionStatus] | None = None,
         limit: int = 25,
         cursor: str | None = None,
+        clinical: bool = True,
     ) -> Page[TherapySession]:
         """A client's sessions (GSI_Session_ByClient), in scheduled order."""
         return self._list(
@@ -631,6 +699,7 @@ class SessionRepository(Repository):
             statuses=statuses,
             limit=limit,
             cursor=cursor,
+            clinical=clinical,
         )
 
     def list_around(
@@ -651,14 +720,6 @@ class SessionRepository(Repository):
             "therapist", therapist_id, "upcoming", after=start - timedelta(minutes=MAX_SESSION_MINUTES), before=end
         )
         return [s for s in around if s.status in statuses and s.scheduled_for < end and s.ends_at > start]
-
-    def list_all(self, *, limit: int = 25, cursor: str | None = None) -> Page[TherapySession]:
-        """List All Sessions: a paged Scan, for staff."""
-        scope, limit = "sessions.all", clamp_limit(limit)
-        result = self.db.scan(SESSIONS, limit=limit + 1, start_key=decode_cursor(cursor, scope))
-        return kept_page(
-            result, table=SESSIONS, index=None, limit=limit, convert=_from_item, scope=scope, key_owners=_key_owners
-        )
 
     def backfill_sections(self) -> int:
         """Give sessions stored before the section indexes their section keys (maintenance: a paged Scan).
@@ -700,17 +761,38 @@ class SessionRepository(Repository):
     # --- reminders --------------------------------------------------------------------
 
     def reminders_due(self, day: str, *, now: datetime, limit: int = 100) -> list[TherapySession]:
-        """Sessions in one day's partition of the sparse reminders index whose reminder is due.
+        """Sessions in one day's partitions of the sparse reminders index (every shard: a fixed
+        number of Queries) whose reminder is due.
 
         Without their clinical text: a reminder says only when.
         """
-        result = self.db.query(
+        items = query_day(
+            self.db,
             SESSIONS,
-            Key("reminderDay").eq(day) & Key("remindAt").lte(to_iso(now)),
-            index=_REMINDERS_DUE,
+            _REMINDERS_DUE,
+            day,
+            sort_condition=lambda remind_at: remind_at.lte(to_iso(now)),
             limit=clamp_limit(limit),
         )
-        return [_session_from_item(item, clinical=False) for item in result.items]
+        return [_session_from_item(item, clinical=False) for item in items]
+
+    def drop_reminder(self, session: TherapySession) -> bool:
+        """Take a session whose reminder can no longer be sent (it has begun, or an account
+        is gone) out of the reminders index at once, so it never sits at the head of a
+        day's partition again. Only while the reminder read is still the one pending:
+        a session moved meanwhile keeps its new reminder."""
+        remind_at = session.scheduled_for - REMINDER_LEAD
+        try:
+            self.db.update(
+                SESSIONS,
+                {"sessionId": session.session_id},
+                remove=_REMINDER_KEYS,
+                condition=Attr("remindAt").eq(to_iso(remind_at))
+                & Attr("scheduledFor").eq(to_iso(session.scheduled_for)),
+            )
+        except Conflict:
+            return False
+        return True
 
     def mark_reminded(self, session: TherapySession, side: ReminderSide) -> bool:
         """Record that ``side`` was reminded, once: False when it already was (or things moved on).
@@ -755,7 +837,7 @@ class SessionRepository(Repository):
                 {"sessionId": session.session_id},
                 set_values={
                     f"{side}RemindedAt": None,
-                    "reminderDay": reminder_day(remind_at),
+                    "reminderDay": reminder_partition(session.session_id, remind_at),
                     "remindAt": to_iso(remind_at),
                 },
                 condition=Attr("scheduledFor").eq(to_iso(session.scheduled_for))
@@ -764,10 +846,29 @@ class SessionRepository(Repository):
         except Conflict:
             pass
 
+    def list_schedules_by_therapist(
+        self, therapist_id: str, *, limit: int = 25, cursor: str | None = None
+    ) -> Page[SessionSchedule]:
+        """One therapist's sessions for staff, newest first: one Query of the therapist index,
+        which holds no title or note (the seed's "List All Sessions" by a specific index:
+        the web servers may not Scan this table)."""
+        scope = f"sessions.schedules.therapist:{therapist_id}"
+        result = self.db.query(
+            SESSIONS,
+            Key("therapistId").eq(therapist_id),
+            index=_BY_THERAPIST,
+            limit=clamp_limit(limit),
+            forward=False,
+            start_key=decode_cursor(cursor, scope),
+            projection=_SCHEDULE_ATTRIBUTES,
+        )
+        return to_page(result, _schedule_from_item, scope)
+
     def list_all_schedules(
         self, *, limit: int = 25, cursor: str | None = None
     ) -> Page[SessionSchedule]:
-        """List All Sessions for staff: a paged Scan that reads no title or note at all."""
+        """Every session for maintenance commands (backfill_session_history): a paged Scan that
+        reads no title or note at all. Only the maintenance role may Scan this table."""
         scope, limit = "sessions.all.schedules", clamp_limit(limit)
         result = self.db.scan(
             SESSIONS,
@@ -776,3 +877,36 @@ class SessionRepository(Repository):
             projection=_SCHEDULE_ATTRIBUTES,
         )
         return kept_page(result, table=SESSIONS, index=None, limit=limit, convert=_schedule_from_item, scope=scope)
+
+
+# --- for transactions that other repositories write with a session (time claims: booking.py) ---
+
+
+def session_put_op(session: TherapySession) -> TransactPut:
+    """The creation of ``session`` as one operation of a transaction (never over an existing id)."""
+    return TransactPut(SESSIONS, _to_item(session), Attr("sessionId").not_exists())
+
+
+def session_update_op(
+    session: TherapySession, *, expected_version: int, reset_reminders: bool = False
+) -> TransactUpdate:
+    """``SessionRepository.update`` as one operation of a transaction (same values, same condition)."""
+    return TransactUpdate(
+        SESSIONS,
+        {"sessionId": session.session_id},
+        set_values=_update_values(session, expected_version, reset_reminders=reset_reminders),
+        condition=_update_condition(session, expected_version),
+    )
+
+
+def session_from_item(item: Item) -> TherapySession:
+    return _from_item(item)
+
+
+def session_claim_owner(session: TherapySession) -> str:
+    """Whose idempotency keys a session's creation is scoped by (as ``SessionRepository.create`` does)."""
+    return session.client_id if session.requested_by is AccountKind.CLIENT else session.therapist_id
+
+
+def session_claim_key(owner_id: str, idempotency_key: str) -> str:
+    return claim_key(_CLAIM_SCOPE, owner_id, idempotency_key)

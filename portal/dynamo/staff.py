@@ -65,8 +65,9 @@ class StaffRepository(Repository):
         return {m.staff_id: m for m in map(_from_item, items)}
 
     def find_by_email(self, email: str) -> StaffMember | None:
+        # The index holds the ids only: the account itself is then read by id, consistently.
         result = self.db.query(STAFF, Key("email").eq(normalize_email(email)), index=_BY_EMAIL, limit=1)
-        return _from_item(result.items[0]) if result.items else None
+        return self.get(result.items[0]["staffId"], consistent=True) if result.items else None
 
     def update_fields(self, staff_id: str, **fields: Any) -> StaffMember:
         item = self.db.update(

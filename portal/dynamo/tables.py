@@ -28,7 +28,14 @@ Report = Callable[[str], None]
 Upgrade = Callable[[dict[str, Any]], dict[str, Any]]
 
 # What an item written by an earlier shape needs to be indexed by the new one.
-UPGRADES: dict[str, Upgrade] = {"Journal": upgrade_journal_item}
+def upgrade_therapist_item(item: dict[str, Any]) -> dict[str, Any]:
+    """A therapist with two-factor on is marked so, for the directory's index (which never copies the secret)."""
+    if "mfaSecret" in item and "mfaEnabled" not in item:
+        return {**item, "mfaEnabled": True}
+    return item
+
+
+UPGRADES: dict[str, Upgrade] = {"Journal": upgrade_journal_item, "Therapists": upgrade_therapist_item}
 REBUILD_SUFFIX = "__rebuild"
 _BATCH_WRITE_LIMIT = 25
 
@@ -66,6 +73,10 @@ def _show(keys: list[tuple[str, str]]) -> str:
     return ", ".join(f"{name} {kind}" for name, kind in keys) or "none"
 
 
+def _show_projection(projection: str | None, included: list[str]) -> str:
+    return f"INCLUDE ({', '.join(included)})" if projection == "INCLUDE" else str(projection)
+
+
 def _index_differences(
     table: str, kind: str, expected: tuple[Index, ...], described: list[dict[str, Any]]
 ) -> list[str]:
@@ -81,9 +92,14 @@ def _index_differences(
                 f"{table}: {kind} index {index.name} has keys {_show(_described_keys(actual['KeySchema']))}, "
                 f"schema.py says {_show(_keys(index.keys))}"
             )
-        projection = actual.get("Projection", {}).get("ProjectionType")
-        if projection != "ALL":
-            differences.append(f"{table}: {kind} index {index.name} projects {projection}, schema.py says ALL")
+        shape = actual.get("Projection", {})
+        projection = shape.get("ProjectionType")
+        included = sorted(shape.get("NonKeyAttributes", []))
+        if projection != index.projection or (projection == "INCLUDE" and included != sorted(index.include)):
+            differences.append(
+                f"{table}: {kind} index {index.name} projects {_show_projection(projection, included)}, "
+                f"schema.py says {_show_projection(index.projection, sorted(index.include))}"
+            )
     for name, actual in found.items():
         differences.append(
             f"{table}: {kind} index {name} ({_show(_described_keys(actual['KeySchema']))}) is not in schema.py"

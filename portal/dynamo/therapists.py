@@ -22,7 +22,7 @@ DIRECTORY_READ_BUDGET = 100
 # Who the directory shows: a confirmed email, two-factor on, accepting, not unlisted.
 _LISTABLE = (
     Attr("emailVerified").eq(True)
-    & Attr("mfaSecret").exists()
+    & Attr("mfaEnabled").eq(True)
     & Attr("acceptingClients").eq(True)
     & (Attr("listed").not_exists() | Attr("listed").eq(True))
 )
@@ -38,6 +38,8 @@ class TherapistRepository(AccountRepository[Therapist]):
         return {
             "therapistId": account.therapist_id,
             **person_attributes(account),
+            # The directory's index decides on this, never on the secret (schema.py).
+            "mfaEnabled": True if account.mfa_secret else None,
             "specialization": account.specialization,
             # Absent means listed; only an unlisted therapist carries the attribute.
             "listed": None if account.listed else False,
@@ -57,7 +59,9 @@ class TherapistRepository(AccountRepository[Therapist]):
             cancellation_window_hours=int(
                 Decimal(item.get("cancellationWindowHours", DEFAULT_CANCELLATION_WINDOW_HOURS))
             ),
-            **person_fields(item),
+            # A directory listing (GSI_Therapists_BySpecialization) carries neither the
+            # email nor the password hash: such a Therapist is for showing, never for signing in.
+            **person_fields({"email": "", "passwordHash": "", **item}),
         )
 
     def account_id(self, account: Therapist) -> str:

@@ -68,7 +68,8 @@ def _to_item(record: WebSessionRecord) -> dict[str, Any]:
 def _from_item(item: Item) -> WebSessionRecord:
     return WebSessionRecord(
         session_key=item["sessionKey"],
-        session_data=item["sessionData"],
+        # Absent in the account index, which never copies the signed session data.
+        session_data=item.get("sessionData", ""),
         # Numbers come back as Decimal.
         expires_at=datetime.fromtimestamp(int(item["expiresAt"]), tz=UTC),
         account_key=item.get("accountKey"),

@@ -116,9 +116,6 @@ class JournalFilterForm(forms.Form):
     start = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
-    # Blank, it is the same for everyone: its markup is written once (templatetags.form_fields).
-    blank_markup_is_fixed = True
-
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # The entry form on the same page has a "feeling" field too: ids must differ.
         kwargs.setdefault("auto_id", "filter_%s")
@@ -158,6 +155,3 @@ class JournalFilterForm(forms.Form):
 
 class NewJournalEntryForm(IdempotentForm, JournalEntryForm):
     """Writing a new entry: the same fields, plus the key that makes a resend store it once."""
-
-    # Blank, it is the same for everyone but its key: its markup is written once (templatetags.form_fields).
-    blank_markup_is_fixed = True

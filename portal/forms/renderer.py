@@ -14,13 +14,12 @@ Selected in settings.FORM_RENDERER.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from html import escape as html_escape
 from typing import Any
 
 from django.forms.renderers import DjangoTemplates
 from django.http import HttpRequest
 from django.utils.safestring import mark_safe
-
-from portal.escaping import esc
 
 _WIDGETS = "django/forms/widgets/"
 
@@ -30,7 +29,7 @@ def _text(value: Any) -> str:
     # conditional_escape does the same through its lazy-string wrapper, at several times the cost.
     if hasattr(value, "__html__"):
         return str(value.__html__())
-    return esc(value)
+    return html_escape(str(value))
 
 
 def _attrs(attrs: Mapping[str, Any]) -> str:

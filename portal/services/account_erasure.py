@@ -4,14 +4,16 @@ What goes: the account and its email claim (at once, in the transaction that
 starts the erasure, so nobody can log in from then on and the email is free),
 the client's data key (crypto-shredding: every copy of the text they wrote, in
 backups and point-in-time copies too, becomes unreadable), their web sessions,
-their calendar feed, journal entries (with their sharing) and relationships
-(the mappings go; the relationship records are marked ended and lose their
-pending email notices).
+their calendar feed, journal entries (with their sharing), questionnaire
+assignments, results and alerts, and relationships (the mappings go; the
+relationship records are marked ended and lose their pending email notices).
 
 What stays: sessions and messages, the therapist's clinical record. They show
 "Former client", and what the client wrote in them reads "Removed at the
 client's request." The therapist's own notes and messages stay readable (they
-are under the therapist's record key, see portal/dynamo/schema.py). The audit
+are under the therapist's record key, see portal/dynamo/schema.py); what the
+client wrote in a session's record (correction requests and statements of
+disagreement) is under the client's key and reads removed. The audit
 log keeps its ids and times (who read what, when), as security records.
 
 The steps after the first are idempotent and recorded on the erasure's progress
@@ -38,6 +40,7 @@ from portal.dynamo.mappings import MappingRepository
 from portal.dynamo.relationships import RelationshipRepository
 from portal.dynamo.sessions import SessionRepository
 from portal.dynamo.web_sessions import WebSessionRepository
+from portal.services.measures import measures_erase_client
 from portal.timeutil import utcnow
 
 logger = logging.getLogger(__name__)
@@ -70,6 +73,10 @@ def _delete_journal(client_id: str) -> None:
     erasures = ErasureRepository()
     while erasures.delete_journal_page(client_id):
         pass
+
+
+def _delete_measures(client_id: str) -> None:
+    measures_erase_client(client_id)
 
 
 def _delete_relationships(client_id: str) -> None:
@@ -136,6 +143,7 @@ STEPS: tuple[tuple[str, Callable[[str], None]], ...] = (
     ("web_sessions", _end_web_sessions),
     ("calendar_feed", _revoke_calendar_feed),
     ("journal", _delete_journal),
+    ("measures", _delete_measures),
     ("relationships", _delete_relationships),
     ("name", _forget_name),
 )

@@ -11,6 +11,7 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core import signing
 from django.core.mail import send_mail
+from django.template.loader import render_to_string
 
 from portal.accounts.backends import BACKEND_FOR_KIND, load_account
 from portal.accounts.user import User, parse_user_key
@@ -105,10 +106,7 @@ def email_verification_send(*, user: User, link: str) -> bool:
     return _send(
         user=user,
         subject="Confirm your email for the therapy portal",
-        message=(
-            f"Hello {user.name},\n\nPlease confirm your email address by opening this link:\n\n{link}\n\n"
-            "If you did not create an account, you can ignore this message."
-        ),
+        message=render_to_string("email/verify_email.txt", {"name": user.name, "link": link}),
         purpose="verification",
     )
 
@@ -146,11 +144,7 @@ def password_reset_send(*, email: str, link_for: Any) -> None:
     _send(
         user=user,
         subject="Reset your therapy portal password",
-        message=(
-            f"Hello {user.name},\n\nSomeone asked to reset the password of your account. If it was you, "
-            f"open this link within an hour:\n\n{link}\n\nIf it was not you, ignore this message: "
-            "your password stays as it is."
-        ),
+        message=render_to_string("email/password_reset.txt", {"name": user.name, "link": link}),
         purpose="password reset",
     )
 

@@ -1,9 +1,11 @@
 """Everything the product holds about a person, as one ZIP of JSON and CSV files.
 
 A client's archive: profile, journal (with each entry's sharing state),
-relationships, sessions with their shared notes, messages, and who accessed
-their data. Private session notes are the therapist's alone and are never in
-it. A therapist's archive: their profile and the notes they wrote.
+relationships, sessions with their shared notes, questionnaire results, the
+signed session records with their addenda and correction requests, messages,
+and who accessed their data. Private session notes are the therapist's alone
+and are never in it. A therapist's archive: their profile, the notes they
+wrote, and every signed note with its addenda, signature lines and digest.
 
 The archive is built while it is sent, a page of each listing at a time, so
 memory stays flat however large a journal is. If the database fails half-way,
@@ -43,6 +45,8 @@ from portal.dynamo.messages import MessageRepository
 from portal.dynamo.relationships import RelationshipRepository
 from portal.dynamo.sessions import SessionRepository
 from portal.dynamo.therapists import TherapistRepository
+from portal.note_domain import Addendum, ClinicalNote, CorrectionRequest, Signature
+from portal.services import clinical_notes, measures
 from portal.services.csv_safe import SafeCsvWriter
 from portal.services.zip_stream import zip_stream
 from portal.timeutil import to_iso, utcnow
@@ -223,6 +227,146 @@ def _audit_row(event: AuditEvent) -> dict[str, Any]:
 _AUDIT_COLUMNS = ["occurredAt", "action", "actorKind", "actorId", "detail"]
 
 
+# The most items a questionnaire has (the PHQ-9); a GAD-7 leaves the last two cells empty.
+_MAX_ITEMS = 9
+_QUESTIONNAIRE_COLUMNS = [
+    "measure",
+    "loinc",
+    "submitted_at",
+    "total",
+    "band",
+    "difficulty",
+    *(f"item_{n}" for n in range(1, _MAX_ITEMS + 1)),
+]
+
+
+def _questionnaire_csv_row(row: dict[str, Any]) -> dict[str, Any]:
+    # One cell per answer: a spreadsheet sums or charts them without parsing a list.
+    answers = row.get("answers") or []
+    return {**row, **{f"item_{n}": answer for n, answer in enumerate(answers, start=1)}}
+
+
+def _signature(signature: Signature) -> dict[str, Any]:
+    return {
+        "signedBy": signature.signer_name,
+        "signerId": signature.signer_id,
+        "signedAt": _iso(signature.signed_at),
+        "signatureLine": f"Signed by {signature.signer_name or 'the therapist'} on {to_iso(signature.signed_at)} (UTC)",
+        "digestSha256": signature.digest,
+    }
+
+
+def _note_row(note: ClinicalNote) -> dict[str, Any]:
+    return {
+        "kind": str(note.kind),
+        "template": str(note.template),
+        "sections": [{"section": name, "text": text} for name, text in note.sections],
+        "signature": _signature(note.signature) if note.signature else None,
+        # The stored digest no longer matches the stored content: not the record as signed.
+        "altered": note.altered,
+    }
+
+
+def _addendum_row(addendum: Addendum) -> dict[str, Any]:
+    return {
+        "addendumId": addendum.addendum_id,
+        "addsTo": str(addendum.kind),
+        "author": addendum.author_name,
+        "authorId": addendum.author_id,
+        "reason": addendum.reason,
+        "text": addendum.text,
+        "correctionRequestId": addendum.request_id,
+        "signature": _signature(addendum.signature),
+        "altered": addendum.altered,
+    }
+
+
+def _correction_row(request: CorrectionRequest) -> dict[str, Any]:
+    return {
+        "requestId": request.request_id,
+        "requestedAt": _iso(request.requested_at),
+        "text": request.text,
+        "status": str(request.status),
+        "answerDueAt": _iso(request.due_at),
+        "answeredAt": _iso(request.answered_at),
+        "declineReason": request.decline_reason,
+        "addendumId": request.addendum_id,
+        "statementOfDisagreement": request.statement,
+        "statementAt": _iso(request.statement_at),
+    }
+
+
+def _record_row(record: clinical_notes.ExportedNotes, client_name: str | None = None) -> dict[str, Any]:
+    session = record.session
+    row: dict[str, Any] = {
+        "sessionId": session.session_id,
+        "therapistId": session.therapist_id,
+        "clientId": session.client_id,
+        "scheduledFor": _iso(session.scheduled_for),
+    }
+    if client_name is not None:
+        row["clientName"] = client_name
+    return {
+        **row,
+        "notes": [_note_row(n) for n in record.notes],
+        "addenda": [_addendum_row(a) for a in record.addenda],
+        "correctionRequests": [_correction_row(c) for c in record.corrections],
+    }
+
+
+_SIGNED_NOTE_COLUMNS = [
+    "sessionId",
+    "clientId",
+    "clientName",
+    "scheduledFor",
+    "record",
+    "kind",
+    "addendumId",
+    "template",
+    "reason",
+    "text",
+    "signedBy",
+    "signerId",
+    "signedAt",
+    "digestSha256",
+    "altered",
+]
+
+
+def _signed_note_csv_rows(row: dict[str, Any]) -> list[dict[str, Any]]:
+    """One line per signed note and per addendum of a session, in the order they were signed."""
+    common = {k: row[k] for k in ("sessionId", "clientId", "clientName", "scheduledFor")}
+    lines: list[dict[str, Any]] = []
+    for note in row["notes"]:
+        text = "\n\n".join(f"{s['section']}: {s['text']}" for s in note["sections"])
+        signature = note["signature"] or {}
+        lines.append(
+            {
+                **common,
+                "record": "note",
+                "kind": note["kind"],
+                "template": note["template"],
+                "text": text,
+                "altered": note["altered"],
+                **signature,
+            }
+        )
+    for addendum in row["addenda"]:
+        lines.append(
+            {
+                **common,
+                "record": "addendum",
+                "kind": addendum["addsTo"],
+                "addendumId": addendum["addendumId"],
+                "reason": addendum["reason"],
+                "text": addendum["text"],
+                "altered": addendum["altered"],
+                **addendum["signature"],
+            }
+        )
+    return lines
+
+
 def _readme(kind: str, when: datetime) -> Iterator[bytes]:
     yield (
         f"Your data from the therapy portal ({kind} account), exported {to_iso(when)} (UTC).\n\n"
@@ -296,6 +440,21 @@ def _client_files(client: Client, when: datetime) -> Iterator[tuple[str, Iterabl
 
     yield "sessions.json", _json_array(session_pages())
 
+    def questionnaire_rows() -> Iterator[list[dict[str, Any]]]:
+        yield measures.measure_results_for_export(client_id)
+
+    yield "questionnaires.json", _json_array(questionnaire_rows())
+    yield (
+        "questionnaires.csv",
+        _csv(_QUESTIONNAIRE_COLUMNS, ([_questionnaire_csv_row(r) for r in page] for page in questionnaire_rows())),
+    )
+
+    def record_rows() -> Iterator[list[dict[str, Any]]]:
+        # The signed shared notes, their addenda, the client's requests: never a progress note.
+        yield [_record_row(r) for r in clinical_notes.client_notes_export(client_id=client_id)]
+
+    yield "session_records.json", _json_array(record_rows())
+
     def message_pages() -> Iterator[list[dict[str, Any]]]:
         messages = MessageRepository()
         for therapist_id in partners:
@@ -345,6 +504,26 @@ def _therapist_files(therapist: Therapist, when: datetime) -> Iterator[tuple[str
     yield "profile.json", _json_document(_therapist_profile(therapist))
     yield "session_notes.json", _json_array(note_pages())
     yield "session_notes.csv", _csv(_THERAPIST_SESSION_COLUMNS, note_pages())
+
+    signed: list[dict[str, Any]] = []
+
+    def signed_rows() -> Iterator[list[dict[str, Any]]]:
+        # Read once (the service gathers the whole practice) and kept for the CSV that follows.
+        if not signed:
+            records = clinical_notes.therapist_notes_export(therapist_id=therapist.therapist_id)
+            clients = ClientRepository().get_many(dict.fromkeys(r.session.client_id for r in records))
+            names = {c.client_id: c.name for c in clients.values()}
+            signed.extend(_record_row(r, names.get(r.session.client_id, FORMER_CLIENT)) for r in records)
+        yield signed
+
+    yield "signed_notes.json", _json_array(signed_rows())
+    yield (
+        "signed_notes.csv",
+        _csv(
+            _SIGNED_NOTE_COLUMNS,
+            ([line for row in page for line in _signed_note_csv_rows(row)] for page in signed_rows()),
+        ),
+    )
 
 
 # --- entry point ----------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from portal.services.measures import measure_reminders_send_due
 from portal.services.message_notices import message_notices_send_due
 from portal.services.session_reminders import session_reminders_send_due
 
@@ -24,7 +25,12 @@ def _message_notices(now: datetime) -> int:
     return message_notices_send_due(now=now)
 
 
+def _measure_reminders(now: datetime) -> int:
+    return measure_reminders_send_due(now=now)
+
+
 DUE_NOTICE_SENDERS: tuple[tuple[str, NoticeSender], ...] = (
     ("session reminders", _session_reminders),
     ("message notices", _message_notices),
+    ("questionnaire reminders", _measure_reminders),
 )

@@ -26,6 +26,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.template.loader import render_to_string
 
 from portal.accounts.user import User
 from portal.domain import (
@@ -51,6 +52,7 @@ from portal.policy import (
     require_verified_email,
     side_of,
 )
+from portal.services.measures import measures_relationship_ended
 from portal.services.sessions import sessions_cancel_for_ended_relationship
 from portal.timeutil import utcnow
 
@@ -127,10 +129,7 @@ def _notify(mapping: Mapping, *, to: Side, what: str, portal_url: str) -> bool:
     try:
         send_mail(
             subject="News in your therapy portal",
-            message=(
-                f"Hello,\n\n{what}\n\nLog in to see it: {portal_url}\n\n"
-                "You receive this because you have an account on the therapy portal."
-            ),
+            message=render_to_string("email/relationship_notice.txt", {"what": what, "portal_url": portal_url}),
             from_email=settings.DEFAULT_FROM_EMAIL,
             recipient_list=[account.email],
         )
@@ -290,6 +289,8 @@ def relationship_block(*, user: User, client_id: str) -> None:
         if now is None or now.status is not MappingStatus.BLOCKED:
             raise Conflict(_RACE) from None
     _audit(user, mapping, BLOCKED)
+    # Blocking ends the care: the therapist's questionnaires stop with it.
+    measures_relationship_ended(client_id=mapping.client_id, therapist_id=mapping.therapist_id)
 
 
 def relationship_unblock(*, user: User, client_id: str) -> None:
@@ -329,4 +330,5 @@ def relationship_end(*, user: User, other_id: str, portal_url: str) -> None:
         therapist_id=mapping.therapist_id,
         ended_by=AccountKind.CLIENT if side is Side.CLIENT else AccountKind.THERAPIST,
     )
+    measures_relationship_ended(client_id=mapping.client_id, therapist_id=mapping.therapist_id)
     _notify(mapping, to=side.other, what="A care relationship was ended.", portal_url=portal_url)

@@ -71,8 +71,12 @@ def session_reminders_send_due(*, now: datetime | None = None) -> int:
     A reminder falls due REMINDER_LEAD before its session; a session booked
     later than that is due at once. Due reminders are read from the sparse
     index's partitions of today and yesterday (a session booked a few hours
-    ahead has its due time in yesterday's): two Queries whatever the number of
-    sessions, never a Scan.
+    ahead has its due time in yesterday's), each day's shards read together: a
+    fixed number of Queries whatever the number of sessions, never a Scan.
+
+    A reminder that can no longer be sent leaves the index at once: the session
+    has begun, or nobody is left to remind (an erased or deleted account), so it
+    never sits at the head of a day's partition, run after run.
     """
     if not settings.PORTAL_BASE_URL:
         raise ImproperlyConfigured("Set PORTAL_BASE_URL so that reminder emails can link to the portal.")
@@ -84,6 +88,8 @@ def session_reminders_send_due(*, now: datetime | None = None) -> int:
             # The query holds remindAt <= now; a session that has begun needs no reminder any more.
             if session.scheduled_for > now:
                 due[session.session_id] = session
+            else:
+                repo.drop_reminder(session)
     if not due:
         return 0
     # Consistent: an account deleted a moment ago gets no reminder.
@@ -95,8 +101,13 @@ def session_reminders_send_due(*, now: datetime | None = None) -> int:
             ("client", clients.get(session.client_id), session.client_reminded_at),
             ("therapist", therapists.get(session.therapist_id), session.therapist_reminded_at),
         ]
+        still_to_send = False
+        nobody_there = False
         for side, account, already in sides:
-            if already is not None or account is None:
+            if already is not None:
+                continue
+            if account is None:
+                nobody_there = True
                 continue
             if not repo.mark_reminded(session, side):
                 continue  # another run sent it, or the session changed meanwhile
@@ -104,4 +115,8 @@ def session_reminders_send_due(*, now: datetime | None = None) -> int:
                 sent += 1
             else:
                 repo.unmark_reminded(session, side)
+                still_to_send = True
+        if nobody_there and not still_to_send:
+            # What could be sent is sent; the rest never can be.
+            repo.drop_reminder(session)
     return sent

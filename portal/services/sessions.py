@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from portal.accounts.user import User
+from portal.availability import TimeTaken
 from portal.domain import (
     DEFAULT_CANCELLATION_WINDOW_HOURS,
     DEFAULT_SESSION_MINUTES,
@@ -43,6 +44,7 @@ from portal.domain import (
     TherapySession,
 )
 from portal.dynamo.audit import AuditRepository
+from portal.dynamo.booking import BookingRepository
 from portal.dynamo.clients import ClientRepository
 from portal.dynamo.journal import JournalRepository
 from portal.dynamo.relationships import RelationshipRepository
@@ -58,6 +60,7 @@ from portal.policy import (
     session_for_client,
     session_for_therapist,
 )
+from portal.services.measures import measures_session_scheduled
 from portal.services.mood_chart import MoodChart, mood_chart
 from portal.timeutil import utcnow
 
@@ -204,11 +207,13 @@ def session_withdraw(*, user: User, session_id: str) -> TherapySession:
     session = session_for_client(user, session_id)
     if session.status is not SessionStatus.PENDING:
         raise InvalidSession("Only a request that is still waiting can be withdrawn.")
-    updated = SessionRepository().update(
+    # The time's claim (a booked open time) is released in the same transaction.
+    updated = BookingRepository().update_releasing(
         replace(session, status=SessionStatus.CANCELLED, cancelled_by=AccountKind.CLIENT),
         expected_version=session.version,
     )
     logger.info("session %s withdrawn by client %s", session_id, session.client_id)
+    _time_freed(updated)
     return for_client(updated)
 
 
@@ -248,7 +253,8 @@ def session_cancel_by_client(*, user: User, session_id: str, now: datetime | Non
         raise ReadOnlySession("You no longer work with this therapist: the session can't change.")
     now = now or utcnow()
     late = session.scheduled_for - now < _cancellation_window(session.therapist_id)
-    updated = SessionRepository().update(
+    # The time's claim (a booked open time) is released in the same transaction.
+    updated = BookingRepository().update_releasing(
         replace(
             session,
             status=SessionStatus.CANCELLED,
@@ -260,6 +266,7 @@ def session_cancel_by_client(*, user: User, session_id: str, now: datetime | Non
         expected_version=session.version,
     )
     logger.info("session %s cancelled by client %s (late: %s)", session_id, session.client_id, late)
+    _time_freed(updated)
     return for_client(updated)
 
 
@@ -299,18 +306,25 @@ def session_move_answer(
         ignore=session.session_id,
         confirmed=confirm_overlap,
     )
-    updated = repository.update(
-        replace(
-            session,
-            scheduled_for=session.proposed_for,
-            proposed_for=None,
-            client_reminded_at=None,
-            therapist_reminded_at=None,
-        ),
-        expected_version=session.version,
-        reset_reminders=True,
-    )
+    # As a reschedule: the old time's claim is released and the new one claimed in the same transaction.
+    try:
+        updated = BookingRepository().update_moving(
+            replace(
+                session,
+                scheduled_for=session.proposed_for,
+                proposed_for=None,
+                client_reminded_at=None,
+                therapist_reminded_at=None,
+            ),
+            previous_start=session.scheduled_for,
+            expected_version=session.version,
+        )
+    except TimeTaken:
+        raise InvalidSession("A client booked that time a moment ago: keep the session or move it elsewhere.") from None
+    if updated.scheduled_for != session.scheduled_for:
+        _time_freed(session)
     logger.info("session %s: move approved by therapist %s", session_id, session.therapist_id)
+    _questionnaires_follow(updated)
     return updated
 
 
@@ -340,11 +354,20 @@ def client_sessions(
     repo = SessionRepository()
     # An hour back so a session under way still shows as the next one.
     current = utcnow() - timedelta(minutes=MAX_SESSION_MINUTES)
-    upcoming = repo.list_section("client", client_id, "upcoming", after=current, limit=PAGE_SIZE, cursor=upcoming_cursor)
+    upcoming = repo.list_section(
+        "client", client_id, "upcoming", after=current, limit=PAGE_SIZE, cursor=upcoming_cursor, clinical=False
+    )
     # Every request still waiting, however old: it is there until someone answers or withdraws it.
-    pending = repo.list_section("client", client_id, "requests", limit=PAGE_SIZE, cursor=pending_cursor)
+    pending = repo.list_section(
+        "client", client_id, "requests", limit=PAGE_SIZE, cursor=pending_cursor, clinical=False
+    )
     # Held, declined, cancelled and withdrawn sessions, newest first, whenever they were (or would have been).
-    past = repo.list_section("client", client_id, "history", newest_first=True, limit=PAGE_SIZE, cursor=past_cursor)
+    past = repo.list_section(
+        "client", client_id, "history", newest_first=True, limit=PAGE_SIZE, cursor=past_cursor, clinical=False
+    )
+    # The section indexes copy no clinical text: titles, whether there are shared notes and the
+    # reasons the history shows, for all three sections in one read.
+    upcoming, pending, past = repo.with_titles([upcoming, pending, past], shared_notes=True, reasons=True)
     return ClientSessions(
         upcoming=Page([for_client(s) for s in upcoming.items], upcoming.next_cursor),
         pending=Page([for_client(s) for s in pending.items], pending.next_cursor),
@@ -396,6 +419,15 @@ def _therapist_session(user: User, session_id: str) -> TherapySession:
     return session
 
 
+def _questionnaires_follow(session: TherapySession) -> None:
+    """Questionnaires asked for before every session follow the pair's approved sessions. Best effort:
+    the session has changed already, and the next change or assignment sets the reminder again."""
+    try:
+        measures_session_scheduled(client_id=session.client_id, therapist_id=session.therapist_id)
+    except Exception as exc:  # nothing here may fail the session change; ids only in the log
+        logger.warning("questionnaires not updated after session %s: %s", session.session_id, type(exc).__name__)
+
+
 def session_create(
     *,
     user: User,
@@ -439,6 +471,7 @@ def session_create(
     )
     stored = SessionRepository().create(session, idempotency_key=idempotency_key)
     logger.info("session %s created by therapist %s", stored.session_id, therapist_id)
+    _questionnaires_follow(stored)
     return stored
 
 
@@ -474,17 +507,19 @@ def session_approve(
         reset_reminders=True,
     )
     logger.info("session %s approved by therapist %s", session_id, session.therapist_id)
+    _questionnaires_follow(updated)
     return updated
 
 
 def session_reject(*, user: User, session_id: str, reason: str = "") -> TherapySession:
     session = _therapist_session(user, session_id)
     reason = _check_text(reason, "A reason")
-    updated = SessionRepository().update(
+    updated = BookingRepository().update_releasing(
         replace(session, status=SessionStatus.REJECTED, rejection_reason=reason),
         expected_version=session.version,
     )
     logger.info("session %s rejected by therapist %s", session_id, session.therapist_id)
+    _time_freed(updated)
     return updated
 
 
@@ -494,10 +529,22 @@ def _move(user: User, session_id: str, target: SessionStatus, verb: str) -> Ther
     if target is SessionStatus.CANCELLED:
         changes["cancelled_by"] = AccountKind.THERAPIST
         changes["cancelled_at"] = utcnow()
-    # The write's own condition refuses an illegal move (IllegalTransition).
-    updated = SessionRepository().update(replace(session, **changes), expected_version=session.version)  # type: ignore[arg-type]
+    # The write's own condition refuses an illegal move (IllegalTransition); a cancel releases the time's claim.
+    if target is SessionStatus.CANCELLED:
+        updated = BookingRepository().update_releasing(replace(session, **changes), expected_version=session.version)  # type: ignore[arg-type]
+    else:
+        updated = SessionRepository().update(replace(session, **changes), expected_version=session.version)  # type: ignore[arg-type]
     logger.info("session %s %s by therapist %s", session_id, verb, session.therapist_id)
+    if target is SessionStatus.CANCELLED:
+        _time_freed(updated)
     return updated
+
+
+def _time_freed(session: TherapySession) -> None:
+    # Imported here: the booking service builds on this module.
+    from portal.services.booking import time_freed
+
+    time_freed(session)
 
 
 def session_open(*, user: User, session_id: str) -> TherapySession:
@@ -554,19 +601,26 @@ def session_reschedule(
             ignore=session.session_id,
             confirmed=confirm_overlap,
         )
-    updated = SessionRepository().update(
-        replace(
-            session,
-            scheduled_for=scheduled_for,
-            duration_minutes=duration_minutes,
-            location=location,
-            client_reminded_at=None,
-            therapist_reminded_at=None,
-        ),
-        expected_version=session.version,
-        reset_reminders=True,
-    )
+    # The old time's claim is released and the new one claimed in the same transaction.
+    try:
+        updated = BookingRepository().update_moving(
+            replace(
+                session,
+                scheduled_for=scheduled_for,
+                duration_minutes=duration_minutes,
+                location=location,
+                client_reminded_at=None,
+                therapist_reminded_at=None,
+            ),
+            previous_start=session.scheduled_for,
+            expected_version=session.version,
+        )
+    except TimeTaken:
+        raise InvalidSession("A client booked that time a moment ago: choose another.") from None
+    if updated.scheduled_for != session.scheduled_for:
+        _time_freed(session)
     logger.info("session %s rescheduled by therapist %s", session_id, session.therapist_id)
+    _questionnaires_follow(updated)
     return updated
 
 
@@ -615,12 +669,18 @@ def therapist_sessions(
     """Today and upcoming in time order, requests to answer, and past sessions: one Query each."""
     therapist_id = own_therapist_id(user)
     repo = SessionRepository()
-    agenda = repo.list_section("therapist", therapist_id, "upcoming", after=today_starts, limit=PAGE_SIZE, cursor=agenda_cursor)
-    # Every request still waiting, oldest first: none is hidden behind answered ones.
-    requests = repo.list_section("therapist", therapist_id, "requests", limit=PAGE_SIZE, cursor=requests_cursor)
-    past = repo.list_section(
-        "therapist", therapist_id, "history", newest_first=True, limit=PAGE_SIZE, cursor=past_cursor
+    agenda = repo.list_section(
+        "therapist", therapist_id, "upcoming", after=today_starts, limit=PAGE_SIZE, cursor=agenda_cursor, clinical=False
     )
+    # Every request still waiting, oldest first: none is hidden behind answered ones.
+    requests = repo.list_section(
+        "therapist", therapist_id, "requests", limit=PAGE_SIZE, cursor=requests_cursor, clinical=False
+    )
+    past = repo.list_section(
+        "therapist", therapist_id, "history", newest_first=True, limit=PAGE_SIZE, cursor=past_cursor, clinical=False
+    )
+    # The section indexes copy no clinical text: the titles of all three in one read.
+    agenda, requests, past = repo.with_titles([agenda, requests, past])
     return TherapistSessions(agenda=agenda, requests=requests, past=past)
 
 

@@ -19,8 +19,10 @@ from portal.domain import (
     DomainError,
     Mapping,
     MappingStatus,
+    NotFound,
     Page,
     SessionSchedule,
+    Therapist,
 )
 from portal.dynamo.audit import AuditRepository
 from portal.dynamo.clients import ClientRepository
@@ -151,21 +153,32 @@ class SessionRow:
     client_name: str
 
 
-def staff_sessions_page(*, staff: User, cursor: str | None = None) -> Page[SessionRow]:
-    """List All Sessions: one page of a Scan (never the whole table), then names in two batches."""
+def staff_sessions_page(*, staff: User, therapist_id: str, cursor: str | None = None) -> Page[SessionRow]:
+    """List All Sessions, one therapist at a time: a page of one Query of the therapist index
+    (never a Scan: the web servers' role has none on Session), then client names in one batch."""
     own_staff_id(staff)
-    page = SessionRepository().list_all_schedules(limit=PAGE_SIZE, cursor=cursor)
-    therapists = TherapistRepository().get_many({s.therapist_id for s in page.items})
+    if not is_valid_id(therapist_id):
+        raise NotFound("No such therapist.")
+    therapist = TherapistRepository().get(therapist_id)
+    if therapist is None:
+        raise NotFound("No such therapist.")
+    page = SessionRepository().list_schedules_by_therapist(therapist_id, limit=PAGE_SIZE, cursor=cursor)
     clients = ClientRepository().get_many({s.client_id for s in page.items})
     rows = [
         SessionRow(
             schedule=s,
-            therapist_name=therapists[s.therapist_id].name if s.therapist_id in therapists else "(removed)",
+            therapist_name=therapist.name,
             client_name=clients[s.client_id].name if s.client_id in clients else "(removed)",
         )
         for s in page.items
     ]
     return Page(rows, page.next_cursor)
+
+
+def staff_session_therapists(*, staff: User, cursor: str | None = None) -> Page[Therapist]:
+    """The therapists whose sessions staff may list: a page of the Therapists table."""
+    own_staff_id(staff)
+    return TherapistRepository().list_page(limit=PAGE_SIZE, cursor=cursor)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from portal.domain import Conflict, NotFound
 from portal.forms.directory import DirectoryForm
 from portal.ids import is_valid_id
 from portal.policy import NotAllowed
+from portal.services.booking import online_requests_on
 from portal.services.relationships import AlreadyInvited, NotAvailable, relationship_request
 from portal.services.sharing import shared_entry_count
 from portal.services.therapist_directory import directory_page, therapist_profile_for_client
@@ -38,7 +39,7 @@ def directory(request: AuthenticatedHttpRequest) -> HttpResponse:
     context = {"form": form, "page": page, "specialization": specialization}
     template = DIRECTORY
     if wants_fragment(request):
-        template += "#result-page" if request.GET.get("cursor") else "#results"
+        template += "#result_page" if request.GET.get("cursor") else "#results"
     return render(request, template, context, status=400 if form.is_bound and not form.is_valid() else 200)
 
 
@@ -51,13 +52,14 @@ def _profile(request: AuthenticatedHttpRequest, therapist_id: str) -> dict[str, 
         raise Http404 from None
     # What this therapist would be able to read once working together (sharing is per entry).
     shared = shared_entry_count(user=request.user) if profile.may_request or profile.asked else None
-    return {"profile": profile, "shared": shared}
+    return {"profile": profile, "shared": shared, "notice": None, "problem": None}
 
 
 @client_required
 @require_GET
 def therapist_profile(request: AuthenticatedHttpRequest, therapist_id: str) -> HttpResponse:
-    return render(request, PROFILE, _profile(request, therapist_id))
+    context = _profile(request, therapist_id)
+    return render(request, PROFILE, {**context, "online_booking": online_requests_on(therapist_id)})
 
 
 @client_required
@@ -86,4 +88,4 @@ def request_therapist(request: AuthenticatedHttpRequest, therapist_id: str) -> H
         return redirect("therapist_profile", therapist_id=therapist_id)
     context = _profile(request, therapist_id)
     context.update({"problem": problem, "notice": None if problem else "Request sent."})
-    return render(request, f"{PROFILE}#next-step", context)
+    return render(request, f"{PROFILE}#next_step", context)

@@ -21,13 +21,13 @@ from portal.domain import DuplicateSubmission, JournalEntry, NotFound
 from portal.forms.journal import JournalEntryForm, JournalFilterForm, NewJournalEntryForm
 from portal.ids import is_valid_id
 from portal.policy import NotAllowed
+from portal.presenters.journal import EntryList, entry_item, entry_items, journal_prefix
 from portal.services import journal as journal_service
 from portal.services.csv_safe import SafeCsvWriter
 from portal.services.journal import InvalidEntry, JournalFilter
 from portal.services.mood_chart import chart_range, mood_chart
 from portal.services.safety import entry_calls_for_support
 from portal.services.sharing import sharing_readers
-from portal.templatetags.journal_urls import journal_prefix
 from portal.timeutil import utcnow
 from portal.views.htmx import after_swap, wants_fragment
 
@@ -114,8 +114,13 @@ def _context(request: AuthenticatedHttpRequest, form: JournalEntryForm, filter_f
     cursor = request.GET.get("cursor")
     page = journal_service.journal_page(user=request.user, filters=filters, cursor=cursor)
     filter_query = _filter_query(filter_form)
+    readers = _readers(request)["readers"]
+    return_to = _return_to(request)
+    parts = EntryList.of(readers=readers, return_to=return_to)
     return {
-        **_readers(request),
+        "readers": readers,
+        "parts": parts,
+        "entries": entry_items(page.items, parts),
         "form": form,
         "filter_form": filter_form,
         "filtering": filters.active,
@@ -124,8 +129,8 @@ def _context(request: AuthenticatedHttpRequest, form: JournalEntryForm, filter_f
         # Without JavaScript a later page is its own page: it leads back to the newest entries
         # and does not repeat the entry form.
         "older_page": bool(cursor),
-        "newest_url": journal_prefix() + (f"?{filter_query}" if filter_query else ""),
-        "return_to": _return_to(request),
+        "newest_url": parts.entry_prefix + (f"?{filter_query}" if filter_query else ""),
+        "return_to": return_to,
     }
 
 
@@ -141,6 +146,15 @@ def _entry_context(
 ) -> dict[str, Any]:
     """The entry's context; ``readers=False`` for a page that says nothing about who can read (no Query)."""
     return {"entry": entry, "return_to": _return_to(request), **(_readers(request) if readers else {}), **extra}
+
+
+def _one_entry(
+    request: AuthenticatedHttpRequest, entry: JournalEntry, entry_error: str | None = None
+) -> dict[str, Any]:
+    """The context of the one entry an htmx swap puts in place (its block of the journal page)."""
+    readers = _readers(request)["readers"]
+    parts = EntryList.of(readers=readers, return_to=_return_to(request), entry_error=entry_error)
+    return {"item": entry_item(entry, parts), "parts": parts}
 
 
 def _save(request: AuthenticatedHttpRequest, form: NewJournalEntryForm, filter_form: JournalFilterForm) -> HttpResponse:
@@ -178,15 +192,18 @@ def _save(request: AuthenticatedHttpRequest, form: NewJournalEntryForm, filter_f
         if not shown:
             messages.info(request, "It doesn't match the filter, so it isn't in this list.")
         return redirect(_without_cursor(_return_to(request)))
+    return_to = _return_to(request)
+    # Who reads a shared entry is not said of a new one (it is private): no readers are looked up.
+    parts = EntryList.of(readers=None, return_to=return_to)
     context = {
         "form": NewJournalEntryForm(),
         "saved": True,
-        "saved_entry": entry,
+        "item": entry_item(entry, parts),
+        "parts": parts,
         "saved_shown": shown,
         "support": support,
         "filter_query": _filter_query(filter_form),
-        "return_to": _return_to(request),
-        "entry": entry,
+        "return_to": return_to,
     }
     response = render(request, f"{TEMPLATE}#saved", context)
     new_entry = f"#entry-{entry.entry_id}"
@@ -197,10 +214,18 @@ def _save(request: AuthenticatedHttpRequest, form: NewJournalEntryForm, filter_f
     return after_swap(response, place=new_entry if shown else None, focus="#entry-saved")
 
 
-def _entry_form_errors(request: AuthenticatedHttpRequest, form: JournalEntryForm, filter_form: JournalFilterForm) -> HttpResponse:
+def _entry_form_errors(
+    request: AuthenticatedHttpRequest, form: JournalEntryForm, filter_form: JournalFilterForm
+) -> HttpResponse:
     if request.htmx:
-        context = {"form": form, "filter_query": _filter_query(filter_form), "return_to": _return_to(request)}
-        response = render(request, f"{TEMPLATE}#entry-form", context, status=400)
+        return_to = _return_to(request)
+        context = {
+            "form": form,
+            "filter_query": _filter_query(filter_form),
+            "return_to": return_to,
+            "parts": EntryList.of(readers=None, return_to=return_to),
+        }
+        response = render(request, f"{TEMPLATE}#entry_form", context, status=400)
         focus = _first_error_id(form) or "#entry-form-heading"
         return after_swap(response, focus=focus, announce="Not saved yet: please check the form.")
     context = _context(request, form, filter_form)
@@ -234,14 +259,14 @@ def journal(request: AuthenticatedHttpRequest) -> HttpResponse:
     if wants_fragment(request):
         if request.htmx.target == "load-more":
             items = context["page"].items
-            response = render(request, f"{TEMPLATE}#entry-page", context)
+            response = render(request, f"{TEMPLATE}#entry_page", context)
             if not items:
                 return after_swap(response, focus="#entries-heading", announce="No more matches in that part.")
             noun = "entry" if len(items) == 1 else "entries"
             return after_swap(
                 response, focus=f"#entry-{items[0].entry_id}", announce=f"{len(items)} more {noun} loaded."
             )
-        response = render(request, f"{TEMPLATE}#entry-list", context)
+        response = render(request, f"{TEMPLATE}#entry_list", context)
         return after_swap(response, focus="#entries-heading", announce=_list_sentence(context))
     return render(request, TEMPLATE, context)
 
@@ -265,7 +290,7 @@ def entry_detail(request: AuthenticatedHttpRequest, entry_id: str) -> HttpRespon
     """One entry: the htmx fragment (after "cancel" on an edit), or the journal page."""
     entry = _entry_or_404(request, entry_id)
     if request.htmx:
-        response = render(request, f"{TEMPLATE}#entry", _entry_context(request, entry))
+        response = render(request, f"{TEMPLATE}#entry", _one_entry(request, entry))
         return after_swap(response, focus=f"#entry-{entry.entry_id}-edit")
     return redirect(_return_to(request))
 
@@ -299,7 +324,7 @@ def entry_edit(request: AuthenticatedHttpRequest, entry_id: str) -> HttpResponse
                 form.add_error(None, str(exc))
             else:
                 if htmx:
-                    response = render(request, f"{TEMPLATE}#entry", _entry_context(request, updated))
+                    response = render(request, f"{TEMPLATE}#entry", _one_entry(request, updated))
                     return after_swap(response, focus=f"#entry-{updated.entry_id}", announce="Entry updated.")
                 messages.success(request, "Entry updated.")
                 return redirect(f"{_return_to(request)}#entry-{updated.entry_id}")
@@ -319,7 +344,7 @@ def entry_edit(request: AuthenticatedHttpRequest, entry_id: str) -> HttpResponse
     context = _entry_context(request, entry, readers=False, form=form)
     if not htmx:
         return render(request, EDIT_TEMPLATE, context, status=status)
-    response = render(request, f"{EDIT_TEMPLATE}#edit-form", context, status=status)
+    response = render(request, f"{EDIT_TEMPLATE}#edit_form", context, status=status)
     if status == 400:
         return after_swap(response, focus=_first_error_id(form), announce="Not saved yet: please check the form.")
     return after_swap(response, focus=f"#edit-{entry.entry_id}-heading")
@@ -367,7 +392,7 @@ def entry_share(request: AuthenticatedHttpRequest, entry_id: str) -> HttpRespons
         error = str(exc)
     sentence = error or (_shared_sentence(request.user) if share else "No longer shared.")
     if request.htmx:
-        response = render(request, f"{TEMPLATE}#entry", _entry_context(request, entry, entry_error=error))
+        response = render(request, f"{TEMPLATE}#entry", _one_entry(request, entry, entry_error=error))
         # Focus stays on the toggle (now its opposite), so sharing can be undone at once.
         return after_swap(response, focus=f"#entry-{entry.entry_id}-share", announce=sentence)
     if error:

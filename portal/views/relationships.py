@@ -9,6 +9,7 @@ its own without JavaScript, the same partial inline with htmx.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -21,6 +22,7 @@ from django.views.decorators.vary import vary_on_headers
 from portal.accounts.decorators import client_required, therapist_required
 from portal.accounts.requests import AuthenticatedHttpRequest
 from portal.accounts.session_user import refresh_readers
+from portal.accounts.user import User
 from portal.domain import Conflict, DomainError, IllegalTransition, MappingStatus, NotFound
 from portal.forms.relationships import InviteForm
 from portal.ids import is_valid_id
@@ -49,13 +51,21 @@ def _portal_url(request: AuthenticatedHttpRequest, name: str) -> str:
 def _client_context(request: AuthenticatedHttpRequest) -> dict[str, Any]:
     user = request.user
     # Sharing is per entry: whoever works with the client next reads all of these.
-    return {"therapists": client_therapists(user=user), "shared": shared_entry_count(user=user)}
+    return {
+        "therapists": client_therapists(user=user),
+        "shared": shared_entry_count(user=user),
+        "notice": None,
+        "problem": None,
+    }
 
 
 def _therapist_context(request: AuthenticatedHttpRequest) -> dict[str, Any]:
     return {
         "practice": therapist_clients(user=request.user, cursor=request.GET.get("cursor")),
         "invite_form": InviteForm(),
+        "invited_notice": None,
+        "notice": None,
+        "problem": None,
     }
 
 
@@ -73,7 +83,7 @@ def my_therapists(request: AuthenticatedHttpRequest) -> HttpResponse:
 def my_clients(request: AuthenticatedHttpRequest) -> HttpResponse:
     template = THERAPIST_TEMPLATE
     if wants_fragment(request):
-        template += "#client-page" if request.GET.get("cursor") else "#relationships"
+        template += "#client_page" if request.GET.get("cursor") else "#relationships"
     return render(request, template, _therapist_context(request))
 
 
@@ -105,34 +115,70 @@ def _run(request: AuthenticatedHttpRequest, action: Callable[[], object], ok: st
     return _answer(request, ok=ok, error=None, client_side=client_side)
 
 
-# --- the client's side ------------------------------------------------------------
+# --- the actions on a request, an invitation or a relationship, from either side ----------------
+
+
+@dataclass(frozen=True)
+class _Action:
+    """One thing a side may do to the relationship with ``other_id``, and what it says once done."""
+
+    run: Callable[[User, str, str], object]  # (user, other_id, the other side's portal address)
+    done: str
+
+
+# Each side's own words: a client declines an invitation, a therapist declines a request.
+CLIENT_ACTIONS: dict[str, _Action] = {
+    "accept": _Action(
+        lambda user, other, url: service.relationship_accept(user=user, other_id=other, portal_url=url),
+        "You are now working together.",
+    ),
+    "decline": _Action(
+        lambda user, other, url: service.relationship_decline(user=user, other_id=other, portal_url=url),
+        "Invitation declined.",
+    ),
+    "withdraw": _Action(
+        lambda user, other, url: service.relationship_withdraw(user=user, other_id=other), "Request withdrawn."
+    ),
+}
+THERAPIST_ACTIONS: dict[str, _Action] = {
+    "accept": CLIENT_ACTIONS["accept"],
+    "decline": _Action(CLIENT_ACTIONS["decline"].run, "Request declined."),
+    "withdraw": _Action(CLIENT_ACTIONS["withdraw"].run, "Invitation withdrawn."),
+    "block": _Action(
+        lambda user, other, url: service.relationship_block(user=user, client_id=other), "Client blocked."
+    ),
+    "unblock": _Action(
+        lambda user, other, url: service.relationship_unblock(user=user, client_id=other), "Client unblocked."
+    ),
+}
+
+
+def _act(request: AuthenticatedHttpRequest, other_id: str, action: str, *, client_side: bool) -> HttpResponse:
+    other_id = _valid(other_id)
+    chosen = (CLIENT_ACTIONS if client_side else THERAPIST_ACTIONS).get(action)
+    if chosen is None:
+        raise Http404
+    user = request.user
+    # The email to the other side links to their own list.
+    url = _portal_url(request, "my_clients" if client_side else "my_therapists")
+    return _run(request, lambda: chosen.run(user, other_id, url), chosen.done, client_side=client_side)
 
 
 @client_required
 @require_POST
 @vary_on_headers("HX-Request")
 def client_action(request: AuthenticatedHttpRequest, therapist_id: str, action: str) -> HttpResponse:
-    therapist_id = _valid(therapist_id)
-    user = request.user
-    url = _portal_url(request, "my_clients")
-    actions: dict[str, tuple[Callable[[], object], str]] = {
-        "accept": (
-            lambda: service.relationship_accept(user=user, other_id=therapist_id, portal_url=url),
-            "You are now working together.",
-        ),
-        "decline": (
-            lambda: service.relationship_decline(user=user, other_id=therapist_id, portal_url=url),
-            "Invitation declined.",
-        ),
-        "withdraw": (
-            lambda: service.relationship_withdraw(user=user, other_id=therapist_id),
-            "Request withdrawn.",
-        ),
-    }
-    if action not in actions:
-        raise Http404
-    run, ok = actions[action]
-    return _run(request, run, ok, client_side=True)
+    return _act(request, therapist_id, action, client_side=True)
+
+
+@therapist_required
+@require_POST
+@vary_on_headers("HX-Request")
+def therapist_action(request: AuthenticatedHttpRequest, client_id: str, action: str) -> HttpResponse:
+    return _act(request, client_id, action, client_side=False)
+
+
+# --- the client's side ------------------------------------------------------------
 
 
 @client_required
@@ -153,35 +199,6 @@ def unshare_all(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 # --- the therapist's side -------------------------------------------------------------
-
-
-@therapist_required
-@require_POST
-@vary_on_headers("HX-Request")
-def therapist_action(request: AuthenticatedHttpRequest, client_id: str, action: str) -> HttpResponse:
-    client_id = _valid(client_id)
-    user = request.user
-    url = _portal_url(request, "my_therapists")
-    actions: dict[str, tuple[Callable[[], object], str]] = {
-        "accept": (
-            lambda: service.relationship_accept(user=user, other_id=client_id, portal_url=url),
-            "You are now working together.",
-        ),
-        "decline": (
-            lambda: service.relationship_decline(user=user, other_id=client_id, portal_url=url),
-            "Request declined.",
-        ),
-        "withdraw": (
-            lambda: service.relationship_withdraw(user=user, other_id=client_id),
-            "Invitation withdrawn.",
-        ),
-        "block": (lambda: service.relationship_block(user=user, client_id=client_id), "Client blocked."),
-        "unblock": (lambda: service.relationship_unblock(user=user, client_id=client_id), "Client unblocked."),
-    }
-    if action not in actions:
-        raise Http404
-    run, ok = actions[action]
-    return _run(request, run, ok, client_side=False)
 
 
 @therapist_required

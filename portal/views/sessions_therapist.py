@@ -27,7 +27,6 @@ from portal.presenters.sessions import CONFIRMED_ACTIONS, THERAPIST_LIST, therap
 from portal.services import sessions as session_service
 from portal.services.practice import therapist_clients_page
 from portal.services.sessions import InvalidSession, NotesConflict, ReadOnlySession, SessionOverlap
-from portal.templatetags.mood_chart_svg import mood_chart_figure
 from portal.views.htmx import wants_fragment
 from portal.views.session_pages import (
     earlier_sessions_response,
@@ -126,12 +125,9 @@ def _detail_context(request: AuthenticatedHttpRequest, session_id: str, **extra:
         user=request.user, session_id=session_id, time_zone=str(timezone.get_current_timezone())
     )
     session = page.session
-    since_last = page.since_last
     context: dict[str, Any] = {
         "page": page,
         "session": session,
-        # The chart is drawn in Python (it is geometry), shown as it comes.
-        "since_chart": mood_chart_figure(since_last.chart, "since-chart", 3) if since_last is not None else "",
         "notes_form": SessionNotesForm(
             initial={
                 "private_notes": session.private_notes,

@@ -25,6 +25,7 @@ from portal.services.staff_overview import (
     staff_account_overview,
     staff_audit_page,
     staff_relationships_page,
+    staff_session_therapists,
     staff_sessions_page,
 )
 from portal.timeutil import utcnow
@@ -206,11 +207,20 @@ def staff_relationships(request: AuthenticatedHttpRequest, kind: str, account_id
 @staff_required
 @vary_on_headers("HX-Request")
 def staff_sessions(request: AuthenticatedHttpRequest) -> HttpResponse:
-    page = staff_sessions_page(staff=request.user, cursor=request.GET.get("cursor"))
+    staff = request.user
+    cursor = request.GET.get("cursor")
+    therapist_id = request.GET.get("therapist")
     template = "portal/staff/sessions.html"
-    if wants_fragment(request) and request.GET.get("cursor"):
-        template += "#rows"
-    return render(request, template, {"page": page})
+    if wants_fragment(request) and cursor:
+        template += "#rows" if therapist_id else "#therapists"
+    if not therapist_id:
+        therapists = staff_session_therapists(staff=staff, cursor=cursor)
+        return render(request, template, {"therapists": therapists, "therapist_id": None})
+    try:
+        page = staff_sessions_page(staff=staff, therapist_id=therapist_id, cursor=cursor)
+    except NotFound:
+        raise Http404 from None
+    return render(request, template, {"page": page, "therapist_id": therapist_id})
 
 
 @never_cache

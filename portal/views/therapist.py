@@ -10,6 +10,7 @@ from django.views.decorators.vary import vary_on_headers
 from portal.accounts.decorators import therapist_required
 from portal.accounts.requests import AuthenticatedHttpRequest
 from portal.ids import is_valid_id
+from portal.presenters.journal import shared_entry_items
 from portal.services.mood_chart import mood_chart
 from portal.services.practice import client_shown_to_therapist
 from portal.services.therapist_visits import shared_entries_visit
@@ -30,9 +31,11 @@ def client_journal(request: AuthenticatedHttpRequest, client_id: str) -> HttpRes
     if client is None:
         raise Http404
     template = "portal/therapist/client_journal.html"
-    context = {"client": client, "page": visit.page, "visit": visit}
+    # Each entry in the client's own zone: the times they felt it, as they would read them.
+    entries = shared_entry_items(visit.page.items, time_zone=client.time_zone, new_ids=visit.new_ids)
+    context = {"client": client, "page": visit.page, "visit": visit, "entries": entries}
     if wants_fragment(request) and request.GET.get("cursor"):
-        return render(request, f"{template}#shared-page", context)
+        return render(request, f"{template}#shared_page", context)
     # The mood of the entries on this page, at a glance: drawn from what was read, no further reads.
     chart = mood_chart(entries=visit.page.items, time_zone=client.time_zone, start=None, end=None, feeling=None)
     return render(request, template, {**context, "chart": chart})

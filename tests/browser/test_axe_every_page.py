@@ -2,7 +2,9 @@
 
 One practice with something of everything (a relationship with shared entries,
 new ones since the therapist's last visit, sessions asked for and booked,
-messages, a pending request, an access history), then one browser context per
+messages, a pending request, an access history, questionnaires answered and
+open with an alert, a held session's signed notes and a correction request),
+then one browser context per
 role that logs in once and walks its pages. Forms are also scanned with their
 errors showing, and the pages only a POST reaches (the calendar link, recovery
 codes) are reached by pressing their buttons.
@@ -59,6 +61,8 @@ def _visit(page: Page, site: str, path: str, found: dict[str, Any], status: int 
 
 def _pages(role: str, p: Practice) -> list[str]:
     client_id, therapist_id = p.client.account_id, p.therapist.account_id
+    assert p.records is not None
+    result_id, held_id = p.records.answered_result_id, p.records.held_session_id
     if role == "visitor":
         return [
             "/",
@@ -88,6 +92,11 @@ def _pages(role: str, p: Practice) -> list[str]:
             f"/client/sessions/{p.booked_session_id}/",
             f"/client/sessions/{p.booked_session_id}/cancel/",
             f"/client/sessions/{p.booked_session_id}/move/",
+            f"/client/notes/{held_id}/",
+            "/client/questionnaires/",
+            f"/client/questionnaires/GAD7/{therapist_id}/",
+            f"/client/questionnaires/PHQ9/results/{result_id}/",
+            "/client/questionnaires/PHQ9/",
             "/messages/",
             f"/messages/{therapist_id}/",
             "/accounts/security/",
@@ -110,6 +119,10 @@ def _pages(role: str, p: Practice) -> list[str]:
             f"/therapist/sessions/{p.booked_session_id}/reschedule/",
             f"/therapist/sessions/{p.booked_session_id}/cancel/",
             f"/therapist/sessions/{p.pending_session_id}/reject/",
+            f"/therapist/notes/{held_id}/",
+            f"/therapist/questionnaires/{client_id}/",
+            "/therapist/questionnaires/alerts/",
+            f"/therapist/questionnaires/{client_id}/alerts/{result_id}/",
             "/messages/",
             f"/messages/{client_id}/",
             "/accounts/security/",
@@ -171,7 +184,7 @@ def _with_errors(page: Page, site: str, role: str, found: dict[str, Any]) -> Non
 
 @pytest.mark.parametrize("role", ["visitor", "client", "therapist", "staff"])
 def test_every_page_passes_axe_at_phone_and_desktop_width(site: str, browser: Browser, role: str) -> None:
-    practice = make_practice()
+    practice = make_practice(care_records=True)
     user = {"visitor": None, "client": practice.client, "therapist": practice.therapist, "staff": practice.staff}[role]
     context = browser.new_context(viewport=PHONE)
     page = context.new_page()
@@ -181,7 +194,9 @@ def test_every_page_passes_axe_at_phone_and_desktop_width(site: str, browser: Br
     try:
         if user is not None:
             _log_in(page, site, user, found)
-        for path in _pages(role, practice):
+        paths = _pages(role, practice)
+        assert len(set(paths)) == len(paths), "no page scanned twice"
+        for path in paths:
             _visit(page, site, path, found, role=role)
         _with_errors(page, site, role, found)
     finally:

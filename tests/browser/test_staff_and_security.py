@@ -61,6 +61,7 @@ def test_it_deactivates_an_account_from_its_page_and_passes_accessibility_scans(
     for path in (
         f"/staff/accounts/client/{patient.account_id}/relationships/",
         "/staff/sessions/",
+        f"/staff/sessions/?therapist={doctor.account_id}",
         f"/staff/audit/?subject={patient.account_id}",
     ):
         page.goto(f"{site}{path}")

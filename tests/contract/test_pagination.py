@@ -316,7 +316,6 @@ def _sessions(dynamo: DynamoGateway, count: int, kind: str) -> Callable[[str | N
     return {
         "sessions.therapist": lambda cursor: sessions.list_by_therapist(therapist_id, limit=PAGE, cursor=cursor),
         "sessions.client": lambda cursor: sessions.list_by_client(client_id, limit=PAGE, cursor=cursor),
-        "sessions.all": lambda cursor: sessions.list_all(limit=PAGE, cursor=cursor),
         "sessions.all.schedules": lambda cursor: sessions.list_all_schedules(limit=PAGE, cursor=cursor),
     }[kind]
 
@@ -345,7 +344,6 @@ LISTS = {
     "erasures.pending": _erasures,
     "sessions.therapist": _sessions,
     "sessions.client": _sessions,
-    "sessions.all": _sessions,
     "sessions.all.schedules": _sessions,
     "therapists.directory": _directory,
 }

@@ -120,8 +120,9 @@ def test_it_creates_the_seed_tables_keys_and_indexes_exactly(dynamo: DynamoGatew
         indexes = _indexes(described)
         assert set(indexes) == set(expected), name
         for index_name, keys in expected.items():
-            # Repositories read whole items from indexes, so every projection is ALL.
-            assert indexes[index_name] == (keys, "ALL", index_name in LOCAL_INDEXES), index_name
+            # Each index projects what schema.py says (what its readers read, no secret or note).
+            projection = schema.ALL_TABLES[[t.name for t in schema.ALL_TABLES].index(name)].index(index_name).projection
+            assert indexes[index_name] == (keys, projection, index_name in LOCAL_INDEXES), index_name
         # Every key attribute is a String, as the seed says.
         assert {d["AttributeType"] for d in described["AttributeDefinitions"]} == {"S"}, name
 
@@ -184,6 +185,7 @@ def test_it_stops_with_the_difference_when_an_existing_table_has_an_old_shape(
     with pytest.raises(SchemaDrift) as drift:
         create_missing_tables(other_prefix)
     assert sorted(drift.value.differences) == [
+        "Journal: local index LSI_Journal_ByFeeling projects ALL, schema.py says KEYS_ONLY",
         "Journal: local index LSI_Journal_FeelingTime (clientId HASH, feelingTime RANGE) is missing",
         "Journal: local index LSI_Journal_SharedAt (clientId HASH, sharedAt RANGE) is not in schema.py",
         "Journal: local index LSI_Journal_SharedByTime (clientId HASH, sharedFeltAt RANGE) is missing",
@@ -202,7 +204,12 @@ def test_it_stops_when_a_global_index_has_other_keys_than_schema_py(other_prefix
         keys=schema.THERAPISTS.keys,
         global_indexes=(
             schema.THERAPISTS.global_indexes[0],
-            schema.Index("GSI_Therapists_BySpecialization", (schema.KeyPart("name", "HASH"),)),
+            schema.Index(
+                "GSI_Therapists_BySpecialization",
+                (schema.KeyPart("name", "HASH"),),
+                projection="INCLUDE",
+                include=schema.DIRECTORY_ATTRIBUTES,
+            ),
         ),
     )
     other_prefix.client.create_table(**schema.create_table_request(other_keys, other_prefix.prefix))

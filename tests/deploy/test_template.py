@@ -47,6 +47,7 @@ def test_it_turns_point_in_time_recovery_off_where_the_schema_says(monkeypatch: 
     keys = Table(name="Keys", keys=(_h("keyId"),), seed=False, point_in_time_recovery=False)
     monkeypatch.setattr(deployment, "ALL_TABLES", (JOURNAL, keys))
     monkeypatch.setattr(deployment, "APP_OPERATIONS", {"Journal": ("Query",), "Keys": ("GetItem",)})
+    monkeypatch.setattr(deployment, "MAINTENANCE_OPERATIONS", {"Keys": ("Scan",)})
 
     resources = cloudformation_template()["Resources"]
 

@@ -19,6 +19,7 @@ from portal.domain import AccountKind, DatabaseUnavailable, NotFound, Side, is_e
 from portal.dynamo import schema
 from portal.dynamo.audit import AuditRepository
 from portal.dynamo.clients import ClientRepository
+from portal.dynamo.clinical_notes import ClinicalNoteRepository
 from portal.dynamo.erasures import ErasureRepository
 from portal.dynamo.field_crypto import client_key_owner, record_key_owner
 from portal.dynamo.gateway import DynamoGateway
@@ -32,7 +33,17 @@ from portal.services.account_erasure import FINISHED, STARTED, account_erasures_
 from portal.services.calendar import feed_create, feed_ics
 from portal.services.messaging import message_send
 from tests.accounts import PASSWORD, log_in, make_account
-from tests.data_rights_data import CLIENT_MARKER, PRIVATE_MARKER, THERAPIST_MARKER, client_world
+from tests.data_rights_data import (
+    CLIENT_MARKER,
+    CORRECTION_MARKER,
+    PRIVATE_MARKER,
+    SIGNED_SHARED_MARKER,
+    STATEMENT_MARKER,
+    THERAPIST_MARKER,
+    client_world,
+    questionnaires_answered,
+    signed_record,
+)
 from tests.messaging_data import make_active_pair
 
 URL = "/client/account/delete/"
@@ -113,6 +124,32 @@ def test_it_erases_the_client_and_keeps_the_therapists_record(dynamo: DynamoGate
     make_account(AccountKind.CLIENT, email=world.client.email)
 
 
+def test_it_erases_every_questionnaire_item_and_the_clients_words_in_session_records(
+    dynamo: DynamoGateway, client: HttpClient
+) -> None:
+    world = client_world(entries=1)
+    client_id = world.client.account_id
+    questionnaires_answered(world)
+    session_id = signed_record(world)
+    assert [item for item in _raw_tables(dynamo)["Measures"] if item["clientId"] == client_id]
+    log_in(client, world.client)
+
+    assert _delete(client).status_code == 302
+
+    # Assignments, results and alerts: not one measure item of the client remains.
+    assert [item for item in _raw_tables(dynamo)["Measures"] if item["clientId"] == client_id] == []
+    job = ErasureRepository().get(client_id)
+    assert job is not None and job.finished and "measures" in job.steps_done
+    # The signed record stays the therapist's; what the client wrote in it went with their key.
+    stored = ClinicalNoteRepository().for_session(session_id)
+    [request] = stored.corrections
+    assert is_erased(request.text) and is_erased(request.statement)
+    assert CORRECTION_MARKER not in repr(stored) and STATEMENT_MARKER not in repr(stored)
+    notes = {str(kind): note for kind, note in stored.notes.items()}
+    assert notes["shared"].text("note") == SIGNED_SHARED_MARKER
+    assert notes["progress"].text("plan") == f"{PRIVATE_MARKER} plan" and not notes["progress"].altered
+
+
 def test_it_keeps_everything_when_the_password_is_wrong(dynamo: DynamoGateway, client: HttpClient) -> None:
     world = client_world(entries=1)
     log_in(client, world.client)
@@ -166,7 +203,9 @@ def test_it_finishes_an_interrupted_erasure_on_the_next_run(
     assert f"finished the erasure of {client_id}" in out.getvalue()
     job = ErasureRepository().get(client_id)
     assert job is not None and job.finished
-    assert job.steps_done == {"data_key", "web_sessions", "calendar_feed", "journal", "relationships", "name"}
+    assert job.steps_done == {
+        "data_key", "web_sessions", "calendar_feed", "journal", "measures", "relationships", "name"
+    }
     assert JournalRepository().list_recent(client_id).items == []
     assert MappingRepository().get(client_id, world.therapist.account_id) is None
     again = io.StringIO()

@@ -1,4 +1,5 @@
-"""{% form_fields %} writes every form of the product as the template it replaced did (tests/unit/reference/)."""
+"""The ``form_fields`` macro (templates/portal/_forms.html) writes every form of the product as the Django
+template it replaced did (tests/unit/reference/form_fields.html, rendered here by a plain Django engine)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ from pathlib import Path
 
 import pytest
 from django import forms
-from django.template import Context, Engine, Template
+from django.template import Context, Engine
 
 from portal.forms import accounts, data_rights, directory, journal, messages, relationships, sessions
-from portal.templatetags.form_fields import form_fields
+from tests.macros import render_macro
 
 REFERENCE = Path(__file__).parent / "reference" / "form_fields.html"
 THERAPISTS = [("t1", "Dr <Ada>"), ("t2", "Sam")]
@@ -51,8 +52,15 @@ FORMS: dict[str, Callable[[], forms.Form]] = {
 
 
 def _normalized(html: str) -> str:
-    # A run of whitespace reads as one space; where there was any, there must still be some.
-    return re.sub(r"\s+", " ", html).strip()
+    # A run of whitespace reads as one space. Jinja2 writes
+    # quotes as &#39; and &#34;, Django as &#x27; and &quot;: the same characters.
+    html = html.replace("&#39;", "&#x27;").replace("&#34;", "&quot;")
+    # Whitespace between two tags is layout only (Jinja2 trims the lines its blocks stand on).
+    return re.sub(r">\s+<", "><", re.sub(r"\s+", " ", html)).strip()
+
+
+def form_fields(form: forms.Form) -> str:
+    return render_macro("portal/_forms.html", "form_fields", form)
 
 
 @pytest.mark.parametrize("name", FORMS)
@@ -60,71 +68,31 @@ def test_it_writes_what_the_template_wrote(name: str) -> None:
     form = FORMS[name]()
     if form.is_bound:
         form.is_valid()
-    expected = Engine.get_default().from_string(REFERENCE.read_text()).render(Context({"form": form}))
-    assert _normalized(str(form_fields(form))) == _normalized(expected)
-
-
-def test_it_is_there_in_every_template_without_loading() -> None:
-    html = Template("{% form_fields form %}").render(Context({"form": HelpfulForm()}))
-    assert '<label for="id_name">Name</label>' in html and 'type="hidden" name="token"' in html
+    expected = Engine().from_string(REFERENCE.read_text()).render(Context({"form": form}))
+    assert _normalized(form_fields(form)) == _normalized(expected)
 
 
 def test_it_points_each_input_at_its_errors_and_escapes_what_was_typed() -> None:
     form = accounts.ClientSignUpForm(data={"email": "<script>x</script>"})
     form.is_valid()
-    html = str(form_fields(form))
+    html = form_fields(form)
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert 'id="id_email_error"' in html and 'aria-describedby="id_email_error"' in html
 
 
-def test_it_writes_a_fixed_blank_form_once_with_each_forms_own_key() -> None:
+def test_each_new_entry_form_carries_its_own_key() -> None:
     from portal.forms.journal import NewJournalEntryForm
-    from portal.templatetags.entry_fields import entry_fields, render_entry_fields
-    from portal.templatetags.form_fields import render_form_fields
 
     first, second = NewJournalEntryForm(), NewJournalEntryForm()
     assert first.initial["idempotency_key"] != second.initial["idempotency_key"]
     for form in (first, second, first):
-        html = str(entry_fields(form))
-        assert html == str(render_entry_fields(form))
+        html = render_macro("portal/client/_journal.html", "entry_fields", form)
         assert f'value="{form.initial["idempotency_key"]}"' in html
-    blank_filter = journal.JournalFilterForm()
-    assert str(form_fields(blank_filter)) == str(render_form_fields(blank_filter))
+        assert 'class="chip-group"' in html
 
 
-def test_it_never_serves_a_filled_or_personal_form_from_memory() -> None:
-    from portal.templatetags.form_fields import blank_form_markup, render_form_fields
-
-    str(form_fields(journal.JournalFilterForm()))  # the blank one, remembered
+def test_it_writes_what_was_typed_or_chosen_back_into_the_form() -> None:
     typed = journal.JournalFilterForm(data={"feeling": "sad"})
     typed.is_valid()
-    assert blank_form_markup(typed, render_form_fields) is None
-    assert '<option value="sad" selected>' in str(form_fields(typed))
-    with_initial = journal.JournalFilterForm(initial={"feeling": "calm"})
-    assert blank_form_markup(with_initial, render_form_fields) is None
-    assert '<option value="calm" selected>' in str(form_fields(with_initial))
-    # A form that does not say its blank markup is fixed (choices per person) is written each time.
-    assert blank_form_markup(sessions.SessionRequestForm(therapists=THERAPISTS), render_form_fields) is None
-
-
-def test_it_remembers_no_blank_form_whose_key_is_out_of_place() -> None:
-    from portal.forms.journal import NewJournalEntryForm
-    from portal.templatetags import form_fields as module
-
-    module._blank_markup.clear()
-    # A writer that leaves the key out: what it wrote is used once and never remembered.
-    keyless = NewJournalEntryForm()
-    assert module.blank_form_markup(keyless, lambda form: "<p>no key here</p>") == "<p>no key here</p>"
-    assert not [k for k in module._blank_markup if NewJournalEntryForm in k]
-    fresh = NewJournalEntryForm()
-    assert f'value="{fresh.initial["idempotency_key"]}"' in str(form_fields(fresh))
-
-
-def test_it_remembers_a_blank_form_apart_for_each_tag_that_writes_it() -> None:
-    from portal.forms.journal import NewJournalEntryForm
-    from portal.templatetags.entry_fields import entry_fields
-
-    plain = str(form_fields(NewJournalEntryForm()))
-    chips = str(entry_fields(NewJournalEntryForm()))
-    assert 'class="chip-group"' in chips and 'class="chip-group"' not in plain
-    assert 'class="chip-group"' in str(entry_fields(NewJournalEntryForm()))
+    assert '<option value="sad" selected>' in form_fields(typed)
+    assert '<option value="calm" selected>' in form_fields(journal.JournalFilterForm(initial={"feeling": "calm"}))

@@ -47,7 +47,7 @@ def test_it_still_signs_up_and_says_the_email_failed(dynamo, client):
             follow=True,
         )
     assert response.status_code == 200
-    assert "couldn&#x27;t send the confirmation email" in response.content.decode()
+    assert "couldn&#39;t send the confirmation email" in response.content.decode()
     assert ClientRepository().find_by_email("robin@example.com") is not None
 
 

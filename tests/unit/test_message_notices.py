@@ -13,6 +13,7 @@ from portal.accounts.user import User
 from portal.domain import Side
 from portal.dynamo import schema
 from portal.dynamo.call_counter import count_dynamodb_calls
+from portal.dynamo.day_keys import day_partitions
 from portal.dynamo.gateway import DynamoGateway
 from portal.dynamo.relationships import RelationshipRepository
 from portal.ids import new_id
@@ -263,7 +264,9 @@ def test_it_tries_again_next_run_when_the_mail_server_fails(pair, monkeypatch) -
     assert len(mail.outbox) == 1
 
 
-def test_it_finds_due_conversations_with_four_queries_whatever_their_number(dynamo: DynamoGateway, settings) -> None:
+def test_it_finds_due_conversations_with_a_fixed_number_of_queries_whatever_their_number(
+    dynamo: DynamoGateway, settings
+) -> None:
     settings.PORTAL_BASE_URL = "https://portal.example"
     pairs = [make_active_pair() for _ in range(4)]
     mail.outbox.clear()
@@ -274,10 +277,12 @@ def test_it_finds_due_conversations_with_four_queries_whatever_their_number(dyna
     with count_dynamodb_calls() as calls:
         sent = message_notices_send_due(now=_in(6))
     assert sent == 8
-    assert calls.count("Query") == 4 and calls.count("Scan") == 0
+    # Two sides, two days, every partition of each day (its shards and the bare day).
+    queries = 2 * 2 * len(day_partitions("2026-01-01"))
+    assert calls.count("Query") == queries and calls.count("Scan") == 0
     assert calls.count("BatchGetItem") == 2
     # One conditional write per email, nothing else.
-    assert calls.count("UpdateItem") == 8 and calls.total == 14
+    assert calls.count("UpdateItem") == 8 and calls.total == queries + 10
 
 
 def test_the_scheduled_command_sends_message_notices(pair, monkeypatch) -> None:  # type: ignore[no-untyped-def]

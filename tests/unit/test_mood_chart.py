@@ -11,7 +11,7 @@ from django.utils import translation
 from portal.domain import JournalEntry
 from portal.ids import new_id
 from portal.services.mood_chart import ChartPoint, MoodChart, mood_chart
-from portal.templatetags.mood_chart_svg import mood_chart_figure
+from tests.macros import render_macro
 
 CLIENT_ID = new_id()
 T0 = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)  # a Tuesday
@@ -286,7 +286,7 @@ def test_it_describes_count_days_mood_range_trend_and_most_frequent_feelings() -
 
 
 def _render(chart: MoodChart, chart_id: str = "", heading_level: int | str = "") -> str:
-    return str(mood_chart_figure(chart, chart_id, heading_level))
+    return render_macro("portal/_mood_chart.html", "mood_chart_figure", chart, chart_id, heading_level)
 
 
 def test_it_renders_an_accessible_svg_named_by_its_title_and_desc() -> None:

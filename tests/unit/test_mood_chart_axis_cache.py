@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from portal.domain import MoodReading
+from portal.presenters import mood_chart_svg
 from portal.services import mood_chart as service
 from portal.services.mood_chart import chart_range, mood_chart
-from portal.templatetags import mood_chart_svg
 
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
 START, END = chart_range(start=None, end=None, now=NOW, time_zone="Europe/London")

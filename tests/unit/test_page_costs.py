@@ -99,11 +99,15 @@ def _with_relationships(kind: AccountKind, count: int) -> HttpClient:
 @pytest.mark.parametrize(
     ("kind", "url"), [(AccountKind.CLIENT, "/client/"), (AccountKind.THERAPIST, "/therapist/")]
 )
-def test_it_costs_a_home_page_the_session_and_two_queries(dynamo, kind, url):
+def test_it_costs_a_home_page_the_session_and_a_few_queries(dynamo, kind, url):
+    # The names are copied onto the mapping items: no BatchGetItem of accounts. Besides the
+    # relationships (two Queries), a client's home reads what questionnaires are due (one Query);
+    # a therapist's reads the open questionnaire alerts, the sessions whose notes await a signature
+    # and the correction requests waiting for an answer (three Queries).
+    expected = {AccountKind.CLIENT: {"GetItem": 1, "Query": 3}, AccountKind.THERAPIST: {"GetItem": 1, "Query": 5}}
     for size in (1, 25):
         http = _with_relationships(kind, size)
-        # The names are copied onto the mapping items: no BatchGetItem of accounts.
-        assert _cost(http, url) == {"GetItem": 1, "Query": 2}, size
+        assert _cost(http, url) == expected[kind], size
 
 
 def test_it_costs_the_therapists_view_of_a_client_the_same_at_any_size(dynamo):
@@ -290,11 +294,101 @@ def _session_list_cost(side: str, *, mixed: bool) -> dict[str, int]:
 @pytest.mark.parametrize("side", ["therapist", "client"])
 def test_it_costs_the_session_lists_a_fixed_number_of_calls_with_3_or_135_sessions(dynamo, side):
     # The web session; one Query per section (agenda or upcoming, requests, history: each its own
-    # partition of a section index, so no status filter); the people for the form (Query +
-    # BatchGetItem); the calendar feed's state (GetItem); the data keys of the sessions' text in one
-    # BatchGetItem per kind of key the page needs: the client's (titles) and, once a declined or
-    # closed session with a reason or notes is listed, the pair's record key: never more than two.
-    few = {"GetItem": 2, "Query": 4, "BatchGetItem": 2}
-    many = {"GetItem": 2, "Query": 4, "BatchGetItem": 3}
-    assert _session_list_cost(side, mixed=False) == few
-    assert _session_list_cost(side, mixed=True) == many
+    # partition of a section index, so no status filter, and the index holds no clinical text);
+    # the people for the form (Query + BatchGetItem); the calendar feed's state (GetItem); the
+    # titles (and the client's shared notes and decline reasons) of all three sections' sessions
+    # in one BatchGetItem of the items; the data keys of that text in one more BatchGetItem,
+    # whichever kinds of key (the client's, the pair's record key) the page needs.
+    expected = {"GetItem": 2, "Query": 4, "BatchGetItem": 3}
+    assert _session_list_cost(side, mixed=False) == expected
+    assert _session_list_cost(side, mixed=True) == expected
+
+
+def _questionnaires(size: int) -> tuple[HttpClient, HttpClient, str, str, str]:
+    """(client's browser, therapist's browser, client id, therapist id, a result id) with ``size`` PHQ-9 results."""
+    from portal.domain_measures import MeasureKind, Schedule
+    from portal.services import measures as measures_service
+
+    client, therapist = make_active_pair()
+    for kind in MeasureKind:
+        measures_service.measure_assign(
+            user=therapist, client_id=client.account_id, measure=kind, schedule=Schedule.EVERY_WEEK
+        )
+    result_id = ""
+    for n in range(size):
+        submitted = measures_service.measure_submit(
+            client_id=client.account_id,
+            measure=MeasureKind.PHQ9,
+            therapist_id=therapist.account_id,
+            answers=[1] * 9,  # item 9 above zero: every result raises an alert
+            difficulty=None,
+            idempotency_key=f"cost-key-{n:04d}-abcdefgh",
+            now=utcnow() + timedelta(weeks=n, minutes=1),
+        )
+        result_id = submitted.result.result_id
+    client_http, therapist_http = HttpClient(), HttpClient()
+    log_in(client_http, client)
+    log_in(therapist_http, therapist)
+    return client_http, therapist_http, client.account_id, therapist.account_id, result_id
+
+
+def test_it_costs_the_questionnaire_pages_the_same_at_any_size(dynamo, settings):
+    settings.PORTAL_BASE_URL = "https://portal.example"
+    for size in (1, 30):
+        client_http, therapist_http, client_id, therapist_id, result_id = _questionnaires(size)
+        # The session and one Query of the client's assignments.
+        assert _cost(client_http, "/client/questionnaires/") == {"GetItem": 1, "Query": 1}
+        assert _cost(client_http, f"/client/questionnaires/GAD7/{therapist_id}/") == {"GetItem": 1, "Query": 1}
+        # The session, one Query of the measure's results and the client's data key.
+        assert _cost(client_http, f"/client/questionnaires/PHQ9/results/{result_id}/") == {"GetItem": 2, "Query": 1}
+        assert _cost(client_http, "/client/questionnaires/PHQ9/") == {"GetItem": 2, "Query": 1}
+        # The session and the data key; the mapping with its relationship record in one BatchGetItem;
+        # the assignments, two histories and the client's alerts.
+        assert _cost(therapist_http, f"/therapist/questionnaires/{client_id}/") == {
+            "GetItem": 2,
+            "BatchGetItem": 1,
+            "Query": 4,
+        }
+        # The session, the open alerts and the clients' names.
+        assert _cost(therapist_http, "/therapist/questionnaires/alerts/") == {
+            "GetItem": 1,
+            "Query": 1,
+            "BatchGetItem": 1,
+        }
+        assert _cost(therapist_http, f"/therapist/questionnaires/{client_id}/alerts/{result_id}/") == {
+            "GetItem": 1,
+            "Query": 1,
+        }
+
+
+def test_it_costs_the_booking_pages_the_same_at_any_size(dynamo):
+    """A week of open times: the session, the mapping (consistent: it decides access), the availability
+    item, and one Query of the therapist's sessions in the week (times only: no data key), however many."""
+    from datetime import UTC, time
+
+    from portal.availability import Availability, HoursRange
+    from portal.dynamo.booking import BookingRepository
+
+    pair = care_pair()
+    # As an accepted request leaves it: both names on the mapping.
+    MappingRepository().put(
+        pair.client.account_id, pair.therapist.account_id, MappingStatus.ACTIVE, client_name="C", therapist_name="T"
+    )
+    hours = {d: (HoursRange(time(0), time(23)),) for d in range(7)}
+    BookingRepository().save_availability(
+        Availability(therapist_id=pair.therapist.account_id, zone="UTC", weekly_hours=hours, notice_hours=0),
+        expected_version=0,
+    )
+    client, therapist = HttpClient(), HttpClient()
+    log_in(client, pair.client)
+    log_in(therapist, pair.therapist)
+    monday = (utcnow() + timedelta(days=7 - utcnow().weekday())).date()
+    url = f"/booking/{pair.therapist.account_id}/?week={monday.isoformat()}"
+    expected = {"GetItem": 3, "Query": 1}
+    assert _cost(client, url) == expected
+    for n in range(40):
+        start = datetime.combine(monday, time(0), tzinfo=UTC) + timedelta(hours=n * 3)
+        SessionRepository().create(make_session(therapist_id=pair.therapist.account_id, scheduled_for=start))
+    assert _cost(client, url) == expected
+    # The therapist's hours: the session and the availability item.
+    assert _cost(therapist, "/booking/availability/") == {"GetItem": 2}

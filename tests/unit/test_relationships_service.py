@@ -9,12 +9,15 @@ from django.core import mail
 from django.http import Http404
 
 from portal.domain import AccountKind, Conflict, IllegalTransition, MappingStatus, Side
+from portal.domain_measures import MeasureKind, Schedule
 from portal.dynamo.audit import AuditRepository
 from portal.dynamo.mappings import MappingRepository
+from portal.dynamo.measures import MeasureRepository
 from portal.dynamo.relationships import RelationshipRepository
 from portal.dynamo.schema import RELATIONSHIPS
 from portal.dynamo.therapists import TherapistRepository
 from portal.policy import NotAllowed, active_mapping_for_therapist
+from portal.services import measures
 from portal.services import relationships as service
 from portal.services.journal import journal_entry_create, journal_entry_set_shared, shared_entries_for_therapist
 from portal.timeutil import to_iso, utcnow
@@ -193,6 +196,33 @@ def test_it_lets_either_side_end_and_only_once(people):
     with pytest.raises(Http404):
         service.relationship_end(user=client, other_id=therapist.account_id, portal_url=PORTAL_URL)
     assert _actions(client).count(service.ENDED) == 1
+
+
+def _assign_both(client, therapist):
+    for kind in (MeasureKind.PHQ9, MeasureKind.GAD7):
+        measures.measure_assign(user=therapist, client_id=client.account_id, measure=kind, schedule=Schedule.EVERY_WEEK)
+
+
+@pytest.mark.parametrize("how", ["end by client", "end by therapist", "block"])
+def test_the_therapists_questionnaires_stop_when_the_care_ends(people, how):
+    client, therapist = people
+    other = make_account(AccountKind.THERAPIST, name="Dr Other")
+    connect(client, therapist)
+    connect(client, other)
+    _assign_both(client, therapist)
+    _assign_both(client, other)
+    assert len(measures.measures_due_for_client(client.account_id)) == 4
+
+    if how == "block":
+        service.relationship_block(user=therapist, client_id=client.account_id)
+    elif how == "end by client":
+        service.relationship_end(user=client, other_id=therapist.account_id, portal_url=PORTAL_URL)
+    else:
+        service.relationship_end(user=therapist, other_id=client.account_id, portal_url=PORTAL_URL)
+
+    # The other therapist's stay; nothing is due or reminded for the pair that ended.
+    assert {a.therapist_id for a in MeasureRepository().list_assignments(client.account_id)} == {other.account_id}
+    assert {d.therapist_id for d in measures.measures_due_for_client(client.account_id)} == {other.account_id}
 
 
 def test_it_refuses_staff_on_either_side(dynamo):

@@ -1,4 +1,4 @@
-"""Another URL configuration, for the memoized {% url %} tag's test."""
+"""Another URL configuration, for the test of the templates' remembered reversals."""
 
 from django.http import HttpResponse
 from django.urls import path

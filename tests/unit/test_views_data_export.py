@@ -13,16 +13,22 @@ from django.test import Client as HttpClient
 from portal.domain import AccountKind, DatabaseUnavailable
 from portal.dynamo.gateway import DynamoGateway
 from portal.ids import new_id
-from portal.services import data_export
+from portal.note_domain import NoteKind
+from portal.services import clinical_notes, data_export
 from portal.services.messaging import message_send
 from portal.services.relationships import relationship_block
 from tests.accounts import log_in, make_account
 from tests.data_rights_data import (
     CLIENT_MARKER,
+    CORRECTION_MARKER,
     PRIVATE_MARKER,
     SHARED_MARKER,
+    SIGNED_SHARED_MARKER,
+    STATEMENT_MARKER,
     THERAPIST_MARKER,
     client_world,
+    questionnaires_answered,
+    signed_record,
 )
 from tests.messaging_data import end_relationship, make_active_pair
 
@@ -53,7 +59,8 @@ def test_it_gives_a_client_everything_held_about_them(dynamo: DynamoGateway, cli
     assert archive.testzip() is None
     assert set(archive.namelist()) == {
         "README.txt", "profile.json", "journal.json", "journal.csv", "relationships.json",
-        "sessions.json", "messages.json", "messages.csv", "access_history.csv",
+        "sessions.json", "questionnaires.json", "questionnaires.csv", "session_records.json",
+        "messages.json", "messages.csv", "access_history.csv",
     }
     profile = json.loads(archive.read("profile.json"))
     assert profile["clientId"] == world.client.account_id and profile["name"] == "Casey Client"
@@ -118,13 +125,95 @@ def test_it_gives_a_therapist_their_profile_and_the_notes_they_wrote(
 
     archive = _download(client, THERAPIST_URL)
 
-    assert set(archive.namelist()) == {"README.txt", "profile.json", "session_notes.json", "session_notes.csv"}
+    assert set(archive.namelist()) == {
+        "README.txt", "profile.json", "session_notes.json", "session_notes.csv", "signed_notes.json",
+        "signed_notes.csv",
+    }
     [session] = json.loads(archive.read("session_notes.json"))
     assert (session["privateNotes"], session["sharedNotes"]) == (PRIVATE_MARKER, SHARED_MARKER)
     assert session["clientName"] == "Casey Client"
     assert json.loads(archive.read("profile.json"))["therapistId"] == world.therapist.account_id
     # Not the client's journal or messages: those are the client's to take.
     assert f"{CLIENT_MARKER} entry" not in _everything(archive)
+
+
+def test_it_gives_a_client_their_questionnaires_with_loinc_codes(dynamo: DynamoGateway, client: HttpClient) -> None:
+    world = client_world(entries=1)
+    questionnaires_answered(world)
+    log_in(client, world.client)
+
+    archive = _download(client, CLIENT_URL)
+
+    by_code = {r["loinc"]: r for r in json.loads(archive.read("questionnaires.json"))}
+    assert set(by_code) == {"44261-6", "70274-6"}
+    assert (by_code["44261-6"]["measure"], by_code["44261-6"]["total"], by_code["44261-6"]["band"]) == (
+        "PHQ-9", 9, "mild"
+    )
+    assert by_code["70274-6"]["answers"] == [2] * 7 and by_code["70274-6"]["total"] == 14
+    rows = {r["loinc"]: r for r in csv.DictReader(io.StringIO(archive.read("questionnaires.csv").decode("utf-8-sig")))}
+    assert set(rows) == {"44261-6", "70274-6"}
+    phq, gad = rows["44261-6"], rows["70274-6"]
+    assert (phq["measure"], phq["total"], phq["band"], phq["difficulty"]) == ("PHQ-9", "9", "mild", "1")
+    assert [phq[f"item_{n}"] for n in range(1, 10)] == ["1"] * 9
+    assert (gad["total"], gad["band"], gad["item_7"], gad["item_8"]) == ("14", "moderate", "2", "")
+    assert phq["submitted_at"] and not phq["submitted_at"].startswith("'")
+
+
+def test_it_gives_a_client_their_signed_session_records_and_never_a_private_note(
+    dynamo: DynamoGateway, client: HttpClient
+) -> None:
+    world = client_world(entries=1)
+    session_id = signed_record(world)
+    log_in(client, world.client)
+
+    archive = _download(client, CLIENT_URL)
+
+    [record] = json.loads(archive.read("session_records.json"))
+    assert record["sessionId"] == session_id and record["therapistId"] == world.therapist.account_id
+    [note] = record["notes"]
+    assert note["kind"] == "shared" and note["sections"] == [{"section": "note", "text": SIGNED_SHARED_MARKER}]
+    assert note["signature"]["signedBy"] == "Dr Tara" and len(note["signature"]["digestSha256"]) == 64
+    assert note["signature"]["signatureLine"].startswith("Signed by Dr Tara on ") and not note["altered"]
+    [addendum] = record["addenda"]
+    assert (addendum["addsTo"], addendum["text"], addendum["reason"]) == ("shared", "Shared addition", "Clarity")
+    assert addendum["signature"]["signedAt"] and len(addendum["signature"]["digestSha256"]) == 64
+    [request] = record["correctionRequests"]
+    assert (request["text"], request["status"], request["declineReason"]) == (
+        CORRECTION_MARKER, "declined", "Accurate as written"
+    )
+    assert request["statementOfDisagreement"] == STATEMENT_MARKER and request["answerDueAt"]
+    # The progress note and its addendum are the therapist's alone: nowhere in the client's archive.
+    assert PRIVATE_MARKER not in _everything(archive)
+
+
+def test_it_gives_a_therapist_every_signed_note_with_addenda_signatures_and_digests(
+    dynamo: DynamoGateway, client: HttpClient
+) -> None:
+    world = client_world(entries=1)
+    session_id = signed_record(world)
+    log_in(client, world.therapist)
+
+    archive = _download(client, THERAPIST_URL)
+
+    [record] = json.loads(archive.read("signed_notes.json"))
+    assert (record["sessionId"], record["clientName"]) == (session_id, "Casey Client")
+    notes = {n["kind"]: n for n in record["notes"]}
+    assert set(notes) == {"progress", "shared"}
+    assert dict((s["section"], s["text"]) for s in notes["progress"]["sections"])["plan"] == f"{PRIVATE_MARKER} plan"
+    for note in notes.values():
+        assert note["signature"]["signerId"] == world.therapist.account_id and note["signature"]["signedAt"]
+        assert len(note["signature"]["digestSha256"]) == 64 and note["altered"] is False
+    assert [a["text"] for a in record["addenda"]] == [f"{PRIVATE_MARKER} later", "Shared addition"]
+    assert all(a["signature"]["signatureLine"].startswith("Signed by Dr Tara on ") for a in record["addenda"])
+    assert [r["statementOfDisagreement"] for r in record["correctionRequests"]] == [STATEMENT_MARKER]
+    rows = list(csv.DictReader(io.StringIO(archive.read("signed_notes.csv").decode("utf-8-sig"))))
+    assert sorted((r["record"], r["kind"]) for r in rows) == [
+        ("addendum", "progress"), ("addendum", "shared"), ("note", "progress"), ("note", "shared"),
+    ]
+    assert {r["digestSha256"] for r in rows} == {n["signature"]["digestSha256"] for n in notes.values()} | {
+        a["signature"]["digestSha256"] for a in record["addenda"]
+    }
+    assert all(r["signedBy"] == "Dr Tara" and r["signedAt"] and r["sessionId"] == session_id for r in rows)
 
 
 def test_it_records_the_export_in_the_access_history(dynamo: DynamoGateway, client: HttpClient) -> None:
@@ -225,3 +314,22 @@ def test_a_message_in_the_clients_archive_never_runs_as_a_formula(
     assert row["content"] == "'" + planted
     # The JSON copy is data for programs, not spreadsheets: it keeps the text exactly.
     assert [m["content"] for m in json.loads(archive.read("messages.json"))] == [planted]
+
+
+def test_a_note_in_the_therapists_signed_notes_csv_never_runs_as_a_formula(
+    dynamo: DynamoGateway, client: HttpClient
+) -> None:
+    world = client_world(entries=1)
+    session_id = signed_record(world)
+    planted = '=HYPERLINK("https://evil.example","x")'
+    clinical_notes.addendum_add(
+        user=world.therapist, session_id=session_id, kind=NoteKind.SHARED, text=planted, reason="+1+1"
+    )
+    log_in(client, world.therapist)
+
+    archive = _download(client, THERAPIST_URL)
+
+    rows = list(csv.DictReader(io.StringIO(archive.read("signed_notes.csv").decode("utf-8-sig"))))
+    [row] = [r for r in rows if r["text"].endswith(planted)]
+    assert (row["text"], row["reason"]) == ("'" + planted, "'+1+1")
+    assert planted in [a["text"] for a in json.loads(archive.read("signed_notes.json"))[0]["addenda"]]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+
 import pytest
 from django.test import Client as HttpClient
 
@@ -13,6 +16,7 @@ from portal.services import relationships as service
 from portal.services.journal import journal_entry_create, journal_entry_set_shared
 from portal.timeutil import utcnow
 from tests.accounts import log_in, make_account
+from tests.page_links import next_cursor
 from tests.relationships import PORTAL_URL
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -64,6 +68,11 @@ def test_it_asks_for_a_specialization_from_the_list_and_refuses_free_text(visito
     assert "Select a valid choice" in bad.content.decode()
 
 
+def _listed(body: str) -> set[str]:
+    """The therapists a directory page lists, by the ids their profile links carry."""
+    return set(re.findall(r'<h3><a href="/client/therapists/([0-9A-Z]+)/">', body))
+
+
 def test_it_costs_one_query_a_page_however_many_therapists_and_pages_through_them(visitor):
     _, http = visitor
     _therapist("Dr First")
@@ -74,16 +83,17 @@ def test_it_costs_one_query_a_page_however_many_therapists_and_pages_through_the
     with count_dynamodb_calls() as many:
         first = http.get("/client/therapists/", {"specialization": "grief"})
     assert many.by_operation() == few.by_operation()
-    page = first.context["page"]
-    assert len(page.items) == 20 and page.next_cursor
+    body = first.content.decode()
+    seen = _listed(body)
+    cursor = next_cursor(body)
+    assert len(seen) == 20 and cursor
 
-    seen = {t.therapist_id for t in page.items}
-    rest = http.get("/client/therapists/", {"specialization": "grief", "cursor": page.next_cursor}, **HTMX)
+    rest = http.get("/client/therapists/", {"specialization": "grief", "cursor": cursor}, **HTMX)
     assert rest.status_code == 200 and "<html" not in rest.content.decode()
-    more = rest.context["page"]
-    assert not seen & {t.therapist_id for t in more.items}
-    assert len(seen) + len(more.items) == 1 + 30 - 8
-    tampered = http.get("/client/therapists/", {"specialization": "trauma", "cursor": page.next_cursor})
+    more = _listed(rest.content.decode())
+    assert not seen & more
+    assert len(seen) + len(more) == 1 + 30 - 8
+    tampered = http.get("/client/therapists/", {"specialization": "trauma", "cursor": cursor})
     assert tampered.status_code == 400
 
 
@@ -160,3 +170,29 @@ def test_it_tells_a_client_how_many_shared_entries_a_new_therapist_would_read(vi
 
     assert "You have <strong>2 shared entries</strong>: once you work together, Dr Grace can read them." in page
     assert 'href="/client/my-therapists/#readable"' in page
+
+
+def test_it_says_whether_a_therapist_takes_online_requests(visitor):
+    from datetime import time
+
+    from portal.availability import HoursRange
+    from portal.services import booking
+
+    _, http = visitor
+    therapist = _therapist("Dr Hours")
+    url = f"/client/therapists/{therapist.account_id}/"
+    assert "Takes no online requests" in http.get(url).content.decode()  # no hours yet
+
+    hours = booking.availability_for(user=therapist)
+    booking.availability_save(
+        user=therapist,
+        availability=replace(hours, weekly_hours={0: (HoursRange(time(9), time(12)),)}),
+        expected_version=hours.version,
+    )
+    assert "Takes requests for open times online." in http.get(url).content.decode()
+
+    hours = booking.availability_for(user=therapist)
+    booking.availability_save(
+        user=therapist, availability=replace(hours, online_requests=False), expected_version=hours.version
+    )
+    assert "Takes no online requests" in http.get(url).content.decode()

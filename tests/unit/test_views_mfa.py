@@ -120,6 +120,12 @@ def test_it_accepts_a_recovery_code_in_its_own_field_and_asks_for_one_of_the_two
     assert 'autocomplete="one-time-code"' in form and 'name="recovery_code"' in form
     empty = browser.post("/accounts/login/code/", {"code": "", "recovery_code": ""})
     assert "Type the code from your app, or a recovery code." in empty.content.decode()
+    # The recovery code's field stays folded away until one is typed; then it shows, and the error is said at the code.
+    assert '<details class="when-field">' in form
+    wrong = browser.post("/accounts/login/code/", {"code": "", "recovery_code": "aaaaa-aaaaa"})
+    assert wrong.status_code == 400
+    assert '<details class="when-field" open>' in wrong.content.decode()
+    assert '<ul class="errorlist" id="id_code_error">' in wrong.content.decode()
     response = browser.post("/accounts/login/code/", {"code": "", "recovery_code": recovery})
     assert response["Location"] == "/client/"
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client as HttpClient
 
@@ -14,6 +16,7 @@ from portal.services import relationships as service
 from portal.services.journal import journal_entry_create, journal_entry_set_shared
 from portal.timeutil import utcnow
 from tests.accounts import log_in, logged_in, make_account
+from tests.page_links import next_cursor
 from tests.relationships import PORTAL_URL, connect
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -231,10 +234,16 @@ def test_it_costs_the_same_calls_for_the_therapist_list_however_many_clients_and
     with count_dynamodb_calls() as many:
         response = http.get("/therapist/clients/")
     assert many.by_operation() == few.by_operation()
-    practice = response.context["practice"]
-    assert len(practice.clients.items) == 25 and practice.clients.next_cursor
-    assert len(practice.waiting) == 21
-    more = http.get("/therapist/clients/", {"cursor": practice.clients.next_cursor}, **HTMX)
+    body = response.content.decode()
+    clients = re.search(r'<ul class="relationships" id="client-list">(.*?)</ul>', body, re.S)
+    assert clients is not None
+    assert clients.group(1).count('<li id="client-') == 25
+    cursor = next_cursor(body)
+    assert cursor
+    waiting = re.search(r'aria-labelledby="waiting-heading">(.*?)</section>', body, re.S)
+    assert waiting is not None
+    assert waiting.group(1).count('<li id="client-') == 21
+    more = http.get("/therapist/clients/", {"cursor": cursor}, **HTMX)
     assert more.status_code == 200 and "<html" not in more.content.decode()
 
 
@@ -250,6 +259,82 @@ def test_it_invites_with_the_same_answer_whether_or_not_the_address_has_an_accou
     bad = http.post("/therapist/clients/invite/", {"email": "not an address"}, **HTMX)
     assert bad.status_code == 400
     assert 'value="not an address"' in bad.content.decode()
+
+
+# --- the actions, from either side ----------------------------------------------------------
+
+
+def _invite(therapist, client):
+    service.relationship_invite(user=therapist, email=client.email, portal_url=PORTAL_URL)
+
+
+def _act(user, other, action: str):
+    side = "client/my-therapists" if user.kind is AccountKind.CLIENT else "therapist/clients"
+    return _as(user).post(f"/{side}/{other.account_id}/{action}/", **HTMX)
+
+
+@pytest.mark.parametrize(
+    "set_up,actor,action,said,status",
+    [
+        (_invite, "client", "decline", "Invitation declined.", None),
+        (_invite, "therapist", "withdraw", "Invitation withdrawn.", None),
+        (_request, "client", "withdraw", "Request withdrawn.", None),
+        (_request, "therapist", "decline", "Request declined.", None),
+        (_request, "therapist", "block", "Client blocked.", MappingStatus.BLOCKED),
+        (_invite, "client", "accept", "You are now working together.", MappingStatus.ACTIVE),
+    ],
+)
+def test_each_side_answers_in_its_own_words(pair, set_up, actor, action, said, status):
+    client, therapist = pair
+    if set_up is _invite:
+        _invite(therapist, client)
+    else:
+        _request(client, therapist)
+    user, other = (client, therapist) if actor == "client" else (therapist, client)
+    response = _act(user, other, action)
+    assert response.status_code == 200 and "<html" not in response.content.decode()
+    assert f'<p class="message" role="status">{said}</p>' in response.content.decode()
+    stored = _mapping(client, therapist)
+    assert (stored.status if stored else None) is status
+
+
+def test_only_a_therapist_blocks_and_unblocks(pair):
+    client, therapist = pair
+    _request(client, therapist)
+    assert _act(client, therapist, "block").status_code == 404
+    assert _act(client, therapist, "unblock").status_code == 404
+    assert _mapping(client, therapist).status is MappingStatus.PENDING
+    assert "Client blocked." in _act(therapist, client, "block").content.decode()
+    assert "Client unblocked." in _act(therapist, client, "unblock").content.decode()
+
+
+@pytest.mark.parametrize("actor", ["client", "therapist"])
+def test_the_other_side_is_pointed_to_its_own_list(pair, actor, monkeypatch):
+    client, therapist = pair
+    seen: dict[str, str] = {}
+    monkeypatch.setattr(service, "relationship_decline", lambda **kw: seen.update(portal_url=kw["portal_url"]))
+    user, other = (client, therapist) if actor == "client" else (therapist, client)
+    assert _act(user, other, "decline").status_code == 200
+    assert seen["portal_url"] == (
+        "http://testserver/therapist/clients/" if actor == "client" else "http://testserver/client/my-therapists/"
+    )
+
+
+def test_every_action_form_of_a_list_carries_a_token_that_passes_the_csrf_check(pair):
+    client, therapist = pair
+    _request(client, therapist)
+    http = HttpClient(enforce_csrf_checks=True)
+    log_in(http, therapist)
+    page = http.get("/therapist/clients/").content.decode()
+    forms = re.findall(r'<form class="inline" method="post" action="([^"]+)"[^>]*>\s*(<input[^>]*>)', page)
+    forms = [(action, field) for action, field in forms if action.startswith("/therapist/clients/")]
+    assert [action.rsplit("/", 2)[-2] for action, _ in forms] == ["accept", "decline", "block"]
+    tokens = [re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', field) for _, field in forms]
+    assert all(tokens)
+    accept = forms[0][0]
+    assert http.post(accept).status_code == 403
+    assert http.post(accept, {"csrfmiddlewaretoken": tokens[0].group(1)}).status_code == 302  # type: ignore[union-attr]
+    assert _mapping(client, therapist).status is MappingStatus.ACTIVE
 
 
 # --- ending -------------------------------------------------------------------------------
