@@ -112,12 +112,12 @@ def test_it_counts_unread_messages_per_side_and_clears_them_on_opening() -> None
     assert [(x.other_name, x.unread) for x in therapist_list] == [("Casey Client", 3)]
     client_list = messaging.conversations(user=client).items
     assert [(x.other_name, x.unread) for x in client_list] == [("Dr Tara Chen", 1)]
-    assert 'class="badge">3' in t.get("/messages/badge/").content.decode()
+    assert 'class="badge badge-count">3' in t.get("/messages/badge/").content.decode()
 
     t.get(f"/messages/{client.account_id}/")
     assert messaging.conversations(user=therapist).items[0].unread == 0
     assert messaging.conversations(user=client).items[0].unread == 1
-    assert "badge" not in t.get("/messages/badge/").content.decode()
+    assert "class=\"badge" not in t.get("/messages/badge/").content.decode()
 
 
 def test_it_shows_seen_once_the_other_side_opened_the_thread() -> None:
