@@ -215,6 +215,14 @@
     });
   }
 
+  // The journal's note folds away on a phone only: where there is room it starts open (also after a swap).
+  function openWhenWide(root) {
+    if (!window.matchMedia || !window.matchMedia("(min-width: 37.51rem)").matches) return;
+    (root || document).querySelectorAll("details[data-open-when-wide]").forEach(function (details) {
+      details.open = true;
+    });
+  }
+
   // Copy buttons (recovery codes): shown only when the page can copy.
   function copyButtons() {
     document.querySelectorAll("[data-copy-target]").forEach(function (button) {
@@ -259,5 +267,7 @@
     focusAfterOtherSwaps();
     whenSummary();
     copyButtons();
+    openWhenWide();
+    document.body.addEventListener("htmx:afterSettle", function (event) { openWhenWide(event.detail.elt); });
   });
 })();
