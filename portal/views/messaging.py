@@ -107,7 +107,7 @@ def thread(request: AuthenticatedHttpRequest, other_id: str) -> HttpResponse:
             else:
                 if not request.htmx:
                     flash.success(request, "Message sent.")
-                    return redirect(reverse("message_thread", args=[other_id]))
+                    return redirect(reverse("message_thread", args=[other_id]) + "#latest")
                 opened = messaging.thread_open(user=user, other_id=other_id, opening=False)
                 return render(request, f"{THREAD_TEMPLATE}#thread", _thread_context(request, opened, MessageForm()))
         status = 400

@@ -215,6 +215,13 @@
     });
   }
 
+  // A thread opens at its newest message and the reply box, whatever link led here (the conversation list's
+  // links carry #latest, which does the same without JavaScript).
+  function threadAtLatest() {
+    var latest = document.getElementById("latest");
+    if (latest && document.getElementById("message-list") && !window.location.hash) latest.scrollIntoView();
+  }
+
   // The journal's note folds away on a phone only: where there is room it starts open (also after a swap).
   function openWhenWide(root) {
     if (!window.matchMedia || !window.matchMedia("(min-width: 37.51rem)").matches) return;
@@ -268,6 +275,7 @@
     whenSummary();
     copyButtons();
     openWhenWide();
+    threadAtLatest();
     document.body.addEventListener("htmx:afterSettle", function (event) { openWhenWide(event.detail.elt); });
   });
 })();

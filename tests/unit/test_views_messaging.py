@@ -53,6 +53,10 @@ def test_it_sends_a_message_and_the_other_side_reads_it() -> None:
     log_in(http, client)
     response = _send(http, therapist.account_id, "Can we move Tuesday?\nAfter 5 works.")
     assert response.status_code == 302
+    # Back at the newest message and the reply box.
+    assert response["Location"] == f"/messages/{therapist.account_id}/#latest"
+    mine = http.get(f"/messages/{therapist.account_id}/").content.decode()
+    assert "not for emergencies" in mine and "988" in mine and 'id="latest"' in mine
     assert _stored(client.account_id, therapist.account_id) == ["Can we move Tuesday?\nAfter 5 works."]
 
     other = HttpClient()
@@ -61,7 +65,11 @@ def test_it_sends_a_message_and_the_other_side_reads_it() -> None:
     assert page.status_code == 200
     html = page.content.decode()
     assert "Can we move Tuesday?<br>After 5 works." in html
-    assert "not for emergencies" in html and "988" in html
+    # Crisis text is for the client only: the therapist is told what their client reads.
+    assert "If you are in danger" not in html and "988" not in html
+    assert "Your client is told that messages are not for emergencies" in html
+    # Newest last, then the reply box the page opens at.
+    assert html.index("After 5 works.") < html.index('id="latest"')
 
 
 def test_it_escapes_message_text_and_makes_no_links() -> None:
@@ -117,7 +125,7 @@ def test_it_counts_unread_messages_per_side_and_clears_them_on_opening() -> None
     t.get(f"/messages/{client.account_id}/")
     assert messaging.conversations(user=therapist).items[0].unread == 0
     assert messaging.conversations(user=client).items[0].unread == 1
-    assert "class=\"badge" not in t.get("/messages/badge/").content.decode()
+    assert 'class="badge' not in t.get("/messages/badge/").content.decode()
 
 
 def test_it_shows_seen_once_the_other_side_opened_the_thread() -> None:
