@@ -222,6 +222,34 @@
     if (latest && document.getElementById("message-list") && !window.location.hash) latest.scrollIntoView();
   }
 
+  // The nav's unread count stays current: one light request every 15 seconds, only while the tab is
+  // visible, carrying the count shown so an unchanged count is answered 204 with nothing to swap.
+  function liveUnreadCount() {
+    var every = 15000, last = Date.now(), busy = false;
+    function ask() {
+      var link = document.getElementById("nav-messages");
+      if (busy || document.hidden || !link || !link.dataset.pollUrl) return;
+      busy = true; last = Date.now();
+      var url = link.dataset.pollUrl + "?seen=" + encodeURIComponent(link.dataset.unread || "0");
+      fetch(url, { credentials: "same-origin", headers: { "HX-Request": "true" } })
+        .then(function (response) { return response.status === 200 ? response.text() : ""; })
+        .then(function (html) {
+          if (!html) return;
+          var template = document.createElement("template");
+          template.innerHTML = html.trim();
+          var fresh = template.content.firstElementChild;
+          var current = document.getElementById("nav-messages");
+          if (fresh && fresh.id === "nav-messages" && current) current.replaceWith(fresh);
+        })
+        .catch(function () { /* offline: the next turn will tell */ })
+        .then(function () { busy = false; });
+    }
+    setInterval(ask, every);
+    document.addEventListener("visibilitychange", function () {
+      if (!document.hidden && Date.now() - last >= every) ask();
+    });
+  }
+
   // The journal's note folds away on a phone only: where there is room it starts open (also after a swap).
   function openWhenWide(root) {
     if (!window.matchMedia || !window.matchMedia("(min-width: 37.51rem)").matches) return;
@@ -276,6 +304,7 @@
     copyButtons();
     openWhenWide();
     threadAtLatest();
+    liveUnreadCount();
     document.body.addEventListener("htmx:afterSettle", function (event) { openWhenWide(event.detail.elt); });
   });
 })();

@@ -13,6 +13,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from portal.domain import AccountKind
+from portal.ids import new_id
+from portal.services.messaging import message_send
 from tests.accounts import make_account
 from tests.browser.axe import PHONE
 from tests.browser.login import log_in_as
@@ -150,3 +152,44 @@ def test_every_status_tone_button_and_banner_reads_at_4_5_to_1(site: str, page: 
             reds.append(classes)
     # Only danger is red.
     assert all("danger" in classes for classes in reds), reds
+
+
+def _nav_messages(page: Page) -> Any:
+    return page.locator("#nav-messages")
+
+
+def test_a_thread_opens_at_its_newest_message_and_the_nav_count_is_live(
+    site: str, page: Page, console_errors: list[str]
+) -> None:
+    client, therapist = make_active_pair()
+    for i in range(1, 31):
+        message_send(
+            user=therapist,
+            other_id=client.account_id,
+            content=f"Note number {i}.\nA second line.\nA third.",
+            idempotency_key=new_id(),
+        )
+    page.set_viewport_size(PHONE)
+    page.clock.install()
+    log_in_as(page, site, client)
+    page.goto(f"{site}/client/")
+    expect(_nav_messages(page)).to_contain_text("30 unread")
+    _nav_messages(page).click()
+    page.get_by_role("link", name="Dr Tara Chen").click()
+    # The newest message and the reply box on the first screen; the oldest far above.
+    expect(page.get_by_label("Message to Dr Tara Chen")).to_be_in_viewport()
+    expect(page.get_by_text("Note number 30.")).to_be_in_viewport()
+    expect(page.get_by_text("Note number 1.", exact=False).first).not_to_be_in_viewport()
+    # Reached another way (an email's link, the address typed): the same place.
+    page.goto(f"{site}/messages/{therapist.account_id}/")
+    expect(page.get_by_label("Message to Dr Tara Chen")).to_be_in_viewport()
+
+    page.goto(f"{site}/client/journal/")
+    expect(_nav_messages(page)).to_have_attribute("data-unread", "0")
+    expect(_nav_messages(page)).not_to_contain_text("unread")
+    message_send(user=therapist, other_id=client.account_id, content="Are you free?", idempotency_key=new_id())
+    url = page.url
+    page.clock.run_for(16_000)
+    expect(_nav_messages(page)).to_contain_text("1 unread")
+    assert page.url == url
+    assert console_errors == []

@@ -334,3 +334,25 @@ def test_the_thread_list_and_poll_cost_the_same_whatever_the_history() -> None:
     assert listing == Counter({"Query": 1})
     assert poll == Counter({"Query": 1})
     assert "Older messages" in html and "Older messages" not in short[3]
+
+
+def test_the_nav_count_poll_answers_204_while_the_count_it_shows_holds() -> None:
+    client, therapist = make_active_pair()
+    c, t = HttpClient(), HttpClient()
+    log_in(c, client)
+    log_in(t, therapist)
+    first = t.get("/messages/badge/")
+    assert first.status_code == 200 and 'data-unread="0"' in first.content.decode()
+    with count_dynamodb_calls() as calls:
+        unchanged = t.get("/messages/badge/?seen=0")
+    assert unchanged.status_code == 204 and unchanged.content == b""
+    # A fixed cost: the account, then one Query for the count.
+    assert calls.operations == ["GetItem", "Query"]
+    _send(c, therapist.account_id, "one")
+    with count_dynamodb_calls() as calls:
+        changed = t.get("/messages/badge/?seen=0")
+    assert changed.status_code == 200 and calls.operations == ["GetItem", "Query"]
+    assert 'data-unread="1"' in changed.content.decode() and 'class="badge badge-count">1' in changed.content.decode()
+    assert t.get("/messages/badge/?seen=1").status_code == 204
+    # Anything else it is sent is just another count: the link comes back.
+    assert t.get("/messages/badge/?seen=<x>").status_code == 200
