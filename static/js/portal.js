@@ -250,6 +250,23 @@
     });
   }
 
+  // A page that came back with a form's errors: focus its summary, so it is read first; a link in it moves
+  // to its field with the field's label in view. htmx swaps keep their own focus rules.
+  function errorSummary() {
+    var summary = document.querySelector("[data-error-summary]");
+    if (summary && (!document.activeElement || document.activeElement === document.body)) summary.focus();
+    document.addEventListener("click", function (event) {
+      var link = event.target.closest && event.target.closest("[data-error-summary] a[data-field]");
+      if (!link) return;
+      var field = document.getElementById(link.dataset.field);
+      if (!field) return;
+      event.preventDefault();
+      var label = document.querySelector("label[for='" + field.id + "']") || field;
+      (field.closest("fieldset") || label).scrollIntoView();
+      field.focus({ preventScroll: true });
+    });
+  }
+
   // The journal's note folds away on a phone only: where there is room it starts open (also after a swap).
   function openWhenWide(root) {
     if (!window.matchMedia || !window.matchMedia("(min-width: 37.51rem)").matches) return;
@@ -305,6 +322,7 @@
     openWhenWide();
     threadAtLatest();
     liveUnreadCount();
+    errorSummary();
     document.body.addEventListener("htmx:afterSettle", function (event) { openWhenWide(event.detail.elt); });
   });
 })();

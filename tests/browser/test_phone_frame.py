@@ -193,3 +193,24 @@ def test_a_thread_opens_at_its_newest_message_and_the_nav_count_is_live(
     expect(_nav_messages(page)).to_contain_text("1 unread")
     assert page.url == url
     assert console_errors == []
+
+
+@pytest.mark.parametrize("kind", [AccountKind.CLIENT, AccountKind.THERAPIST])
+def test_after_a_form_error_the_summary_takes_focus_and_leads_to_the_field(
+    site: str, page: Page, console_errors: list[str], kind: AccountKind
+) -> None:
+    client, therapist = make_active_pair()
+    page.set_viewport_size(PHONE)
+    log_in_as(page, site, client if kind is AccountKind.CLIENT else therapist)
+    page.goto(f"{site}/accounts/password/change/")
+    page.get_by_role("button", name="Change password").click()
+    summary = page.locator("[data-error-summary]")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("problems with this form")
+    links = summary.get_by_role("link")
+    assert links.count() >= 2
+    first_field = links.first.get_attribute("data-field")
+    links.first.click()
+    expect(page.locator(f"#{first_field}")).to_be_focused()
+    expect(page.locator(f"#{first_field}")).to_be_in_viewport()
+    assert console_errors == []
