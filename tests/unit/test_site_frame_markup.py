@@ -122,3 +122,16 @@ def test_it_follows_the_script_prefix(dynamo) -> None:
     # The banners' and the idle timer's links too.
     assert 'href="/portal/accounts/login/?next=' in prefixed
     assert 'hx-post="/portal/accounts/session/keep-alive/"' in prefixed
+
+
+def test_the_tab_of_the_place_one_is_in_is_marked(dynamo) -> None:
+    token = "t"
+    values = _context(make_account(AccountKind.CLIENT))
+    template = '{% import "portal/_frame.html" as frame %}{{ frame.header(user, csrf, path) }}'
+    for path, current in (
+        ("/client/journal/chart/", "Journal"),
+        ("/client/", "Home"),
+        ("/client/sessions/", "Sessions"),
+    ):
+        html = jinja_env().from_string(template).render({**values, "csrf": token, "path": path})
+        assert re.findall(r'aria-current="page">([A-Za-z]+)<', html) == [current], path
