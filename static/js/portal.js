@@ -267,6 +267,23 @@
     });
   }
 
+  // The tab bar's "More" (a <details>, so it opens without JavaScript) closes on a tap elsewhere or Escape.
+  function moreMenu() {
+    document.addEventListener("click", function (event) {
+      document.querySelectorAll("details.more[open]").forEach(function (more) {
+        if (!more.contains(event.target)) more.open = false;
+      });
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key !== "Escape") return;
+      document.querySelectorAll("details.more[open]").forEach(function (more) {
+        more.open = false;
+        var summary = more.querySelector("summary");
+        if (summary && more.contains(document.activeElement)) summary.focus();
+      });
+    });
+  }
+
   // The journal's note folds away on a phone only: where there is room it starts open (also after a swap).
   function openWhenWide(root) {
     if (!window.matchMedia || !window.matchMedia("(min-width: 37.51rem)").matches) return;
@@ -323,6 +340,7 @@
     threadAtLatest();
     liveUnreadCount();
     errorSummary();
+    moreMenu();
     document.body.addEventListener("htmx:afterSettle", function (event) { openWhenWide(event.detail.elt); });
   });
 })();

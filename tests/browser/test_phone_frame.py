@@ -59,6 +59,8 @@ def test_each_role_has_a_bottom_tab_bar_on_a_phone(
     bar.get_by_text("More").click()
     expect(page.get_by_role("link", name="Password")).to_be_visible()
     expect(page.get_by_role("link", name="Security")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("link", name="Password")).to_be_hidden()
     bar.get_by_role("link", name="Sessions").click()
     expect(page).to_have_url(re.compile(r"/sessions/"))
     assert console_errors == []
