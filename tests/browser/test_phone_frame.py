@@ -25,6 +25,7 @@ pytestmark = pytest.mark.browser
 _TABS = {
     AccountKind.CLIENT: ["Home", "Journal", "Sessions", "Messages", "More"],
     AccountKind.THERAPIST: ["Today", "Clients", "Sessions", "Messages", "More"],
+    AccountKind.STAFF: ["Accounts", "More"],
 }
 
 
@@ -32,12 +33,12 @@ def _tab_bar(page: Page) -> Any:
     return page.get_by_role("navigation", name="Main").locator(".tab-bar")
 
 
-@pytest.mark.parametrize("kind", [AccountKind.CLIENT, AccountKind.THERAPIST])
+@pytest.mark.parametrize("kind", [AccountKind.CLIENT, AccountKind.THERAPIST, AccountKind.STAFF])
 def test_each_role_has_a_bottom_tab_bar_on_a_phone(
     site: str, page: Page, console_errors: list[str], kind: AccountKind
 ) -> None:
     client, therapist = make_active_pair()
-    user = client if kind is AccountKind.CLIENT else therapist
+    user = {AccountKind.CLIENT: client, AccountKind.THERAPIST: therapist}.get(kind) or make_account(kind)
     page.set_viewport_size(PHONE)
     log_in_as(page, site, user)
     page.goto(f"{site}/")
@@ -61,9 +62,20 @@ def test_each_role_has_a_bottom_tab_bar_on_a_phone(
     expect(page.get_by_role("link", name="Security")).to_be_visible()
     page.keyboard.press("Escape")
     expect(page.get_by_role("link", name="Password")).to_be_hidden()
-    bar.get_by_role("link", name="Sessions").click()
-    expect(page).to_have_url(re.compile(r"/sessions/"))
+    if kind is not AccountKind.STAFF:
+        bar.get_by_role("link", name="Sessions").click()
+        expect(page).to_have_url(re.compile(r"/sessions/"))
+        expect(bar.get_by_role("link", name="Sessions")).to_have_attribute("aria-current", "page")
     assert console_errors == []
+
+
+def test_a_checkbox_is_a_box_to_tick_not_a_field_across_the_page(site: str, page: Page) -> None:
+    _, therapist = make_active_pair()
+    page.set_viewport_size(PHONE)
+    log_in_as(page, site, therapist)
+    page.goto(f"{site}/therapist/profile/")
+    box = page.get_by_label("I am accepting new clients").bounding_box()
+    assert box is not None and box["width"] <= 32 and box["height"] <= 32
 
 
 def test_on_a_wide_screen_the_header_is_one_row_without_the_more_menu(site: str, page: Page) -> None:
