@@ -272,6 +272,8 @@ class Therapist:
     fees: str = ""
     # Names the current photo (TherapistPhotos); empty: no photo. A new version is a new URL.
     photo_version: str = ""
+    # How long before a session a client may cancel it without it counting as late.
+    cancellation_window_hours: int = 24
 
 
 MAX_BIO_LENGTH = 1000
@@ -300,6 +302,9 @@ LANGUAGES: tuple[str, ...] = (
     "Ukrainian",
     "Vietnamese",
 )
+
+DEFAULT_CANCELLATION_WINDOW_HOURS = 24
+MAX_CANCELLATION_WINDOW_HOURS = 7 * 24
 
 
 @dataclass(frozen=True)
@@ -529,6 +534,13 @@ class TherapySession:
     # the relationship record held it then (None: no earlier one was known), so
     # a past session's "since last session" keeps the window it had.
     previous_session_at: datetime | None = None
+    # When a session was cancelled, and whether the client cancelled inside their
+    # therapist's cancellation window (a "late" cancellation, shown to both).
+    cancelled_at: datetime | None = None
+    late_cancellation: bool = False
+    # A time the client asked to move an approved session to: the session keeps
+    # its own time (still booked) until the therapist approves the move.
+    proposed_for: datetime | None = None
 
     @property
     def ends_at(self) -> datetime:

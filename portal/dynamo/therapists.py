@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, ConditionBase, Key
 
-from portal.domain import MODALITIES, AccountKind, InvalidCursor, Page, Therapist
+from portal.domain import DEFAULT_CANCELLATION_WINDOW_HOURS, MODALITIES, AccountKind, InvalidCursor, Page, Therapist
 from portal.dynamo.account_search import search_key_attributes
 from portal.dynamo.accounts import AccountRepository, person_attributes, person_fields
 from portal.dynamo.base import clamp_limit, query_page, to_page
@@ -91,6 +92,7 @@ class TherapistRepository(AccountRepository[Therapist]):
             "acceptingClients": account.accepting_clients,
             **directory_attributes(account),
             **directory_browse_keys(account.therapist_id),
+            "cancellationWindowHours": account.cancellation_window_hours,
         }
 
     def from_item(self, item: Item) -> Therapist:
@@ -107,6 +109,9 @@ class TherapistRepository(AccountRepository[Therapist]):
             languages=tuple(sorted(item.get("languages", ()))),
             fees=item.get("fees", ""),
             photo_version=item.get("photoVersion", ""),
+            cancellation_window_hours=int(
+                Decimal(item.get("cancellationWindowHours", DEFAULT_CANCELLATION_WINDOW_HOURS))
+            ),
             # A directory listing (GSI_Therapists_BySpecialization) carries neither the
             # email nor the password hash: such a Therapist is for showing, never for signing in.
             **person_fields({"email": "", "passwordHash": "", **item}),
@@ -243,6 +248,10 @@ class TherapistRepository(AccountRepository[Therapist]):
         """Staff list or unlist a therapist in the directory."""
         # Absent means listed: only an unlisted therapist carries the attribute.
         return self.update_fields(therapist_id, listed=None if listed else False)
+
+    def set_cancellation_window(self, therapist_id: str, hours: int) -> Therapist:
+        """How long before a session a client's cancellation counts as late (the therapist's profile)."""
+        return self.update_fields(therapist_id, cancellationWindowHours=hours)
 
     def note_template(self, therapist_id: str) -> str | None:
         """The note template the therapist starts new progress notes with (None: not chosen)."""

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from django import forms
 
-from portal.domain import LANGUAGES, MAX_BIO_LENGTH, MAX_FEES_LENGTH, MAX_LICENCE_LENGTH, MODALITIES
+from portal.domain import (
+    DEFAULT_CANCELLATION_WINDOW_HOURS,
+    LANGUAGES,
+    MAX_BIO_LENGTH,
+    MAX_CANCELLATION_WINDOW_HOURS,
+    MAX_FEES_LENGTH,
+    MAX_LICENCE_LENGTH,
+    MODALITIES,
+)
 from portal.forms.accounts import specialization_choices
 
 
@@ -72,3 +80,12 @@ class ProfileForm(forms.Form):
         help_text="In your own words, e.g. “$120 a session; sliding scale available”.",
     )
     accepting_clients = forms.BooleanField(label="I am accepting new clients", required=False)
+    # Saved with portal.services.sessions.cancellation_window_set; empty keeps the current window.
+    cancellation_window_hours = forms.IntegerField(
+        label="Cancellation window (hours)",
+        required=False,
+        min_value=0,
+        max_value=MAX_CANCELLATION_WINDOW_HOURS,
+        initial=DEFAULT_CANCELLATION_WINDOW_HOURS,
+        help_text="A client who cancels a session closer to its time than this is shown as a late cancellation.",
+    )

@@ -11,6 +11,7 @@ from portal.accounts.decorators import therapist_required
 from portal.accounts.requests import AuthenticatedHttpRequest
 from portal.forms.directory import ProfileForm
 from portal.policy import own_therapist_id
+from portal.services.sessions import InvalidSession, cancellation_window_set
 from portal.services.therapist_directory import (
     InvalidProfile,
     listing_status,
@@ -50,7 +51,10 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
                     languages=tuple(data["languages"]),
                     fees=data["fees"],
                 )
-            except InvalidProfile as exc:
+                # Empty keeps the current window (the form shows it as the initial value).
+                if data["cancellation_window_hours"] is not None:
+                    cancellation_window_set(user=user, hours=data["cancellation_window_hours"])
+            except (InvalidProfile, InvalidSession) as exc:
                 form.add_error(None, str(exc))
             else:
                 messages.success(request, "Your profile is saved.")
@@ -69,6 +73,7 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
                 "modalities": list(therapist.modalities),
                 "languages": list(therapist.languages),
                 "fees": therapist.fees,
+                "cancellation_window_hours": therapist.cancellation_window_hours,
             }
         )
     listed, reasons = listing_status(therapist)

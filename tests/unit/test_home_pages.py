@@ -59,3 +59,13 @@ def test_it_lists_the_notes_waiting_for_a_signature(dynamo):
 
     assert "Notes to sign" in page
     assert f'href="/therapist/notes/{session.session_id}/"' in page
+
+
+def test_the_session_lists_lead_to_booking(dynamo):
+    client, therapist = make_active_pair()
+
+    client_page = _as(client).get("/client/sessions/").content.decode()
+    therapist_page = _as(therapist).get("/therapist/sessions/").content.decode()
+
+    assert f'href="/booking/{therapist.account_id}/"' in client_page
+    assert 'href="/booking/series/new/"' in therapist_page and 'href="/booking/availability/"' in therapist_page
