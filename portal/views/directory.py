@@ -129,5 +129,11 @@ def request_therapist(request: AuthenticatedHttpRequest, therapist_id: str) -> H
 @require_GET
 def therapist_photo_view(request: AuthenticatedHttpRequest, therapist_id: str, version: str) -> HttpResponse:
     """A therapist's photo, for a client who may see their profile."""
-    _profile(request, therapist_id)  # 404 unless this client may see the profile
+    if not is_valid_id(therapist_id):
+        raise Http404
+    try:
+        # 404 unless this client may see the profile (the mapping and the therapist, nothing more).
+        therapist_profile_for_client(user=request.user, therapist_id=therapist_id)
+    except NotFound:
+        raise Http404 from None
     return photo_response(therapist_photo(therapist_id=therapist_id, version=version))

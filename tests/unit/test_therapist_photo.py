@@ -9,6 +9,7 @@ from django.test import Client as HttpClient
 from PIL import Image
 
 from portal.domain import AccountKind
+from portal.dynamo.call_counter import count_dynamodb_calls
 from portal.dynamo.therapist_photos import TherapistPhotoRepository
 from portal.dynamo.therapists import TherapistRepository
 from portal.services.therapist_photo import PHOTO_MAX_BYTES, PHOTO_SIDE
@@ -64,7 +65,10 @@ def test_it_resizes_strips_metadata_and_shows_the_photo_to_clients(dynamo):
     assert url in card
     profile = client.get(f"/client/therapists/{therapist.account_id}/").content.decode()
     assert 'alt="Photo of Dr &#34;Photo&#34; &lt;b&gt;"' in profile
-    served = client.get(url)
+    with count_dynamodb_calls() as calls:
+        served = client.get(url)
+    # The session, the mapping and the therapist (may this client see them), then the photo.
+    assert calls.by_operation() == {"GetItem": 4}
     assert served.status_code == 200 and served["Content-Type"] == "image/jpeg" and served.content == jpeg
     assert client.get(f"/client/therapists/{therapist.account_id}/photo/old{version}.jpg").status_code == 404
     assert http.get(f"/therapist/profile/photo/{version}.jpg").content == jpeg
