@@ -349,8 +349,10 @@ MESSAGES = Table(
     keys=(_h("conversationId"), _r("createdAt")),
 )
 
-# The account index lists an account's sessions (device, login time, expiry) and
-# ends them by key: never the signed session data, a bearer credential.
+# The account index lists an account's sessions (device, login time) and ends
+# them by key: never the signed session data, a bearer credential. Not the expiry
+# either: it moves while a session is used (at most once a minute), and each move
+# would rewrite the index; the rarely opened lists read it from the items.
 WEB_SESSIONS = Table(
     name="WebSessions",
     keys=(_h("sessionKey"),),
@@ -359,7 +361,7 @@ WEB_SESSIONS = Table(
             "GSI_WebSessions_ByAccount",
             (_h("accountKey"),),
             projection="INCLUDE",
-            include=("expiresAt", "deviceLabel", "loggedInAt"),
+            include=("deviceLabel", "loggedInAt"),
         ),
     ),
     ttl_attribute="expiresAt",
