@@ -53,7 +53,7 @@ APP_OPERATIONS: dict[str, tuple[str, ...]] = {
     "Session/index/GSI_Session_TherapistSection": ("Query",),
     "Session/index/GSI_Session_ClientSection": ("Query",),
     "Messages": ("GetItem", "PutItem", "Query"),
-    "WebSessions": ("GetItem", "PutItem", "DeleteItem"),
+    "WebSessions": ("GetItem", "PutItem", "DeleteItem", "BatchGetItem"),
     "WebSessions/index/GSI_WebSessions_ByAccount": ("Query",),
     "Staff": ("GetItem", "PutItem", "UpdateItem", "BatchGetItem"),
     "Staff/index/GSI_Staff_ByEmail": ("Query",),

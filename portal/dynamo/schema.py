@@ -425,8 +425,10 @@ MESSAGES = Table(
     keys=(_h("conversationId"), _r("createdAt")),
 )
 
-# The account index lists an account's sessions (device, login time, expiry) and
-# ends them by key: never the signed session data, a bearer credential.
+# The account index lists an account's sessions (device, login time) and ends
+# them by key: never the signed session data, a bearer credential. Not the expiry
+# either: it moves while a session is used (at most once a minute), and each move
+# would rewrite the index; the rarely opened lists read it from the items.
 WEB_SESSIONS = Table(
     name="WebSessions",
     keys=(_h("sessionKey"),),
@@ -435,7 +437,7 @@ WEB_SESSIONS = Table(
             "GSI_WebSessions_ByAccount",
             (_h("accountKey"),),
             projection="INCLUDE",
-            include=("expiresAt", "deviceLabel", "loggedInAt"),
+            include=("deviceLabel", "loggedInAt"),
         ),
     ),
     ttl_attribute="expiresAt",
@@ -539,11 +541,31 @@ ACCOUNT_ERASURES = Table(
 # whose messages are still unread a few minutes on with two Queries per side
 # (today's and yesterday's partitions), without a Scan, without counting
 # messages, and without any write while people merely look at a thread.
+# What a therapist's list of relationships reads (names, state, the last message,
+# the therapist's unread count). The rest changes often and is read from the item
+# only: the client's read marker and count, both sides' notice times and claims,
+# the therapist's visits and the pair's session ids; copied, each such write would
+# also rewrite the index.
+RELATIONSHIP_LIST_ATTRIBUTES = (
+    "clientName",
+    "therapistName",
+    "activeSince",
+    "endedAt",
+    "endedBy",
+    "lastMessageAt",
+    "therapistUnread",
+)
+
 RELATIONSHIPS = Table(
     name="Relationships",
     keys=(_h("clientId"), _r("therapistId")),
     global_indexes=(
-        Index("GSI_Relationships_ByTherapist", (_h("therapistId"), _r("lastActivityAt"))),
+        Index(
+            "GSI_Relationships_ByTherapist",
+            (_h("therapistId"), _r("lastActivityAt")),
+            projection="INCLUDE",
+            include=RELATIONSHIP_LIST_ATTRIBUTES,
+        ),
         Index("GSI_Relationships_ClientNoticesDue", (_h("clientNoticeDay"), _r("clientNoticeDueAt"))),
         Index("GSI_Relationships_TherapistNoticesDue", (_h("therapistNoticeDay"), _r("therapistNoticeDueAt"))),
     ),

@@ -69,3 +69,12 @@ def test_the_session_lists_lead_to_booking(dynamo):
 
     assert f'href="/booking/{therapist.account_id}/"' in client_page
     assert 'href="/booking/series/new/"' in therapist_page and 'href="/booking/availability/"' in therapist_page
+
+
+def test_the_therapists_view_of_a_client_leads_to_their_questionnaires_and_thread(dynamo):
+    client, therapist = make_active_pair()
+
+    page = _as(therapist).get(f"/therapist/clients/{client.account_id}/journal/").content.decode()
+
+    assert f'href="/therapist/questionnaires/{client.account_id}/"' in page
+    assert f'href="/messages/{client.account_id}/"' in page
