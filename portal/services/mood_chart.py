@@ -114,15 +114,13 @@ class ChartPoint:
     marker: str = ""  # an SVG path "d" drawing the feeling's shape around (x, y)
     key: str = "other"  # the feeling as a CSS class suffix: a vocabulary word, else "other"
     hollow: bool = False
+    # Worked out once here rather than at each read: the table and the tooltip both print them.
+    mood_text: str = field(init=False)
+    label: str = field(init=False)  # the point's tooltip (its SVG <title>)
 
-    @property
-    def mood_text(self) -> str:
-        return signed(self.mood)
-
-    @property
-    def label(self) -> str:
-        """The point's tooltip (its SVG <title>)."""
-        return f"{self.when} — {self.feeling}, {self.intensity} (mood {self.mood_text})"
+    def __post_init__(self) -> None:
+        self.mood_text = signed(self.mood)
+        self.label = f"{self.when} — {self.feeling}, {self.intensity} (mood {self.mood_text})"
 
 
 @dataclass(slots=True)
@@ -135,22 +133,17 @@ class DayMood:
     mood: float
     x: float = 0.0
     y: float = 0.0
+    # Worked out once here rather than at each read by the drawing and the table.
+    iso: str = field(init=False)
+    mood_text: str = field(init=False)
+    left: float = field(init=False)  # the day's mark on the line, from left to right
+    right: float = field(init=False)
 
-    @property
-    def iso(self) -> str:
-        return self.day.isoformat()
-
-    @property
-    def mood_text(self) -> str:
-        return signed(self.mood)
-
-    @property
-    def left(self) -> float:
-        return round(self.x - DAY_MARK, 1)
-
-    @property
-    def right(self) -> float:
-        return round(self.x + DAY_MARK, 1)
+    def __post_init__(self) -> None:
+        self.iso = self.day.isoformat()
+        self.mood_text = signed(self.mood)
+        self.left = round(self.x - DAY_MARK, 1)
+        self.right = round(self.x + DAY_MARK, 1)
 
 
 @dataclass(slots=True)
@@ -171,14 +164,12 @@ class FrequencyBar:
     count: int
     y: float  # the row's top
     width: float
+    text_y: float = field(init=False)
+    count_x: float = field(init=False)
 
-    @property
-    def text_y(self) -> float:
-        return self.y + BAR_HEIGHT / 2
-
-    @property
-    def count_x(self) -> float:
-        return BAR_LEFT + self.width + 6
+    def __post_init__(self) -> None:
+        self.text_y = self.y + BAR_HEIGHT / 2
+        self.count_x = BAR_LEFT + self.width + 6
 
 
 @dataclass(frozen=True)
@@ -190,10 +181,12 @@ class CalendarDay:
     mood: float | None = None
     bucket: str = "none"  # "very-low" | "low" | "mixed" | "good" | "very-good" | "none"
     mood_words: str = ""  # "quite pleasant", for the cell's hidden text
-
-    @property
-    def mood_text(self) -> str:
-        return signed(self.mood) if self.mood is not None else ""
+    # What the cell prints, worked out once per cell rather than per read: its classes,
+    # its mood as a number ("" without entries) and what only a screen reader hears after the
+    # day's number (", pleasant, 3 entries"; ", no entries"; "" outside the range).
+    css: str = "mood-day mood-none"
+    mood_text: str = ""
+    hidden_text: str = ""
 
 
 @dataclass(slots=True)
@@ -548,15 +541,23 @@ def _calendar(days: Sequence[DayMood], first_day: date, last_day: date) -> tuple
 
 
 def _day_with_entries(cell: CalendarDay, mood: DayMood) -> CalendarDay:
+    bucket = _bucket(mood.mood)
     return CalendarDay(
         day=cell.day,
         iso=cell.iso,
         in_range=cell.in_range,
         count=mood.count,
         mood=mood.mood,
-        bucket=_bucket(mood.mood),
-        mood_words=mood_words(mood.mood),
+        bucket=bucket,
+        mood_words=_BUCKET_WORDS[bucket],
+        css=_cell_css(bucket, cell.in_range),
+        mood_text=mood.mood_text,
+        hidden_text=f", {_BUCKET_WORDS[bucket]}, {_plural(mood.count, 'entry')}",
     )
+
+
+def _cell_css(bucket: str, in_range: bool) -> str:
+    return f"mood-day mood-{bucket}" if in_range else f"mood-day mood-{bucket} out-of-range"
 
 
 # Most of a calendar's cells are days without entries, the same for every chart
@@ -586,7 +587,15 @@ def _month_without_entries(
     """The month's cells when no day has entries: the same for every chart of the same days."""
     return tuple(
         tuple(
-            None if day is None else CalendarDay(day=day.day, iso=day.isoformat(), in_range=first_day <= day <= last_day)
+            None
+            if day is None
+            else CalendarDay(
+                day=day.day,
+                iso=day.isoformat(),
+                in_range=first_day <= day <= last_day,
+                css=_cell_css("none", first_day <= day <= last_day),
+                hidden_text=", no entries" if first_day <= day <= last_day else "",
+            )
             for day in week
         )
         for week in _month_weeks(year, month)
