@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from django.template.defaultfilters import linebreaksbr as django_linebreaksbr
 from django.templatetags.static import static as django_static
 from django.test import override_settings
 from django.urls import NoReverseMatch, reverse, set_script_prefix
-from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext_lazy
-from markupsafe import Markup
 from whitenoise.storage import CompressedManifestStaticFilesStorage
 
 from portal.templating.environment import static, url
-from portal.templating.filters import linebreaksbr
 from tests.macros import jinja_env
 from therapy_site.static_storage import MemoizedManifestStaticFilesStorage
 
@@ -138,24 +133,3 @@ def test_it_writes_times_as_strftime_did_in_the_viewers_zone() -> None:
         assert when(datetime(2026, 3, 4, 21, 40, tzinfo=UTC)) == "Wed 4 Mar 2026, 18:10"
     finally:
         timezone.deactivate()
-
-
-@pytest.mark.parametrize(
-    "value",
-    [
-        "one\ntwo\r\nthree\rfour",
-        "<script>alert('x')</script> & \"quoted\"\n{{ 7*7 }}",
-        "",
-        "\n\n",
-        None,
-        42,
-        mark_safe("<b>kept</b>\nas is"),
-        Markup("<i>escaped</i> by Django\n"),
-        gettext_lazy("Lazy\ntext & more"),
-    ],
-)
-def test_linebreaksbr_gives_what_djangos_filter_gives(value: object) -> None:
-    expected = django_linebreaksbr(value, autoescape=True)
-    assert linebreaksbr(value) == expected
-    assert isinstance(linebreaksbr(value), SafeString)
-    assert _render("{{ note|linebreaksbr }}", note=value) == expected
