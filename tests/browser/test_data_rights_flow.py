@@ -59,7 +59,9 @@ def test_it_downloads_the_data_and_then_deletes_the_account(site, page: Page, co
     page.get_by_label("Your password").fill("not my password")
     page.get_by_label("I understand").check()
     page.get_by_role("button", name="Delete my account for good").click()
-    expect(page.get_by_text("That password was not right.")).to_be_visible()
+    # Said twice: by the field, and in the error summary at the top of the form, which links to it.
+    expect(page.get_by_text("That password was not right.", exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name="Your password: That password was not right.")).to_be_visible()
     expect(page.get_by_label("I understand")).to_be_checked()
 
     page.get_by_label("Your password").fill(PASSWORD)
