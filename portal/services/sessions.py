@@ -39,6 +39,7 @@ from portal.domain import (
     Page,
     Relationship,
     SessionStatus,
+    Side,
     TherapySession,
 )
 from portal.dynamo.audit import AuditRepository
@@ -60,6 +61,7 @@ from portal.policy import (
 )
 from portal.services.measures import measures_session_scheduled
 from portal.services.mood_chart import MoodChart, mood_chart
+from portal.services.session_notices import SessionNotice, session_notice
 from portal.timeutil import utcnow
 
 logger = logging.getLogger(__name__)
@@ -201,6 +203,7 @@ def session_request(
     )
     stored = SessionRepository().create(session, idempotency_key=idempotency_key)
     logger.info("session %s requested by client %s", stored.session_id, client_id)
+    session_notice(stored, SessionNotice.REQUESTED, to=Side.THERAPIST)
     return for_client(stored)
 
 
@@ -215,6 +218,7 @@ def session_withdraw(*, user: User, session_id: str) -> TherapySession:
         expected_version=session.version,
     )
     logger.info("session %s withdrawn by client %s", session_id, session.client_id)
+    session_notice(updated, SessionNotice.CANCELLED, to=Side.THERAPIST)
     _time_freed(updated)
     return for_client(updated)
 
@@ -343,6 +347,7 @@ def session_create(
     )
     stored = SessionRepository().create(session, idempotency_key=idempotency_key)
     logger.info("session %s created by therapist %s", stored.session_id, therapist_id)
+    session_notice(stored, SessionNotice.BOOKED, to=Side.CLIENT)
     _questionnaires_follow(stored)
     return stored
 
@@ -379,6 +384,8 @@ def session_approve(
         reset_reminders=True,
     )
     logger.info("session %s approved by therapist %s", session_id, session.therapist_id)
+    if session.status is SessionStatus.PENDING:
+        session_notice(updated, SessionNotice.APPROVED, to=Side.CLIENT)
     _questionnaires_follow(updated)
     return updated
 
@@ -391,6 +398,7 @@ def session_reject(*, user: User, session_id: str, reason: str = "") -> TherapyS
         expected_version=session.version,
     )
     logger.info("session %s rejected by therapist %s", session_id, session.therapist_id)
+    session_notice(updated, SessionNotice.DECLINED, to=Side.CLIENT)
     _time_freed(updated)
     return updated
 
@@ -407,6 +415,7 @@ def _move(user: User, session_id: str, target: SessionStatus, verb: str) -> Ther
         updated = SessionRepository().update(replace(session, **changes), expected_version=session.version)  # type: ignore[arg-type]
     logger.info("session %s %s by therapist %s", session_id, verb, session.therapist_id)
     if target is SessionStatus.CANCELLED:
+        session_notice(updated, SessionNotice.CANCELLED, to=Side.CLIENT)
         _time_freed(updated)
     return updated
 
@@ -491,6 +500,7 @@ def session_reschedule(
     if updated.scheduled_for != session.scheduled_for:
         _time_freed(session)
     logger.info("session %s rescheduled by therapist %s", session_id, session.therapist_id)
+    session_notice(updated, SessionNotice.RESCHEDULED, to=Side.CLIENT, previous=session.scheduled_for)
     _questionnaires_follow(updated)
     return updated
 
