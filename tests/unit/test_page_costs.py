@@ -103,8 +103,9 @@ def test_it_costs_a_home_page_the_session_and_a_few_queries(dynamo, kind, url):
     # The names are copied onto the mapping items: no BatchGetItem of accounts. Besides the
     # relationships (two Queries), a client's home reads what questionnaires are due (one Query);
     # a therapist's reads the open questionnaire alerts, the sessions whose notes await a signature
-    # and the correction requests waiting for an answer (three Queries).
-    expected = {AccountKind.CLIENT: {"GetItem": 1, "Query": 3}, AccountKind.THERAPIST: {"GetItem": 1, "Query": 5}}
+    # and the correction requests waiting for an answer (three Queries), and their day: today's and
+    # tomorrow's sessions (one Query of one key range) and the session requests waiting (one Query).
+    expected = {AccountKind.CLIENT: {"GetItem": 1, "Query": 3}, AccountKind.THERAPIST: {"GetItem": 1, "Query": 7}}
     for size in (1, 25):
         http = _with_relationships(kind, size)
         assert _cost(http, url) == expected[kind], size
