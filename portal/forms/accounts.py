@@ -237,6 +237,6 @@ class AccountSettingsForm(forms.Form):
     time_zone = forms.ChoiceField(choices=time_zone_choices, label="Time zone")
     optional_emails = forms.BooleanField(
         required=False,
-        label="Email me reminders of sessions and notices when a session or a care request changes",
+        label="Email me reminders (of sessions and questionnaires) and notices when a session or a care request changes",
         help_text="Security emails (confirming your address, resetting your password) are always sent.",
     )

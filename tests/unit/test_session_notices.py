@@ -129,6 +129,19 @@ def test_who_turned_optional_emails_off_gets_no_notice_and_no_reminder(pair):
     assert _to(pair.client) == [] and len(_to(pair.therapist)) == 2
 
 
+def test_a_client_who_turned_optional_emails_off_gets_no_questionnaire_reminder(pair):
+    from portal.domain_measures import MeasureKind, Schedule
+    from portal.services import measures
+
+    own_settings_save(user=pair.client, time_zone="America/New_York", optional_emails=False)
+    measures.measure_assign(
+        user=pair.therapist, client_id=pair.client.account_id, measure=MeasureKind.PHQ9, schedule=Schedule.ONCE
+    )
+    mail.outbox.clear()
+    assert measures.measure_reminders_send_due(now=utcnow() + timedelta(days=2, minutes=1)) == 0
+    assert mail.outbox == []
+
+
 def test_a_notice_the_mail_server_refused_can_be_sent_again(pair, monkeypatch):
     import portal.services.session_notices as notices
 
