@@ -40,6 +40,8 @@ class SessionNotice(enum.StrEnum):
     CANCELLED = "cancelled"
     RESCHEDULED = "rescheduled"
     MOVE_REQUESTED = "move_requested"
+    MOVE_DECLINED = "move_declined"
+    WITHDRAWN = "withdrawn"
 
 
 _SUBJECTS: dict[SessionNotice, str] = {
@@ -50,6 +52,8 @@ _SUBJECTS: dict[SessionNotice, str] = {
     SessionNotice.CANCELLED: "A session was cancelled",
     SessionNotice.RESCHEDULED: "A session moved to another time",
     SessionNotice.MOVE_REQUESTED: "A request to move a session",
+    SessionNotice.MOVE_DECLINED: "Your session stays at its time",
+    SessionNotice.WITHDRAWN: "A session request was withdrawn",
 }
 
 
@@ -71,8 +75,12 @@ def _sentence(kind: SessionNotice, session: TherapySession, time_zone: str, prev
         return f"Your session request for {when} was declined."
     if kind is SessionNotice.CANCELLED:
         return f"Your session on {when} was cancelled."
+    if kind is SessionNotice.WITHDRAWN:
+        return f"The session request for {when} was withdrawn."
     if kind is SessionNotice.MOVE_REQUESTED:
         return f"You are asked to move the session on {when}."
+    if kind is SessionNotice.MOVE_DECLINED:
+        return f"Your request to move the session on {when} was declined: it stays at that time."
     before = local_time(previous, time_zone) if previous is not None else None
     if before is not None and before != when:
         return f"Your session on {before} was moved to {when}."

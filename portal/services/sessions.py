@@ -218,7 +218,7 @@ def session_withdraw(*, user: User, session_id: str) -> TherapySession:
         expected_version=session.version,
     )
     logger.info("session %s withdrawn by client %s", session_id, session.client_id)
-    session_notice(updated, SessionNotice.CANCELLED, to=Side.THERAPIST)
+    session_notice(updated, SessionNotice.WITHDRAWN, to=Side.THERAPIST)
     _time_freed(updated)
     return for_client(updated)
 

@@ -86,7 +86,7 @@ def test_a_decline_tells_the_client_without_the_reason(pair):
 def test_a_withdrawal_tells_the_therapist_and_a_cancel_by_the_therapist_tells_the_client(pair):
     asked = requested(pair, title=TITLE)
     service.session_withdraw(user=pair.client, session_id=asked.session_id)
-    assert "was cancelled" in _to(pair.therapist)[-1]
+    assert "was withdrawn" in _to(pair.therapist)[-1]
 
     session = booked(pair, when=DST_DAY_17H_NEW_YORK, title=TITLE)
     assert "A session on Sun 14 Mar at 17:00 was booked." in _to(pair.client)[-1]
