@@ -268,9 +268,13 @@ class Therapist:
     listed: bool = True
     bio: str = ""
     accepting_clients: bool = True
+    # How long before a session a client may cancel it without it counting as late.
+    cancellation_window_hours: int = 24
 
 
 MAX_BIO_LENGTH = 1000
+DEFAULT_CANCELLATION_WINDOW_HOURS = 24
+MAX_CANCELLATION_WINDOW_HOURS = 7 * 24
 
 
 @dataclass(frozen=True)
@@ -501,6 +505,13 @@ class TherapySession:
     # the relationship record held it then (None: no earlier one was known), so
     # a past session's "since last session" keeps the window it had.
     previous_session_at: datetime | None = None
+    # When a session was cancelled, and whether the client cancelled inside their
+    # therapist's cancellation window (a "late" cancellation, shown to both).
+    cancelled_at: datetime | None = None
+    late_cancellation: bool = False
+    # A time the client asked to move an approved session to: the session keeps
+    # its own time (still booked) until the therapist approves the move.
+    proposed_for: datetime | None = None
 
     @property
     def ends_at(self) -> datetime:

@@ -71,12 +71,15 @@ _client = [
         name="client_relationship_action",
     ),
     path("sessions/", sessions_client.sessions, name="client_sessions"),
+    path("sessions/earlier/", sessions_client.sessions_earlier, name="client_sessions_earlier"),
     path("sessions/<str:session_id>/", sessions_client.session_detail, name="client_session"),
     path(
         "sessions/<str:session_id>/withdraw/",
         sessions_client.session_withdraw,
         name="client_session_withdraw",
     ),
+    path("sessions/<str:session_id>/cancel/", sessions_client.session_cancel, name="client_session_cancel"),
+    path("sessions/<str:session_id>/move/", sessions_client.session_move, name="client_session_move"),
     path("sessions/<str:session_id>/session.ics", sessions_client.session_ics, name="client_session_ics"),
     path("account/data/", data_rights.client_data_export, name="client_data_export"),
     path("account/delete/", data_rights.account_delete, name="account_delete"),
@@ -97,6 +100,7 @@ _therapist = [
     path("clients/<str:client_id>/end/", relationships.therapist_end, name="therapist_relationship_end"),
     path("", home.therapist_home, name="therapist_home"),
     path("sessions/", sessions_therapist.sessions, name="therapist_sessions"),
+    path("sessions/earlier/", sessions_therapist.sessions_earlier, name="therapist_sessions_earlier"),
     path("sessions/<str:session_id>/", sessions_therapist.session_detail, name="therapist_session"),
     path(
         "sessions/<str:session_id>/reschedule/",

@@ -44,6 +44,8 @@ APP_OPERATIONS: dict[str, tuple[str, ...]] = {
     "Session/index/GSI_Session_ByClient": ("Query",),
     "Session/index/GSI_Session_ByTherapist": ("Query",),
     "Session/index/GSI_Session_RemindersDue": ("Query",),
+    "Session/index/GSI_Session_TherapistSection": ("Query",),
+    "Session/index/GSI_Session_ClientSection": ("Query",),
     "Messages": ("GetItem", "PutItem", "Query"),
     "WebSessions": ("GetItem", "PutItem", "DeleteItem"),
     "WebSessions/index/GSI_WebSessions_ByAccount": ("Query",),
@@ -78,15 +80,17 @@ NO_WEB_SCAN = ("Journal", "Session", "Messages", "DataKeys")
 # The commands that run under the maintenance role, and the functions that make
 # a DynamoDB call theirs (the command itself, or the service it runs, when a
 # test calls that directly). Paths are relative to the repository.
-MAINTENANCE_COMMANDS = ("rotate_data_keys", "backfill_session_history")
+MAINTENANCE_COMMANDS = ("rotate_data_keys", "backfill_session_history", "backfill_session_sections")
 MAINTENANCE_ENTRY_POINTS: frozenset[tuple[str, str]] = frozenset(
     {
         ("portal/management/commands/rotate_data_keys.py", "handle"),
         ("portal/management/commands/backfill_session_history.py", "handle"),
+        ("portal/management/commands/backfill_session_sections.py", "handle"),
         ("portal/dynamo/field_crypto.py", "rotate_page"),
         ("portal/services/session_history.py", "session_history_backfill"),
         # The repository reads only these commands make (whole-table Scans).
         ("portal/dynamo/sessions.py", "list_all_schedules"),
+        ("portal/dynamo/sessions.py", "backfill_sections"),
         ("portal/dynamo/data_keys.py", "scan"),
     }
 )
@@ -94,7 +98,8 @@ MAINTENANCE_ENTRY_POINTS: frozenset[tuple[str, str]] = frozenset(
 MAINTENANCE_OPERATIONS: dict[str, tuple[str, ...]] = {
     # rotate_data_keys: every wrapped key, rewrapped under the newest master key.
     "DataKeys": ("Scan", "UpdateItem"),
-    # backfill_session_history: every session's schedule, into the relationship records.
+    # backfill_session_history: every session's schedule, into the relationship records;
+    # backfill_session_sections: every session's section keys.
     "Session": ("Scan", "UpdateItem"),
     "Relationships": ("GetItem", "UpdateItem", "Query", "BatchGetItem"),
 }

@@ -236,7 +236,7 @@ def _policy_id(role: str, number: int) -> str:
 
 _ROLE_PURPOSE = {
     "web": "the web servers and the scheduler (send_due_notices): no Scan of Journal, Session, Messages or DataKeys",
-    "maintenance": "the maintenance commands that walk whole tables (rotate_data_keys, backfill_session_history)",
+    "maintenance": "the maintenance commands that walk whole tables (rotate_data_keys, backfill_session_history, backfill_session_sections)",
 }
 
 

@@ -316,6 +316,13 @@ SESSION_LIST_ATTRIBUTES = (
     "clientRemindedAt",
     "therapistRemindedAt",
     "previousSessionAt",
+    # The section keys, so an item rebuilt from an index row keeps them, and
+    # what a history row states (cancelled when, late or not, a move asked).
+    "therapistSection",
+    "clientSection",
+    "cancelledAt",
+    "lateCancellation",
+    "proposedFor",
 )
 
 SESSIONS = Table(
@@ -340,6 +347,27 @@ SESSIONS = Table(
             (_h("reminderDay"), _r("remindAt")),
             projection="INCLUDE",
             include=("therapistId", "clientId", "scheduledFor", *SESSION_LIST_ATTRIBUTES),
+        ),
+        # The sections of each person's lists: ``therapistSection`` and
+        # ``clientSection`` are "<id>#<section>" (upcoming: approved or open;
+        # requests: pending; history: closed, declined or cancelled), rewritten
+        # by the same write that changes the status. One Query returns only one
+        # section's sessions, so no page is emptied by a status filter. Like the
+        # other list indexes they copy list attributes only; titles and reasons
+        # come from the items (one BatchGetItem per page).
+        # (An index's own key is copied anyway: not named again, since every name counts
+        # against the table's limit of 100 projected attributes across its indexes.)
+        Index(
+            "GSI_Session_TherapistSection",
+            (_h("therapistSection"), _r("scheduledFor")),
+            projection="INCLUDE",
+            include=("therapistId", "clientId", *(a for a in SESSION_LIST_ATTRIBUTES if a != "therapistSection")),
+        ),
+        Index(
+            "GSI_Session_ClientSection",
+            (_h("clientSection"), _r("scheduledFor")),
+            projection="INCLUDE",
+            include=("therapistId", "clientId", *(a for a in SESSION_LIST_ATTRIBUTES if a != "clientSection")),
         ),
     ),
 )

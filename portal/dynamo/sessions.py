@@ -65,6 +65,8 @@ from portal.timeutil import from_iso, maybe_from_iso, to_iso, utcnow
 
 _BY_THERAPIST = "GSI_Session_ByTherapist"
 _BY_CLIENT = "GSI_Session_ByClient"
+_THERAPIST_SECTIONS = "GSI_Session_TherapistSection"
+_CLIENT_SECTIONS = "GSI_Session_ClientSection"
 _REMINDERS_DUE = "GSI_Session_RemindersDue"
 
 # Who was reminded: written by the reminder command only, never by an edit
@@ -75,6 +77,31 @@ _REMINDER_KEYS = ("reminderDay", "remindAt")
 _NEVER_REWRITTEN = ("sessionId", "createdAt")
 
 ReminderSide = Literal["client", "therapist"]
+# The sections of a person's session lists, each its own partition of a section index.
+Section = Literal["upcoming", "requests", "history"]
+ListOwner = Literal["client", "therapist"]
+
+_SECTION_OF: dict[SessionStatus, Section] = {
+    SessionStatus.PENDING: "requests",
+    SessionStatus.APPROVED: "upcoming",
+    SessionStatus.OPEN: "upcoming",
+    SessionStatus.CLOSED: "history",
+    SessionStatus.REJECTED: "history",
+    SessionStatus.CANCELLED: "history",
+}
+
+
+def session_section(status: SessionStatus) -> Section:
+    """Which list section a session in ``status`` is in."""
+    return _SECTION_OF[status]
+
+
+# A list's bounds ride in its cursor: the next page keeps the bounds its first
+# page drew from that request's clock, so the cursor's scope names only the list.
+_CURSOR_AFTER = "~after"
+_CURSOR_BEFORE = "~before"
+# Pages of the overlap check and of the end of a relationship: every page is read.
+_READ_ALL_PAGE = 100
 
 _CONFLICT_ATTEMPTS = 5
 # What the idempotency claims of session forms are scoped by (portal/dynamo/idempotency.py).
@@ -172,6 +199,11 @@ def _to_item(session: TherapySession) -> dict[str, Any]:
         "reminderDay": reminder_partition(session.session_id, remind_at) if pending else None,
         "remindAt": to_iso(remind_at) if pending else None,
         "previousSessionAt": to_iso(session.previous_session_at) if session.previous_session_at else None,
+        "therapistSection": f"{session.therapist_id}#{session_section(session.status)}",
+        "clientSection": f"{session.client_id}#{session_section(session.status)}",
+        "cancelledAt": to_iso(session.cancelled_at) if session.cancelled_at else None,
+        "lateCancellation": True if session.late_cancellation else None,
+        "proposedFor": to_iso(session.proposed_for) if session.proposed_for else None,
     }
 
 
@@ -213,6 +245,9 @@ def _session_from_item(item: Item, *, clinical: bool = True) -> TherapySession:
         client_reminded_at=maybe_from_iso(item.get("clientRemindedAt")),
         therapist_reminded_at=maybe_from_iso(item.get("therapistRemindedAt")),
         previous_session_at=maybe_from_iso(item.get("previousSessionAt")),
+        cancelled_at=maybe_from_iso(item.get("cancelledAt")),
+        late_cancellation=bool(item.get("lateCancellation", False)),
+        proposed_for=maybe_from_iso(item.get("proposedFor")),
     )
 
 
@@ -425,6 +460,14 @@ class SessionRepository(Repository):
         cursor: str | None,
         clinical: bool = True,
     ) -> Page[TherapySession]:
+        wanted = ",".join(sorted(str(s) for s in statuses or ()))
+        # What the list is, never the request's clock: the bounds ride in the cursor.
+        scope = f"sessions.{index}:{owner_id}:{newest_first}:{wanted}"
+        start_key = decode_cursor(cursor, scope)
+        if start_key is not None:
+            # The next page keeps its first page's bounds (computed from that request's clock).
+            after = maybe_from_iso(start_key.pop(_CURSOR_AFTER, None))
+            before = maybe_from_iso(start_key.pop(_CURSOR_BEFORE, None))
         condition: ConditionBase = Key(attribute).eq(owner_id)
         if after and before:
             condition = condition & Key("scheduledFor").between(to_iso(after), to_iso(before))
@@ -432,24 +475,23 @@ class SessionRepository(Repository):
             condition = condition & Key("scheduledFor").gte(to_iso(after))
         elif before:
             condition = condition & Key("scheduledFor").lt(to_iso(before))
-        wanted = ",".join(sorted(str(s) for s in statuses or ()))
-        scope = (
-            f"sessions.{attribute}:{owner_id}:{after and to_iso(after)}:{before and to_iso(before)}"
-            f":{newest_first}:{wanted}"
-        )
         limit = clamp_limit(limit)
         result = self.db.query(
             SESSIONS,
             condition,
             index=index,
-            # One more than the page: a cursor only when more follow (see kept_page).
+            # One more than the page: a cursor only when more follow (see within_limit).
             limit=limit + 1,
             forward=not newest_first,
             # Pages may come out short when a filter drops items; one Query each all the same.
+            # The section lists (list_section) need no filter.
             filter_condition=_status_filter(statuses),
-            start_key=decode_cursor(cursor, scope),
+            start_key=start_key,
         )
         kept = within_limit(result, table=SESSIONS, index=index, limit=limit)
+        if kept.last_key is not None:
+            bounds = {_CURSOR_AFTER: after and to_iso(after), _CURSOR_BEFORE: before and to_iso(before)}
+            kept = QueryResult(items=kept.items, last_key={**kept.last_key, **bounds})
         if not clinical:
             # Times, statuses and ids only (an overlap check): the index has them all.
             return to_page(kept, lambda item: _session_from_item(item, clinical=False), scope)
@@ -471,15 +513,18 @@ class SessionRepository(Repository):
         return QueryResult(items=items, last_key=result.last_key)
 
     def with_titles(
-        self, pages: Sequence[Page[TherapySession]], *, shared_notes: bool = False
+        self, pages: Sequence[Page[TherapySession]], *, shared_notes: bool = False, reasons: bool = False
     ) -> list[Page[TherapySession]]:
         """Pages listed with ``clinical=False`` given their titles (and, for the client's list,
-        their shared notes): one BatchGetItem for every page together, reading nothing else
+        their shared notes; with ``reasons``, the reason a request was declined, which a
+        history shows): one BatchGetItem for every page together, reading nothing else
         clinical, and one batched read of the keys those need."""
         ids = list(dict.fromkeys(s.session_id for page in pages for s in page.items))
         if not ids:
             return list(pages)
-        fields = ("title", "sharedNotes") if shared_notes else ("title",)
+        fields: tuple[str, ...] = ("title", "sharedNotes") if shared_notes else ("title",)
+        if reasons:
+            fields = (*fields, "rejectionReason")
         items = self.db.batch_get(
             SESSIONS, [{"sessionId": i} for i in ids], attributes=("sessionId", "therapistId", "clientId", *fields)
         )
@@ -493,9 +538,84 @@ class SessionRepository(Repository):
 
         def titled(session: TherapySession) -> TherapySession:
             text = texts.get(session.session_id, {})
-            return replace(session, title=text.get("title", ""), shared_notes=text.get("sharedNotes", ""))
+            return replace(
+                session,
+                title=text.get("title", ""),
+                shared_notes=text.get("sharedNotes", ""),
+                rejection_reason=text.get("rejectionReason", ""),
+            )
 
         return [Page([titled(s) for s in page.items], page.next_cursor) for page in pages]
+
+    def list_section(
+        self,
+        owner: ListOwner,
+        owner_id: str,
+        section: Section,
+        *,
+        after: datetime | None = None,
+        before: datetime | None = None,
+        newest_first: bool = False,
+        limit: int = 25,
+        cursor: str | None = None,
+        clinical: bool = True,
+    ) -> Page[TherapySession]:
+        """One section of a person's sessions (upcoming, requests or history), by time: one Query a page.
+
+        The section is the partition of a section index, so every page is full
+        unless the section ends, whatever states the other sessions are in.
+        ``after`` is inclusive, ``before`` exclusive; a cursor keeps the bounds of
+        the first page, so it stays valid as the clock moves (for a day).
+        ``clinical=False`` reads the index alone (no titles): pages then get their
+        text from ``with_titles``, one BatchGetItem for all of a list's sections.
+        """
+        attribute, index = (
+            ("therapistSection", _THERAPIST_SECTIONS) if owner == "therapist" else ("clientSection", _CLIENT_SECTIONS)
+        )
+        return self._list(
+            attribute,
+            f"{owner_id}#{section}",
+            index,
+            after=after,
+            before=before,
+            newest_first=newest_first,
+            statuses=None,
+            limit=limit,
+            cursor=cursor,
+            clinical=clinical,
+        )
+
+    def _section_between(
+        self, owner: ListOwner, owner_id: str, section: Section, *, after: datetime, before: datetime | None = None
+    ) -> list[TherapySession]:
+        """Every session of a section in a time range, however many: a Query a hundred at a time.
+
+        Without their clinical text (titles, notes): for decisions on times and statuses.
+        """
+        attribute, index = (
+            ("therapistSection", _THERAPIST_SECTIONS) if owner == "therapist" else ("clientSection", _CLIENT_SECTIONS)
+        )
+        condition: ConditionBase = Key(attribute).eq(f"{owner_id}#{section}")
+        if before is not None:
+            condition = condition & Key("scheduledFor").between(to_iso(after), to_iso(before))
+        else:
+            condition = condition & Key("scheduledFor").gte(to_iso(after))
+        items: list[Item] = []
+        start_key: dict[str, Any] | None = None
+        while True:
+            result = self.db.query(SESSIONS, condition, index=index, limit=_READ_ALL_PAGE, start_key=start_key)
+            items.extend(result.items)
+            if not result.last_key:
+                break
+            start_key = result.last_key
+        # Times, statuses and ids decide here (an overlap, what to cancel): no clinical text, no data key.
+        return [_session_from_item(item, clinical=False) for item in items]
+
+    def client_sessions_ahead(self, client_id: str, *, after: datetime) -> list[TherapySession]:
+        """The client's pending and approved or open sessions from ``after`` on, all of them."""
+        return self._section_between("client", client_id, "requests", after=after) + self._section_between(
+            "client", client_id, "upcoming", after=after
+        )
 
     def list_by_therapist(
         self,
@@ -588,23 +708,55 @@ class SessionRepository(Repository):
         start: datetime,
         end: datetime,
         *,
-        statuses: Collection[SessionStatus],
-        limit: int = 25,
+        statuses: Collection[SessionStatus] = (SessionStatus.APPROVED, SessionStatus.OPEN),
     ) -> list[TherapySession]:
-        """The therapist's sessions that may overlap [start, end): one Query of the agenda.
+        """The therapist's approved and open sessions that overlap [start, end), every one of them.
 
         A session overlapping the span starts before ``end`` and at most the
-        longest session length before ``start``, so that window is all we read.
+        longest session length before ``start``: that window of the therapist's
+        upcoming section is the key condition, read to its end (however many).
         """
-        page = self.list_by_therapist(
-            therapist_id,
-            after=start - timedelta(minutes=MAX_SESSION_MINUTES),
-            before=end,
-            statuses=statuses,
-            limit=limit,
-            clinical=False,
+        around = self._section_between(
+            "therapist", therapist_id, "upcoming", after=start - timedelta(minutes=MAX_SESSION_MINUTES), before=end
         )
-        return [s for s in page.items if s.scheduled_for < end and s.ends_at > start]
+        return [s for s in around if s.status in statuses and s.scheduled_for < end and s.ends_at > start]
+
+    def backfill_sections(self) -> int:
+        """Give sessions stored before the section indexes their section keys (maintenance: a paged Scan).
+
+        Each write is conditional on the status read, so a session changed
+        meanwhile keeps the keys its own write gave it. Safe to run twice.
+        """
+        written = 0
+        start_key: dict[str, Any] | None = None
+        while True:
+            result = self.db.scan(
+                SESSIONS,
+                limit=_READ_ALL_PAGE,
+                start_key=start_key,
+                projection=("sessionId", "therapistId", "clientId", "status", "therapistSection", "clientSection"),
+            )
+            for item in result.items:
+                section = session_section(SessionStatus(item["status"]))
+                wanted = {
+                    "therapistSection": f"{item['therapistId']}#{section}",
+                    "clientSection": f"{item['clientId']}#{section}",
+                }
+                if all(item.get(name) == value for name, value in wanted.items()):
+                    continue
+                try:
+                    self.db.update(
+                        SESSIONS,
+                        {"sessionId": item["sessionId"]},
+                        set_values=wanted,
+                        condition=Attr("status").eq(item["status"]),
+                    )
+                except Conflict:
+                    continue
+                written += 1
+            if not result.last_key:
+                return written
+            start_key = result.last_key
 
     # --- reminders --------------------------------------------------------------------
 

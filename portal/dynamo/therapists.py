@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
 
-from portal.domain import AccountKind, Page, Therapist
+from portal.domain import DEFAULT_CANCELLATION_WINDOW_HOURS, AccountKind, Page, Therapist
 from portal.dynamo.accounts import AccountRepository, person_attributes, person_fields
 from portal.dynamo.base import clamp_limit, query_page, to_page
 from portal.dynamo.filling import query_within_budget
@@ -44,6 +45,7 @@ class TherapistRepository(AccountRepository[Therapist]):
             "listed": None if account.listed else False,
             "bio": account.bio or None,
             "acceptingClients": account.accepting_clients,
+            "cancellationWindowHours": account.cancellation_window_hours,
         }
 
     def from_item(self, item: Item) -> Therapist:
@@ -54,6 +56,9 @@ class TherapistRepository(AccountRepository[Therapist]):
             # Accepting is a choice made at sign-up or on the profile; never assumed.
             accepting_clients=bool(item.get("acceptingClients", False)),
             listed=bool(item.get("listed", True)),
+            cancellation_window_hours=int(
+                Decimal(item.get("cancellationWindowHours", DEFAULT_CANCELLATION_WINDOW_HOURS))
+            ),
             # A directory listing (GSI_Therapists_BySpecialization) carries neither the
             # email nor the password hash: such a Therapist is for showing, never for signing in.
             **person_fields({"email": "", "passwordHash": "", **item}),
@@ -114,6 +119,10 @@ class TherapistRepository(AccountRepository[Therapist]):
         """Staff list or unlist a therapist in the directory."""
         # Absent means listed: only an unlisted therapist carries the attribute.
         return self.update_fields(therapist_id, listed=None if listed else False)
+
+    def set_cancellation_window(self, therapist_id: str, hours: int) -> Therapist:
+        """How long before a session a client's cancellation counts as late (the therapist's profile)."""
+        return self.update_fields(therapist_id, cancellationWindowHours=hours)
 
     def note_template(self, therapist_id: str) -> str | None:
         """The note template the therapist starts new progress notes with (None: not chosen)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from portal.domain import MAX_BIO_LENGTH
+from portal.domain import DEFAULT_CANCELLATION_WINDOW_HOURS, MAX_BIO_LENGTH, MAX_CANCELLATION_WINDOW_HOURS
 from portal.forms.accounts import specialization_choices
 
 
@@ -25,3 +25,12 @@ class ProfileForm(forms.Form):
         help_text=f"What clients see in the directory; up to {MAX_BIO_LENGTH} characters.",
     )
     accepting_clients = forms.BooleanField(label="I am accepting new clients", required=False)
+    # Saved with portal.services.sessions.cancellation_window_set; empty keeps the current window.
+    cancellation_window_hours = forms.IntegerField(
+        label="Cancellation window (hours)",
+        required=False,
+        min_value=0,
+        max_value=MAX_CANCELLATION_WINDOW_HOURS,
+        initial=DEFAULT_CANCELLATION_WINDOW_HOURS,
+        help_text="A client who cancels a session closer to its time than this is shown as a late cancellation.",
+    )

@@ -104,6 +104,10 @@ class SessionRejectForm(forms.Form):
     )
 
 
+class SessionMoveRequestForm(_WhenMixin):
+    """The client asks for another time for an approved session."""
+
+
 class SessionRescheduleForm(_WhenMixin):
     duration_minutes = _duration_field()
     location = _location_field()

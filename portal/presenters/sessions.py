@@ -72,7 +72,7 @@ CLIENT_LIST = ListRole(
     sections=(
         SectionSpec("upcoming", "Upcoming", "Nothing arranged yet.", "More upcoming sessions", "client_upcoming"),
         SectionSpec("pending", "Waiting for an answer", "No requests waiting.", "More requests", "client_pending"),
-        SectionSpec("past", "Past sessions", "No past sessions.", "Earlier sessions", "client_past"),
+        SectionSpec("past", "History", "Nothing held, declined or cancelled yet.", "Earlier sessions", "client_past"),
     ),
     form_id="request",
     form_heading="Ask for a session",
@@ -90,7 +90,7 @@ THERAPIST_LIST = ListRole(
     sections=(
         SectionSpec("agenda", "Today and upcoming", "Nothing in your agenda.", "Later sessions", "therapist_agenda"),
         SectionSpec("requests", "Requests to answer", "No requests waiting.", "More requests", "therapist_requests"),
-        SectionSpec("past", "Past sessions", "No past sessions.", "Earlier sessions", "therapist_past"),
+        SectionSpec("past", "History", "Nothing held, declined or cancelled yet.", "Earlier sessions", "therapist_past"),
     ),
     form_id="create",
     form_heading="Book a session with a client",
@@ -117,3 +117,52 @@ def list_sections(role: ListRole, listing: object) -> list[ListSection]:
         rows = [SessionRow.of(session, role.detail_url) for session in page.items]
         sections.append(ListSection(spec=spec, rows=rows, next_cursor=page.next_cursor))
     return sections
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """A page that asks before a session is cancelled, closed or declined (it works without JavaScript)."""
+
+    heading: str
+    question: str
+    submit: str
+    action_url: str
+    back_url: str
+    # Said above the button when there is more to know (a late cancellation).
+    warning: str = ""
+
+
+_THERAPIST_CONFIRMATIONS = {
+    "cancel": ("Cancel this session?", "The client sees it as cancelled by you.", "Yes, cancel the session"),
+    "close": ("Close this session?", "It goes to the history of both of you.", "Yes, close the session"),
+    "reject": ("Decline this request?", "The client reads your reason, if you give one.", "Decline the request"),
+}
+CONFIRMED_ACTIONS = frozenset(_THERAPIST_CONFIRMATIONS)
+
+
+def therapist_confirmation(session: TherapySession, action: str) -> Confirmation:
+    heading, question, submit = _THERAPIST_CONFIRMATIONS[action]
+    return Confirmation(
+        heading=heading,
+        question=question,
+        submit=submit,
+        action_url=reverse("therapist_session_action", args=[session.session_id, action]),
+        back_url=reverse("therapist_session", args=[session.session_id]),
+    )
+
+
+def client_cancel_confirmation(session: TherapySession, *, window_hours: int, late: bool) -> Confirmation:
+    warning = (
+        f"This is less than {window_hours} hours before the session: it will be recorded as a late cancellation, "
+        "and your therapist sees it so."
+        if late
+        else ""
+    )
+    return Confirmation(
+        heading="Cancel this session?",
+        question="Your therapist sees it as cancelled by you.",
+        submit="Yes, cancel the session",
+        action_url=reverse("client_session_cancel", args=[session.session_id]),
+        back_url=reverse("client_session", args=[session.session_id]),
+        warning=warning,
+    )

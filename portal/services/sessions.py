@@ -22,7 +22,9 @@ from datetime import datetime, timedelta
 from portal.accounts.user import User
 from portal.availability import TimeTaken
 from portal.domain import (
+    DEFAULT_CANCELLATION_WINDOW_HOURS,
     DEFAULT_SESSION_MINUTES,
+    MAX_CANCELLATION_WINDOW_HOURS,
     MAX_LOCATION_LENGTH,
     MAX_SESSION_MINUTES,
     MAX_SESSION_NOTES_LENGTH,
@@ -66,8 +68,6 @@ from portal.timeutil import utcnow
 
 logger = logging.getLogger(__name__)
 
-# Sessions read a page at a time from the client's index when a relationship ends.
-_CANCEL_PAGE = 100
 # How often a session that keeps changing under the end of its relationship is read again.
 _CANCEL_ATTEMPTS = 3
 # How long after a session is made the session indexes surely list it (they lag by well
@@ -83,8 +83,6 @@ BLOCKING = AGENDA
 PAST_SLACK = timedelta(minutes=5)
 EARLIEST_YEAR = 2000
 LATEST_YEAR = 2200
-# Requests still worth answering: a pending one whose time passed a day ago is stale.
-REQUEST_HORIZON = timedelta(days=1)
 # With no earlier session, "since the last session" covers this long.
 FIRST_SESSION_LOOKBACK = timedelta(days=30)
 ENDED_READ = "session.read.ended"
@@ -223,6 +221,124 @@ def session_withdraw(*, user: User, session_id: str) -> TherapySession:
     return for_client(updated)
 
 
+def _cancellation_window(therapist_id: str) -> timedelta:
+    therapist = TherapistRepository().get(therapist_id)
+    hours = therapist.cancellation_window_hours if therapist else DEFAULT_CANCELLATION_WINDOW_HOURS
+    return timedelta(hours=hours)
+
+
+@dataclass(frozen=True)
+class ClientCancelPreview:
+    """What the client is told before cancelling: whether it would be late, and the window."""
+
+    session: TherapySession
+    window_hours: int
+    late: bool
+
+
+def client_cancel_preview(*, user: User, session_id: str, now: datetime | None = None) -> ClientCancelPreview:
+    session = session_for_client(user, session_id)
+    window = _cancellation_window(session.therapist_id)
+    late = session.scheduled_for - (now or utcnow()) < window
+    return ClientCancelPreview(for_client(session), int(window.total_seconds() // 3600), late)
+
+
+def session_cancel_by_client(*, user: User, session_id: str, now: datetime | None = None) -> TherapySession:
+    """The client cancels an approved session.
+
+    Inside the therapist's cancellation window (set on their profile) the
+    cancellation is recorded as late, and both see it so; it has no other
+    consequence here. A request still waiting is withdrawn instead.
+    """
+    session = session_for_client(user, session_id)
+    if session.status is not SessionStatus.APPROVED:
+        raise InvalidSession("Only an approved session that has not started can be cancelled.")
+    if not care_is_active(session.client_id, session.therapist_id):
+        raise ReadOnlySession("You no longer work with this therapist: the session can't change.")
+    now = now or utcnow()
+    late = session.scheduled_for - now < _cancellation_window(session.therapist_id)
+    # The time's claim (a booked open time) is released in the same transaction.
+    updated = BookingRepository().update_releasing(
+        replace(
+            session,
+            status=SessionStatus.CANCELLED,
+            cancelled_by=AccountKind.CLIENT,
+            cancelled_at=now,
+            late_cancellation=late,
+            proposed_for=None,
+        ),
+        expected_version=session.version,
+    )
+    logger.info("session %s cancelled by client %s (late: %s)", session_id, session.client_id, late)
+    _time_freed(updated)
+    return for_client(updated)
+
+
+def session_move_request(*, user: User, session_id: str, scheduled_for: datetime) -> TherapySession:
+    """The client asks to move an approved session to another time.
+
+    The session keeps its time (still booked, still in both agendas) until the
+    therapist approves the move; asking again replaces the time asked for.
+    """
+    session = session_for_client(user, session_id)
+    if session.status is not SessionStatus.APPROVED:
+        raise InvalidSession("Only an approved session can move to another time.")
+    if not care_is_active(session.client_id, session.therapist_id):
+        raise ReadOnlySession("You no longer work with this therapist: the session can't change.")
+    _check_time(scheduled_for)
+    updated = SessionRepository().update(replace(session, proposed_for=scheduled_for), expected_version=session.version)
+    logger.info("session %s: client %s asked to move it", session_id, session.client_id)
+    return for_client(updated)
+
+
+def session_move_answer(
+    *, user: User, session_id: str, approve: bool, confirm_overlap: bool = False
+) -> TherapySession:
+    """The therapist approves the time the client asked for (the session moves there) or declines it."""
+    session = _therapist_session(user, session_id)
+    if session.proposed_for is None or session.status is not SessionStatus.APPROVED:
+        raise InvalidSession("There is no new time waiting for an answer.")
+    repository = SessionRepository()
+    if not approve:
+        updated = repository.update(replace(session, proposed_for=None), expected_version=session.version)
+        logger.info("session %s: move declined by therapist %s", session_id, session.therapist_id)
+        return updated
+    _check_overlap(
+        session.therapist_id,
+        session.proposed_for,
+        session.duration_minutes,
+        ignore=session.session_id,
+        confirmed=confirm_overlap,
+    )
+    # As a reschedule: the old time's claim is released and the new one claimed in the same transaction.
+    try:
+        updated = BookingRepository().update_moving(
+            replace(
+                session,
+                scheduled_for=session.proposed_for,
+                proposed_for=None,
+                client_reminded_at=None,
+                therapist_reminded_at=None,
+            ),
+            previous_start=session.scheduled_for,
+            expected_version=session.version,
+        )
+    except TimeTaken:
+        raise InvalidSession("A client booked that time a moment ago: keep the session or move it elsewhere.") from None
+    if updated.scheduled_for != session.scheduled_for:
+        _time_freed(session)
+    logger.info("session %s: move approved by therapist %s", session_id, session.therapist_id)
+    _questionnaires_follow(updated)
+    return updated
+
+
+def cancellation_window_set(*, user: User, hours: int) -> None:
+    """The therapist's cancellation window: a client's cancellation closer to the session is late."""
+    if not 0 <= hours <= MAX_CANCELLATION_WINDOW_HOURS:
+        raise InvalidSession(f"A cancellation window is between 0 and {MAX_CANCELLATION_WINDOW_HOURS} hours.")
+    TherapistRepository().set_cancellation_window(own_therapist_id(user), hours)
+
+
 @dataclass(frozen=True)
 class ClientSessions:
     upcoming: Page[TherapySession]
@@ -240,35 +356,47 @@ def client_sessions(
     """The client's upcoming, requested and past sessions: one Query each, a page at a time."""
     client_id = own_client_id(user)
     repo = SessionRepository()
-    now = utcnow()
     # An hour back so a session under way still shows as the next one.
-    current = now - timedelta(minutes=MAX_SESSION_MINUTES)
-    upcoming = repo.list_by_client(
-        client_id, after=current, statuses=AGENDA, limit=PAGE_SIZE, cursor=upcoming_cursor,
-        clinical=False,
+    current = utcnow() - timedelta(minutes=MAX_SESSION_MINUTES)
+    upcoming = repo.list_section(
+        "client", client_id, "upcoming", after=current, limit=PAGE_SIZE, cursor=upcoming_cursor, clinical=False
     )
-    pending = repo.list_by_client(
-        client_id,
-        after=now - REQUEST_HORIZON,
-        statuses={SessionStatus.PENDING},
-        limit=PAGE_SIZE,
-        cursor=pending_cursor,
-        clinical=False,
+    # Every request still waiting, however old: it is there until someone answers or withdraws it.
+    pending = repo.list_section(
+        "client", client_id, "requests", limit=PAGE_SIZE, cursor=pending_cursor, clinical=False
     )
-    past = repo.list_by_client(
-        client_id, before=now, newest_first=True, limit=PAGE_SIZE, cursor=past_cursor,
-        clinical=False,
+    # Held, declined, cancelled and withdrawn sessions, newest first, whenever they were (or would have been).
+    past = repo.list_section(
+        "client", client_id, "history", newest_first=True, limit=PAGE_SIZE, cursor=past_cursor, clinical=False
     )
-    # The lists' index copies no clinical text: titles (and whether there are shared notes) in one read.
-    upcoming, pending, past = repo.with_titles([upcoming, pending, past], shared_notes=True)
+    # The section indexes copy no clinical text: titles, whether there are shared notes and the
+    # reasons the history shows, for all three sections in one read.
+    upcoming, pending, past = repo.with_titles([upcoming, pending, past], shared_notes=True, reasons=True)
     return ClientSessions(
         upcoming=Page([for_client(s) for s in upcoming.items], upcoming.next_cursor),
         pending=Page([for_client(s) for s in pending.items], pending.next_cursor),
-        past=Page(
-            [for_client(s) for s in past.items if s.status is not SessionStatus.PENDING],
-            past.next_cursor,
-        ),
+        past=Page([for_client(s) for s in past.items], past.next_cursor),
     )
+
+
+def sessions_not_closed_before(
+    *, user: User, before: datetime, cursor: str | None = None
+) -> Page[TherapySession]:
+    """Approved or open sessions whose time came before ``before`` and that nobody closed or cancelled.
+
+    They leave the upcoming list once their day has passed, and are in no history
+    until they are closed or cancelled: this list keeps them findable (newest first).
+    """
+    repo = SessionRepository()
+    if user.kind is AccountKind.THERAPIST:
+        return repo.list_section(
+            "therapist", own_therapist_id(user), "upcoming", before=before, newest_first=True,
+            limit=PAGE_SIZE, cursor=cursor,
+        )
+    page = repo.list_section(
+        "client", own_client_id(user), "upcoming", before=before, newest_first=True, limit=PAGE_SIZE, cursor=cursor
+    )
+    return Page([for_client(s) for s in page.items], page.next_cursor)
 
 
 @dataclass(frozen=True)
@@ -408,6 +536,7 @@ def _move(user: User, session_id: str, target: SessionStatus, verb: str) -> Ther
     changes: dict[str, object] = {"status": target}
     if target is SessionStatus.CANCELLED:
         changes["cancelled_by"] = AccountKind.THERAPIST
+        changes["cancelled_at"] = utcnow()
     # The write's own condition refuses an illegal move (IllegalTransition); a cancel releases the time's claim.
     if target is SessionStatus.CANCELLED:
         updated = BookingRepository().update_releasing(replace(session, **changes), expected_version=session.version)  # type: ignore[arg-type]
@@ -550,30 +679,19 @@ def therapist_sessions(
     """Today and upcoming in time order, requests to answer, and past sessions: one Query each."""
     therapist_id = own_therapist_id(user)
     repo = SessionRepository()
-    now = utcnow()
-    agenda = repo.list_by_therapist(
-        therapist_id, after=today_starts, statuses=AGENDA, limit=PAGE_SIZE, cursor=agenda_cursor,
-        clinical=False,
+    agenda = repo.list_section(
+        "therapist", therapist_id, "upcoming", after=today_starts, limit=PAGE_SIZE, cursor=agenda_cursor, clinical=False
     )
-    requests = repo.list_by_therapist(
-        therapist_id,
-        after=now - REQUEST_HORIZON,
-        statuses={SessionStatus.PENDING},
-        limit=PAGE_SIZE,
-        cursor=requests_cursor,
-        clinical=False,
+    # Every request still waiting, oldest first: none is hidden behind answered ones.
+    requests = repo.list_section(
+        "therapist", therapist_id, "requests", limit=PAGE_SIZE, cursor=requests_cursor, clinical=False
     )
-    past = repo.list_by_therapist(
-        therapist_id, before=now, newest_first=True, limit=PAGE_SIZE, cursor=past_cursor,
-        clinical=False,
+    past = repo.list_section(
+        "therapist", therapist_id, "history", newest_first=True, limit=PAGE_SIZE, cursor=past_cursor, clinical=False
     )
-    # The lists' index copies no clinical text: the titles of all three in one read.
+    # The section indexes copy no clinical text: the titles of all three in one read.
     agenda, requests, past = repo.with_titles([agenda, requests, past])
-    return TherapistSessions(
-        agenda=agenda,
-        requests=requests,
-        past=Page([s for s in past.items if s.status is not SessionStatus.PENDING], past.next_cursor),
-    )
+    return TherapistSessions(agenda=agenda, requests=requests, past=past)
 
 
 @dataclass(frozen=True)
@@ -733,19 +851,10 @@ def sessions_cancel_for_ended_relationship(*, client_id: str, therapist_id: str,
     record = records.get(client_id, therapist_id)
     marked = set(record.session_ids) if record is not None else set()
     candidates = set(marked)
-    cursor: str | None = None
-    while True:
-        page = repository.list_by_client(
-            client_id,
-            after=now,
-            statuses=(SessionStatus.PENDING, SessionStatus.APPROVED),
-            limit=_CANCEL_PAGE,
-            cursor=cursor,
-        )
-        candidates.update(s.session_id for s in page.items if s.therapist_id == therapist_id)
-        if not page.next_cursor:
-            break
-        cursor = page.next_cursor
+    # Every pending and approved session ahead, however many (the section index, read to its end).
+    candidates.update(
+        s.session_id for s in repository.client_sessions_ahead(client_id, after=now) if s.therapist_id == therapist_id
+    )
     cancelled = 0
     settled: list[str] = []
     for session in repository.get_many(sorted(candidates)):

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 from portal.accounts.decorators import therapist_required
 from portal.accounts.requests import AuthenticatedHttpRequest
 from portal.forms.directory import ProfileForm
+from portal.services.sessions import InvalidSession, cancellation_window_set
 from portal.services.therapist_directory import (
     InvalidProfile,
     therapist_own_profile,
@@ -36,7 +37,10 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
                     bio=data["bio"],
                     accepting_clients=data["accepting_clients"],
                 )
-            except InvalidProfile as exc:
+                # Empty keeps the current window (the form shows it as the initial value).
+                if data["cancellation_window_hours"] is not None:
+                    cancellation_window_set(user=user, hours=data["cancellation_window_hours"])
+            except (InvalidProfile, InvalidSession) as exc:
                 form.add_error(None, str(exc))
             else:
                 messages.success(request, "Your profile is saved.")
@@ -50,6 +54,7 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
                 "specialization": therapist.specialization,
                 "bio": therapist.bio,
                 "accepting_clients": therapist.accepting_clients,
+                "cancellation_window_hours": therapist.cancellation_window_hours,
             }
         )
     return render(request, TEMPLATE, {"form": form, "therapist": therapist}, status=status)

@@ -10,14 +10,15 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from portal.accounts.user import User
-from portal.domain import NotFound, TherapySession
+from portal.domain import NotFound, Page, TherapySession
 from portal.ids import is_valid_id
-from portal.presenters.sessions import ListRole, list_sections
+from portal.presenters.sessions import ListRole, SessionRow, list_sections
 from portal.services import calendar as calendar_service
 from portal.views.calendar import ics_download
 from portal.views.htmx import wants_fragment
 
 LIST_TEMPLATE = "portal/sessions/list.html"
+EARLIER_TEMPLATE = "portal/sessions/earlier.html"
 
 
 def session_id_or_404(session_id: str) -> str:
@@ -56,6 +57,21 @@ def session_list_response(
         if paged is not None:
             return render(request, f"{LIST_TEMPLATE}#section_page", {**context, "section": paged})
     return render(request, LIST_TEMPLATE, context, status=status)
+
+
+def earlier_sessions_response(
+    request: HttpRequest, role: ListRole, *, earlier_url: str, page: Page[TherapySession]
+) -> HttpResponse:
+    """The approved sessions whose time passed unclosed, a page at a time (htmx: the next page alone)."""
+    context = {
+        "role": role,
+        "earlier_url": earlier_url,
+        "rows": [SessionRow.of(session, role.detail_url) for session in page.items],
+        "next_cursor": page.next_cursor,
+    }
+    if wants_fragment(request) and request.GET.get("earlier"):
+        return render(request, f"{EARLIER_TEMPLATE}#section_page", context)
+    return render(request, EARLIER_TEMPLATE, context)
 
 
 def session_ics_response(session: TherapySession) -> HttpResponse:

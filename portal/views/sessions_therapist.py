@@ -6,10 +6,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from portal.accounts.decorators import therapist_required
@@ -24,15 +24,21 @@ from portal.forms.sessions import (
     SessionRescheduleForm,
 )
 from portal.policy import NotAllowed
-from portal.presenters.sessions import THERAPIST_LIST
+from portal.presenters.sessions import CONFIRMED_ACTIONS, THERAPIST_LIST, therapist_confirmation
 from portal.services import sessions as session_service
 from portal.services.practice import client_shown_to_therapist, therapist_clients_page
 from portal.services.sessions import InvalidSession, NotesConflict, ReadOnlySession, SessionOverlap
 from portal.views.htmx import wants_fragment
-from portal.views.session_pages import session_ics_response, session_id_or_404, session_list_response
+from portal.views.session_pages import (
+    earlier_sessions_response,
+    session_ics_response,
+    session_id_or_404,
+    session_list_response,
+)
 
 DETAIL_TEMPLATE = "portal/sessions/therapist_detail.html"
 RESCHEDULE_TEMPLATE = "portal/sessions/therapist_reschedule.html"
+CONFIRM_TEMPLATE = "portal/sessions/confirm.html"
 
 
 
@@ -103,6 +109,18 @@ def sessions(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
+@therapist_required
+@require_GET
+@vary_on_headers("HX-Request")
+def sessions_earlier(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Approved sessions from before today that were not closed: out of the agenda, kept here."""
+    today_starts = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    page = session_service.sessions_not_closed_before(
+        user=request.user, before=today_starts, cursor=request.GET.get("earlier")
+    )
+    return earlier_sessions_response(request, THERAPIST_LIST, earlier_url="therapist_sessions_earlier", page=page)
+
+
 def _client_zone(session: TherapySession, user: User) -> ZoneInfo | None:
     """The client's zone when it is not the therapist's: the page then gives the client's time too."""
     client = client_shown_to_therapist(client_id=session.client_id)
@@ -129,7 +147,6 @@ def _detail_context(request: AuthenticatedHttpRequest, session_id: str, **extra:
         "approve_form": SessionApproveForm(
             initial={"location": session.location, "duration_minutes": session.duration_minutes}
         ),
-        "reject_form": SessionRejectForm(),
         "overlap": [],
         "conflict": None,
         "notes_saved": False,
@@ -190,12 +207,33 @@ _MOVES = {
 }
 
 
+def _confirm_page(request: AuthenticatedHttpRequest, session_id: str, action: str) -> HttpResponse:
+    """The page asking before a cancel, a close or a decline (the decline's reason is typed there)."""
+    session = session_service.session_for_therapist_read(user=request.user, session_id=session_id)
+    context = {
+        "confirm": therapist_confirmation(session, action),
+        "session": session,
+        "form": SessionRejectForm() if action == "reject" else None,
+    }
+    return render(request, CONFIRM_TEMPLATE, context)
+
+
 @therapist_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def session_action(request: AuthenticatedHttpRequest, session_id: str, action: str) -> HttpResponse:
-    """Approve, reject, open, close or cancel; a refused move says why on the session's page."""
+    """Approve, reject, open, close or cancel; a refused move says why on the session's page.
+
+    A GET of cancel, close or reject is the page that asks first; the POST does it.
+    """
     session_id = session_id_or_404(session_id)
     user = request.user
+    if request.method == "GET":
+        if action not in CONFIRMED_ACTIONS:
+            return HttpResponseNotAllowed(["POST"])
+        try:
+            return _confirm_page(request, session_id, action)
+        except NotFound:
+            raise Http404 from None
     try:
         if action == "approve":
             form = SessionApproveForm(request.POST)
@@ -219,12 +257,29 @@ def session_action(request: AuthenticatedHttpRequest, session_id: str, action: s
         elif action == "reject":
             reject_form = SessionRejectForm(request.POST)
             if not reject_form.is_valid():
-                context = _detail_context(request, session_id, reject_form=reject_form)
-                return render(request, DETAIL_TEMPLATE, context, status=400)
+                session = session_service.session_for_therapist_read(user=user, session_id=session_id)
+                context = {"confirm": therapist_confirmation(session, "reject"), "session": session, "form": reject_form}
+                return render(request, CONFIRM_TEMPLATE, context, status=400)
             session_service.session_reject(
                 user=user, session_id=session_id, reason=reject_form.cleaned_data["reason"]
             )
             messages.success(request, "The request was declined.")
+        elif action in ("move_approve", "move_decline"):
+            try:
+                session_service.session_move_answer(
+                    user=user,
+                    session_id=session_id,
+                    approve=action == "move_approve",
+                    confirm_overlap=request.POST.get("confirm_overlap") == "True",
+                )
+            except SessionOverlap:
+                messages.error(
+                    request, "The time the client asked for overlaps another session: change the time or answer again."
+                )
+            else:
+                messages.success(
+                    request, "The session moved to the new time." if action == "move_approve" else "The new time was declined."
+                )
         elif action in _MOVES:
             move, done = _MOVES[action]
             move(user=user, session_id=session_id)

@@ -157,6 +157,8 @@ def test_it_closes_a_session_and_the_next_sessions_panel_starts_there(site: str,
 
     page.goto(f"{site}/therapist/sessions/{held.session_id}/")
     page.get_by_role("button", name="Close the session").click()
+    # Closing asks first, on a page of its own.
+    page.get_by_role("button", name="Yes, close the session").click()
     expect(page.get_by_text("The session is closed.")).to_be_visible()
     # A past session keeps the window before it: no earlier session, so its 30 days.
     expect(page.get_by_role("heading", name="Shared in the 30 days before this session")).to_be_visible()
@@ -169,5 +171,33 @@ def test_it_closes_a_session_and_the_next_sessions_panel_starts_there(site: str,
     expect(page.locator("#since-last")).to_contain_text("Felt after the session")
     expect(page.locator("#since-last")).not_to_contain_text("Felt before the session")
     expect(page.locator("#since-last .chart-point:not(.legend-point)")).to_have_count(1)
+    _no_axe_violations(page)
+    assert console_errors == []
+
+
+def test_it_declines_after_asking_and_the_client_reads_the_reason_in_their_history(
+    site: str, page: Page, browser: Browser, console_errors: list[str]
+) -> None:
+    pair = care_pair()
+    asked = requested(pair, title="Talk about the move", when=utcnow() + timedelta(days=5))
+    therapist = browser.new_page()
+    _log_in(therapist, site, pair.therapist)
+    therapist.goto(f"{site}/therapist/sessions/{asked.session_id}/")
+    therapist.get_by_role("button", name="Decline").click()
+    # Declining asks first, and takes the reason there.
+    expect(therapist.get_by_role("heading", name="Decline this request?")).to_be_visible()
+    _no_axe_violations(therapist)
+    therapist.get_by_label("Reason (optional; the client reads it)").fill("Away that week, ask for the next one")
+    therapist.get_by_role("button", name="Decline the request").click()
+    expect(therapist.get_by_text("The request was declined.")).to_be_visible()
+    therapist.goto(f"{site}/therapist/sessions/")
+    expect(therapist.locator("#past-list")).to_contain_text("Declined")
+    therapist.close()
+
+    _log_in(page, site, pair.client)
+    page.goto(f"{site}/client/sessions/")
+    history = page.locator("#past-list")
+    expect(history).to_contain_text("Declined")
+    expect(history).to_contain_text("Away that week, ask for the next one")
     _no_axe_violations(page)
     assert console_errors == []

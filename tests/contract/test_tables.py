@@ -62,6 +62,8 @@ ADDED_INDEXES: dict[str, dict[str, KeySchema]] = {
     "Session": {
         "GSI_Session_ByClient": [("clientId", "HASH"), ("scheduledFor", "RANGE")],
         "GSI_Session_RemindersDue": [("reminderDay", "HASH"), ("remindAt", "RANGE")],
+        "GSI_Session_TherapistSection": [("therapistSection", "HASH"), ("scheduledFor", "RANGE")],
+        "GSI_Session_ClientSection": [("clientSection", "HASH"), ("scheduledFor", "RANGE")],
     },
     "ClientTherapistMapping": {
         "GSI_Mapping_PendingByTherapist": [("pendingTherapistId", "HASH"), ("requestedAt", "RANGE")]

@@ -97,7 +97,7 @@ def test_the_web_role_scans_no_clinical_table_and_the_maintenance_role_does_what
     maintenance = policy_document("maintenance")["Statement"]
     scans = {str(r) for s in maintenance if "dynamodb:Scan" in s["Action"] for r in s["Resource"]}
     assert scans == {str({"Fn::GetAtt": ["SessionTable", "Arn"]}), str({"Fn::GetAtt": ["DataKeysTable", "Arn"]})}
-    assert set(MAINTENANCE_COMMANDS) == {"rotate_data_keys", "backfill_session_history"}
+    assert set(MAINTENANCE_COMMANDS) == {"rotate_data_keys", "backfill_session_history", "backfill_session_sections"}
 
 
 def test_the_template_outputs_both_roles_each_with_its_own_policies() -> None:

@@ -278,6 +278,34 @@ def test_it_costs_the_clients_record_page_a_fixed_number_of_calls(dynamo):
     assert _cost(http, f"/client/notes/{session.session_id}/") == {"GetItem": 2, "BatchGetItem": 2, "Query": 1}
 
 
+def _session_list_cost(side: str, *, mixed: bool) -> dict[str, int]:
+    """A session list (the first page of each section, or a "More" page of one) with 3 or 3 x 45 sessions."""
+    from tests.sessions_lists_data import seed_mixed_sessions
+
+    pair = care_pair()
+    if mixed:
+        seed_mixed_sessions(pair.therapist.account_id, pair.client.account_id)
+    else:
+        booked(pair, when=utcnow() + timedelta(days=2))
+    user, url = (pair.therapist, "/therapist/sessions/") if side == "therapist" else (pair.client, "/client/sessions/")
+    http = HttpClient()
+    log_in(http, user)
+    return _cost(http, url)
+
+
+@pytest.mark.parametrize("side", ["therapist", "client"])
+def test_it_costs_the_session_lists_a_fixed_number_of_calls_with_3_or_135_sessions(dynamo, side):
+    # The web session; one Query per section (agenda or upcoming, requests, history: each its own
+    # partition of a section index, so no status filter, and the index holds no clinical text);
+    # the people for the form (Query + BatchGetItem); the calendar feed's state (GetItem); the
+    # titles (and the client's shared notes and decline reasons) of all three sections' sessions
+    # in one BatchGetItem of the items; the data keys of that text in one more BatchGetItem,
+    # whichever kinds of key (the client's, the pair's record key) the page needs.
+    expected = {"GetItem": 2, "Query": 4, "BatchGetItem": 3}
+    assert _session_list_cost(side, mixed=False) == expected
+    assert _session_list_cost(side, mixed=True) == expected
+
+
 def _questionnaires(size: int) -> tuple[HttpClient, HttpClient, str, str, str]:
     """(client's browser, therapist's browser, client id, therapist id, a result id) with ``size`` PHQ-9 results."""
     from portal.domain_measures import MeasureKind, Schedule

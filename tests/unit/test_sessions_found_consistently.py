@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import pytest
 
+import portal.dynamo.sessions as session_store
 from portal.domain import FORMER_CLIENT, AccountKind, Conflict, SessionStatus
 from portal.dynamo.relationships import RelationshipRepository
 from portal.dynamo.schema import RELATIONSHIPS, SESSIONS
@@ -86,7 +87,7 @@ def test_an_approval_that_lands_after_the_cancel_fails_on_its_version(dynamo) ->
 
 def test_ending_cancels_every_session_the_index_lists_past_a_page(dynamo, monkeypatch) -> None:
     # Sessions from before the record kept their ids: only the index finds them, 25 over three pages.
-    monkeypatch.setattr(service, "_CANCEL_PAGE", 10)
+    monkeypatch.setattr(session_store, "_READ_ALL_PAGE", 10)
     client, therapist = make_active_pair()
     repository = SessionRepository()
     made = [

@@ -81,3 +81,24 @@ def test_it_copies_a_new_name_onto_every_relationship_so_lists_show_it(dynamo, c
 
     assert MappingRepository().get(working.account_id, therapist.account_id).therapist_name == "Dr New"
     assert RelationshipRepository().get(working.account_id, therapist.account_id).therapist_name == "Dr New"
+
+
+def test_it_shows_and_saves_the_cancellation_window(dynamo, client):
+    therapist = logged_in(client, AccountKind.THERAPIST, name="Dr Tara")
+    form = {"name": "Dr Tara", "specialization": "grief", "bio": ""}
+    # The current window (24 hours unless set) is the field's value.
+    page = client.get("/therapist/profile/").content.decode()
+    assert 'name="cancellation_window_hours"' in page and 'value="24"' in page
+
+    assert client.post("/therapist/profile/", {**form, "cancellation_window_hours": "48"}).status_code == 302
+    assert TherapistRepository().get(therapist.account_id).cancellation_window_hours == 48
+    assert 'value="48"' in client.get("/therapist/profile/").content.decode()
+
+    # Left empty, the window stays as it was.
+    assert client.post("/therapist/profile/", form).status_code == 302
+    assert TherapistRepository().get(therapist.account_id).cancellation_window_hours == 48
+
+    # Out of range: refused on the form, nothing saved.
+    refused = client.post("/therapist/profile/", {**form, "cancellation_window_hours": "-1"})
+    assert refused.status_code == 400
+    assert TherapistRepository().get(therapist.account_id).cancellation_window_hours == 48
