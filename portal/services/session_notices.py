@@ -77,6 +77,8 @@ def _sentence(kind: SessionNotice, session: TherapySession, time_zone: str, prev
         return f"Your session on {when} was cancelled."
     if kind is SessionNotice.WITHDRAWN:
         return f"The session request for {when} was withdrawn."
+    if kind is SessionNotice.MOVE_REQUESTED and session.proposed_for is not None:
+        return f"You are asked to move the session on {when} to {local_time(session.proposed_for, time_zone)}."
     if kind is SessionNotice.MOVE_REQUESTED:
         return f"You are asked to move the session on {when}."
     if kind is SessionNotice.MOVE_DECLINED:

@@ -270,6 +270,7 @@ def session_cancel_by_client(*, user: User, session_id: str, now: datetime | Non
         expected_version=session.version,
     )
     logger.info("session %s cancelled by client %s (late: %s)", session_id, session.client_id, late)
+    session_notice(updated, SessionNotice.CANCELLED, to=Side.THERAPIST)
     _time_freed(updated)
     return for_client(updated)
 
@@ -288,6 +289,7 @@ def session_move_request(*, user: User, session_id: str, scheduled_for: datetime
     _check_time(scheduled_for)
     updated = SessionRepository().update(replace(session, proposed_for=scheduled_for), expected_version=session.version)
     logger.info("session %s: client %s asked to move it", session_id, session.client_id)
+    session_notice(updated, SessionNotice.MOVE_REQUESTED, to=Side.THERAPIST)
     return for_client(updated)
 
 
@@ -302,6 +304,7 @@ def session_move_answer(
     if not approve:
         updated = repository.update(replace(session, proposed_for=None), expected_version=session.version)
         logger.info("session %s: move declined by therapist %s", session_id, session.therapist_id)
+        session_notice(updated, SessionNotice.MOVE_DECLINED, to=Side.CLIENT)
         return updated
     _check_overlap(
         session.therapist_id,
@@ -328,6 +331,7 @@ def session_move_answer(
     if updated.scheduled_for != session.scheduled_for:
         _time_freed(session)
     logger.info("session %s: move approved by therapist %s", session_id, session.therapist_id)
+    session_notice(updated, SessionNotice.RESCHEDULED, to=Side.CLIENT, previous=session.scheduled_for)
     _questionnaires_follow(updated)
     return updated
 

@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from portal.accounts.user import User
-from portal.domain import SessionStatus, TherapySession
+from portal.domain import TherapySession
 from portal.dynamo.sessions import SessionRepository
 from portal.policy import own_therapist_id
 from portal.timeutil import utcnow
@@ -22,7 +22,6 @@ from portal.timeutil import utcnow
 REQUESTS_SHOWN = 10
 # Today's and tomorrow's sessions: more than a therapist can hold in two days.
 DAY_LIMIT = 40
-_AGENDA = frozenset({SessionStatus.APPROVED, SessionStatus.OPEN})
 
 
 @dataclass(frozen=True)
@@ -54,12 +53,12 @@ def therapist_day(*, user: User, now: datetime | None = None) -> TherapistDay:
     tomorrow_starts = _local_midnight(tomorrow, zone)
     ends = _local_midnight(tomorrow + timedelta(days=1), zone)
     repo = SessionRepository()
-    upcoming = repo.list_by_therapist(
-        therapist_id, after=starts, before=ends, statuses=_AGENDA, limit=DAY_LIMIT, clinical=False
+    # The upcoming section holds approved and open sessions only: the key range is the two days.
+    upcoming = repo.list_section(
+        "therapist", therapist_id, "upcoming", after=starts, before=ends, limit=DAY_LIMIT, clinical=False
     ).items
-    waiting = repo.list_by_therapist(
-        therapist_id, after=now, statuses=(SessionStatus.PENDING,), limit=REQUESTS_SHOWN, clinical=False
-    )
+    # Every request still waiting, oldest first, as on the sessions page's "Requests to answer".
+    waiting = repo.list_section("therapist", therapist_id, "requests", limit=REQUESTS_SHOWN, clinical=False)
     return TherapistDay(
         today=DayOfSessions(today, [s for s in upcoming if s.scheduled_for < tomorrow_starts]),
         tomorrow=DayOfSessions(tomorrow, [s for s in upcoming if s.scheduled_for >= tomorrow_starts]),

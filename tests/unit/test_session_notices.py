@@ -156,3 +156,24 @@ def test_a_notice_the_mail_server_refused_can_be_sent_again(pair, monkeypatch):
     assert session_notice(stored, SessionNotice.REQUESTED, to=Side.THERAPIST) is True
     assert session_notice(stored, SessionNotice.REQUESTED, to=Side.THERAPIST) is False
     assert len(mail.outbox) == 1
+
+
+def test_a_clients_cancel_and_move_are_told_to_the_therapist_and_the_answer_to_the_client(pair):
+    session = booked(pair, when=DST_DAY_17H_NEW_YORK, title=TITLE)
+    service.session_move_request(
+        user=pair.client, session_id=session.session_id, scheduled_for=DST_DAY_17H_NEW_YORK + timedelta(days=1)
+    )
+    assert "You are asked to move the session on Sun 14 Mar at 22:00 to Mon 15 Mar at 22:00." in _to(pair.therapist)[-1]
+    service.session_move_answer(user=pair.therapist, session_id=session.session_id, approve=False)
+    assert "Your request to move the session on Sun 14 Mar at 17:00 was declined" in _to(pair.client)[-1]
+    service.session_move_request(
+        user=pair.client, session_id=session.session_id, scheduled_for=DST_DAY_17H_NEW_YORK + timedelta(days=2)
+    )
+    service.session_move_answer(user=pair.therapist, session_id=session.session_id, approve=True)
+    assert "Your session on Sun 14 Mar at 17:00 was moved to Tue 16 Mar at 17:00." in _to(pair.client)[-1]
+
+    before = len(mail.outbox)
+    service.session_cancel_by_client(user=pair.client, session_id=session.session_id)
+    assert len(mail.outbox) == before + 1
+    assert "Your session on Tue 16 Mar at 22:00 was cancelled." in _to(pair.therapist)[-1]
+    _no_health_data()
