@@ -6,18 +6,27 @@ DYNAMODB_PORT ?= 8765
 PORT ?= 8000
 CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || command -v google-chrome || echo /usr/bin/chromium)
 
-.PHONY: run test deps browser bench bench-journal bench-messages load faults cost check clean rebuild-local-data
+.PHONY: run test deps run-deps browser bench bench-journal bench-messages bench-booking load faults cost check clean rebuild-local-data
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+# Two stamps: serving needs requirements.txt only (`make run`); tests, checks and benchmarks add
+# requirements-dev.txt (browser, type-check, lint and load tools), which a first `make run` need not wait for.
+$(VENV)/.run-installed: requirements.txt
 	@python=$$(scripts/find-python) && echo "Using $$python" && \
-	  { [ -x $(PY) ] || $$python -m venv $(VENV); }
-	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	  { [ -x $(PY) ] || { $$python -m venv $(VENV) && \
+	    $(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip; }; }
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed: $(VENV)/.run-installed requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
+
+# run-deps: what serving needs (the app's packages and the local engine); deps: everything else too.
+run-deps: $(VENV)/.run-installed node_modules/.installed
 
 deps: $(VENV)/.installed node_modules/.installed
 
@@ -29,11 +38,11 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	else echo "Chromium is needed for the browser tests: install it (apt-get install chromium) or set CHROMIUM=/path"; exit 1; fi
 
-run: deps
+run: run-deps
 	$(PY) -m devtools.run_local --port $(PORT) --dynamodb-port $(DYNAMODB_PORT)
 
 # Local data made by an earlier version: copy the tables whose shape changed into the new shape.
-rebuild-local-data: deps
+rebuild-local-data: run-deps
 	$(PY) -m devtools.rebuild_local --dynamodb-port $(DYNAMODB_PORT)
 
 test: deps browser

@@ -68,6 +68,7 @@ class DatabaseUnavailable(Exception):
 
 # --- vocabularies the product keeps ---------------------------------------------
 
+
 class Valence(enum.StrEnum):
     """How a feeling is felt: the sign it gives to its intensity on the mood chart."""
 
@@ -209,7 +210,6 @@ def is_erased(value: str) -> bool:
     return isinstance(value, ErasedText)
 
 
-
 @dataclass(frozen=True)
 class Page(Generic[T]):
     items: list[T]
@@ -268,11 +268,45 @@ class Therapist:
     listed: bool = True
     bio: str = ""
     accepting_clients: bool = True
+    # What a client needs to choose, written by the therapist (never checked by the portal).
+    licence_type: str = ""
+    licence_state: str = ""
+    modalities: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    fees: str = ""
+    # Names the current photo (TherapistPhotos); empty: no photo. A new version is a new URL.
+    photo_version: str = ""
     # How long before a session a client may cancel it without it counting as late.
     cancellation_window_hours: int = 24
 
 
 MAX_BIO_LENGTH = 1000
+MAX_REQUEST_MESSAGE_LENGTH = 1000
+MAX_LICENCE_LENGTH = 80
+MAX_FEES_LENGTH = 300
+# How a therapist meets clients: value -> label.
+MODALITIES: dict[str, str] = {"in_person": "In person", "video": "Video"}
+# The languages a therapist may say they work in (a fixed list, so a client's filter finds them).
+LANGUAGES: tuple[str, ...] = (
+    "Arabic",
+    "Cantonese",
+    "English",
+    "French",
+    "German",
+    "Hindi",
+    "Italian",
+    "Japanese",
+    "Korean",
+    "Mandarin",
+    "Polish",
+    "Portuguese",
+    "Russian",
+    "Spanish",
+    "Tagalog",
+    "Ukrainian",
+    "Vietnamese",
+)
+
 DEFAULT_CANCELLATION_WINDOW_HOURS = 24
 MAX_CANCELLATION_WINDOW_HOURS = 7 * 24
 
@@ -332,6 +366,9 @@ class Mapping:
     # Copied on so lists and the journal page need no extra reads.
     client_name: str = ""
     therapist_name: str = ""
+    # What the client wrote when asking (encrypted under the client's key); read only
+    # with the therapist's list of requests waiting for an answer, empty elsewhere.
+    request_message: str = ""
 
     def awaits_answer_from(self, side: Side) -> bool:
         return self.status is MappingStatus.PENDING and self.requested_by is not side
@@ -438,9 +475,7 @@ class SessionStatus(enum.StrEnum):
 # pending -> approved | rejected, approved -> open -> closed, and pending or
 # approved -> cancelled (a withdrawn request, a cancelled appointment).
 SESSION_TRANSITIONS: dict[SessionStatus, frozenset[SessionStatus]] = {
-    SessionStatus.PENDING: frozenset(
-        {SessionStatus.APPROVED, SessionStatus.REJECTED, SessionStatus.CANCELLED}
-    ),
+    SessionStatus.PENDING: frozenset({SessionStatus.APPROVED, SessionStatus.REJECTED, SessionStatus.CANCELLED}),
     SessionStatus.APPROVED: frozenset({SessionStatus.OPEN, SessionStatus.CANCELLED}),
     SessionStatus.OPEN: frozenset({SessionStatus.CLOSED}),
     SessionStatus.REJECTED: frozenset(),
@@ -450,9 +485,7 @@ SESSION_TRANSITIONS: dict[SessionStatus, frozenset[SessionStatus]] = {
 # The time (and place) of a session may change only before it happens.
 RESCHEDULABLE: frozenset[SessionStatus] = frozenset({SessionStatus.PENDING, SessionStatus.APPROVED})
 # On the calendar: what is arranged, happening, or was held.
-ON_CALENDAR: frozenset[SessionStatus] = frozenset(
-    {SessionStatus.APPROVED, SessionStatus.OPEN, SessionStatus.CLOSED}
-)
+ON_CALENDAR: frozenset[SessionStatus] = frozenset({SessionStatus.APPROVED, SessionStatus.OPEN, SessionStatus.CLOSED})
 DEFAULT_SESSION_MINUTES = 50
 MIN_SESSION_MINUTES = 10
 MAX_SESSION_MINUTES = 240

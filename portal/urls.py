@@ -9,6 +9,7 @@ from portal.views import (
     health,
     home,
     journal,
+    journal_select,
     measures,
     messaging,
     mfa,
@@ -43,9 +44,7 @@ _accounts = [
     path("security/", security.security, name="security"),
     path("account/settings/", account_settings.account_settings, name="account_settings"),
     path("security/sessions/end-others/", security.end_other_sessions, name="end_other_sessions"),
-    path(
-        "security/recovery-codes/", security.regenerate_recovery_codes, name="regenerate_recovery_codes"
-    ),
+    path("security/recovery-codes/", security.regenerate_recovery_codes, name="regenerate_recovery_codes"),
     path("security/two-factor/off/", security.turn_off_mfa, name="turn_off_mfa"),
 ]
 
@@ -55,12 +54,18 @@ _client = [
     path("journal/export.csv", journal.journal_export, name="journal_export"),
     path("journal/chart/", journal.journal_chart, name="journal_chart"),
     path("journal/access/", journal.journal_access, name="journal_access"),
+    path("journal/select/", journal_select.journal_select, name="journal_select"),
     path("journal/<str:entry_id>/", journal.entry_detail, name="journal_entry"),
     path("journal/<str:entry_id>/edit/", journal.entry_edit, name="journal_entry_edit"),
     path("journal/<str:entry_id>/delete/", journal.entry_delete, name="journal_entry_delete"),
     path("journal/<str:entry_id>/share/", journal.entry_share, name="journal_entry_share"),
     path("therapists/", directory.directory, name="directory"),
     path("therapists/<str:therapist_id>/", directory.therapist_profile, name="therapist_profile"),
+    path(
+        "therapists/<str:therapist_id>/photo/<slug:version>.jpg",
+        directory.therapist_photo_view,
+        name="therapist_photo",
+    ),
     path("therapists/<str:therapist_id>/request/", directory.request_therapist, name="relationship_request"),
     path("my-therapists/", relationships.my_therapists, name="my_therapists"),
     path("my-therapists/make-private/", relationships.unshare_all, name="journal_unshare_all"),
@@ -95,6 +100,8 @@ _client = [
 
 _therapist = [
     path("profile/", profile.profile, name="therapist_profile_edit"),
+    path("profile/photo/", profile.profile_photo, name="therapist_profile_photo"),
+    path("profile/photo/<slug:version>.jpg", profile.own_photo, name="therapist_own_photo"),
     path("clients/", relationships.my_clients, name="my_clients"),
     path("clients/invite/", relationships.invite, name="relationship_invite"),
     path("clients/<str:client_id>/end/", relationships.therapist_end, name="therapist_relationship_end"),

@@ -24,6 +24,7 @@ from django.contrib.sessions.backends.base import (
     UpdateError,
 )
 from django.core import signing
+from django.utils.crypto import get_random_string
 
 from portal.domain import Conflict, NotFound
 from portal.dynamo.web_sessions import WebSessionRecord, WebSessionRepository
@@ -73,6 +74,8 @@ class SessionStore(SessionBase):
         # The expiry of the stored session as loaded (None until loaded, or when
         # there was none): tells when it was last pushed forward.
         self._stored_expiry: datetime | None = None
+        # A key drawn by cycle_key and not stored yet: the next save creates the item.
+        self._create_on_save = False
 
     def stored_expiry(self) -> datetime | None:
         """When the stored session ends unless pushed again (None for a new or absent one)."""
@@ -121,6 +124,27 @@ class SessionStore(SessionBase):
             return False
         return self._repository.get(session_key) is not None
 
+    def _get_new_session_key(self) -> str:
+        # Django's own loop asks exists() first: a strongly consistent read per new
+        # key that decides nothing, as the item is stored under the condition that
+        # the key is not taken (CreateError, and another draw, if it is).
+        return get_random_string(32, VALID_KEY_CHARS)
+
+    def cycle_key(self) -> None:
+        # Django's cycle_key stores the old data under the new key at once, and the
+        # request's save (a login's, always) writes the item again a moment later.
+        # Only drawing the key here and creating the item on that save halves the
+        # writes of a login; the key is unknown to the browser until then, and the
+        # conditional create still refuses a key that is taken.
+        data = self._session  # type: ignore[attr-defined]
+        old_key = self.session_key
+        self._session_key = self._get_new_session_key()
+        self._session_cache = data
+        self._create_on_save = True
+        self.modified = True
+        if old_key:
+            self.delete(old_key)
+
     def create(self) -> None:
         for _ in range(_CREATE_ATTEMPTS):
             self._session_key = self._get_new_session_key()  # type: ignore[attr-defined]
@@ -137,6 +161,8 @@ class SessionStore(SessionBase):
     def save(self, must_create: bool = False) -> None:
         if self.session_key is None:
             return self.create()
+        if self._create_on_save and not must_create:
+            return self._create_cycled()
         data = self._get_session(no_load=must_create)  # type: ignore[attr-defined]
         record = WebSessionRecord(
             # As Django's database backend: if loading just found the session gone,
@@ -161,7 +187,19 @@ class SessionStore(SessionBase):
                 # after a password change): Django turns this into SessionInterrupted
                 # instead of letting the request resurrect the session.
                 raise UpdateError from exc
+        self._create_on_save = False
         self._stored_expiry = record.expires_at
+
+    def _create_cycled(self) -> None:
+        # The browser has not seen the key cycle_key drew, so a taken one is simply redrawn.
+        for _ in range(_CREATE_ATTEMPTS):
+            try:
+                self.save(must_create=True)
+            except CreateError:
+                self._session_key = self._get_new_session_key()
+                continue
+            return
+        raise RuntimeError("could not draw an unused session key")
 
     def _expiry_date(self, data: dict[str, Any]) -> datetime:
         # Passing expiry explicitly keeps get_expiry_date() from loading again.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from portal.domain import AccountKind, Client
+from portal.dynamo.account_search import search_key_attributes
 from portal.dynamo.accounts import AccountRepository, person_attributes, person_fields
 from portal.dynamo.gateway import Item
 from portal.dynamo.schema import CLIENTS
@@ -17,7 +18,11 @@ class ClientRepository(AccountRepository[Client]):
     scope = "clients"
 
     def to_item(self, account: Client) -> dict[str, Any]:
-        return {"clientId": account.client_id, **person_attributes(account)}
+        return {
+            "clientId": account.client_id,
+            **person_attributes(account),
+            **search_key_attributes(account.client_id, account.name, account.email),
+        }
 
     def from_item(self, item: Item) -> Client:
         return Client(client_id=item["clientId"], **person_fields(item))

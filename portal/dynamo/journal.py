@@ -24,7 +24,7 @@ from portal.dynamo.field_crypto import (
     encrypt_optional,
     field_context,
 )
-from portal.dynamo.gateway import Item, TransactPut, new_request_token
+from portal.dynamo.gateway import Item, TransactionCancelled, TransactPut, TransactUpdate, new_request_token
 from portal.dynamo.idempotency import claim_key, create_once, load_item
 from portal.dynamo.schema import JOURNAL
 from portal.timeutil import from_iso, maybe_from_iso, to_iso, utcnow
@@ -35,6 +35,8 @@ SHARED = "LSI_Journal_SharedByTime"
 BY_FEELING_TIME = "LSI_Journal_FeelingTime"
 FEELING_TIME = "feelingTime"
 SHARED_FELT_AT = "sharedFeltAt"
+# The most entries shared or unshared in one step: one transaction (DynamoDB takes up to 100 items).
+SHARE_MANY_LIMIT = 50
 # A chart of more points than this says so; the page reads one Query whatever the range.
 CHART_MAX_POINTS = 400
 # A share or unshare racing an edit moves the edit's condition; a few tries settle it.
@@ -407,6 +409,53 @@ class JournalRepository(Repository):
         except Conflict:
             raise NotFound("No such journal entry.") from None
         return _from_item(item)
+
+    def set_shared_many(self, client_id: str, entry_ids: list[str], shared_at: datetime | None) -> int:
+        """Share or unshare up to SHARE_MANY_LIMIT of the client's entries in one transaction.
+
+        A BatchGetItem finds which of the entries exist (and when each was felt,
+        which the shared index copies); then one TransactWriteItems changes them
+        all or none. Idempotent: sharing an entry already shared keeps its first
+        ``sharedAt`` (if_not_exists), unsharing a private one changes nothing, so
+        a second submit of the same form stores the same. Returns how many
+        entries exist (were changed or already so).
+        """
+        if len(entry_ids) > SHARE_MANY_LIMIT:
+            raise ValueError(f"At most {SHARE_MANY_LIMIT} entries in one transaction.")
+        items = self.db.batch_get(
+            JOURNAL,
+            [_key(client_id, entry_id) for entry_id in entry_ids],
+            consistent=True,
+            attributes=("clientId", "journalEntryId", "timeOfEmotion"),
+        )
+        operations: list[TransactUpdate] = []
+        for item in items:
+            key = _key(client_id, item["journalEntryId"])
+            if shared_at is not None:
+                operations.append(
+                    TransactUpdate(
+                        JOURNAL,
+                        key,
+                        set_values={SHARED_FELT_AT: item["timeOfEmotion"]},
+                        set_if_absent={"sharedAt": to_iso(shared_at)},
+                        # Felt at the time read: an edit of the time meanwhile cancels, and the caller retries.
+                        condition=Attr("timeOfEmotion").eq(item["timeOfEmotion"]),
+                    )
+                )
+            else:
+                operations.append(
+                    TransactUpdate(
+                        JOURNAL, key, remove=("sharedAt", SHARED_FELT_AT), condition=Attr("journalEntryId").exists()
+                    )
+                )
+        if operations:
+            try:
+                self.db.transact_write(operations)
+            except TransactionCancelled as exc:
+                if exc.condition_failed:
+                    raise Conflict("An entry changed while sharing; please try again.") from None
+                raise
+        return len(operations)
 
     def delete(self, client_id: str, entry_id: str) -> bool:
         """Delete an entry; False if there was none (a retry of a delete that landed is True)."""

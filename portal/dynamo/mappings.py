@@ -13,6 +13,7 @@ Query, however many clients they have.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +21,7 @@ from boto3.dynamodb.conditions import Attr, ConditionBase, Key
 
 from portal.domain import Conflict, Mapping, MappingStatus, Page, Relationship, Side
 from portal.dynamo.base import Repository, clamp_limit, kept_page, query_page
+from portal.dynamo.field_crypto import client_key_owner, decrypt_optional, encrypt_optional, field_context
 from portal.dynamo.filling import query_within_budget
 from portal.dynamo.gateway import (
     Item,
@@ -72,6 +74,32 @@ def _from_item(item: Item) -> Mapping:
     )
 
 
+def _request_message_context(client_id: str, therapist_id: str) -> str:
+    return field_context(MAPPINGS, _key(client_id, therapist_id), "requestMessage")
+
+
+def _seal_request_message(mapping: Mapping) -> str | None:
+    return encrypt_optional(
+        client_key_owner(mapping.client_id),
+        _request_message_context(mapping.client_id, mapping.therapist_id),
+        mapping.request_message.strip() or None,
+    )
+
+
+def _from_pending_item(item: Item) -> Mapping:
+    """A waiting request with the client's message opened (its key prefetched for the page)."""
+    message = decrypt_optional(
+        client_key_owner(item["clientId"]),
+        _request_message_context(item["clientId"], item["therapistId"]),
+        item.get("requestMessage"),
+    )
+    return replace(_from_item(item), request_message=message)
+
+
+def _request_message_owner(item: Item) -> list[str]:
+    return [client_key_owner(item["clientId"])] if item.get("requestMessage") else []
+
+
 def _is(status: MappingStatus, requested_by: Side | None = None) -> ConditionBase:
     condition: ConditionBase = Attr("status").eq(str(status))
     if requested_by is not None:
@@ -101,9 +129,7 @@ class MappingRepository(Repository):
     ) -> Mapping:
         """Map: an unconditional PutItem (demo data and tests; the product goes through the methods below)."""
         now = utcnow()
-        mapping = Mapping(
-            client_id, therapist_id, status, now, requested_by, now, client_name, therapist_name
-        )
+        mapping = Mapping(client_id, therapist_id, status, now, requested_by, now, client_name, therapist_name)
         self.db.put(MAPPINGS, _to_item(mapping))
         return mapping
 
@@ -116,16 +142,29 @@ class MappingRepository(Repository):
         client_name: str,
         therapist_name: str,
         at: datetime,
+        request_message: str = "",
     ) -> Mapping:
         """A request or an invitation: PutItem only if the pair has no mapping (else Conflict).
+
+        ``request_message`` (the client's optional words to the therapist) is
+        clinical text: stored encrypted under the client's key.
 
         With a request token: a put that landed and whose answer was lost is
         not reported as "you already asked" when botocore sends it again.
         """
         mapping = Mapping(
-            client_id, therapist_id, MappingStatus.PENDING, at, requested_by, at, client_name, therapist_name
+            client_id,
+            therapist_id,
+            MappingStatus.PENDING,
+            at,
+            requested_by,
+            at,
+            client_name,
+            therapist_name,
+            request_message,
         )
-        self.db.put(MAPPINGS, _to_item(mapping), condition=Attr("clientId").not_exists(), token=new_request_token())
+        item = {**_to_item(mapping), "requestMessage": _seal_request_message(mapping)}
+        self.db.put(MAPPINGS, item, condition=Attr("clientId").not_exists(), token=new_request_token())
         return mapping
 
     def accept(self, mapping: Mapping, *, at: datetime) -> Mapping:
@@ -144,6 +183,8 @@ class MappingRepository(Repository):
                         "status": str(MappingStatus.ACTIVE),
                         "updatedAt": to_iso(at),
                         "pendingTherapistId": None,
+                        # The request's words were for deciding; they go once it is answered.
+                        "requestMessage": None,
                     },
                     condition=_is(MappingStatus.PENDING, mapping.requested_by),
                 ),
@@ -183,16 +224,16 @@ class MappingRepository(Repository):
         is always someone else's change. It costs two write units instead of
         one, for actions people take rarely.
         """
-        _transact(self.db, [TransactDelete(MAPPINGS, _key(client_id, therapist_id), condition=_is(status, requested_by))])
+        _transact(
+            self.db, [TransactDelete(MAPPINGS, _key(client_id, therapist_id), condition=_is(status, requested_by))]
+        )
 
     def end(self, client_id: str, therapist_id: str, *, by: Side, at: datetime) -> None:
         """Unmap an active relationship: the item goes, the record is marked ended, at once."""
         _transact(
             self.db,
             [
-                TransactDelete(
-                    MAPPINGS, _key(client_id, therapist_id), condition=_is(MappingStatus.ACTIVE)
-                ),
+                TransactDelete(MAPPINGS, _key(client_id, therapist_id), condition=_is(MappingStatus.ACTIVE)),
                 ending_op(client_id, therapist_id, at=at, by=by),
             ],
         )
@@ -227,7 +268,10 @@ class MappingRepository(Repository):
         """Copy a therapist's new name onto one mapping (gone meanwhile: nothing to do)."""
         try:
             self.db.update(
-                MAPPINGS, _key(client_id, therapist_id), set_values={"therapistName": name}, condition=Attr("clientId").exists()
+                MAPPINGS,
+                _key(client_id, therapist_id),
+                set_values={"therapistName": name},
+                condition=Attr("clientId").exists(),
             )
         except Conflict:
             pass
@@ -256,9 +300,7 @@ class MappingRepository(Repository):
         record = next(map(relationship_from_item, found[RELATIONSHIPS.name]), None)
         return mapping, record
 
-    def list_for_client(
-        self, client_id: str, *, limit: int = 25, cursor: str | None = None
-    ) -> Page[Mapping]:
+    def list_for_client(self, client_id: str, *, limit: int = 25, cursor: str | None = None) -> Page[Mapping]:
         """List Therapists for a Client: one consistent Query by clientId."""
         return query_page(
             self.db,
@@ -325,5 +367,6 @@ class MappingRepository(Repository):
             limit=limit,
             scope=f"mappings.pending:{therapist_id}",
             cursor=cursor,
-            convert=_from_item,
+            convert=_from_pending_item,
+            key_owners=_request_message_owner,
         )

@@ -184,17 +184,50 @@ class MessageRepository(Repository):
             content=content,
             sort_key=sort_key,
         )
+        if not guarded:
+            return self._write_message(message, idempotency_key, None)
+        # The record's own state (activated, not ended) is the usual guard: every
+        # accept and end writes it in the mapping's transaction, and an erasure
+        # ends it before deleting the mapping, so an active record means an
+        # active mapping. It spares a condition check of the mapping item, which
+        # a transaction bills as a write. A record that says otherwise (ended, or
+        # from before records existed) sends the question to the mapping itself.
+        try:
+            active = Attr("activeSince").exists() & Attr("endedAt").not_exists()
+            return self._write_message(message, idempotency_key, active)
+        except TransactionCancelled as exc:
+            # The transaction is [claim, message, record update].
+            if not (len(exc.reasons) > 2 and exc.reasons[2] == "ConditionalCheckFailed"):
+                raise
+        try:
+            return self._write_message(message, idempotency_key, None, check_mapping=True)
+        except TransactionCancelled as exc:
+            # The transaction is [claim, message, record update, mapping check].
+            if len(exc.reasons) > 3 and exc.reasons[3] == "ConditionalCheckFailed":
+                raise ConversationClosed("This conversation is closed: the relationship is not active.") from None
+            raise
+
+    def _write_message(
+        self,
+        message: Message,
+        idempotency_key: str,
+        record_condition: ConditionBase | None,
+        *,
+        check_mapping: bool = False,
+    ) -> Message:
+        """The message, its idempotency claim and (unless ``record_condition`` and
+        ``check_mapping`` are both unset, a send outside a relationship) the record's update."""
+        client_id, therapist_id, sender = message.client_id, message.therapist_id, message.sender
         conversation = conversation_id(client_id, therapist_id)
         operations: list[TransactOp] = [TransactPut(MESSAGES, _to_item(message), Attr("createdAt").not_exists())]
         pair = {"clientId": client_id, "therapistId": therapist_id}
-        if guarded:
+        if record_condition is not None or check_mapping:
             notice_day_value, notice_due_if_absent = notice_pending_values(
                 Side(str(message.receiver)),
                 message.created_at + MESSAGE_NOTICE_DELAY,
                 client_id=client_id,
                 therapist_id=therapist_id,
             )
-            operations.append(TransactConditionCheck(MAPPINGS, pair, Attr("status").eq("active")))
             operations.append(
                 TransactUpdate(
                     RELATIONSHIPS,
@@ -207,22 +240,19 @@ class MessageRepository(Repository):
                     },
                     add={UNREAD_ATTRIBUTE[message.receiver]: 1},
                     set_if_absent=notice_due_if_absent,
+                    condition=record_condition,
                 )
             )
-        try:
-            stored, _ = create_once(
-                self.db,
-                key=claim_key("message", f"{conversation}:{sender}", idempotency_key),
-                target={"conversationId": conversation, "createdAt": sort_key},
-                operations=operations,
-                created=message,
-                load=load_item(self.db, MESSAGES, _from_item),
-            )
-        except TransactionCancelled as exc:
-            # The transaction is [claim, message, mapping check, record update].
-            if guarded and len(exc.reasons) > 2 and exc.reasons[2] == "ConditionalCheckFailed":
-                raise ConversationClosed("This conversation is closed: the relationship is not active.") from None
-            raise
+        if check_mapping:
+            operations.append(TransactConditionCheck(MAPPINGS, pair, Attr("status").eq("active")))
+        stored, _ = create_once(
+            self.db,
+            key=claim_key("message", f"{conversation}:{sender}", idempotency_key),
+            target={"conversationId": conversation, "createdAt": message.sort_key},
+            operations=operations,
+            created=message,
+            load=load_item(self.db, MESSAGES, _from_item),
+        )
         return stored
 
     def list_conversation(

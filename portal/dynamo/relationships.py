@@ -246,7 +246,13 @@ class RelationshipRepository(Repository):
     def list_for_therapist(
         self, therapist_id: str, *, limit: int = 25, cursor: str | None = None
     ) -> Page[Relationship]:
-        """Pairs that were ever active, newest activity first: one Query of the sparse GSI."""
+        """Pairs that were ever active, newest activity first: one Query of the sparse GSI.
+
+        The index copies only RELATIONSHIP_LIST_ATTRIBUTES (schema.py): the
+        records returned carry the names, state, last message and the
+        therapist's unread count; read markers, notice times, visits and
+        session ids are left at their defaults (``get`` reads them).
+        """
         return query_page(
             self.db,
             RELATIONSHIPS,

@@ -160,9 +160,7 @@ class Table:
 
     def key_attributes(self) -> list[str]:
         names: list[str] = []
-        for part in self.keys + tuple(
-            p for idx in self.global_indexes + self.local_indexes for p in idx.keys
-        ):
+        for part in self.keys + tuple(p for idx in self.global_indexes + self.local_indexes for p in idx.keys):
             if part.attribute not in names:
                 names.append(part.attribute)
         return names
@@ -218,12 +216,42 @@ CLINICAL_ATTRIBUTES = frozenset(
     }
 )
 
+# Staff search accounts by the start of a name or of an email. Each account
+# item carries ``nameShard`` = "<first two letters of its normalized name>#<n>"
+# and ``nameKey`` = the normalized name (likewise ``emailShard``/``emailKey``);
+# a search Queries each of the few shards of its two letters with begins_with
+# (portal/dynamo/account_search.py), never a Scan. The shard number spreads a
+# common start ("ma") over several index partitions. The indexes copy only what
+# the staff list shows (``mfaEnabled``, never the secret).
+ACCOUNT_SEARCH_ATTRIBUTES = ("name", "email", "emailVerified", "mfaEnabled", "createdAt", "deactivated")
+
+
+def _search_indexes(table: str) -> tuple[Index, ...]:
+    return (
+        Index(
+            f"GSI_{table}_ByNamePrefix",
+            (_h("nameShard"), _r("nameKey")),
+            projection="INCLUDE",
+            include=ACCOUNT_SEARCH_ATTRIBUTES,
+        ),
+        Index(
+            f"GSI_{table}_ByEmailPrefix",
+            (_h("emailShard"), _r("emailKey")),
+            projection="INCLUDE",
+            include=ACCOUNT_SEARCH_ATTRIBUTES,
+        ),
+    )
+
+
 # The email indexes answer "whose account is this email's?" only: the caller then
 # reads the account itself by id (consistently), so the index needs the ids alone.
 CLIENTS = Table(
     name="Clients",
     keys=(_h("clientId"),),
-    global_indexes=(Index("GSI_Clients_ByEmail", (_h("email"),), projection="KEYS_ONLY"),),
+    global_indexes=(
+        Index("GSI_Clients_ByEmail", (_h("email"),), projection="KEYS_ONLY"),
+        *_search_indexes("Clients"),
+    ),
 )
 
 # What the directory shows of a therapist and what decides whether they are
@@ -237,7 +265,20 @@ DIRECTORY_ATTRIBUTES = (
     "acceptingClients",
     "listed",
     "deactivated",
+    # The card: credentials, how and in which languages they work, fees.
+    "licenceType",
+    "licenceState",
+    "modalities",
+    "languages",
+    "fees",
+    "photoVersion",
 )
+
+# Browsing the whole directory: every therapist carries ``directoryBucket`` =
+# "all" and ``directoryOrder`` = a hash of their id, so the index holds them in
+# an order no one chooses. A page starts at a point that moves each day
+# (portal/dynamo/therapists.py), so who is shown first rotates fairly.
+DIRECTORY_BROWSE_ATTRIBUTES = (*DIRECTORY_ATTRIBUTES, "specialization")
 
 THERAPISTS = Table(
     name="Therapists",
@@ -250,6 +291,13 @@ THERAPISTS = Table(
             projection="INCLUDE",
             include=DIRECTORY_ATTRIBUTES,
         ),
+        Index(
+            "GSI_Therapists_Directory",
+            (_h("directoryBucket"), _r("directoryOrder")),
+            projection="INCLUDE",
+            include=DIRECTORY_BROWSE_ATTRIBUTES,
+        ),
+        *_search_indexes("Therapists"),
     ),
 )
 
@@ -377,8 +425,10 @@ MESSAGES = Table(
     keys=(_h("conversationId"), _r("createdAt")),
 )
 
-# The account index lists an account's sessions (device, login time, expiry) and
-# ends them by key: never the signed session data, a bearer credential.
+# The account index lists an account's sessions (device, login time) and ends
+# them by key: never the signed session data, a bearer credential. Not the expiry
+# either: it moves while a session is used (at most once a minute), and each move
+# would rewrite the index; the rarely opened lists read it from the items.
 WEB_SESSIONS = Table(
     name="WebSessions",
     keys=(_h("sessionKey"),),
@@ -387,7 +437,7 @@ WEB_SESSIONS = Table(
             "GSI_WebSessions_ByAccount",
             (_h("accountKey"),),
             projection="INCLUDE",
-            include=("expiresAt", "deviceLabel", "loggedInAt"),
+            include=("deviceLabel", "loggedInAt"),
         ),
     ),
     ttl_attribute="expiresAt",
@@ -491,11 +541,31 @@ ACCOUNT_ERASURES = Table(
 # whose messages are still unread a few minutes on with two Queries per side
 # (today's and yesterday's partitions), without a Scan, without counting
 # messages, and without any write while people merely look at a thread.
+# What a therapist's list of relationships reads (names, state, the last message,
+# the therapist's unread count). The rest changes often and is read from the item
+# only: the client's read marker and count, both sides' notice times and claims,
+# the therapist's visits and the pair's session ids; copied, each such write would
+# also rewrite the index.
+RELATIONSHIP_LIST_ATTRIBUTES = (
+    "clientName",
+    "therapistName",
+    "activeSince",
+    "endedAt",
+    "endedBy",
+    "lastMessageAt",
+    "therapistUnread",
+)
+
 RELATIONSHIPS = Table(
     name="Relationships",
     keys=(_h("clientId"), _r("therapistId")),
     global_indexes=(
-        Index("GSI_Relationships_ByTherapist", (_h("therapistId"), _r("lastActivityAt"))),
+        Index(
+            "GSI_Relationships_ByTherapist",
+            (_h("therapistId"), _r("lastActivityAt")),
+            projection="INCLUDE",
+            include=RELATIONSHIP_LIST_ATTRIBUTES,
+        ),
         Index("GSI_Relationships_ClientNoticesDue", (_h("clientNoticeDay"), _r("clientNoticeDueAt"))),
         Index("GSI_Relationships_TherapistNoticesDue", (_h("therapistNoticeDay"), _r("therapistNoticeDueAt"))),
     ),
@@ -599,6 +669,11 @@ MEASURES = Table(
     seed=False,
 )
 
+# A therapist's directory photo, on its own item so that reading a therapist
+# (every login, every profile) never reads the picture. At most PHOTO_MAX_BYTES
+# (portal/services/therapist_photo.py), well under DynamoDB's 400 KB item limit.
+THERAPIST_PHOTOS = Table(name="TherapistPhotos", keys=(_h("therapistId"),), seed=False)
+
 ALL_TABLES: tuple[Table, ...] = (
     CLIENTS,
     THERAPISTS,
@@ -619,6 +694,7 @@ ALL_TABLES: tuple[Table, ...] = (
     BOOKINGS,
     CLINICAL_NOTES,
     MEASURES,
+    THERAPIST_PHOTOS,
 )
 
 

@@ -135,7 +135,8 @@ class WebSessionRepository(Repository):
         return self.db.delete(WEB_SESSIONS, {"sessionKey": session_key}) is not None
 
     def list_for_account(self, account_key: str, *, limit: int = 50) -> list[WebSessionRecord]:
-        """The account's live sessions, newest login first: one Query of the account index.
+        """The account's live sessions, newest login first: one Query of the account
+        index and one BatchGetItem of their expiries.
 
         The index is eventually consistent: a session made a moment ago may be
         missing, one ended a moment ago may still show (it is dead all the same).
@@ -143,8 +144,24 @@ class WebSessionRepository(Repository):
         result = self.db.query(
             WEB_SESSIONS, Key("accountKey").eq(account_key), index=_BY_ACCOUNT, limit=limit
         )
+        # The index holds no expiry (it would be rewritten at every push): one
+        # BatchGetItem of the expiries alone, never the session data.
+        expiries = {
+            item["sessionKey"]: item["expiresAt"]
+            for item in self.db.batch_get(
+                WEB_SESSIONS,
+                [{"sessionKey": item["sessionKey"]} for item in result.items],
+                attributes=("sessionKey", "expiresAt"),
+            )
+        }
         now = self._clock()
-        records = [r for r in map(_from_item, result.items) if not r.is_expired(now)]
+        # A session gone from the table since the index listed it is left out too.
+        found = [
+            _from_item({**item, "expiresAt": expiries[item["sessionKey"]]})
+            for item in result.items
+            if item["sessionKey"] in expiries
+        ]
+        records = [r for r in found if not r.is_expired(now)]
         epoch = datetime.fromtimestamp(0, tz=UTC)
         return sorted(records, key=lambda r: r.logged_in_at or epoch, reverse=True)
 

@@ -8,10 +8,13 @@ from typing import Any
 
 from portal.accounts.user import account_id_of
 from portal.domain import AccountKind, Page
+from portal.dynamo.account_search import MIN_SEARCH_LENGTH, AccountSearchRepository, FoundAccount
 from portal.dynamo.clients import ClientRepository
 from portal.dynamo.therapists import TherapistRepository
 
 PAGE_SIZE = 25
+# The most accounts a search lists (a longer start narrows it).
+SEARCH_RESULTS = 50
 
 
 @dataclass(frozen=True)
@@ -48,13 +51,33 @@ def directory_page(*, kind: AccountKind, cursor: str | None = None) -> Page[Acco
     return Page([_summary(kind, t) for t in therapists.items], therapists.next_cursor)
 
 
-def directory_search(*, email: str) -> list[AccountSummary]:
-    """Exact email search across clients and therapists (their email GSIs)."""
-    found: list[AccountSummary] = []
-    client = ClientRepository().find_by_email(email)
-    if client:
-        found.append(_summary(AccountKind.CLIENT, client))
-    therapist = TherapistRepository().find_by_email(email)
-    if therapist:
-        found.append(_summary(AccountKind.THERAPIST, therapist))
-    return found
+class SearchTooShort(ValueError):
+    pass
+
+
+def _found_summary(found: FoundAccount) -> AccountSummary:
+    return AccountSummary(
+        kind=found.kind,
+        account_id=found.account_id,
+        name=found.name,
+        email=found.email,
+        email_verified=found.email_verified,
+        mfa_enabled=found.mfa_enabled,
+        created_at=found.created_at,
+    )
+
+
+def account_search(*, text: str) -> list[AccountSummary]:
+    """Clients and therapists whose name or email starts with ``text`` (at least two letters).
+
+    Raises SearchTooShort for less: a one-letter search would match too many
+    people to be of use, and the index is keyed by two letters.
+    """
+    if len(" ".join(text.split())) < MIN_SEARCH_LENGTH:
+        raise SearchTooShort(f"Type at least {MIN_SEARCH_LENGTH} letters of a name or an email.")
+    return [_found_summary(f) for f in AccountSearchRepository().search(text)[:SEARCH_RESULTS]]
+
+
+def account_search_backfill() -> int:
+    """Search keys on the accounts made before the search indexes; how many were written."""
+    return AccountSearchRepository().backfill()

@@ -30,6 +30,7 @@ from django.template.loader import render_to_string
 
 from portal.accounts.user import User
 from portal.domain import (
+    MAX_REQUEST_MESSAGE_LENGTH,
     AccountKind,
     Client,
     Conflict,
@@ -81,14 +82,13 @@ class AlreadyInvited(DomainError):
     """The therapist asked first: the client answers their invitation instead of asking."""
 
 
+class InvalidRequestMessage(DomainError):
+    pass
+
+
 def is_listable(therapist: Therapist) -> bool:
     """Shown in the directory and open to requests."""
-    return (
-        therapist.email_verified
-        and bool(therapist.mfa_secret)
-        and therapist.accepting_clients
-        and therapist.listed
-    )
+    return therapist.email_verified and bool(therapist.mfa_secret) and therapist.accepting_clients and therapist.listed
 
 
 def _audit(user: User, mapping: Mapping, action: str) -> None:
@@ -100,9 +100,7 @@ def _audit(user: User, mapping: Mapping, action: str) -> None:
         actor_id=user.account_id,
         detail={"clientId": mapping.client_id, "therapistId": mapping.therapist_id},
     )
-    logger.info(
-        "%s: client %s therapist %s by %s", action, mapping.client_id, mapping.therapist_id, user.account_id
-    )
+    logger.info("%s: client %s therapist %s by %s", action, mapping.client_id, mapping.therapist_id, user.account_id)
 
 
 def _notify(mapping: Mapping, *, to: Side, what: str, portal_url: str, kind: str) -> bool:
@@ -158,11 +156,15 @@ def _answerable(user: User, other_id: str) -> Mapping:
 # --- asking -------------------------------------------------------------------
 
 
-def relationship_request(*, user: User, therapist_id: str, portal_url: str) -> Mapping:
+def relationship_request(*, user: User, therapist_id: str, portal_url: str, message: str = "") -> Mapping:
     """A client asks a therapist to work with them: pending, one mapping per pair.
 
     Asking twice (a double click, a retry) stores one request and answers the same.
+    ``message`` is optional clinical text for the therapist, stored encrypted.
     """
+    message = message.strip()
+    if len(message) > MAX_REQUEST_MESSAGE_LENGTH:
+        raise InvalidRequestMessage(f"A message holds at most {MAX_REQUEST_MESSAGE_LENGTH} characters.")
     client_id = own_client_id(user)
     require_verified_email(user, "ask a therapist to work with you")
     therapists = TherapistRepository()
@@ -176,7 +178,9 @@ def relationship_request(*, user: User, therapist_id: str, portal_url: str) -> M
             if existing.status is MappingStatus.BLOCKED:
                 raise NotAvailable("This therapist is not available.")
             if existing.awaits_answer_from(Side.CLIENT):
-                raise AlreadyInvited(f"{existing.therapist_name or therapist.name} has invited you: answer their invitation.")
+                raise AlreadyInvited(
+                    f"{existing.therapist_name or therapist.name} has invited you: answer their invitation."
+                )
             return existing  # already asked, or already working together
         if not is_listable(therapist):
             raise NotAvailable("This therapist is not available.")
@@ -188,6 +192,7 @@ def relationship_request(*, user: User, therapist_id: str, portal_url: str) -> M
                 client_name=user.name,
                 therapist_name=therapist.name,
                 at=utcnow(),
+                request_message=message,
             )
         except Conflict:
             continue  # someone wrote first (the same request twice, or an invitation): look again

@@ -9,12 +9,15 @@ make them all private in one step.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from portal.accounts.user import Reader, User
-from portal.domain import NotFound
-from portal.dynamo.journal import JournalRepository
-from portal.policy import journal_readers, own_client_id
+from portal.domain import Conflict, DomainError, NotFound
+from portal.dynamo.journal import SHARE_MANY_LIMIT, JournalRepository
+from portal.ids import is_valid_id
+from portal.policy import journal_readers, own_client_id, require_verified_email
+from portal.timeutil import utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -77,3 +80,33 @@ def journal_unshare_all(*, user: User, batch: int = UNSHARE_BATCH) -> UnshareRes
     finished = not journal.list_shared(client_id, limit=1).items if done >= batch else True
     logger.info("client %s made %d shared entries private (finished: %s)", client_id, done, finished)
     return UnshareResult(made_private=done, finished=finished)
+
+
+class NothingChosen(DomainError):
+    pass
+
+
+def journal_entries_set_shared(*, user: User, entry_ids: Sequence[str], shared: bool) -> int:
+    """Share (or stop sharing) the chosen entries in one step: one transaction, safe to submit twice.
+
+    Ids that are not the client's entries are left out (the key includes the
+    client's id, so nobody else's entry can be named). Returns how many entries
+    are now as asked.
+    """
+    client_id = own_client_id(user)
+    if shared:
+        require_verified_email(user, "share journal entries")
+    ids = sorted({entry_id for entry_id in entry_ids if is_valid_id(entry_id)})
+    if not ids:
+        raise NothingChosen("Choose at least one entry.")
+    if len(ids) > SHARE_MANY_LIMIT:
+        raise NothingChosen(f"Choose at most {SHARE_MANY_LIMIT} entries at a time.")
+    journal = JournalRepository()
+    moment = utcnow() if shared else None
+    try:
+        done = journal.set_shared_many(client_id, ids, moment)
+    except Conflict:
+        # An entry changed between the read and the write (a time edited, an entry deleted): once more.
+        done = journal.set_shared_many(client_id, ids, moment)
+    logger.info("client %s %s %d journal entries at once", client_id, "shared" if shared else "unshared", done)
+    return done

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import date
 
 from portal.accounts.user import User
 from portal.domain import (
+    LANGUAGES,
     MAX_BIO_LENGTH,
+    MAX_FEES_LENGTH,
+    MAX_LICENCE_LENGTH,
+    MODALITIES,
     SPECIALIZATIONS,
     DomainError,
     Mapping,
@@ -19,9 +24,10 @@ from portal.domain import (
 )
 from portal.dynamo.mappings import MappingRepository
 from portal.dynamo.relationships import RelationshipRepository
-from portal.dynamo.therapists import TherapistRepository
+from portal.dynamo.therapists import TherapistRepository, rotation_start
 from portal.policy import own_therapist_id, relationship_for_client
 from portal.services.relationships import is_listable
+from portal.timeutil import utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -32,11 +38,47 @@ class InvalidProfile(DomainError):
     pass
 
 
-def directory_page(*, specialization: str, cursor: str | None = None) -> Page[Therapist]:
-    """One page of listed therapists of one specialization (a bounded number of Queries)."""
-    if specialization not in SPECIALIZATIONS:
+def directory_page(
+    *,
+    specialization: str = "",
+    modality: str = "",
+    language: str = "",
+    cursor: str | None = None,
+    today: date | None = None,
+) -> Page[Therapist]:
+    """One page of listed therapists, all of them or of one specialization, optionally by modality and language.
+
+    One Query a page (two where the whole list wraps round), whatever the
+    number of therapists. The whole list starts at a point that moves each day,
+    so nobody is always first.
+    """
+    if specialization and specialization not in SPECIALIZATIONS:
         raise InvalidProfile("Choose a specialization from the list.")
-    return TherapistRepository().search_listed(specialization, limit=PAGE_SIZE, cursor=cursor)
+    if modality and modality not in MODALITIES:
+        raise InvalidProfile("Choose in person or video.")
+    if language and language not in LANGUAGES:
+        raise InvalidProfile("Choose a language from the list.")
+    therapists = TherapistRepository()
+    if specialization:
+        return therapists.search_listed(
+            specialization, modality=modality, language=language, limit=PAGE_SIZE, cursor=cursor
+        )
+    start = rotation_start(today or utcnow().date())
+    return therapists.browse_listed(start=start, modality=modality, language=language, limit=PAGE_SIZE, cursor=cursor)
+
+
+def listing_status(therapist: Therapist) -> tuple[bool, list[str]]:
+    """Whether the directory shows this therapist, and if not every reason why, in words they can act on."""
+    reasons: list[str] = []
+    if not therapist.email_verified:
+        reasons.append("your email address is not confirmed yet")
+    if not therapist.mfa_secret:
+        reasons.append("two-factor authentication is not on")
+    if not therapist.accepting_clients:
+        reasons.append("you are not accepting new clients")
+    if not therapist.listed:
+        reasons.append("staff have taken your profile out of the directory")
+    return not reasons, reasons
 
 
 @dataclass(frozen=True)
@@ -49,8 +91,10 @@ class ProfileForClient:
 
     @property
     def asked(self) -> bool:
-        return self.mapping is not None and self.mapping.status is MappingStatus.PENDING and (
-            self.mapping.requested_by is Side.CLIENT
+        return (
+            self.mapping is not None
+            and self.mapping.status is MappingStatus.PENDING
+            and (self.mapping.requested_by is Side.CLIENT)
         )
 
     @property
@@ -95,10 +139,27 @@ def therapist_own_profile(*, user: User) -> Therapist:
 
 
 def therapist_profile_update(
-    *, user: User, name: str, specialization: str, bio: str, accepting_clients: bool
+    *,
+    user: User,
+    name: str,
+    specialization: str,
+    bio: str,
+    accepting_clients: bool,
+    licence_type: str = "",
+    licence_state: str = "",
+    modalities: tuple[str, ...] = (),
+    languages: tuple[str, ...] = (),
+    fees: str = "",
 ) -> Therapist:
     therapist_id = own_therapist_id(user)
     name, bio = name.strip(), bio.strip()
+    licence_type, licence_state, fees = (" ".join(t.split()) for t in (licence_type, licence_state, fees))
+    if len(licence_type) > MAX_LICENCE_LENGTH or len(licence_state) > MAX_LICENCE_LENGTH:
+        raise InvalidProfile(f"A licence type or state holds at most {MAX_LICENCE_LENGTH} characters.")
+    if len(fees) > MAX_FEES_LENGTH:
+        raise InvalidProfile(f"Fees hold at most {MAX_FEES_LENGTH} characters.")
+    if not set(modalities) <= set(MODALITIES) or not set(languages) <= set(LANGUAGES):
+        raise InvalidProfile("Choose ways of meeting and languages from the lists.")
     if not name:
         raise InvalidProfile("Please enter your name.")
     if specialization not in SPECIALIZATIONS:
@@ -107,8 +168,25 @@ def therapist_profile_update(
         raise InvalidProfile(f"A bio holds at most {MAX_BIO_LENGTH} characters.")
     therapists = TherapistRepository()
     before = therapists.get(therapist_id, consistent=True)
+    card = Therapist(
+        therapist_id=therapist_id,
+        email="",
+        name=name,
+        specialization=specialization,
+        password_hash="",
+        licence_type=licence_type,
+        licence_state=licence_state,
+        modalities=tuple(m for m in MODALITIES if m in modalities),
+        languages=tuple(sorted(set(languages))),
+        fees=fees,
+    )
     updated = therapists.update_profile(
-        therapist_id, name=name, specialization=specialization, bio=bio, accepting_clients=accepting_clients
+        therapist_id,
+        name=name,
+        specialization=specialization,
+        bio=bio,
+        accepting_clients=accepting_clients,
+        card=card,
     )
     if before is not None and before.name != name:
         _copy_name_to_relationships(therapist_id, name)

@@ -70,9 +70,16 @@ def conversations(request: AuthenticatedHttpRequest) -> HttpResponse:
 @passive
 @require_GET
 def unread_badge(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The nav's "Messages" link with its unread count, loaded after the page by htmx."""
+    """The nav's "Messages" link with its unread count, loaded after the page by htmx.
+
+    static/js/portal.js asks again every 15 seconds while the tab is visible, passing the count it shows
+    (``seen``): the same count is answered 204 with no body. One Query either way.
+    """
     user = _participant(request)
-    return render(request, "portal/messages/_nav_link.html", {"unread": messaging.unread_total(user=user)})
+    unread = messaging.unread_total(user=user)
+    if request.GET.get("seen") == str(unread):
+        return HttpResponse(status=204)
+    return render(request, "portal/messages/_nav_link.html", {"unread": unread})
 
 
 def _thread_context(request: AuthenticatedHttpRequest, thread: messaging.Thread, form: MessageForm) -> dict[str, Any]:
@@ -107,7 +114,7 @@ def thread(request: AuthenticatedHttpRequest, other_id: str) -> HttpResponse:
             else:
                 if not request.htmx:
                     flash.success(request, "Message sent.")
-                    return redirect(reverse("message_thread", args=[other_id]))
+                    return redirect(reverse("message_thread", args=[other_id]) + "#latest")
                 opened = messaging.thread_open(user=user, other_id=other_id, opening=False)
                 return render(request, f"{THREAD_TEMPLATE}#thread", _thread_context(request, opened, MessageForm()))
         status = 400

@@ -17,9 +17,9 @@ from django.views.decorators.vary import vary_on_headers
 
 from portal.accounts.decorators import staff_required
 from portal.accounts.requests import AuthenticatedHttpRequest
-from portal.domain import AccountKind, NotFound, normalize_email
+from portal.domain import AccountKind, NotFound
 from portal.services import staff_admin
-from portal.services.directory import directory_page, directory_search
+from portal.services.directory import SEARCH_RESULTS, SearchTooShort, account_search, directory_page
 from portal.services.staff_overview import (
     InvalidAuditQuery,
     staff_account_overview,
@@ -33,7 +33,14 @@ from portal.views.htmx import wants_fragment
 
 
 class _SearchForm(forms.Form):
-    email = forms.EmailField(required=False, max_length=254, label="Find by email")
+    # Plain text, not an email field: "Maria" is a search too.
+    q = forms.CharField(
+        required=False,
+        max_length=254,
+        strip=True,
+        label="Find by the start of a name or an email",
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off", "spellcheck": "false"}),
+    )
 
 
 class StaffActionForm(forms.Form):
@@ -46,6 +53,13 @@ class StaffActionForm(forms.Form):
 
 
 class _AuditForm(forms.Form):
+    who = forms.CharField(
+        required=False,
+        max_length=254,
+        strip=True,
+        label="Account (start of a name or an email)",
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off", "spellcheck": "false"}),
+    )
     subject = forms.CharField(required=False, max_length=26, label="Subject account id")
     actor = forms.CharField(required=False, max_length=40, label="Actor (kind:id)")
     day = forms.DateField(required=False, label="Day (UTC)", widget=forms.DateInput(attrs={"type": "date"}))
@@ -58,15 +72,21 @@ def staff_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = _SearchForm(request.GET or None)
     results = None
     page = None
-    if form.is_valid() and form.cleaned_data.get("email"):
-        results = directory_search(email=normalize_email(form.cleaned_data["email"]))
-    else:
+    text = form.cleaned_data.get("q", "") if form.is_valid() else ""
+    if text:
+        try:
+            results = account_search(text=text)
+        except SearchTooShort as exc:
+            form.add_error("q", str(exc))
+    if results is None:
         page = directory_page(kind=kind, cursor=request.GET.get("cursor"))
     context = {
         "form": form,
         "kind": str(kind),
         "rows": results if results is not None else page.items if page else [],
         "page": page,
+        "searched": results is not None,
+        "limit": SEARCH_RESULTS,
     }
     template = "portal/staff/home.html"
     if wants_fragment(request) and request.GET.get("cursor"):
@@ -141,9 +161,7 @@ def _account_page(
         }
         for slug in _available_actions(overview)
     ]
-    return render(
-        request, "portal/staff/account.html", {"a": overview, "actions": actions}, status=status
-    )
+    return render(request, "portal/staff/account.html", {"a": overview, "actions": actions}, status=status)
 
 
 @never_cache
@@ -238,6 +256,28 @@ def staff_audit(request: AuthenticatedHttpRequest) -> HttpResponse:
         data = form.cleaned_data if form.is_bound else {}
         subject = (data.get("subject") or "").strip()
         actor = (data.get("actor") or "").strip()
+        who = data.get("who") or ""
+        if who and not (subject or actor):
+            # A name or an email is resolved through the same search as the
+            # accounts page; one account lists the events about it, several
+            # are offered to choose from.
+            try:
+                matches = account_search(text=who)
+            except SearchTooShort as exc:
+                form.add_error("who", str(exc))
+                matches = []
+            if len(matches) == 1:
+                subject = matches[0].account_id
+            elif matches:
+                return render(
+                    request, "portal/staff/audit.html", {"form": form, "page": None, "query": "", "matches": matches}
+                )
+            elif not form.errors:
+                form.add_error("who", "No client or therapist has a name or an email starting with that.")
+        if form.errors:
+            return render(
+                request, "portal/staff/audit.html", {"form": form, "page": None, "query": "", "matches": []}, status=400
+            )
         day: date | None = data.get("day") or (None if subject or actor else utcnow().date())
         try:
             page = staff_audit_page(
@@ -259,4 +299,4 @@ def staff_audit(request: AuthenticatedHttpRequest) -> HttpResponse:
     template = "portal/staff/audit.html"
     if wants_fragment(request) and request.GET.get("cursor") and page is not None:
         template += "#rows"
-    return render(request, template, {"form": form, "page": page, "query": query}, status=status)
+    return render(request, template, {"form": form, "page": page, "query": query, "matches": []}, status=status)

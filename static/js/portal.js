@@ -215,6 +215,83 @@
     });
   }
 
+  // A thread opens at its newest message and the reply box, whatever link led here (the conversation list's
+  // links carry #latest, which does the same without JavaScript).
+  function threadAtLatest() {
+    var latest = document.getElementById("latest");
+    if (latest && document.getElementById("message-list") && !window.location.hash) latest.scrollIntoView();
+  }
+
+  // The nav's unread count stays current: one light request every 15 seconds, only while the tab is
+  // visible, carrying the count shown so an unchanged count is answered 204 with nothing to swap.
+  function liveUnreadCount() {
+    var every = 15000, last = Date.now(), busy = false;
+    function ask() {
+      var link = document.getElementById("nav-messages");
+      if (busy || document.hidden || !link || !link.dataset.pollUrl) return;
+      busy = true; last = Date.now();
+      var url = link.dataset.pollUrl + "?seen=" + encodeURIComponent(link.dataset.unread || "0");
+      fetch(url, { credentials: "same-origin", headers: { "HX-Request": "true" } })
+        .then(function (response) { return response.status === 200 ? response.text() : ""; })
+        .then(function (html) {
+          if (!html) return;
+          var template = document.createElement("template");
+          template.innerHTML = html.trim();
+          var fresh = template.content.firstElementChild;
+          var current = document.getElementById("nav-messages");
+          if (fresh && fresh.id === "nav-messages" && current) current.replaceWith(fresh);
+        })
+        .catch(function () { /* offline: the next turn will tell */ })
+        .then(function () { busy = false; });
+    }
+    setInterval(ask, every);
+    document.addEventListener("visibilitychange", function () {
+      if (!document.hidden && Date.now() - last >= every) ask();
+    });
+  }
+
+  // A page that came back with a form's errors: focus its summary, so it is read first; a link in it moves
+  // to its field with the field's label in view. htmx swaps keep their own focus rules.
+  function errorSummary() {
+    var summary = document.querySelector("[data-error-summary]");
+    if (summary && (!document.activeElement || document.activeElement === document.body)) summary.focus();
+    document.addEventListener("click", function (event) {
+      var link = event.target.closest && event.target.closest("[data-error-summary] a[data-field]");
+      if (!link) return;
+      var field = document.getElementById(link.dataset.field);
+      if (!field) return;
+      event.preventDefault();
+      var label = document.querySelector("label[for='" + field.id + "']") || field;
+      (field.closest("fieldset") || label).scrollIntoView();
+      field.focus({ preventScroll: true });
+    });
+  }
+
+  // The tab bar's "More" (a <details>, so it opens without JavaScript) closes on a tap elsewhere or Escape.
+  function moreMenu() {
+    document.addEventListener("click", function (event) {
+      document.querySelectorAll("details.more[open]").forEach(function (more) {
+        if (!more.contains(event.target)) more.open = false;
+      });
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key !== "Escape") return;
+      document.querySelectorAll("details.more[open]").forEach(function (more) {
+        more.open = false;
+        var summary = more.querySelector("summary");
+        if (summary && more.contains(document.activeElement)) summary.focus();
+      });
+    });
+  }
+
+  // The journal's note folds away on a phone only: where there is room it starts open (also after a swap).
+  function openWhenWide(root) {
+    if (!window.matchMedia || !window.matchMedia("(min-width: 37.51rem)").matches) return;
+    (root || document).querySelectorAll("details[data-open-when-wide]").forEach(function (details) {
+      details.open = true;
+    });
+  }
+
   // Copy buttons (recovery codes): shown only when the page can copy.
   function copyButtons() {
     document.querySelectorAll("[data-copy-target]").forEach(function (button) {
@@ -259,5 +336,11 @@
     focusAfterOtherSwaps();
     whenSummary();
     copyButtons();
+    openWhenWide();
+    threadAtLatest();
+    liveUnreadCount();
+    errorSummary();
+    moreMenu();
+    document.body.addEventListener("htmx:afterSettle", function (event) { openWhenWide(event.detail.elt); });
   });
 })();

@@ -82,7 +82,7 @@ def test_it_goes_from_finding_a_therapist_to_ending_and_the_journal_closes(
     therapist_page = browser.new_page()
     therapist_page.on("pageerror", lambda error: console_errors.append(str(error)))
     _log_in(therapist_page, site, therapist)
-    therapist_page.get_by_role("navigation", name="Main").get_by_role("link", name="My clients").click()
+    therapist_page.get_by_role("navigation", name="Main").get_by_role("link", name="Clients", exact=True).click()
     waiting = therapist_page.locator("#relationships section", has_text="Waiting for your answer")
     expect(waiting).to_contain_text("Robin")
     waiting.get_by_role("button", name="Accept Robin").click()

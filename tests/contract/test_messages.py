@@ -293,3 +293,68 @@ def test_a_page_of_the_newest_messages_polls_none_of_the_older_ones(dynamo: Dyna
     assert repo.list_newer(client_id, therapist_id, since=token).items == []
     late = _send(repo, client_id, therapist_id, "late")
     assert [m.content for m in repo.list_newer(client_id, therapist_id, since=token).items] == [late.content]
+
+
+def _transaction_tables(dynamo: DynamoGateway) -> tuple[list[list[str]], str]:
+    written: list[list[str]] = []
+
+    def hook(params: dict[str, object], **_: object) -> None:
+        items = params["TransactItems"]
+        assert isinstance(items, list)
+        written.append([next(iter(entry.values()))["TableName"] for entry in items])
+
+    hook_id = f"test-transaction-tables-{id(written)}"
+    dynamo.client.meta.events.register("provide-client-params.dynamodb.TransactWriteItems", hook, unique_id=hook_id)
+    return written, hook_id
+
+
+def test_a_send_in_an_active_relationship_leaves_the_mapping_item_out_of_its_transaction(
+    dynamo: DynamoGateway,
+) -> None:
+    # A condition check in a transaction is billed as a write: the record's state guards instead.
+    client_id, therapist_id = new_id(), new_id()
+    _activate(client_id, therapist_id)
+    written, hook_id = _transaction_tables(dynamo)
+    try:
+        MessageRepository().send_in_relationship(
+            client_id=client_id, therapist_id=therapist_id, sender=Sender.CLIENT, content="hi", idempotency_key=new_id()
+        )
+    finally:
+        dynamo.client.meta.events.unregister("provide-client-params.dynamodb.TransactWriteItems", unique_id=hook_id)
+
+    assert len(written) == 1
+    assert dynamo.table_name(schema.MAPPINGS) not in written[0]
+    assert len(_stored(dynamo)) == 1
+
+
+def test_a_send_after_the_end_is_refused_by_the_record_and_the_mapping(dynamo: DynamoGateway) -> None:
+    from portal.dynamo.mappings import MappingRepository
+    from portal.timeutil import utcnow
+
+    repo = MessageRepository()
+    client_id, therapist_id = new_id(), new_id()
+    _activate(client_id, therapist_id)
+    MappingRepository().end(client_id, therapist_id, by=Side.THERAPIST, at=utcnow())
+
+    with pytest.raises(ConversationClosed):
+        repo.send_in_relationship(
+            client_id=client_id, therapist_id=therapist_id, sender=Sender.CLIENT, content="hi", idempotency_key=new_id()
+        )
+    assert _stored(dynamo) == []
+
+
+def test_a_send_for_an_active_mapping_without_a_record_asks_the_mapping(dynamo: DynamoGateway) -> None:
+    # Pairs active before relationship records existed have a mapping only.
+    from portal.domain import MappingStatus
+    from portal.dynamo.mappings import MappingRepository
+
+    client_id, therapist_id = new_id(), new_id()
+    MappingRepository().put(client_id, therapist_id, MappingStatus.ACTIVE)
+
+    sent = MessageRepository().send_in_relationship(
+        client_id=client_id, therapist_id=therapist_id, sender=Sender.THERAPIST, content="hi", idempotency_key=new_id()
+    )
+
+    assert len(_stored(dynamo)) == 1
+    record = RelationshipRepository().get(client_id, therapist_id)
+    assert record is not None and record.client_unread == 1 and record.last_message_at == sent.created_at

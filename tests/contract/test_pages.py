@@ -316,7 +316,10 @@ def test_a_shared_entry_reaches_the_therapist_and_the_reading_is_shown(owner: Ow
     assert _stored(owner, spring_calm.entry_id).is_shared
     day = owner.http.get("/client/journal/", {"start": "2025-03-05", "end": "2025-03-05"})
     assert day.status_code == 200
-    assert "Stop sharing" in day.content.decode() and '<span class="badge">Shared</span>' in day.content.decode()
+    assert (
+        "Stop sharing" in day.content.decode()
+        and '<span class="badge badge-positive">Shared</span>' in day.content.decode()
+    )
 
     therapist = make_account(AccountKind.THERAPIST, name="Dr Quill")
     MappingRepository().put(

@@ -263,3 +263,42 @@ def test_it_reads_a_mapping_and_its_record_in_one_consistent_call(dynamo: Dynamo
     assert mapping == accepted
     assert record == RelationshipRepository().get(client_id, therapist_id)
     assert record is not None and record.last_session_at is not None
+
+
+def test_the_therapists_index_copy_stays_as_it_was_when_the_client_reads_or_is_emailed(
+    dynamo: DynamoGateway,
+) -> None:
+    # Every change of an index's copy is a billed index write: the client's read
+    # marker, the notice claims and the visits are not copied, what the list shows is.
+    from bench.cost import projected
+    from portal.domain import Sender
+    from portal.dynamo.messages import MessageRepository
+    from portal.dynamo.relationships import BY_THERAPIST
+    from portal.timeutil import to_iso
+
+    client_id, therapist_id = new_id(), new_id()
+    MappingRepository().accept(_pending(client_id, therapist_id), at=utcnow())
+    records = RelationshipRepository()
+    sent = MessageRepository().send_in_relationship(
+        client_id=client_id, therapist_id=therapist_id, sender=Sender.THERAPIST, content="hi", idempotency_key=new_id()
+    )
+    index = schema.RELATIONSHIPS.index(BY_THERAPIST)
+
+    def copy() -> dict[str, object] | None:
+        item = dynamo.get(schema.RELATIONSHIPS, {"clientId": client_id, "therapistId": therapist_id}, consistent=True)
+        return projected(schema.RELATIONSHIPS, index, item)
+
+    before = copy()
+    record = records.get(client_id, therapist_id)
+    assert record is not None and record.client_notice_due_at is not None
+    later = record.client_notice_due_at + timedelta(seconds=1)
+    assert records.claim_message_notice(record, Side.CLIENT, at=later, min_interval=timedelta(minutes=15))
+    assert records.note_therapist_visit(client_id, therapist_id, at=later, last_visit=None)
+    assert records.mark_thread_read(
+        client_id, therapist_id, side=Side.CLIENT, at=later, newest_seen=to_iso(sent.created_at)
+    )
+
+    assert copy() == before
+    # The list still shows what it needs, from the copy alone.
+    (listed,) = records.list_for_therapist(therapist_id).items
+    assert (listed.client_name, listed.last_message_at, listed.is_active) == ("Casey Client", sent.created_at, True)

@@ -68,7 +68,17 @@ ADDED_INDEXES: dict[str, dict[str, KeySchema]] = {
     "ClientTherapistMapping": {
         "GSI_Mapping_PendingByTherapist": [("pendingTherapistId", "HASH"), ("requestedAt", "RANGE")]
     },
+    "Clients": {
+        "GSI_Clients_ByNamePrefix": [("nameShard", "HASH"), ("nameKey", "RANGE")],
+        "GSI_Clients_ByEmailPrefix": [("emailShard", "HASH"), ("emailKey", "RANGE")],
+    },
+    "Therapists": {
+        "GSI_Therapists_Directory": [("directoryBucket", "HASH"), ("directoryOrder", "RANGE")],
+        "GSI_Therapists_ByNamePrefix": [("nameShard", "HASH"), ("nameKey", "RANGE")],
+        "GSI_Therapists_ByEmailPrefix": [("emailShard", "HASH"), ("emailKey", "RANGE")],
+    },
 }
+
 LOCAL_INDEXES = {"LSI_Journal_Time", "LSI_Journal_ByFeeling", "LSI_Journal_SharedByTime", "LSI_Journal_FeelingTime"}
 TTL_TABLES = {
     "WebSessions": "expiresAt",

@@ -210,3 +210,33 @@ def test_it_keeps_session_data_out_of_the_records_repr() -> None:
 
     assert "secret-health-data" not in repr(record)
     assert "k" * 32 not in repr(record)
+
+
+def test_it_moves_the_expiry_without_rewriting_the_account_index(dynamo: DynamoGateway) -> None:
+    # The expiry moves while a session is used; a copy of it in the index would make
+    # every move a billed index write too.
+    from bench.cost import projected
+
+    repo = WebSessionRepository()
+    record = make_record(account_key="client:A", device="Firefox on Linux", logged_in_at=datetime.now(UTC))
+    repo.create(record)
+    index = WEB_SESSIONS.index(_INDEX)
+    before = projected(WEB_SESSIONS, index, raw_item(dynamo, record.session_key))
+
+    repo.save(make_record(**{**record.__dict__, "expires_at": record.expires_at + timedelta(minutes=1)}))
+
+    assert before is not None
+    assert projected(WEB_SESSIONS, index, raw_item(dynamo, record.session_key)) == before
+
+
+def test_it_lists_an_accounts_live_sessions_with_their_expiry(dynamo: DynamoGateway) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    repo = WebSessionRepository()
+    live = make_record(session_key="l" * 32, account_key="client:A", logged_in_at=now, expires_at=now + timedelta(hours=2))
+    expired = make_record(session_key="e" * 32, account_key="client:A", logged_in_at=now, expires_at=now - timedelta(minutes=1))
+    repo.create(live)
+    repo.create(expired)
+
+    listed = repo.list_for_account("client:A")
+
+    assert [(r.session_key, r.expires_at, r.session_data) for r in listed] == [("l" * 32, live.expires_at, "")]

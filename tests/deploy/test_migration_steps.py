@@ -28,7 +28,8 @@ def test_each_step_changes_at_most_one_global_index_of_each_table() -> None:
     target = cloudformation_template()
     deployed = _all_projections(target)
     steps = migration_steps(deployed, target)
-    # Session's five indexes change projection: each is deleted, then created again.
+    # Session's five indexes and Therapists' five (the email index, the directory's two, the two
+    # search indexes) change projection: each is deleted, then created again, one a step per table.
     assert len(steps) == 10
     previous = deployed
     for step in steps:

@@ -1,5 +1,6 @@
 """The ``form_fields`` macro (templates/portal/_forms.html) writes every form of the product as the Django
-template it replaced did (tests/unit/reference/form_fields.html, rendered here by a plain Django engine)."""
+template it replaced did (tests/unit/reference/form_fields.html, rendered here by a plain Django engine), with an
+error summary added above a form whose fields have errors."""
 
 from __future__ import annotations
 
@@ -69,7 +70,25 @@ def test_it_writes_what_the_template_wrote(name: str) -> None:
     if form.is_bound:
         form.is_valid()
     expected = Engine().from_string(REFERENCE.read_text()).render(Context({"form": form}))
-    assert _normalized(form_fields(form)) == _normalized(expected)
+    html = form_fields(form)
+    summary = re.search(r'<div class="error-summary".*?</ul>\s*</div>', html, re.S)
+    assert (summary is not None) == any(field.errors for field in form.visible_fields())
+    without_summary = html.replace(summary.group(0), "") if summary else html
+    assert _normalized(without_summary) == _normalized(expected)
+
+
+def test_the_error_summary_links_each_error_to_its_field_and_escapes_it() -> None:
+    form = HelpfulForm(data={"name": "", "kind": "<b>c</b>"})
+    form.is_valid()
+    html = form_fields(form)
+    summary = html[html.index('<div class="error-summary"') : html.index("</ul>", html.index("error-summary"))]
+    assert 'tabindex="-1"' in summary and "data-error-summary" in summary
+    assert "There are 2 problems with this form" in summary
+    assert '<a href="#id_name" data-field="id_name">Name: This field is required.</a>' in summary
+    assert 'href="#id_kind_0"' in summary and "<b>c</b>" not in summary
+    # It comes first: before any field.
+    assert html.index("error-summary") < html.index("<label")
+    assert "error-summary" not in form_fields(HelpfulForm())
 
 
 def test_it_points_each_input_at_its_errors_and_escapes_what_was_typed() -> None:

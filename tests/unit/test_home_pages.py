@@ -59,3 +59,22 @@ def test_it_lists_the_notes_waiting_for_a_signature(dynamo):
 
     assert "Notes to sign" in page
     assert f'href="/therapist/notes/{session.session_id}/"' in page
+
+
+def test_the_session_lists_lead_to_booking(dynamo):
+    client, therapist = make_active_pair()
+
+    client_page = _as(client).get("/client/sessions/").content.decode()
+    therapist_page = _as(therapist).get("/therapist/sessions/").content.decode()
+
+    assert f'href="/booking/{therapist.account_id}/"' in client_page
+    assert 'href="/booking/series/new/"' in therapist_page and 'href="/booking/availability/"' in therapist_page
+
+
+def test_the_therapists_view_of_a_client_leads_to_their_questionnaires_and_thread(dynamo):
+    client, therapist = make_active_pair()
+
+    page = _as(therapist).get(f"/therapist/clients/{client.account_id}/journal/").content.decode()
+
+    assert f'href="/therapist/questionnaires/{client.account_id}/"' in page
+    assert f'href="/messages/{client.account_id}/"' in page

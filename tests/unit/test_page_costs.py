@@ -394,3 +394,37 @@ def test_it_costs_the_booking_pages_the_same_at_any_size(dynamo):
     assert _cost(client, url) == expected
     # The therapist's hours: the session and the availability item.
     assert _cost(therapist, "/booking/availability/") == {"GetItem": 2}
+
+
+def test_it_costs_a_staff_search_one_query_per_shard_at_any_size(dynamo):
+    from portal.dynamo.account_search import SHARDS
+
+    # One Query per shard of each of the two search indexes of the two account tables.
+    expected = {"GetItem": 1, "Query": 2 * 2 * SHARDS}
+    for size in (1, 30):
+        for number in range(size):
+            make_account(AccountKind.CLIENT, name=f"Marta {number}")
+            make_account(AccountKind.THERAPIST, name=f"Mark {number}")
+        http = HttpClient()
+        log_in(http, make_account(AccountKind.STAFF))
+        assert _cost(http, "/staff/?q=Mar") == expected, size
+
+
+def test_it_costs_the_directory_the_same_with_3_or_45_therapists(dynamo):
+    from portal.dynamo.therapists import TherapistRepository
+
+    http = HttpClient()
+    log_in(http, make_account(AccountKind.CLIENT))
+    made = 0
+    for size in (3, 45):
+        while made < size:
+            therapist = make_account(AccountKind.THERAPIST, name=f"Dr Cost {made}")
+            TherapistRepository().update_profile(
+                therapist.account_id, name=f"Dr Cost {made}", specialization="grief", bio="", accepting_clients=True
+            )
+            made += 1
+        # The session and one Query of the specialization's index.
+        assert _cost(http, "/client/therapists/?specialization=grief&language=English") == {"GetItem": 1, "Query": 1}
+        # Browsing everyone: one Query, two on the page where the daily order wraps round.
+        browse = _cost(http, "/client/therapists/")
+        assert browse["GetItem"] == 1 and browse["Query"] in (1, 2) and set(browse) == {"GetItem", "Query"}, size

@@ -333,3 +333,40 @@ def test_it_interrupts_a_request_whose_session_was_ended_meanwhile(
     with pytest.raises(SessionInterrupted):
         SessionMiddleware(view)(request)
     assert stored_item(dynamo, existing.session_key or "") is None
+
+
+def test_it_stores_a_login_with_one_write_and_no_read_of_the_new_key(dynamo: DynamoGateway) -> None:
+    from portal.dynamo.call_counter import count_dynamodb_calls
+
+    store = saved_session(cart="tea")
+    old_key = store.session_key
+    assert old_key is not None
+
+    with count_dynamodb_calls() as calls:
+        # What django.contrib.auth.login does, then the request's save.
+        store.cycle_key()
+        store[SESSION_KEY] = "client:01JABC"
+        store.save()
+
+    # Drawing the key reads nothing (the conditional create refuses a taken key)
+    # and the item is written once, with the logged-in data, not first with the old.
+    assert calls.by_operation() == {"DeleteItem": 1, "PutItem": 1}
+    assert stored_item(dynamo, old_key) is None
+    item = stored_item(dynamo, store.session_key or "")
+    assert item is not None and item["accountKey"] == "client:01JABC"
+
+
+def test_it_redraws_a_cycled_key_that_is_taken_when_saving(
+    dynamo: DynamoGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    taken = saved_session(owner="first")
+    store = saved_session(owner="second")
+    draws = iter([taken.session_key, "b" * 32])
+    monkeypatch.setattr(SessionStore, "_get_new_session_key", lambda self: next(draws))
+
+    store.cycle_key()
+    store.save()
+
+    assert store.session_key == "b" * 32
+    assert SessionStore(taken.session_key)["owner"] == "first"
+    assert SessionStore("b" * 32)["owner"] == "second"

@@ -34,7 +34,7 @@ def test_it_finds_an_account_by_email(dynamo, client):
     target = make_account(AccountKind.THERAPIST, name="Dr Findable")
     make_account(AccountKind.CLIENT, name="Someone Else")
     log_in(client, make_account(AccountKind.STAFF))
-    response = client.get("/staff/", {"email": target.email.upper()})
+    response = client.get("/staff/", {"q": target.email.upper()})
     body = response.content.decode()
     assert "Dr Findable" in body and "Someone Else" not in body
 

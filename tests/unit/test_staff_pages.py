@@ -72,7 +72,9 @@ def test_it_never_shows_clinical_text_on_any_staff_page(dynamo, client):
     pages = [
         "/staff/",
         "/staff/?kind=therapist",
-        f"/staff/?email={patient.email}",
+        f"/staff/?q={patient.email}",
+        "/staff/?q=Pat",
+        f"/staff/audit/?who={patient.email}",
         f"/staff/accounts/client/{patient.account_id}/",
         f"/staff/accounts/therapist/{doctor.account_id}/",
         f"/staff/accounts/client/{patient.account_id}/relationships/",

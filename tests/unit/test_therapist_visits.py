@@ -42,7 +42,12 @@ def _url(client) -> str:
 
 
 def _new_entries(body: str) -> int:
-    return len(re.findall(r'<span class="badge new-badge">New<span class="visually-hidden"> since your last visit:', body))
+    return len(
+        re.findall(
+            r'<span class="badge badge-pending new-badge">New<span class="visually-hidden"> since your last visit:',
+            body,
+        )
+    )
 
 
 def test_it_marks_entries_shared_since_the_last_visit_and_counts_them(visit):

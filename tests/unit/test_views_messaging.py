@@ -53,6 +53,10 @@ def test_it_sends_a_message_and_the_other_side_reads_it() -> None:
     log_in(http, client)
     response = _send(http, therapist.account_id, "Can we move Tuesday?\nAfter 5 works.")
     assert response.status_code == 302
+    # Back at the newest message and the reply box.
+    assert response["Location"] == f"/messages/{therapist.account_id}/#latest"
+    mine = http.get(f"/messages/{therapist.account_id}/").content.decode()
+    assert "not for emergencies" in mine and "988" in mine and 'id="latest"' in mine
     assert _stored(client.account_id, therapist.account_id) == ["Can we move Tuesday?\nAfter 5 works."]
 
     other = HttpClient()
@@ -61,7 +65,11 @@ def test_it_sends_a_message_and_the_other_side_reads_it() -> None:
     assert page.status_code == 200
     html = page.content.decode()
     assert "Can we move Tuesday?<br>After 5 works." in html
-    assert "not for emergencies" in html and "988" in html
+    # Crisis text is for the client only: the therapist is told what their client reads.
+    assert "If you are in danger" not in html and "988" not in html
+    assert "Your client is told that messages are not for emergencies" in html
+    # Newest last, then the reply box the page opens at.
+    assert html.index("After 5 works.") < html.index('id="latest"')
 
 
 def test_it_escapes_message_text_and_makes_no_links() -> None:
@@ -112,12 +120,12 @@ def test_it_counts_unread_messages_per_side_and_clears_them_on_opening() -> None
     assert [(x.other_name, x.unread) for x in therapist_list] == [("Casey Client", 3)]
     client_list = messaging.conversations(user=client).items
     assert [(x.other_name, x.unread) for x in client_list] == [("Dr Tara Chen", 1)]
-    assert 'class="badge">3' in t.get("/messages/badge/").content.decode()
+    assert 'class="badge badge-count">3' in t.get("/messages/badge/").content.decode()
 
     t.get(f"/messages/{client.account_id}/")
     assert messaging.conversations(user=therapist).items[0].unread == 0
     assert messaging.conversations(user=client).items[0].unread == 1
-    assert "badge" not in t.get("/messages/badge/").content.decode()
+    assert 'class="badge' not in t.get("/messages/badge/").content.decode()
 
 
 def test_it_shows_seen_once_the_other_side_opened_the_thread() -> None:
@@ -326,3 +334,25 @@ def test_the_thread_list_and_poll_cost_the_same_whatever_the_history() -> None:
     assert listing == Counter({"Query": 1})
     assert poll == Counter({"Query": 1})
     assert "Older messages" in html and "Older messages" not in short[3]
+
+
+def test_the_nav_count_poll_answers_204_while_the_count_it_shows_holds() -> None:
+    client, therapist = make_active_pair()
+    c, t = HttpClient(), HttpClient()
+    log_in(c, client)
+    log_in(t, therapist)
+    first = t.get("/messages/badge/")
+    assert first.status_code == 200 and 'data-unread="0"' in first.content.decode()
+    with count_dynamodb_calls() as calls:
+        unchanged = t.get("/messages/badge/?seen=0")
+    assert unchanged.status_code == 204 and unchanged.content == b""
+    # A fixed cost: the account, then one Query for the count.
+    assert calls.operations == ["GetItem", "Query"]
+    _send(c, therapist.account_id, "one")
+    with count_dynamodb_calls() as calls:
+        changed = t.get("/messages/badge/?seen=0")
+    assert changed.status_code == 200 and calls.operations == ["GetItem", "Query"]
+    assert 'data-unread="1"' in changed.content.decode() and 'class="badge badge-count">1' in changed.content.decode()
+    assert t.get("/messages/badge/?seen=1").status_code == 204
+    # Anything else it is sent is just another count: the link comes back.
+    assert t.get("/messages/badge/?seen=<x>").status_code == 200

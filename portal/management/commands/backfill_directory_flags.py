@@ -3,7 +3,8 @@
 The directory's index copies no two-factor secret, so it lists therapists by this
 flag (schema.py, DIRECTORY_ATTRIBUTES). Accounts that turned two-factor on before
 the flag existed have the secret only, and would drop out of the directory until
-this has run. Safe to run twice; a page of therapists at a time.
+this has run. It also gives every therapist the keys of the index the whole
+directory is browsed by. Safe to run twice; a page of therapists at a time.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from portal.dynamo.therapists import TherapistRepository
+from portal.dynamo.therapists import TherapistRepository, directory_browse_keys
 
 
 class Command(BaseCommand):
@@ -25,6 +26,8 @@ class Command(BaseCommand):
         while True:
             page = repository.list_page(limit=100, cursor=cursor)
             for therapist in page.items:
+                # Every therapist joins the whole directory's index (browsing without a filter).
+                repository.update_fields(therapist.therapist_id, **directory_browse_keys(therapist.therapist_id))
                 if therapist.mfa_secret:
                     repository.update_fields(therapist.therapist_id, mfaEnabled=True)
                     marked += 1
