@@ -241,6 +241,8 @@ class Client:
     deactivated: bool = False
     # Bumped (UpdateItem ADD) by every change that must end or refresh sessions.
     account_version: int = 0
+    # Reminders and notices of changes (never security mails); the person may turn them off.
+    optional_emails: bool = True
     last_login_at: datetime | None = None
 
 
@@ -259,6 +261,8 @@ class Therapist:
     deactivated: bool = False
     # Bumped (UpdateItem ADD) by every change that must end or refresh sessions.
     account_version: int = 0
+    # Reminders and notices of changes (never security mails); the person may turn them off.
+    optional_emails: bool = True
     last_login_at: datetime | None = None
     # Staff can take a therapist out of the directory (and put them back).
     listed: bool = True

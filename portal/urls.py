@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from portal.views import (
+    account_settings,
     accounts,
     calendar,
     data_rights,
@@ -41,6 +42,7 @@ _accounts = [
     path("password/change/", accounts.password_change, name="password_change"),
     path("two-factor/setup/", mfa.mfa_setup, name="mfa_setup"),
     path("security/", security.security, name="security"),
+    path("account/settings/", account_settings.account_settings, name="account_settings"),
     path("security/sessions/end-others/", security.end_other_sessions, name="end_other_sessions"),
     path("security/recovery-codes/", security.regenerate_recovery_codes, name="regenerate_recovery_codes"),
     path("security/two-factor/off/", security.turn_off_mfa, name="turn_off_mfa"),

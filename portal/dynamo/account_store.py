@@ -88,6 +88,16 @@ class AccountStore(Repository):
         except Conflict:
             raise NotFound("No such account.") from None
 
+    def set_preferences(self, kind: AccountKind, account_id: str, *, time_zone: str, optional_emails: bool) -> None:
+        """A person's time zone and whether they get optional emails (an absent flag means yes)."""
+        try:
+            if optional_emails:
+                self._update(kind, account_id, set_values={"timeZone": time_zone}, remove=("optionalEmails",))
+            else:
+                self._update(kind, account_id, set_values={"timeZone": time_zone, "optionalEmails": False})
+        except Conflict:
+            raise NotFound("No such account.") from None
+
     def mfa_state(self, kind: AccountKind, account_id: str) -> MfaState:
         table = _TABLES[kind]
         item = self.db.get(table, {table.hash_key: account_id}, consistent=True)

@@ -120,6 +120,9 @@ def person_attributes(account: Account) -> dict[str, Any]:
         "mfaSecret": account.mfa_secret,
         "deactivated": True if account.deactivated else None,
         "lastLoginAt": to_iso(account.last_login_at) if account.last_login_at else None,
+        # Written only when turned off: an item without it gets the optional emails.
+        # (Staff accounts have no such choice.)
+        "optionalEmails": None if getattr(account, "optional_emails", True) else False,
     }
 
 
@@ -136,6 +139,7 @@ def person_fields(item: Item) -> dict[str, Any]:
         "deactivated": bool(item.get("deactivated", False)),
         "account_version": int(item.get("accountVersion", 0)),
         "last_login_at": maybe_from_iso(item.get("lastLoginAt")),
+        "optional_emails": bool(item.get("optionalEmails", True)),
     }
 
 

@@ -331,15 +331,18 @@ class RelationshipRepository(Repository):
         min_interval: timedelta,
         client_name: str = "",
         therapist_name: str = "",
+        kind: str = "",
     ) -> bool:
-        """Take the right to send one email notice for this pair now.
+        """Take the right to send one email notice of ``kind`` for this pair now.
 
-        True for exactly one caller per ``min_interval``: the conditional write
-        decides, so two requests at once cannot both send. Creates the record
-        when the pair has none yet (a first request).
+        True for exactly one caller per ``min_interval`` and kind: the conditional
+        write decides, so two requests at once cannot both send, and a notice of
+        one kind (a request) never holds back one of another (its acceptance).
+        Creates the record when the pair has none yet (a first request).
         """
         cutoff = to_iso(at - min_interval)
-        values: dict[str, Any] = {"lastNoticeAt": to_iso(at)}
+        attribute = f"lastNoticeAt_{kind}" if kind else "lastNoticeAt"
+        values: dict[str, Any] = {attribute: to_iso(at)}
         if client_name:
             values["clientName"] = client_name
         if therapist_name:
@@ -350,7 +353,7 @@ class RelationshipRepository(Repository):
                 RELATIONSHIPS,
                 _key(client_id, therapist_id),
                 set_values=values,
-                condition=Attr("lastNoticeAt").not_exists() | Attr("lastNoticeAt").lte(cutoff),
+                condition=Attr(attribute).not_exists() | Attr(attribute).lte(cutoff),
                 token=new_request_token(),
             )
         except Conflict:

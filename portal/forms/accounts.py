@@ -229,3 +229,14 @@ class TurnOffMfaForm(ConfirmPasswordForm):
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autocapitalize": "off"}
         ),
     )
+
+
+class AccountSettingsForm(forms.Form):
+    """A person's own time zone and whether they get optional emails."""
+
+    time_zone = forms.ChoiceField(choices=time_zone_choices, label="Time zone")
+    optional_emails = forms.BooleanField(
+        required=False,
+        label="Email me reminders (of sessions and questionnaires) and notices when a session or a care request changes",
+        help_text="Security emails (confirming your address, resetting your password) are always sent.",
+    )

@@ -124,24 +124,34 @@ def entry_items(entries: Iterable[JournalEntry], page: EntryList) -> list[EntryI
 
 @dataclass(frozen=True, slots=True)
 class SharedEntryItem:
-    """One shared entry as the therapist reads it, in the client's own zone."""
+    """One shared entry as the therapist reads it, in the therapist's own zone."""
 
     entry_id: str
     new: bool  # shared since the therapist's last visit
     iso: str
     when: str
+    # The same moment on the client's clock ("" when both live in one zone).
+    client_when: str
     feeling_label: str
     intensity: int
     note: str
 
 
 def shared_entry_items(
-    entries: Iterable[JournalEntry], *, time_zone: str, new_ids: Container[str] = frozenset()
+    entries: Iterable[JournalEntry],
+    *,
+    time_zone: str,
+    new_ids: Container[str] = frozenset(),
+    client_time_zone: str | None = None,
 ) -> list[SharedEntryItem]:
+    """Entries in ``time_zone`` (the therapist's: the day an entry belongs to is the same on
+    every page they read), each with the client's own time beside it when their zones differ."""
     zone = ZoneInfo(time_zone)
+    client_zone = ZoneInfo(client_time_zone) if client_time_zone and client_time_zone != time_zone else None
     items = []
     for entry in entries:
         iso, when, _short = every_form(entry.time_of_emotion, zone)
+        client_when = every_form(entry.time_of_emotion, client_zone)[2] if client_zone is not None else ""
         feeling = entry.feeling
         items.append(
             SharedEntryItem(
@@ -149,6 +159,7 @@ def shared_entry_items(
                 new=entry.entry_id in new_ids,
                 iso=iso,
                 when=when,
+                client_when=client_when,
                 feeling_label=feeling[:1].upper() + feeling[1:],
                 intensity=entry.intensity,
                 note=entry.note,

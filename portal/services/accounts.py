@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from zoneinfo import available_timezones
 
 from django.contrib.auth.hashers import make_password
 
-from portal.domain import MAX_BIO_LENGTH, SPECIALIZATIONS, Client, DomainError, StaffMember, Therapist, normalize_email
+from portal.accounts.user import User
+from portal.domain import (
+    MAX_BIO_LENGTH,
+    SPECIALIZATIONS,
+    AccountKind,
+    Client,
+    DomainError,
+    NotFound,
+    StaffMember,
+    Therapist,
+    normalize_email,
+)
+from portal.dynamo.account_store import AccountStore
 from portal.dynamo.clients import ClientRepository
 from portal.dynamo.staff import StaffRepository
 from portal.dynamo.therapists import TherapistRepository
@@ -85,3 +98,43 @@ def staff_create(
         created_at=utcnow(),
     )
     return (staff or StaffRepository()).create(member)
+
+
+# --- a person's own settings ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OwnSettings:
+    time_zone: str
+    optional_emails: bool
+
+
+def _person_kind(user: User) -> AccountKind:
+    if user.kind not in (AccountKind.CLIENT, AccountKind.THERAPIST):
+        raise NotFound("Only clients and therapists have these settings.")
+    return user.kind
+
+
+def own_settings(*, user: User) -> OwnSettings:
+    """The signed-in client's or therapist's time zone and email choice, as stored (one GetItem)."""
+    kind = _person_kind(user)
+    account: Client | Therapist | None
+    if kind is AccountKind.CLIENT:
+        account = ClientRepository().get(user.account_id)
+    else:
+        account = TherapistRepository().get(user.account_id)
+    if account is None:
+        raise NotFound("No such account.")
+    return OwnSettings(time_zone=account.time_zone, optional_emails=account.optional_emails)
+
+
+def own_settings_save(*, user: User, time_zone: str, optional_emails: bool) -> None:
+    """Store a new time zone and email choice; the caller refreshes the session's copy of the person.
+
+    Optional emails are reminders and notices of changes; security emails
+    (verification, password reset) always go out.
+    """
+    kind = _person_kind(user)
+    _check_time_zone(time_zone)
+    AccountStore().set_preferences(kind, user.account_id, time_zone=time_zone, optional_emails=optional_emails)
+    user.time_zone = time_zone

@@ -35,6 +35,7 @@ from portal.domain import (
     Mapping,
     NotFound,
     SessionStatus,
+    Side,
     TherapySession,
 )
 from portal.dynamo.booking import BookingRepository, Series, WaitRequest
@@ -54,6 +55,7 @@ from portal.services.open_times import (
     week_bounds,
     week_start_of,
 )
+from portal.services.session_notices import SessionNotice, session_notice
 from portal.services.sessions import InvalidSession, ReadOnlySession, for_client, session_cancel
 from portal.timeutil import utcnow
 
@@ -235,6 +237,9 @@ def booking_request(
     except TimeTaken:
         raise _taken(user, therapist_id, start) from None
     logger.info("session %s booked by client %s (%s)", stored.session_id, user.account_id, stored.status)
+    if _created:
+        kind = SessionNotice.BOOKED if stored.status is SessionStatus.APPROVED else SessionNotice.REQUESTED
+        session_notice(stored, kind, to=Side.THERAPIST)
     return for_client(stored)
 
 

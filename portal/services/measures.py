@@ -589,8 +589,8 @@ def measure_reminders_send_due(*, now: datetime | None = None) -> int:
         if not still_due:
             continue  # done, or its window closed: just moved on to the next one
         client = clients.get(assignment.client_id)
-        if client is None:
-            continue
+        if client is None or not client.optional_emails:
+            continue  # gone, or reminders turned off by the client (the reminder moved on all the same)
         body = render_to_string("email/measure_reminder.txt", {"link": _portal_link("measures_due")})
         try:
             send_mail(

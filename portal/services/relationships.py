@@ -15,7 +15,7 @@ Each change is decided on the item read consistently and written conditionally
 on exactly what was read, so when both sides act at once one wins and the other
 is told the relationship changed. Every change goes to the audit log, and the
 other side gets an email notice (no health data; at most one per relationship
-per NOTICE_INTERVAL, decided by a conditional write on the relationship record).
+per kind per NOTICE_INTERVAL, decided by a conditional write on the relationship record).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from portal.accounts.user import User
 from portal.domain import (
     MAX_REQUEST_MESSAGE_LENGTH,
     AccountKind,
+    Client,
     Conflict,
     DomainError,
     IllegalTransition,
@@ -102,11 +103,19 @@ def _audit(user: User, mapping: Mapping, action: str) -> None:
     logger.info("%s: client %s therapist %s by %s", action, mapping.client_id, mapping.therapist_id, user.account_id)
 
 
-def _notify(mapping: Mapping, *, to: Side, what: str, portal_url: str) -> bool:
-    """One short email to the other side, unless one went out for this pair recently.
+def _notify(mapping: Mapping, *, to: Side, what: str, portal_url: str, kind: str) -> bool:
+    """One short email to the other side, unless one of this kind went out for this pair recently.
 
     It says only that something changed and where to look: no names, no health data.
+    A person who turned optional emails off gets none.
     """
+    account: Client | Therapist | None
+    if to is Side.CLIENT:
+        account = ClientRepository().get(mapping.client_id)
+    else:
+        account = TherapistRepository().get(mapping.therapist_id)
+    if account is None or not account.optional_emails:
+        return False
     claimed = RelationshipRepository().claim_notice(
         mapping.client_id,
         mapping.therapist_id,
@@ -114,15 +123,10 @@ def _notify(mapping: Mapping, *, to: Side, what: str, portal_url: str) -> bool:
         min_interval=NOTICE_INTERVAL,
         client_name=mapping.client_name,
         therapist_name=mapping.therapist_name,
+        kind=kind,
     )
     if not claimed:
         logger.info("notice for client %s therapist %s skipped: sent recently", mapping.client_id, mapping.therapist_id)
-        return False
-    if to is Side.CLIENT:
-        account = ClientRepository().get(mapping.client_id)
-    else:
-        account = TherapistRepository().get(mapping.therapist_id)  # type: ignore[assignment]
-    if account is None:
         return False
     try:
         send_mail(
@@ -193,7 +197,7 @@ def relationship_request(*, user: User, therapist_id: str, portal_url: str, mess
         except Conflict:
             continue  # someone wrote first (the same request twice, or an invitation): look again
         _audit(user, mapping, REQUESTED)
-        _notify(mapping, to=Side.THERAPIST, what="A client asked to work with you.", portal_url=portal_url)
+        _notify(mapping, to=Side.THERAPIST, what="A client asked to work with you.", portal_url=portal_url, kind="requested")
         return mapping
     raise Conflict(_RACE)
 
@@ -224,7 +228,7 @@ def relationship_invite(*, user: User, email: str, portal_url: str) -> None:
     except Conflict:
         return  # the client asked at the same moment: their request stands
     _audit(user, mapping, INVITED)
-    _notify(mapping, to=Side.CLIENT, what="A therapist invited you to work with them.", portal_url=portal_url)
+    _notify(mapping, to=Side.CLIENT, what="A therapist invited you to work with them.", portal_url=portal_url, kind="invited")
 
 
 # --- answering ------------------------------------------------------------------
@@ -246,6 +250,7 @@ def relationship_accept(*, user: User, other_id: str, portal_url: str) -> Mappin
         to=side_of(user).other,
         what="Your request to work together was accepted.",
         portal_url=portal_url,
+        kind="accepted",
     )
     return accepted
 
@@ -260,7 +265,7 @@ def relationship_decline(*, user: User, other_id: str, portal_url: str) -> None:
     except Conflict:
         raise Conflict(_RACE) from None
     _audit(user, mapping, DECLINED)
-    _notify(mapping, to=side_of(user).other, what="A request to work together was declined.", portal_url=portal_url)
+    _notify(mapping, to=side_of(user).other, what="A request to work together was declined.", portal_url=portal_url, kind="declined")
 
 
 def relationship_withdraw(*, user: User, other_id: str) -> None:
@@ -336,4 +341,4 @@ def relationship_end(*, user: User, other_id: str, portal_url: str) -> None:
         ended_by=AccountKind.CLIENT if side is Side.CLIENT else AccountKind.THERAPIST,
     )
     measures_relationship_ended(client_id=mapping.client_id, therapist_id=mapping.therapist_id)
-    _notify(mapping, to=side.other, what="A care relationship was ended.", portal_url=portal_url)
+    _notify(mapping, to=side.other, what="A care relationship was ended.", portal_url=portal_url, kind="ended")

@@ -109,6 +109,8 @@ def session_reminders_send_due(*, now: datetime | None = None) -> int:
             if account is None:
                 nobody_there = True
                 continue
+            if not account.optional_emails:
+                continue  # turned off by the person: nothing is sent, nothing is marked
             if not repo.mark_reminded(session, side):
                 continue  # another run sent it, or the session changed meanwhile
             if _send(side, session, account):

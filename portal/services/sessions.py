@@ -41,6 +41,7 @@ from portal.domain import (
     Page,
     Relationship,
     SessionStatus,
+    Side,
     TherapySession,
 )
 from portal.dynamo.audit import AuditRepository
@@ -62,6 +63,7 @@ from portal.policy import (
 )
 from portal.services.measures import measures_session_scheduled
 from portal.services.mood_chart import MoodChart, mood_chart
+from portal.services.session_notices import SessionNotice, session_notice
 from portal.timeutil import utcnow
 
 logger = logging.getLogger(__name__)
@@ -199,6 +201,7 @@ def session_request(
     )
     stored = SessionRepository().create(session, idempotency_key=idempotency_key)
     logger.info("session %s requested by client %s", stored.session_id, client_id)
+    session_notice(stored, SessionNotice.REQUESTED, to=Side.THERAPIST)
     return for_client(stored)
 
 
@@ -213,6 +216,7 @@ def session_withdraw(*, user: User, session_id: str) -> TherapySession:
         expected_version=session.version,
     )
     logger.info("session %s withdrawn by client %s", session_id, session.client_id)
+    session_notice(updated, SessionNotice.WITHDRAWN, to=Side.THERAPIST)
     _time_freed(updated)
     return for_client(updated)
 
@@ -266,6 +270,7 @@ def session_cancel_by_client(*, user: User, session_id: str, now: datetime | Non
         expected_version=session.version,
     )
     logger.info("session %s cancelled by client %s (late: %s)", session_id, session.client_id, late)
+    session_notice(updated, SessionNotice.CANCELLED, to=Side.THERAPIST)
     _time_freed(updated)
     return for_client(updated)
 
@@ -284,6 +289,7 @@ def session_move_request(*, user: User, session_id: str, scheduled_for: datetime
     _check_time(scheduled_for)
     updated = SessionRepository().update(replace(session, proposed_for=scheduled_for), expected_version=session.version)
     logger.info("session %s: client %s asked to move it", session_id, session.client_id)
+    session_notice(updated, SessionNotice.MOVE_REQUESTED, to=Side.THERAPIST)
     return for_client(updated)
 
 
@@ -298,6 +304,7 @@ def session_move_answer(
     if not approve:
         updated = repository.update(replace(session, proposed_for=None), expected_version=session.version)
         logger.info("session %s: move declined by therapist %s", session_id, session.therapist_id)
+        session_notice(updated, SessionNotice.MOVE_DECLINED, to=Side.CLIENT)
         return updated
     _check_overlap(
         session.therapist_id,
@@ -324,6 +331,7 @@ def session_move_answer(
     if updated.scheduled_for != session.scheduled_for:
         _time_freed(session)
     logger.info("session %s: move approved by therapist %s", session_id, session.therapist_id)
+    session_notice(updated, SessionNotice.RESCHEDULED, to=Side.CLIENT, previous=session.scheduled_for)
     _questionnaires_follow(updated)
     return updated
 
@@ -471,6 +479,7 @@ def session_create(
     )
     stored = SessionRepository().create(session, idempotency_key=idempotency_key)
     logger.info("session %s created by therapist %s", stored.session_id, therapist_id)
+    session_notice(stored, SessionNotice.BOOKED, to=Side.CLIENT)
     _questionnaires_follow(stored)
     return stored
 
@@ -507,6 +516,8 @@ def session_approve(
         reset_reminders=True,
     )
     logger.info("session %s approved by therapist %s", session_id, session.therapist_id)
+    if session.status is SessionStatus.PENDING:
+        session_notice(updated, SessionNotice.APPROVED, to=Side.CLIENT)
     _questionnaires_follow(updated)
     return updated
 
@@ -519,6 +530,7 @@ def session_reject(*, user: User, session_id: str, reason: str = "") -> TherapyS
         expected_version=session.version,
     )
     logger.info("session %s rejected by therapist %s", session_id, session.therapist_id)
+    session_notice(updated, SessionNotice.DECLINED, to=Side.CLIENT)
     _time_freed(updated)
     return updated
 
@@ -536,6 +548,7 @@ def _move(user: User, session_id: str, target: SessionStatus, verb: str) -> Ther
         updated = SessionRepository().update(replace(session, **changes), expected_version=session.version)  # type: ignore[arg-type]
     logger.info("session %s %s by therapist %s", session_id, verb, session.therapist_id)
     if target is SessionStatus.CANCELLED:
+        session_notice(updated, SessionNotice.CANCELLED, to=Side.CLIENT)
         _time_freed(updated)
     return updated
 
@@ -620,6 +633,7 @@ def session_reschedule(
     if updated.scheduled_for != session.scheduled_for:
         _time_freed(session)
     logger.info("session %s rescheduled by therapist %s", session_id, session.therapist_id)
+    session_notice(updated, SessionNotice.RESCHEDULED, to=Side.CLIENT, previous=session.scheduled_for)
     _questionnaires_follow(updated)
     return updated
 

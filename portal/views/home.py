@@ -10,6 +10,7 @@ from portal.accounts.requests import AuthenticatedHttpRequest
 from portal.services.clinical_notes import corrections_due, notes_to_sign
 from portal.services.measures import measure_alerts_for_therapist, measures_due_for_client
 from portal.services.practice import client_therapists, therapist_clients
+from portal.services.therapist_day import therapist_day
 
 
 @client_required
@@ -31,5 +32,6 @@ def therapist_home(request: AuthenticatedHttpRequest) -> HttpResponse:
         "alerts": measure_alerts_for_therapist(user.account_id),
         "unsigned": notes_to_sign(user=user),
         "corrections": corrections_due(user=user),
+        "day": therapist_day(user=user),
     }
     return render(request, "portal/therapist/home.html", context)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
@@ -25,7 +26,7 @@ from portal.forms.sessions import (
 from portal.policy import NotAllowed
 from portal.presenters.sessions import CONFIRMED_ACTIONS, THERAPIST_LIST, therapist_confirmation
 from portal.services import sessions as session_service
-from portal.services.practice import therapist_clients_page
+from portal.services.practice import client_shown_to_therapist, therapist_clients_page
 from portal.services.sessions import InvalidSession, NotesConflict, ReadOnlySession, SessionOverlap
 from portal.views.htmx import wants_fragment
 from portal.views.session_pages import (
@@ -120,6 +121,14 @@ def sessions_earlier(request: AuthenticatedHttpRequest) -> HttpResponse:
     return earlier_sessions_response(request, THERAPIST_LIST, earlier_url="therapist_sessions_earlier", page=page)
 
 
+def _client_zone(session: TherapySession, user: User) -> ZoneInfo | None:
+    """The client's zone when it is not the therapist's: the page then gives the client's time too."""
+    client = client_shown_to_therapist(client_id=session.client_id)
+    if client is None or client.time_zone == user.time_zone:
+        return None
+    return ZoneInfo(client.time_zone)
+
+
 def _detail_context(request: AuthenticatedHttpRequest, session_id: str, **extra: Any) -> dict[str, Any]:
     page = session_service.therapist_session_page(
         user=request.user, session_id=session_id, time_zone=str(timezone.get_current_timezone())
@@ -141,6 +150,7 @@ def _detail_context(request: AuthenticatedHttpRequest, session_id: str, **extra:
         "overlap": [],
         "conflict": None,
         "notes_saved": False,
+        "client_zone": _client_zone(session, request.user),
     }
     context.update(extra)
     return context

@@ -31,11 +31,14 @@ def client_journal(request: AuthenticatedHttpRequest, client_id: str) -> HttpRes
     if client is None:
         raise Http404
     template = "portal/therapist/client_journal.html"
-    # Each entry in the client's own zone: the times they felt it, as they would read them.
-    entries = shared_entry_items(visit.page.items, time_zone=client.time_zone, new_ids=visit.new_ids)
+    # Each entry in the therapist's own zone, as on the session page's "since last session" panel
+    # (so both put an entry on the same day), with the client's own time beside it.
+    entries = shared_entry_items(
+        visit.page.items, time_zone=user.time_zone, new_ids=visit.new_ids, client_time_zone=client.time_zone
+    )
     context = {"client": client, "page": visit.page, "visit": visit, "entries": entries}
     if wants_fragment(request) and request.GET.get("cursor"):
         return render(request, f"{template}#shared_page", context)
     # The mood of the entries on this page, at a glance: drawn from what was read, no further reads.
-    chart = mood_chart(entries=visit.page.items, time_zone=client.time_zone, start=None, end=None, feeling=None)
+    chart = mood_chart(entries=visit.page.items, time_zone=user.time_zone, start=None, end=None, feeling=None)
     return render(request, template, {**context, "chart": chart})

@@ -102,6 +102,7 @@ def _pages(role: str, p: Practice) -> list[str]:
             "/messages/",
             f"/messages/{therapist_id}/",
             "/accounts/security/",
+            "/accounts/account/settings/",
             "/accounts/two-factor/setup/",
             "/accounts/password/change/",
             "/client/account/data/",
@@ -128,6 +129,7 @@ def _pages(role: str, p: Practice) -> list[str]:
             "/messages/",
             f"/messages/{client_id}/",
             "/accounts/security/",
+            "/accounts/account/settings/",
             "/accounts/password/change/",
             "/therapist/account/data/",
         ]

@@ -103,8 +103,9 @@ def test_it_costs_a_home_page_the_session_and_a_few_queries(dynamo, kind, url):
     # The names are copied onto the mapping items: no BatchGetItem of accounts. Besides the
     # relationships (two Queries), a client's home reads what questionnaires are due (one Query);
     # a therapist's reads the open questionnaire alerts, the sessions whose notes await a signature
-    # and the correction requests waiting for an answer (three Queries).
-    expected = {AccountKind.CLIENT: {"GetItem": 1, "Query": 3}, AccountKind.THERAPIST: {"GetItem": 1, "Query": 5}}
+    # and the correction requests waiting for an answer (three Queries), and their day: today's and
+    # tomorrow's sessions (one Query of one key range) and the session requests waiting (one Query).
+    expected = {AccountKind.CLIENT: {"GetItem": 1, "Query": 3}, AccountKind.THERAPIST: {"GetItem": 1, "Query": 7}}
     for size in (1, 25):
         http = _with_relationships(kind, size)
         assert _cost(http, url) == expected[kind], size
@@ -171,12 +172,13 @@ def _therapist_session_page_cost(sessions: int, entries: int) -> dict[str, int]:
     return calls.by_operation()
 
 
-def test_it_costs_a_session_page_with_its_panel_five_calls_at_any_size(dynamo):
+def test_it_costs_a_session_page_with_its_panel_six_calls_at_any_size(dynamo):
     # The web session; the session and its text's keys (GetItem, BatchGetItem); the
     # mapping with the relationship record, whose lastSessionAt starts the panel (one
     # BatchGetItem); the shared entries felt since, for the list and the chart (one
-    # Query, whose data key was already read). Under the six.
-    expected = {"GetItem": 2, "BatchGetItem": 2, "Query": 1}
+    # Query, whose data key was already read); the client's time zone, so that the time is
+    # also given on the client's clock when it differs (GetItem). The six.
+    expected = {"GetItem": 3, "BatchGetItem": 2, "Query": 1}
     assert _therapist_session_page_cost(sessions=1, entries=SMALL * 2) == expected
     assert _therapist_session_page_cost(sessions=12, entries=LARGE) == expected
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from django.core import mail
 from django.http import Http404
@@ -14,13 +12,13 @@ from portal.dynamo.audit import AuditRepository
 from portal.dynamo.mappings import MappingRepository
 from portal.dynamo.measures import MeasureRepository
 from portal.dynamo.relationships import RelationshipRepository
-from portal.dynamo.schema import RELATIONSHIPS
 from portal.dynamo.therapists import TherapistRepository
 from portal.policy import NotAllowed, active_mapping_for_therapist
 from portal.services import measures
 from portal.services import relationships as service
+from portal.services.accounts import own_settings_save
 from portal.services.journal import journal_entry_create, journal_entry_set_shared, shared_entries_for_therapist
-from portal.timeutil import to_iso, utcnow
+from portal.timeutil import utcnow
 from tests.accounts import make_account
 from tests.relationships import PORTAL_URL, connect
 
@@ -66,22 +64,29 @@ def test_it_stores_a_request_once_however_often_it_is_sent_and_tells_the_therapi
     assert "Casey" not in notice.body + notice.subject
 
 
-def test_it_sends_at_most_one_notice_per_relationship_in_15_minutes(dynamo, people):
+def test_it_sends_at_most_one_notice_of_a_kind_per_relationship_in_15_minutes(dynamo, people):
     client, therapist = people
     _request(client, therapist)
     service.relationship_withdraw(user=client, other_id=therapist.account_id)
     _request(client, therapist)
     assert len(mail.outbox) == 1
 
-    # Once the interval has passed, the next change is told again.
-    past = utcnow() - timedelta(minutes=16)
-    dynamo.update(
-        RELATIONSHIPS,
-        {"clientId": client.account_id, "therapistId": therapist.account_id},
-        set_values={"lastNoticeAt": to_iso(past)},
-    )
+    # A notice of another kind is never held back by the request's: the client hears of the acceptance at once.
     service.relationship_accept(user=therapist, other_id=client.account_id, portal_url=PORTAL_URL)
     assert [m.to for m in mail.outbox] == [[therapist.email], [client.email]]
+    assert "accepted" in mail.outbox[1].body
+
+
+def test_a_declined_request_is_told_at_once_and_nothing_goes_to_who_turned_emails_off(dynamo, people):
+    client, therapist = people
+    _request(client, therapist)
+    service.relationship_decline(user=therapist, other_id=client.account_id, portal_url=PORTAL_URL)
+    assert [m.to for m in mail.outbox] == [[therapist.email], [client.email]]
+    assert "declined" in mail.outbox[1].body
+
+    own_settings_save(user=therapist, time_zone="UTC", optional_emails=False)
+    _request(client, therapist)
+    assert len(mail.outbox) == 2
 
 
 def test_it_refuses_requests_to_therapists_who_are_not_listed_or_not_accepting(dynamo):

@@ -254,8 +254,8 @@ def test_it_reads_a_session_page_with_its_panel_in_under_six_calls_of_its_own(pa
     assert response.status_code == 200
     assert _since_last_panel(response.content.decode()).count('<li class="entry">') == 30
     # The session and the keys of its text, the mapping with the relationship record
-    # (one BatchGetItem), the shared entries (whose key is already read).
-    assert own == 4, operations
+    # (one BatchGetItem), the shared entries (whose key is already read), the client's time zone.
+    assert own == 5, operations
 
 
 def test_it_books_a_session_directly_and_warns_about_an_overlap_first(pair):
