@@ -56,7 +56,7 @@ def test_it_sends_a_message_and_the_other_side_reads_it() -> None:
     # Back at the newest message and the reply box.
     assert response["Location"] == f"/messages/{therapist.account_id}/#latest"
     mine = http.get(f"/messages/{therapist.account_id}/").content.decode()
-    assert "not for emergencies" in mine and "988" in mine and 'id="latest"' in mine
+    assert "not for emergencies" in mine and "Suicide &amp; Crisis Lifeline" in mine and 'id="latest"' in mine
     assert _stored(client.account_id, therapist.account_id) == ["Can we move Tuesday?\nAfter 5 works."]
 
     other = HttpClient()
@@ -66,7 +66,7 @@ def test_it_sends_a_message_and_the_other_side_reads_it() -> None:
     html = page.content.decode()
     assert "Can we move Tuesday?<br>After 5 works." in html
     # Crisis text is for the client only: the therapist is told what their client reads.
-    assert "If you are in danger" not in html and "988" not in html
+    assert "If you are in danger" not in html and "Suicide &amp; Crisis Lifeline" not in html
     assert "Your client is told that messages are not for emergencies" in html
     # Newest last, then the reply box the page opens at.
     assert html.index("After 5 works.") < html.index('id="latest"')
