@@ -7,7 +7,6 @@ import sys
 
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.template.loader import render_to_string
-from django.utils.html import escape
 
 from portal.domain import Conflict, DatabaseUnavailable, UnreadableText
 
@@ -44,7 +43,7 @@ def lost_race(request: HttpRequest, exception: Conflict) -> HttpResponse:
     reason = str(exception) or "Someone else changed this at the same moment. Please try again."
     if request.headers.get("HX-Request") == "true":
         # Swapped into the part of the page that sent it.
-        return HttpResponse(f'<p class="nonfield" role="alert">{escape(reason)}</p>', status=409)
+        return HttpResponse(render_to_string("409.html#reason", {"reason": reason, "alone": True}), status=409)
     return HttpResponse(render_to_string("409.html", {"reason": reason}), status=409)
 
 

@@ -248,6 +248,8 @@ def test_a_staff_action_that_meets_a_transaction_is_a_clear_409(dynamo: DynamoGa
     assert "at the same moment" in body
     # For htmx, a fragment to swap in (base.html swaps 409s); else the whole page.
     assert ("<html" in body) is not htmx
+    # Alone, the fragment says it at once; in the page, the section around it does.
+    assert ('<p class="nonfield" role="alert">' in body) is htmx
     account = ClientRepository().get(target.account_id, consistent=True)
     assert account is not None and not account.deactivated
 
